@@ -1,0 +1,86 @@
+//! Sync speed against DuckDB's bare CSV parse of the same DBR-RT month.
+//! `cargo bench --bench sync` (APPORTION_BENCH_ROWS=N to change the 6,000,000 lines).
+//! Prints figures; asserts nothing about time.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use apportion::db::Db;
+use apportion::demo::{DbrMonth, format_units};
+use apportion::ingest::sync_paths;
+
+fn main() {
+    let rows: usize = std::env::var("APPORTION_BENCH_ROWS")
+        .ok()
+        .and_then(|r| r.replace('_', "").parse().ok())
+        .unwrap_or(6_000_000);
+    let dir = bench_dir();
+    let csv = dir.join(format!("dbr-{rows}.csv"));
+    if !csv.exists() {
+        let t = Instant::now();
+        let month = DbrMonth {
+            year: 2026,
+            month: 9,
+            payer: "123456789012".to_owned(),
+            linked: vec!["210987654321".to_owned(), "345678901234".to_owned(), "456789012345".to_owned()],
+            target_lines: rows,
+            seed: 42,
+            final_invoice: true,
+            search_growth: 1.0,
+        };
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&csv).expect("create bench file"));
+        let written = month.write(&mut out).expect("write bench file");
+        out.flush().expect("flush");
+        println!(
+            "generated {} ({} money lines, ${}) in {:.1}s",
+            csv.display(),
+            written.money_lines,
+            format_units(written.total),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let size = std::fs::metadata(&csv).expect("bench file").len();
+    println!("file: {} ({:.0} MiB)", csv.display(), size as f64 / (1 << 20) as f64);
+
+    let bare = {
+        let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+        let path = csv.to_string_lossy().replace('\'', "''");
+        let t = Instant::now();
+        let n: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM read_csv('{path}')"), [], |r| r.get(0))
+            .expect("bare read_csv");
+        let secs = t.elapsed().as_secs_f64();
+        println!("bare DuckDB read_csv count(*): {n} rows in {secs:.2}s");
+        secs
+    };
+
+    let db_path = dir.join("bench-sync.duckdb");
+    let _ = std::fs::remove_file(&db_path);
+    let _ = std::fs::remove_file(dir.join("bench-sync.duckdb.wal"));
+    let db = Db::open(&db_path).expect("open bench db");
+    let t = Instant::now();
+    let report = sync_paths(&db, std::slice::from_ref(&csv), &mut ()).expect("sync");
+    let sync_secs = t.elapsed().as_secs_f64();
+    println!("apportion sync: {sync_secs:.2}s ({} file)", report.files.len());
+    println!("ratio sync / bare parse: {:.2}x (target <= 2x)", sync_secs / bare);
+
+    let t = Instant::now();
+    sync_paths(&db, std::slice::from_ref(&csv), &mut ()).expect("re-sync");
+    println!("re-sync of the unchanged file: {:.3}s", t.elapsed().as_secs_f64());
+    println!(
+        "machine: {} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::env::consts::ARCH
+    );
+}
+
+fn bench_dir() -> PathBuf {
+    let base = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"));
+    let dir = base.join("bench-data");
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    dir
+}

@@ -1,0 +1,105 @@
+//! The command line: global flags and one subcommand per job (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::db::{CostMeasure, Dimension};
+use crate::report::{OutputFormat, parse_month};
+
+#[derive(Debug, Parser)]
+#[command(name = "apportion", version, about = "Who spent the AWS bill, and what will more traffic cost? Offline, from billing exports.")]
+pub struct Cli {
+    /// Database file [default: the platform data dir's apportion.duckdb]
+    #[arg(long, global = true, env = "APPORTION_DB", value_name = "FILE")]
+    pub db: Option<PathBuf>,
+
+    /// Attribution rules [default: the platform config dir's rules.toml]
+    #[arg(long, global = true, env = "APPORTION_RULES", value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a demo database from generated sample exports and print its report
+    Demo(DemoArgs),
+    /// Load billing exports (files or directories, recursively); re-delivered months replace old ones
+    Sync(SyncArgs),
+    /// Cost of a month grouped by dimensions
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Also write the demo's raw export files to this directory
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Build the database without opening the explorer
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// Export files or directories
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Billing period, YYYY-MM [default: the latest in the database]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+    /// Group by: product, area, service, resource, account, usage_type, method (comma separated)
+    #[arg(long, value_delimiter = ',', value_parser = parse_dimension, default_value = "product")]
+    pub by: Vec<Dimension>,
+    #[arg(long, value_enum, default_value_t = CostArg::Unblended)]
+    pub cost: CostArg,
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+}
+
+fn parse_dimension(text: &str) -> Result<Dimension, String> {
+    Dimension::parse(text.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Dimension::ALL.iter().map(|d| d.name()).collect();
+        format!("unknown dimension {text:?}; expected one of {}", names.join(", "))
+    })
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CostArg {
+    Unblended,
+    Amortized,
+    Blended,
+}
+
+impl From<CostArg> for CostMeasure {
+    fn from(c: CostArg) -> CostMeasure {
+        match c {
+            CostArg::Unblended => CostMeasure::Unblended,
+            CostArg::Amortized => CostMeasure::Amortized,
+            CostArg::Blended => CostMeasure::Blended,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(f: FormatArg) -> OutputFormat {
+        match f {
+            FormatArg::Table => OutputFormat::Table,
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Json => OutputFormat::Json,
+        }
+    }
+}

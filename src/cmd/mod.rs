@@ -1,0 +1,34 @@
+//! One thin `run` per subcommand: open what it needs, call the layer that
+//! does the work, print the outcome.
+
+mod demo;
+mod report;
+mod sync;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::config;
+use crate::db::Db;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let db_path = cli.db.clone();
+    match cli.command {
+        Some(Command::Demo(args)) => demo::run(db_path.unwrap_or_else(config::default_demo_db_path), &args),
+        Some(Command::Sync(args)) => sync::run(&open(db_path)?, &args),
+        Some(Command::Report(args)) => report::run(&open(db_path)?, &args),
+        None => {
+            Cli::command().print_help()?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn open(path: Option<PathBuf>) -> Result<Db> {
+    let path = path.unwrap_or_else(config::default_db_path);
+    Db::open(&path).with_context(|| format!("opening database {}", path.display()))
+}

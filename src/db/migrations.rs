@@ -1,0 +1,69 @@
+//! Numbered, append-only schema migrations, applied in one transaction and
+//! recorded in `schema_migrations`. A database is never migrated past a gap.
+
+use std::path::Path;
+
+use duckdb::Connection;
+
+use super::{DbError, Result};
+
+/// (version, name, SQL). Append only: never edit a released migration.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "billing", include_str!("migrations/0001_billing.sql"))];
+
+pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+    let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+    rows.collect()
+}
+
+pub(super) fn run(conn: &Connection, path: &Path) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    BIGINT    NOT NULL,
+             name       VARCHAR   NOT NULL,
+             applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+         )",
+    )?;
+    let done = applied(conn)?;
+    for (position, &version) in done.iter().enumerate() {
+        let expected = position as i64 + 1;
+        if version != expected {
+            return Err(DbError::MigrationGap {
+                path: path.to_path_buf(),
+                found: version,
+                expected,
+            });
+        }
+    }
+    let known = MIGRATIONS.len() as i64;
+    if let Some(&latest) = done.last()
+        && latest > known
+    {
+        return Err(DbError::TooNew {
+            path: path.to_path_buf(),
+            found: latest,
+            known,
+        });
+    }
+    let pending: Vec<_> = MIGRATIONS.iter().filter(|(v, _, _)| !done.contains(v)).collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let outcome = pending.iter().try_for_each(|(version, name, sql)| {
+        conn.execute_batch(sql)?;
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+            duckdb::params![version, name],
+        )?;
+        Ok::<_, duckdb::Error>(())
+    });
+    match outcome {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! The only module that talks to DuckDB: opening the database file, schema
+//! migrations, and the queries every other layer asks for by name.
+
+mod migrations;
+pub mod quote;
+mod store;
+mod reports;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+
+pub use reports::{CostMeasure, Dimension, ReportRow};
+pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(
+        "database {path} is in use by another process; wait for it to finish (a sync or the explorer) and try again"
+    )]
+    InUse { path: PathBuf },
+    #[error("database {path} was written by a newer apportion (schema version {found}, this build knows {known}); upgrade apportion")]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("database {path} has schema migrations out of order: version {found} where {expected} was expected")]
+    MigrationGap { path: PathBuf, found: i64, expected: i64 },
+    #[error("cannot create the directory for the database at {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Duck(#[from] duckdb::Error),
+}
+
+pub type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// An open apportion database with its schema up to date.
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Open (creating if needed) the database at `path` and run pending migrations.
+    pub fn open(path: &Path) -> Result<Db> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| classify_open_error(path, e))?;
+        let db = Db {
+            conn,
+            path: path.to_path_buf(),
+        };
+        migrations::run(&db.conn, &db.path)?;
+        Ok(db)
+    }
+
+    /// A private in-memory database, for tests and previews.
+    pub fn open_in_memory() -> Result<Db> {
+        let conn = Connection::open_in_memory()?;
+        let db = Db {
+            conn,
+            path: PathBuf::from(":memory:"),
+        };
+        migrations::run(&db.conn, &db.path)?;
+        Ok(db)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema as `table.column type` lines, for migration tests.
+    pub fn schema_description(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT table_name || '.' || column_name || ' ' || data_type
+             FROM information_schema.columns
+             WHERE table_schema = 'main'
+             ORDER BY table_name, ordinal_position",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn applied_migrations(&self) -> Result<Vec<i64>> {
+        migrations::applied(&self.conn).map_err(Into::into)
+    }
+}
+
+fn classify_open_error(path: &Path, e: duckdb::Error) -> DbError {
+    let text = e.to_string();
+    if text.contains("Could not set lock") || text.contains("Conflicting lock") {
+        DbError::InUse {
+            path: path.to_path_buf(),
+        }
+    } else {
+        DbError::Duck(e)
+    }
+}

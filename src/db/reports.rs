@@ -1,0 +1,155 @@
+//! Read queries behind `report`: grouping dimensions come from a closed enum
+//! mapped to literal SQL; values (the month) are bound parameters.
+
+use std::collections::BTreeMap;
+
+use duckdb::{params, params_from_iter};
+
+use super::{Db, Result};
+
+/// A column a report can group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    Product,
+    Area,
+    Service,
+    Resource,
+    Account,
+    UsageType,
+    Method,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 7] = [
+        Dimension::Product,
+        Dimension::Area,
+        Dimension::Service,
+        Dimension::Resource,
+        Dimension::Account,
+        Dimension::UsageType,
+        Dimension::Method,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Product => "product",
+            Dimension::Area => "area",
+            Dimension::Service => "service",
+            Dimension::Resource => "resource",
+            Dimension::Account => "account",
+            Dimension::UsageType => "usage_type",
+            Dimension::Method => "method",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.name() == text)
+    }
+
+    /// Until attribution runs, every line is unattributed: area `(unallocated)`,
+    /// no ECS service, method `unallocated`.
+    fn sql(self) -> &'static str {
+        match self {
+            Dimension::Product => "COALESCE(product_name, product_code, '')",
+            Dimension::Area => "'(unallocated)'",
+            Dimension::Service => "''",
+            Dimension::Resource => "COALESCE(resource_id, '')",
+            Dimension::Account => "usage_account",
+            Dimension::UsageType => "COALESCE(usage_type, '')",
+            Dimension::Method => "'unallocated'",
+        }
+    }
+}
+
+/// Which cost column a report sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CostMeasure {
+    #[default]
+    Unblended,
+    Amortized,
+    Blended,
+}
+
+impl CostMeasure {
+    fn column(self) -> &'static str {
+        match self {
+            CostMeasure::Unblended => "unblended_cost",
+            CostMeasure::Amortized => "amortized_cost",
+            CostMeasure::Blended => "blended_cost",
+        }
+    }
+}
+
+/// One group of a report: its dimension values and the exact decimal cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    pub keys: Vec<String>,
+    pub cost: String,
+}
+
+impl Db {
+    /// The latest billing period in the database, as `YYYY-MM`.
+    pub fn latest_period(&self) -> Result<Option<String>> {
+        Ok(self.conn.query_row(
+            "SELECT strftime(max(billing_period), '%Y-%m') FROM billing_lines",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Every billing period in the database, oldest first, as `YYYY-MM`.
+    pub fn periods(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT strftime(billing_period, '%Y-%m') AS p FROM billing_lines ORDER BY p",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Cost of `month` (`YYYY-MM`) grouped by `dims`, largest first.
+    pub fn cost_report(&self, month: &str, dims: &[Dimension], measure: CostMeasure) -> Result<Vec<ReportRow>> {
+        let keys: Vec<String> = dims
+            .iter()
+            .enumerate()
+            .map(|(i, d)| format!("{} AS k{i}", d.sql()))
+            .collect();
+        let group = if dims.is_empty() { String::new() } else { "GROUP BY ALL".to_owned() };
+        let order_keys: String = (0..dims.len()).map(|i| format!(", k{i}")).collect();
+        let sql = format!(
+            "SELECT {keys}{sep}CAST(sum({cost}) AS VARCHAR) AS cost, sum({cost}) AS sort_cost
+             FROM billing_lines
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE
+             {group}
+             ORDER BY sort_cost DESC{order_keys}",
+            keys = keys.join(", "),
+            sep = if dims.is_empty() { "" } else { ", " },
+            cost = measure.column(),
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter([month]), |r| {
+            let keys = (0..dims.len())
+                .map(|i| r.get::<_, String>(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            let cost: Option<String> = r.get(dims.len())?;
+            Ok(ReportRow {
+                keys,
+                cost: cost.unwrap_or_else(|| "0".to_owned()),
+            })
+        })?;
+        let rows: Vec<ReportRow> = rows.collect::<Result<_, _>>()?;
+        Ok(rows.into_iter().filter(|r| !(dims.is_empty() && r.cost == "0")).collect())
+    }
+
+    /// Every tag carried by the lines of `resource` (id as billed, or its short form) in `month`.
+    pub fn resource_tags(&self, month: &str, resource: &str) -> Result<BTreeMap<String, String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT e.key, e.value FROM (
+                 SELECT unnest(map_entries(tags)) AS e FROM billing_lines
+                 WHERE billing_period = strptime(?, '%Y-%m')::DATE
+                   AND (resource_id = ? OR resource_short = ?))
+             ORDER BY ALL",
+        )?;
+        let rows = stmt.query_map(params![month, resource, resource], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,311 @@
+//! Writes of a sync: one transaction that inserts normalized lines, replaces
+//! re-delivered billing periods, and records which files the lines came from.
+
+use duckdb::params;
+
+use super::{Db, Result};
+
+/// An export file already loaded, as recorded in `source_files`.
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    pub file_id: i64,
+    pub path: String,
+    pub size_bytes: i64,
+    pub mtime_ns: i64,
+    pub content_hash: String,
+    pub format: String,
+}
+
+/// What one file contributed to the database, for the sync summary.
+#[derive(Debug, Clone)]
+pub struct FileSummary {
+    pub file_id: i64,
+    pub periods: Vec<String>,
+    pub lines: i64,
+    pub unblended_total: String,
+}
+
+/// A file to record after its lines were inserted.
+pub struct LoadedFile<'a> {
+    pub file_id: i64,
+    pub path: &'a str,
+    pub size_bytes: i64,
+    pub mtime_ns: i64,
+    pub content_hash: &'a str,
+    pub format: &'a str,
+}
+
+/// A period (payer account × month) that received lines from two formats in one sync.
+#[derive(Debug, Clone)]
+pub struct FormatConflict {
+    pub payer_account: String,
+    pub period: String,
+    pub formats: String,
+}
+
+/// An open write transaction; dropped without `commit` it rolls back.
+pub struct SyncTransaction<'db> {
+    db: &'db Db,
+    sync_id: i64,
+    next_file_id: std::cell::Cell<i64>,
+    open: bool,
+}
+
+/// A handle another thread can poll for the progress of the running statement.
+pub struct ProgressProbe(duckdb::progress::ProgressHandle);
+
+impl ProgressProbe {
+    pub fn percent(&self) -> Option<f64> {
+        self.0.query_progress().percentage()
+    }
+}
+
+impl Db {
+    pub fn find_file_by_path(&self, path: &str, size_bytes: i64, mtime_ns: i64) -> Result<Option<FileRecord>> {
+        self.find_file("path = ? AND size_bytes = ? AND mtime_ns = ?", params![path, size_bytes, mtime_ns])
+    }
+
+    pub fn find_file_by_hash(&self, content_hash: &str) -> Result<Option<FileRecord>> {
+        self.find_file("content_hash = ?", params![content_hash])
+    }
+
+    fn find_file(&self, condition: &str, values: &[&dyn duckdb::ToSql]) -> Result<Option<FileRecord>> {
+        let sql = format!(
+            "SELECT file_id, path, size_bytes, mtime_ns, content_hash, format
+             FROM source_files WHERE {condition} ORDER BY file_id LIMIT 1"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(values)?;
+        match rows.next()? {
+            Some(r) => Ok(Some(FileRecord {
+                file_id: r.get(0)?,
+                path: r.get(1)?,
+                size_bytes: r.get(2)?,
+                mtime_ns: r.get(3)?,
+                content_hash: r.get(4)?,
+                format: r.get(5)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    /// Column names and DuckDB types of what `reader_sql` (a table function call) yields.
+    pub fn describe_columns(&self, reader_sql: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare(&format!("DESCRIBE SELECT * FROM {reader_sql}"))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn progress_probe(&self) -> Result<ProgressProbe> {
+        self.conn.set_query_progress_tracking(true)?;
+        Ok(ProgressProbe(self.conn.progress_handle()))
+    }
+
+    pub fn begin_sync(&self) -> Result<SyncTransaction<'_>> {
+        self.conn.execute_batch("BEGIN TRANSACTION")?;
+        let mut tx = SyncTransaction {
+            db: self,
+            sync_id: 0,
+            next_file_id: std::cell::Cell::new(0),
+            open: true,
+        };
+        let (sync_id, next_file_id): (i64, i64) = self.conn.query_row(
+            "SELECT (SELECT COALESCE(max(sync_id), 0) + 1 FROM syncs),
+                    (SELECT COALESCE(max(file_id), 0) + 1 FROM source_files)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tx.sync_id = sync_id;
+        tx.next_file_id.set(next_file_id);
+        self.conn.execute(
+            "INSERT INTO syncs (sync_id, started_at, files_loaded, files_kept)
+             VALUES (?, current_timestamp::TIMESTAMP, 0, 0)",
+            params![sync_id],
+        )?;
+        Ok(tx)
+    }
+}
+
+impl SyncTransaction<'_> {
+    pub fn allocate_file_id(&self) -> i64 {
+        let id = self.next_file_id.get();
+        self.next_file_id.set(id + 1);
+        id
+    }
+
+    /// Run one `INSERT INTO billing_lines BY NAME SELECT …` built by ingest; returns rows inserted.
+    pub fn insert_lines(&self, insert_sql: &str) -> Result<usize> {
+        Ok(self.db.conn.execute(insert_sql, [])?)
+    }
+
+    /// Lines of `file_id` that carry no date of their own (DBR totals, rounding)
+    /// were inserted with `placeholder` as period; give them the file's own month.
+    /// Returns false when the file has no dated line to learn the month from.
+    pub fn settle_undated_lines(&self, file_id: i64, placeholder: &str, fallback: Option<&str>) -> Result<bool> {
+        let undated: i64 = self.db.conn.query_row(
+            "SELECT count(*) FROM billing_lines WHERE file_id = ? AND billing_period = ?::DATE",
+            params![file_id, placeholder],
+            |r| r.get(0),
+        )?;
+        if undated == 0 {
+            return Ok(true);
+        }
+        let dominant: Option<String> = self.db.conn.query_row(
+            "SELECT strftime(mode(billing_period), '%Y-%m-%d') FROM billing_lines
+             WHERE file_id = ? AND billing_period <> ?::DATE",
+            params![file_id, placeholder],
+            |r| r.get(0),
+        )?;
+        let Some(period) = dominant.or(fallback.map(str::to_owned)) else {
+            return Ok(false);
+        };
+        self.db.conn.execute(
+            "UPDATE billing_lines SET billing_period = ?::DATE WHERE file_id = ? AND billing_period = ?::DATE",
+            params![period, file_id, placeholder],
+        )?;
+        Ok(true)
+    }
+
+    pub fn record_file(&self, file: &LoadedFile<'_>, line_count: i64) -> Result<()> {
+        self.db.conn.execute(
+            "INSERT INTO source_files (file_id, path, size_bytes, mtime_ns, content_hash, format,
+                                       line_count, sync_id, synced_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
+            params![
+                file.file_id,
+                file.path,
+                file.size_bytes,
+                file.mtime_ns,
+                file.content_hash,
+                file.format,
+                line_count,
+                self.sync_id
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Remember where an unchanged file now lives, so the next sync skips it without hashing.
+    pub fn touch_file(&self, file_id: i64, path: &str, size_bytes: i64, mtime_ns: i64) -> Result<()> {
+        self.db.conn.execute(
+            "UPDATE source_files SET path = ?, size_bytes = ?, mtime_ns = ? WHERE file_id = ?",
+            params![path, size_bytes, mtime_ns, file_id],
+        )?;
+        Ok(())
+    }
+
+    /// Periods (payer × month) that got lines from more than one format in this sync.
+    pub fn format_conflicts(&self, loaded: &[i64]) -> Result<Vec<FormatConflict>> {
+        self.with_id_table("sync_loaded", loaded)?;
+        let mut stmt = self.db.conn.prepare(
+            "SELECT payer_account, strftime(billing_period, '%Y-%m'),
+                    string_agg(DISTINCT source_format, ', ' ORDER BY source_format)
+             FROM billing_lines WHERE file_id IN (SELECT file_id FROM sync_loaded)
+             GROUP BY ALL HAVING count(DISTINCT source_format) > 1 ORDER BY ALL",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(FormatConflict {
+                payer_account: r.get(0)?,
+                period: r.get(1)?,
+                formats: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A re-delivered period replaces what the database held for it: lines of
+    /// every (payer account, month) that `loaded` files touched are deleted unless
+    /// they come from a file of this sync (`loaded` or `kept` unchanged).
+    /// Returns how many old lines were replaced.
+    pub fn replace_redelivered(&self, loaded: &[i64], kept: &[i64]) -> Result<usize> {
+        self.with_id_table("sync_loaded", loaded)?;
+        let mut held: Vec<i64> = loaded.to_vec();
+        held.extend_from_slice(kept);
+        self.with_id_table("sync_held", &held)?;
+        let conn = &self.db.conn;
+        conn.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE sync_keys AS
+             SELECT DISTINCT payer_account, billing_period FROM billing_lines
+             WHERE file_id IN (SELECT file_id FROM sync_loaded)",
+        )?;
+        let replaced = conn.execute(
+            "DELETE FROM billing_lines b
+             WHERE b.file_id NOT IN (SELECT file_id FROM sync_held)
+               AND EXISTS (SELECT 1 FROM sync_keys k
+                           WHERE k.payer_account = b.payer_account AND k.billing_period = b.billing_period)",
+            [],
+        )?;
+        conn.execute_batch(
+            "DELETE FROM source_files
+             WHERE file_id NOT IN (SELECT DISTINCT file_id FROM billing_lines)
+               AND file_id NOT IN (SELECT file_id FROM sync_held)",
+        )?;
+        Ok(replaced)
+    }
+
+    fn with_id_table(&self, name: &str, ids: &[i64]) -> Result<()> {
+        let conn = &self.db.conn;
+        conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {name} (file_id BIGINT)"))?;
+        let mut appender = conn.appender(name)?;
+        for id in ids {
+            appender.append_row(params![id])?;
+        }
+        appender.flush()?;
+        Ok(())
+    }
+
+    pub fn summaries(&self, file_ids: &[i64]) -> Result<Vec<FileSummary>> {
+        self.with_id_table("sync_summary", file_ids)?;
+        let mut stmt = self.db.conn.prepare(
+            "SELECT s.file_id,
+                    COALESCE(list(DISTINCT strftime(b.billing_period, '%Y-%m') ORDER BY strftime(b.billing_period, '%Y-%m'))
+                             FILTER (WHERE b.file_id IS NOT NULL), []),
+                    count(b.file_id),
+                    CAST(COALESCE(sum(b.unblended_cost), 0) AS VARCHAR)
+             FROM sync_summary s LEFT JOIN billing_lines b ON b.file_id = s.file_id
+             GROUP BY s.file_id ORDER BY s.file_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let periods: duckdb::types::Value = r.get(1)?;
+            Ok(FileSummary {
+                file_id: r.get(0)?,
+                periods: list_of_text(periods),
+                lines: r.get(2)?,
+                unblended_total: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn commit(mut self, files_loaded: usize, files_kept: usize) -> Result<()> {
+        self.db.conn.execute(
+            "UPDATE syncs SET finished_at = current_timestamp::TIMESTAMP, files_loaded = ?, files_kept = ?
+             WHERE sync_id = ?",
+            params![files_loaded as i64, files_kept as i64, self.sync_id],
+        )?;
+        self.db.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for SyncTransaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.db.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+pub(super) fn list_of_text(value: duckdb::types::Value) -> Vec<String> {
+    match value {
+        duckdb::types::Value::List(items) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                duckdb::types::Value::Text(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,381 @@
+//! Seeded synthetic exports: realistic DBR-RT months (EC2 instance-hours, EBS
+//! volumes, DynamoDB tables, S3 buckets, tags, rounding and total rows).
+//! Used by `demo`, by tests, and by the benchmark generator in `examples/`.
+
+use std::io::{self, Write};
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+/// splitmix64: tiny, fast and the same on every platform.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+}
+
+/// Cost in units of 10⁻⁸ dollars, so totals are exact.
+pub type Units = i64;
+const UNITS_PER_DOLLAR: i64 = 100_000_000;
+
+pub fn format_units(units: Units) -> String {
+    let sign = if units < 0 { "-" } else { "" };
+    let a = units.unsigned_abs();
+    format!("{sign}{}.{:08}", a / UNITS_PER_DOLLAR as u64, a % UNITS_PER_DOLLAR as u64)
+}
+
+/// What to generate for one month of one payer account.
+#[derive(Debug, Clone)]
+pub struct DbrMonth {
+    pub year: i32,
+    pub month: u32,
+    pub payer: String,
+    pub linked: Vec<String>,
+    /// Approximate number of money lines.
+    pub target_lines: usize,
+    pub seed: u64,
+    /// Whether AWS has issued the invoice (else InvoiceID is `Estimated`).
+    pub final_invoice: bool,
+    /// Multiplies the usage of the `search` area, to show a month-over-month spike.
+    pub search_growth: f64,
+}
+
+/// Money written, for checking a sync against it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    pub money_lines: usize,
+    pub total: Units,
+}
+
+pub const AREAS: [&str; 5] = ["search", "checkout", "payments", "data-platform", "growth"];
+
+struct Resource {
+    kind: Kind,
+    id: String,
+    account: usize,
+    zone: &'static str,
+    area: Option<&'static str>,
+    hourly: Units,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Instance(&'static str),
+    Volume,
+    Table,
+    Bucket,
+}
+
+const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
+const INSTANCE_TYPES: [(&str, Units); 4] = [
+    ("m5.large", 9_600_000),
+    ("m5.xlarge", 19_200_000),
+    ("c5.2xlarge", 34_000_000),
+    ("r5.large", 12_600_000),
+];
+
+const HEADER: &str = "\"InvoiceID\",\"PayerAccountId\",\"LinkedAccountId\",\"RecordType\",\"RecordId\",\"ProductName\",\"RateId\",\"SubscriptionId\",\"PricingPlanId\",\"UsageType\",\"Operation\",\"AvailabilityZone\",\"ReservedInstance\",\"ItemDescription\",\"UsageStartDate\",\"UsageEndDate\",\"UsageQuantity\",\"BlendedRate\",\"BlendedCost\",\"UnBlendedRate\",\"UnBlendedCost\",\"ResourceId\",\"user:Name\",\"user:product_area\",\"user:team\"";
+
+impl DbrMonth {
+    fn first_day(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+    }
+
+    fn days(&self) -> i64 {
+        let first = self.first_day();
+        let next = if self.month == 12 {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(self.year, self.month + 1, 1)
+        }
+        .expect("valid month");
+        (next - first).num_days()
+    }
+
+    fn resources(&self) -> Vec<Resource> {
+        // Resources are drawn from a seed that does not depend on the month, so
+        // the same fleet appears every month.
+        let mut rng = Rng::new(self.seed);
+        let hours = (self.days() * 24) as usize;
+        let n = self.target_lines.max(hours);
+        let count = |share: f64, per: usize| ((n as f64 * share) / per as f64).round().max(1.0) as usize;
+        let mut out = Vec::new();
+        let pick_area = |rng: &mut Rng| {
+            // One resource in five carries no product_area tag.
+            if rng.below(5) == 0 { None } else { Some(AREAS[rng.below(AREAS.len() as u64) as usize]) }
+        };
+        let accounts = self.linked.len().max(1) as u64;
+        for i in 0..count(0.55, hours) {
+            let (itype, rate) = INSTANCE_TYPES[rng.below(4) as usize];
+            out.push(Resource {
+                kind: Kind::Instance(itype),
+                id: format!("i-{:017x}", rng.next_u64() >> 4),
+                account: rng.below(accounts) as usize,
+                zone: ZONES[i % 3],
+                area: pick_area(&mut rng),
+                hourly: rate,
+            });
+        }
+        for i in 0..count(0.30, hours) {
+            out.push(Resource {
+                kind: Kind::Volume,
+                id: format!("vol-{:017x}", rng.next_u64() >> 4),
+                account: rng.below(accounts) as usize,
+                zone: ZONES[i % 3],
+                area: pick_area(&mut rng),
+                hourly: 1_000_000 + rng.below(3_000_000) as Units,
+            });
+        }
+        for _ in 0..count(0.10, hours) {
+            let area = pick_area(&mut rng);
+            out.push(Resource {
+                kind: Kind::Table,
+                id: format!("arn:aws:dynamodb:us-east-1:{}:table/{}-{:x}", "123456789012", area.unwrap_or("misc"), rng.below(1 << 20)),
+                account: rng.below(accounts) as usize,
+                zone: "us-east-1",
+                area,
+                hourly: 500_000 + rng.below(20_000_000) as Units,
+            });
+        }
+        let days = self.days() as usize;
+        for _ in 0..count(0.05, days * 2) {
+            let area = pick_area(&mut rng);
+            out.push(Resource {
+                kind: Kind::Bucket,
+                id: format!("{}-assets-{:x}", area.unwrap_or("shared"), rng.below(1 << 24)),
+                account: rng.below(accounts) as usize,
+                zone: "",
+                area,
+                hourly: 2_000_000 + rng.below(200_000_000) as Units,
+            });
+        }
+        out
+    }
+
+    /// Write the month as a DBR-RT CSV; returns the money it holds.
+    pub fn write(&self, out: &mut impl Write) -> io::Result<Written> {
+        let mut rng = Rng::new(self.seed ^ ((self.year as u64) << 8 | self.month as u64));
+        let invoice = if self.final_invoice {
+            format!("{}", 80_000_000 + self.year as u64 * 12 + self.month as u64)
+        } else {
+            "Estimated".to_owned()
+        };
+        let resources = self.resources();
+        let first = self.first_day().and_hms_opt(0, 0, 0).expect("midnight");
+        let hours = self.days() * 24;
+        let mut per_account = vec![0 as Units; self.linked.len().max(1)];
+        let mut written = Written::default();
+        let mut record_id: u64 = 1;
+        writeln!(out, "{HEADER}")?;
+        let mut line = |out: &mut dyn Write, r: &Resource, fields: LineFields<'_>, cost: Units| -> io::Result<()> {
+            let account = self.linked.get(r.account).unwrap_or(&self.payer);
+            let area = r.area.unwrap_or("");
+            let team = if area.is_empty() { "" } else { team_of(area) };
+            let name = match r.kind {
+                Kind::Instance(_) => format!("{}-worker", if area.is_empty() { "legacy" } else { area }),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "\"{invoice}\",\"{payer}\",\"{account}\",\"LineItem\",\"{record_id}\",\"{product}\",\"100\",\"200\",\"300\",\"{usage_type}\",\"{operation}\",\"{zone}\",\"N\",\"{desc}\",\"{start}\",\"{end}\",\"{qty}\",\"{rate}\",\"{cost}\",\"{rate}\",\"{cost}\",\"{id}\",\"{name}\",\"{area}\",\"{team}\"",
+                payer = self.payer,
+                product = fields.product,
+                usage_type = fields.usage_type,
+                operation = fields.operation,
+                zone = r.zone,
+                desc = fields.description,
+                start = fields.start,
+                end = fields.end,
+                qty = fields.quantity,
+                rate = format_units(fields.rate),
+                cost = format_units(cost),
+                id = r.id,
+            )?;
+            record_id += 1;
+            let slot = r.account.min(per_account.len() - 1);
+            per_account[slot] += cost;
+            written.money_lines += 1;
+            written.total += cost;
+            Ok(())
+        };
+        for r in &resources {
+            let growth = if r.area == Some("search") { self.search_growth } else { 1.0 };
+            let hourly = (r.hourly as f64 * growth) as Units;
+            match r.kind {
+                Kind::Bucket => {
+                    for day in 0..self.days() {
+                        let start = first + Duration::days(day);
+                        let end = start + Duration::days(1);
+                        let (s, e) = (stamp(start), stamp(end));
+                        let storage = hourly / 10 + rng.below(1000) as Units;
+                        let requests = (hourly / 40) * (1 + rng.below(3) as Units);
+                        line(out, r, LineFields {
+                            product: "Amazon Simple Storage Service",
+                            usage_type: "TimedStorage-ByteHrs",
+                            operation: "StandardStorage",
+                            description: "$0.023 per GB - first 50 TB / month of storage used",
+                            start: &s, end: &e, quantity: "1024.00000000", rate: 2_300_000,
+                        }, storage)?;
+                        line(out, r, LineFields {
+                            product: "Amazon Simple Storage Service",
+                            usage_type: "Requests-Tier1",
+                            operation: "PutObject",
+                            description: "$0.005 per 1,000 PUT, COPY, POST, or LIST requests",
+                            start: &s, end: &e, quantity: "20000.00000000", rate: 500,
+                        }, requests)?;
+                    }
+                }
+                kind => {
+                    for hour in 0..hours {
+                        let start = first + Duration::hours(hour);
+                        let end = start + Duration::hours(1);
+                        let (s, e) = (stamp(start), stamp(end));
+                        let cost = match kind {
+                            Kind::Table => hourly / 2 + rng.below(hourly as u64) as Units,
+                            _ => hourly,
+                        };
+                        let fields = match kind {
+                            Kind::Instance(t) => LineFields {
+                                product: "Amazon Elastic Compute Cloud",
+                                usage_type: instance_usage_type(t),
+                                operation: "RunInstances",
+                                description: instance_description(t),
+                                start: &s, end: &e, quantity: "1.00000000", rate: hourly,
+                            },
+                            Kind::Volume => LineFields {
+                                product: "Amazon Elastic Compute Cloud",
+                                usage_type: "EBS:VolumeUsage.gp3",
+                                operation: "CreateVolume-Gp3",
+                                description: "$0.08 per GB-month of General Purpose (gp3) provisioned storage, US East (N. Virginia)",
+                                start: &s, end: &e, quantity: "0.13888889", rate: hourly,
+                            },
+                            _ => LineFields {
+                                product: "Amazon DynamoDB",
+                                usage_type: "TimedStorage-ByteHrs",
+                                operation: "StandardStorage",
+                                description: "$0.25 per GB-Month of storage used beyond first 25 free GB-Months",
+                                start: &s, end: &e, quantity: "3.50000000", rate: hourly,
+                            },
+                        };
+                        line(out, r, fields, cost)?;
+                    }
+                }
+            }
+        }
+        // AWS adds a rounding line (money, no usage dates) and restates totals (not money).
+        let rounding: Units = rng.below(2000) as Units - 1000;
+        writeln!(
+            out,
+            "\"{invoice}\",\"{p}\",\"{p}\",\"Rounding\",\"{record_id}\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"Rounding of costs\",\"\",\"\",\"\",\"\",\"{c}\",\"\",\"{c}\",\"\",\"\",\"\",\"\"",
+            p = self.payer,
+            c = format_units(rounding)
+        )?;
+        written.money_lines += 1;
+        written.total += rounding;
+        per_account[0] += rounding;
+        for (i, total) in per_account.iter().enumerate() {
+            let account = self.linked.get(i).unwrap_or(&self.payer);
+            writeln!(
+                out,
+                "\"{invoice}\",\"{p}\",\"{account}\",\"AccountTotal\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"Total amount for linked account# {account}\",\"\",\"\",\"\",\"\",\"{c}\",\"\",\"{c}\",\"\",\"\",\"\",\"\"",
+                p = self.payer,
+                c = format_units(*total)
+            )?;
+        }
+        for kind in ["InvoiceTotal", "StatementTotal"] {
+            writeln!(
+                out,
+                "\"{invoice}\",\"{p}\",\"\",\"{kind}\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"Total statement amount for period {y}-{m:02}-01 00:00:00 - {y}-{m:02}-{d:02} 23:59:59\",\"\",\"\",\"\",\"\",\"{c}\",\"\",\"{c}\",\"\",\"\",\"\",\"\"",
+                p = self.payer,
+                y = self.year,
+                m = self.month,
+                d = self.days(),
+                c = format_units(written.total)
+            )?;
+        }
+        Ok(written)
+    }
+
+    pub fn file_name(&self) -> String {
+        format!(
+            "{}-aws-billing-detailed-line-items-with-resources-and-tags-{}-{:02}.csv",
+            self.payer, self.year, self.month
+        )
+    }
+}
+
+struct LineFields<'a> {
+    product: &'a str,
+    usage_type: &'a str,
+    operation: &'a str,
+    description: &'a str,
+    start: &'a str,
+    end: &'a str,
+    quantity: &'a str,
+    rate: Units,
+}
+
+fn stamp(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn team_of(area: &str) -> &'static str {
+    match area {
+        "search" | "growth" => "discovery",
+        "checkout" | "payments" => "commerce",
+        _ => "platform",
+    }
+}
+
+fn instance_usage_type(t: &str) -> &'static str {
+    match t {
+        "m5.large" => "BoxUsage:m5.large",
+        "m5.xlarge" => "BoxUsage:m5.xlarge",
+        "c5.2xlarge" => "BoxUsage:c5.2xlarge",
+        _ => "BoxUsage:r5.large",
+    }
+}
+
+fn instance_description(t: &str) -> &'static str {
+    match t {
+        "m5.large" => "$0.096 per On Demand Linux m5.large Instance Hour",
+        "m5.xlarge" => "$0.192 per On Demand Linux m5.xlarge Instance Hour",
+        "c5.2xlarge" => "$0.34 per On Demand Linux c5.2xlarge Instance Hour",
+        _ => "$0.126 per On Demand Linux r5.large Instance Hour",
+    }
+}
+
+/// The demo's months: three consecutive months for one payer with a prod and
+/// a stage account; the last one is still an estimate and `search` jumps in it.
+pub fn demo_months(lines_per_month: usize) -> Vec<DbrMonth> {
+    let base = NaiveDate::from_ymd_opt(2026, 8, 1).expect("valid date");
+    (0..3)
+        .map(|i| {
+            let first = base + chrono::Months::new(i);
+            DbrMonth {
+                year: first.year(),
+                month: first.month(),
+                payer: "111111111111".to_owned(),
+                linked: vec!["222222222222".to_owned(), "333333333333".to_owned()],
+                target_lines: lines_per_month,
+                seed: 7,
+                final_invoice: i < 2,
+                search_growth: if i == 2 { 1.8 } else { 1.0 },
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,139 @@
+//! Legacy Cost and Usage Report (`lineItem/UnblendedCost` headers, or the
+//! Athena snake_case form) and CUR 2.0 (snake_case with map columns).
+
+use super::columns::{
+    SelectBuilder, key, region_from_zone, tag_map_from_columns, tag_map_from_map_column, unique_tags,
+};
+use super::{Normalization, period_expr};
+
+/// `lineItem/…` columns beside `bill/…` or `identity/…` ones, in either spelling.
+pub fn is_header(keys: &[String]) -> bool {
+    keys.iter().any(|k| k.starts_with("lineitem"))
+        && keys.iter().any(|k| k.starts_with("bill") || k.starts_with("identity"))
+}
+
+/// CUR 2.0 carries tags (and product, discount, cost category) as map columns.
+pub fn is_cur2(names: &[String]) -> bool {
+    names.iter().any(|n| matches!(n.as_str(), "resource_tags" | "cost_category" | "discount" | "product"))
+}
+
+pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
+    let line_type = b.text_or_null(&["lineitemlineitemtype"]);
+    let payer = b.text_or_null(&["billpayeraccountid"]);
+    let usage_account = b.text_or_null(&["lineitemusageaccountid"]);
+    let invoice = b.text(&["billinvoiceid"]);
+    let zone = b.text_or_null(&["lineitemavailabilityzone"]);
+    let resource = b.text_or_null(&["lineitemresourceid"]);
+    let product_code = b.text_or_null(&["lineitemproductcode"]);
+    let unblended = b.money(&["lineitemunblendedcost"]);
+    let unblended = b.require(unblended, "lineItem/UnblendedCost");
+    let blended = b.money(&["lineitemblendedcost"]).unwrap_or_else(|| unblended.clone());
+    let amortized = amortized_expr(b, &line_type, &unblended);
+    let start = b.time_or_null(&["lineitemusagestartdate"]);
+    let end = b.time_or_null(&["lineitemusageenddate"]);
+    let bill_start = b.time(&["billbillingperiodstartdate"]);
+    let period_source = match bill_start {
+        Some(bill) => format!("COALESCE({bill}, {start})"),
+        None if start != "NULL" => start.clone(),
+        None => b.require(None, "bill/BillingPeriodStartDate (or lineItem/UsageStartDate)"),
+    };
+    let usage_amount = b.number_or_null(&["lineitemusageamount"]);
+    let product_name = {
+        let mut options = Vec::new();
+        options.extend(b.text(&["productproductname"]));
+        if cur2 && let Some("MAP(VARCHAR, VARCHAR)") = b.columns.type_of("product") {
+            options.push("ap_text(\"product\"['product_name'])".to_owned());
+        }
+        options.push(product_code.clone());
+        format!("COALESCE({})", options.join(", "))
+    };
+    let region = {
+        let mut options = Vec::new();
+        options.extend(b.text(&["productregioncode"]));
+        options.extend(b.text(&["productregion"]));
+        options.push(region_from_zone(&zone));
+        format!("COALESCE({})", options.join(", "))
+    };
+    let tags = tag_expr(b);
+    let columns = vec![
+        ("source_format", if cur2 { "'cur2'" } else { "'cur'" }.to_owned()),
+        ("billing_period", period_expr(&period_source)),
+        ("payer_account", format!("COALESCE({payer}, '')")),
+        ("usage_account", format!("COALESCE({usage_account}, {payer}, '')")),
+        ("invoice_id", invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
+        // An empty invoice id means AWS has not issued the invoice: the month is an estimate.
+        ("is_estimate", invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL"))),
+        ("line_type", line_type),
+        ("provider", "'AWS'".to_owned()),
+        ("product_name", product_name),
+        ("product_code", product_code),
+        ("usage_type", b.text_or_null(&["lineitemusagetype"])),
+        ("operation", b.text_or_null(&["lineitemoperation"])),
+        ("region", region),
+        ("availability_zone", zone),
+        ("resource_id", resource.clone()),
+        ("resource_short", format!("ap_short_id({resource})")),
+        ("usage_start", start),
+        ("usage_end", end),
+        ("usage_amount", usage_amount),
+        ("currency", b.text_or_null(&["lineitemcurrencycode"])),
+        ("unblended_cost", unblended),
+        ("blended_cost", blended),
+        ("amortized_cost", amortized),
+        ("tags", tags),
+    ];
+    Normalization { columns, filter: None }
+}
+
+/// The standard amortization of RI and Savings Plan charges. Branches whose
+/// inputs the file lacks are left out, so those lines keep their unblended cost.
+fn amortized_expr(b: &mut SelectBuilder<'_>, line_type: &str, unblended: &str) -> String {
+    let mut branches = Vec::new();
+    if let Some(effective) = b.money(&["savingsplansavingsplaneffectivecost"]) {
+        branches.push(format!("WHEN 'SavingsPlanCoveredUsage' THEN {effective}"));
+    }
+    branches.push("WHEN 'SavingsPlanNegation' THEN 0".to_owned());
+    branches.push("WHEN 'SavingsPlanUpfrontFee' THEN 0".to_owned());
+    if let (Some(total), Some(used)) = (
+        b.money(&["savingsplantotalcommitmenttodate"]),
+        b.money(&["savingsplanusedcommitment"]),
+    ) {
+        branches.push(format!("WHEN 'SavingsPlanRecurringFee' THEN {total} - {used}"));
+    }
+    if let Some(effective) = b.money(&["reservationeffectivecost"]) {
+        branches.push(format!("WHEN 'DiscountedUsage' THEN {effective}"));
+    }
+    if let (Some(upfront), Some(recurring)) = (
+        b.money(&["reservationunusedamortizedupfrontfeeforbillingperiod"]),
+        b.money(&["reservationunusedrecurringfee"]),
+    ) {
+        branches.push(format!("WHEN 'RIFee' THEN {upfront} + {recurring}"));
+    }
+    let mut expr = format!("CASE {line_type} {} ELSE {unblended} END", branches.join(" "));
+    // The one-off upfront fee of a reservation is spread over its term by the lines above.
+    if let Some(arn) = b.text(&["reservationreservationarn"]) {
+        expr = format!("CASE WHEN {line_type} = 'Fee' AND {arn} IS NOT NULL THEN 0 ELSE {expr} END");
+    }
+    format!("CAST({expr} AS DECIMAL(38, 10))")
+}
+
+fn tag_expr(b: &SelectBuilder<'_>) -> String {
+    if let Some(t) = b.columns.type_of("resource_tags") {
+        return tag_map_from_map_column("resource_tags", t);
+    }
+    let tags: Vec<(String, String)> = b
+        .columns
+        .iter()
+        .filter_map(|(name, _)| {
+            let stored = if let Some(rest) = name.strip_prefix("resourceTags/") {
+                rest.strip_prefix("user:").unwrap_or(rest)
+            } else if let Some(rest) = name.strip_prefix("resource_tags_") {
+                rest.strip_prefix("user_").unwrap_or(rest)
+            } else {
+                return None;
+            };
+            (!key(stored).is_empty()).then(|| (stored.to_owned(), name.to_owned()))
+        })
+        .collect();
+    tag_map_from_columns(&unique_tags(tags))
+}

@@ -1,0 +1,115 @@
+//! When DuckDB rejects a file it says what but not where. This re-reads the
+//! file sequentially to name the line and column, the way a user can fix it.
+
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+
+use super::container::{Container, open_text};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// 1-based line in the decoded text (the header is line 1).
+    pub line: u64,
+    pub message: String,
+}
+
+/// The first line whose shape or values would not load, if any.
+pub fn find_bad_line(path: &Path, container: Container, numeric: &[String], temporal: &[String]) -> Option<Finding> {
+    let reader = match open_text(path, container) {
+        Ok(r) => r,
+        Err(e) => {
+            return Some(Finding {
+                line: 0,
+                message: e.to_string(),
+            });
+        }
+    };
+    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(reader);
+    let mut record = csv::ByteRecord::new();
+    let mut numeric_at = Vec::new();
+    let mut temporal_at = Vec::new();
+    let mut header_read = false;
+    let mut last_line = 1;
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => return None,
+            Ok(true) => {}
+            Err(e) => return Some(describe_csv_error(&e, last_line)),
+        }
+        let line = record.position().map_or(last_line, |p| p.line());
+        last_line = line;
+        if !header_read {
+            header_read = true;
+            let names: Vec<String> = record
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    let f = if i == 0 { f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f) } else { f };
+                    String::from_utf8_lossy(f).trim().to_owned()
+                })
+                .collect();
+            let index_of = |n: &String| names.iter().position(|h| h == n).map(|i| (i, n.clone()));
+            numeric_at = numeric.iter().filter_map(index_of).collect();
+            temporal_at = temporal.iter().filter_map(index_of).collect();
+            continue;
+        }
+        for (i, name) in &numeric_at {
+            let value = field(&record, *i);
+            if !value.is_empty() && !is_number(&value) {
+                return Some(Finding {
+                    line,
+                    message: format!("column {name:?}: {value:?} is not a number"),
+                });
+            }
+        }
+        for (i, name) in &temporal_at {
+            let value = field(&record, *i);
+            if !value.is_empty() && !is_timestamp(&value) {
+                return Some(Finding {
+                    line,
+                    message: format!("column {name:?}: {value:?} is not a date and time"),
+                });
+            }
+        }
+    }
+}
+
+fn field(record: &csv::ByteRecord, i: usize) -> String {
+    let text = String::from_utf8_lossy(record.get(i).unwrap_or_default());
+    let text = text.trim();
+    if text == "NULL" { String::new() } else { text.to_owned() }
+}
+
+fn describe_csv_error(e: &csv::Error, last_line: u64) -> Finding {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => Finding {
+            line: pos.as_ref().map_or(last_line + 1, |p| p.line()),
+            message: format!("row has {len} fields where the header has {expected_len}"),
+        },
+        csv::ErrorKind::Io(io) => Finding {
+            line: last_line + 1,
+            message: format!("file is truncated or damaged: {io}"),
+        },
+        _ => Finding {
+            line: e.position().map_or(last_line + 1, |p| p.line()),
+            message: e.to_string(),
+        },
+    }
+}
+
+/// What `ap_money`/`ap_number` accept: a finite decimal, optionally in scientific notation.
+pub fn is_number(text: &str) -> bool {
+    let t = text.trim();
+    t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && t.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// What `ap_time` accepts: ISO-like date and time, `T` or space, optional
+/// fraction and `Z`, dashes or slashes, or a bare date.
+pub fn is_timestamp(text: &str) -> bool {
+    let t = text.trim().replace('/', "-").replace('Z', "");
+    const FORMATS: [&str; 4] = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
+    FORMATS.iter().any(|f| NaiveDateTime::parse_from_str(&t, f).is_ok())
+        || chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").is_ok()
+}

@@ -1,0 +1,66 @@
+//! FinOps FOCUS 1.0–1.2 exports: `BilledCost`/`EffectiveCost`, `Tags` as a JSON
+//! object, provider extensions in `x_*` columns.
+
+use super::columns::{SelectBuilder, region_from_zone, tag_map_from_map_column};
+use super::{Normalization, period_expr};
+
+pub fn is_header(keys: &[String]) -> bool {
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    has("chargeperiodstart")
+        && (has("billingaccountid") || has("servicename"))
+        && (has("billedcost") || has("effectivecost") || has("listcost"))
+}
+
+pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
+    let payer = b.text_or_null(&["billingaccountid"]);
+    let sub_account = b.text_or_null(&["subaccountid"]);
+    let invoice = b.text(&["invoiceid"]);
+    let zone = b.text_or_null(&["availabilityzone"]);
+    let resource = b.text_or_null(&["resourceid"]);
+    let billed = b.money(&["billedcost"]);
+    let billed = b.require(billed, "BilledCost");
+    let effective = b.money(&["effectivecost"]).unwrap_or_else(|| billed.clone());
+    let start = b.time_or_null(&["chargeperiodstart"]);
+    let end = b.time_or_null(&["chargeperiodend"]);
+    let period_start = b.time(&["billingperiodstart"]).unwrap_or_else(|| start.clone());
+    let region = format!(
+        "COALESCE({}, {})",
+        b.text_or_null(&["regionid"]),
+        region_from_zone(&zone)
+    );
+    let tags = match b.columns.find(&["tags"]) {
+        Some(name) => {
+            let t = b.columns.type_of(name).unwrap_or("VARCHAR").to_owned();
+            tag_map_from_map_column(name, &t)
+        }
+        None => "NULL::MAP(VARCHAR, VARCHAR)".to_owned(),
+    };
+    let columns = vec![
+        ("source_format", "'focus'".to_owned()),
+        ("billing_period", period_expr(&period_start)),
+        ("payer_account", format!("COALESCE({payer}, '')")),
+        ("usage_account", format!("COALESCE({sub_account}, {payer}, '')")),
+        ("invoice_id", invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
+        ("is_estimate", invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL"))),
+        ("line_type", b.text_or_null(&["chargecategory"])),
+        ("provider", b.text_or_null(&["providername", "serviceprovidername"])),
+        ("product_name", b.text_or_null(&["servicename"])),
+        ("product_code", b.text_or_null(&["xservicecode"])),
+        ("usage_type", b.text_or_null(&["xusagetype"])),
+        ("operation", b.text_or_null(&["xoperation"])),
+        ("region", region),
+        ("availability_zone", zone),
+        ("resource_id", resource.clone()),
+        ("resource_short", format!("ap_short_id({resource})")),
+        ("usage_start", start),
+        ("usage_end", end),
+        ("usage_amount", b.number_or_null(&["consumedquantity"])),
+        ("currency", b.text_or_null(&["billingcurrency"])),
+        ("unblended_cost", billed.clone()),
+        // FOCUS has no blended cost; BilledCost is what the invoice charges.
+        ("blended_cost", billed),
+        ("amortized_cost", effective),
+        ("tags", tags),
+    ];
+    Normalization { columns, filter: None }
+}

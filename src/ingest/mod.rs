@@ -1,0 +1,83 @@
+//! Reading export files into the database: format detection by content, one
+//! normalizing SELECT per format, and the sync that replaces re-delivered months.
+
+pub mod columns;
+mod container;
+mod cur;
+mod dbr;
+pub mod diagnose;
+mod focus;
+pub mod manifest;
+mod sync;
+
+use std::path::PathBuf;
+
+pub use sync::{FileOutcome, FileStatus, SyncProgress, SyncReport, sync_paths};
+
+/// The billing export formats `sync` understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillingFormat {
+    Dbr,
+    Cur,
+    Cur2,
+    Focus,
+}
+
+impl BillingFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            BillingFormat::Dbr => "DBR-RT",
+            BillingFormat::Cur => "CUR",
+            BillingFormat::Cur2 => "CUR 2.0",
+            BillingFormat::Focus => "FOCUS",
+        }
+    }
+
+    /// Recognize a billing export from its column names.
+    pub fn from_columns(names: &[String]) -> Option<BillingFormat> {
+        let keys: Vec<String> = names.iter().map(|n| columns::key(n)).collect();
+        if focus::is_header(&keys) {
+            Some(BillingFormat::Focus)
+        } else if cur::is_header(&keys) {
+            Some(if cur::is_cur2(names) { BillingFormat::Cur2 } else { BillingFormat::Cur })
+        } else if dbr::is_header(&keys) {
+            Some(BillingFormat::Dbr)
+        } else {
+            None
+        }
+    }
+
+    fn normalize(self, b: &mut columns::SelectBuilder<'_>) -> Normalization {
+        match self {
+            BillingFormat::Dbr => dbr::normalize(b),
+            BillingFormat::Cur => cur::normalize(b, false),
+            BillingFormat::Cur2 => cur::normalize(b, true),
+            BillingFormat::Focus => focus::normalize(b),
+        }
+    }
+}
+
+/// The SELECT list (target column, expression) and row filter for one file.
+pub struct Normalization {
+    columns: Vec<(&'static str, String)>,
+    filter: Option<String>,
+}
+
+/// Period given to lines without a date of their own until the file's month is known.
+const UNDATED: &str = "1900-01-01";
+
+fn period_expr(timestamp: &str) -> String {
+    format!("COALESCE(CAST(date_trunc('month', {timestamp}) AS DATE), DATE '{UNDATED}')")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{path}: line {line}: {message}")]
+    Line { path: PathBuf, line: u64, message: String },
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("{message}")]
+    Sync { message: String },
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}

@@ -1,0 +1,553 @@
+//! One `sync`: find export files, skip the unchanged, load the rest in a single
+//! transaction, and let each re-delivered billing period replace the old one.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::Xxh3;
+
+use super::columns::{Columns, SelectBuilder};
+use super::container::{Container, extract_zip, first_line};
+use super::diagnose::find_bad_line;
+use super::manifest::{self, Manifest};
+use super::{BillingFormat, IngestError, UNDATED};
+use crate::db::{Db, LoadedFile, SyncTransaction, quote};
+
+/// What happened to one file of a sync.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    pub path: PathBuf,
+    pub status: FileStatus,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileStatus {
+    Loaded {
+        format: BillingFormat,
+        periods: Vec<String>,
+        lines: i64,
+        unblended_total: String,
+    },
+    Unchanged {
+        format: String,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    pub files: Vec<FileOutcome>,
+    /// Lines of earlier deliveries removed because a newer one replaced their period.
+    pub replaced_lines: usize,
+}
+
+/// Hooks for a progress display; the default does nothing.
+pub trait SyncProgress {
+    fn file_started(&mut self, _path: &Path, _index: usize, _count: usize) {}
+    fn file_finished(&mut self) {}
+}
+
+impl SyncProgress for () {}
+
+/// A billing file found by the scan, before loading.
+struct Candidate {
+    path: PathBuf,
+    size_bytes: i64,
+    mtime_ns: i64,
+    container: Container,
+    format: BillingFormat,
+    content_hash: String,
+    /// Set when the file is already in the database (same content).
+    existing: Option<i64>,
+    /// Set when another file of this sync has the same content.
+    duplicate_of: Option<PathBuf>,
+}
+
+pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -> Result<SyncReport, IngestError> {
+    let files = collect_files(paths)?;
+    let mut report = SyncReport::default();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut manifests: Vec<Manifest> = Vec::new();
+    for path in files {
+        match scan(db, &path)? {
+            Scanned::Billing(c) => candidates.push(c),
+            Scanned::Manifest(m) => manifests.push(m),
+            Scanned::Skipped(reason) => report.files.push(FileOutcome {
+                path,
+                status: FileStatus::Skipped { reason },
+            }),
+        }
+    }
+    apply_manifests(&manifests, &mut candidates, &mut report)?;
+    mark_duplicates(&mut candidates);
+
+    let tx = db.begin_sync()?;
+    let (loaded, kept) = load_all(db, &tx, &candidates, progress)?;
+    let conflicts = tx.format_conflicts(&loaded)?;
+    if let Some(c) = conflicts.first() {
+        return Err(IngestError::Sync {
+            message: format!(
+                "payer account {:?} month {} arrives in more than one export format ({}) in this sync; \
+                 sync one format per account and month so no dollar is counted twice",
+                c.payer_account, c.period, c.formats
+            ),
+        });
+    }
+    report.replaced_lines = tx.replace_redelivered(&loaded, &kept)?;
+    let summaries = tx.summaries(&loaded)?;
+    for (candidate, file_id) in candidates.iter().zip(file_ids(&candidates, &loaded)) {
+        let status = if let Some(other) = &candidate.duplicate_of {
+            FileStatus::Skipped {
+                reason: format!("same content as {}", other.display()),
+            }
+        } else if let Some(existing) = candidate.existing {
+            tx.touch_file(existing, &path_text(&candidate.path), candidate.size_bytes, candidate.mtime_ns)?;
+            FileStatus::Unchanged {
+                format: candidate.format.label().to_owned(),
+            }
+        } else {
+            let s = summaries
+                .iter()
+                .find(|s| Some(s.file_id) == file_id)
+                .expect("every loaded file has a summary row");
+            FileStatus::Loaded {
+                format: candidate.format,
+                periods: s.periods.clone(),
+                lines: s.lines,
+                unblended_total: s.unblended_total.clone(),
+            }
+        };
+        report.files.push(FileOutcome {
+            path: candidate.path.clone(),
+            status,
+        });
+    }
+    tx.commit(loaded.len(), kept.len())?;
+    report.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(report)
+}
+
+/// The file id each candidate was loaded under, in candidate order.
+fn file_ids(candidates: &[Candidate], loaded: &[i64]) -> Vec<Option<i64>> {
+    let mut next = loaded.iter();
+    candidates
+        .iter()
+        .map(|c| {
+            if c.existing.is_none() && c.duplicate_of.is_none() {
+                next.next().copied()
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn load_all(
+    db: &Db,
+    tx: &SyncTransaction<'_>,
+    candidates: &[Candidate],
+    progress: &mut dyn SyncProgress,
+) -> Result<(Vec<i64>, Vec<i64>), IngestError> {
+    let mut loaded = Vec::new();
+    let mut kept = Vec::new();
+    let to_load: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.existing.is_none() && c.duplicate_of.is_none())
+        .collect();
+    kept.extend(candidates.iter().filter_map(|c| c.existing));
+    for (index, candidate) in to_load.iter().enumerate() {
+        progress.file_started(&candidate.path, index, to_load.len());
+        let file_id = tx.allocate_file_id();
+        let lines = load_file(db, tx, candidate, file_id)?;
+        tx.record_file(
+            &LoadedFile {
+                file_id,
+                path: &path_text(&candidate.path),
+                size_bytes: candidate.size_bytes,
+                mtime_ns: candidate.mtime_ns,
+                content_hash: &candidate.content_hash,
+                format: candidate.format.label(),
+            },
+            lines as i64,
+        )?;
+        loaded.push(file_id);
+        progress.file_finished();
+    }
+    Ok((loaded, kept))
+}
+
+fn load_file(db: &Db, tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<usize, IngestError> {
+    let file_error = |message: String| IngestError::File {
+        path: c.path.clone(),
+        message,
+    };
+    // A zip is unpacked to a temp file that lives until the load is done.
+    let unzipped = match c.container {
+        Container::Zip => Some(extract_zip(&c.path).map_err(file_error)?),
+        _ => None,
+    };
+    let (read_path, container) = match &unzipped {
+        Some(t) => (t.path().to_path_buf(), Container::Plain),
+        None => (c.path.clone(), c.container),
+    };
+    let reader = reader_sql(&read_path, container);
+    let columns = db
+        .describe_columns(&reader)
+        .map_err(|e| explain_failure(&c.path, &read_path, container, &[], &[], &e.to_string()))?;
+    let columns = Columns::new(columns);
+    let mut builder = SelectBuilder::new(&columns);
+    let normalization = c.format.normalize(&mut builder);
+    if !builder.missing().is_empty() {
+        return Err(file_error(format!(
+            "{} export is missing required column {}",
+            c.format.label(),
+            builder.missing().join(", ")
+        )));
+    }
+    let targets: Vec<&str> = normalization.columns.iter().map(|(t, _)| *t).collect();
+    let exprs: Vec<String> = normalization.columns.iter().map(|(t, e)| format!("{e} AS {t}")).collect();
+    let sql = format!(
+        "INSERT INTO billing_lines BY NAME SELECT {file_id} AS file_id, {exprs} FROM {reader}{filter}",
+        exprs = exprs.join(",\n  "),
+        filter = normalization
+            .filter
+            .as_ref()
+            .map(|f| format!(" WHERE {f}"))
+            .unwrap_or_default(),
+    );
+    debug_assert!(targets.contains(&"billing_period"));
+    let lines = tx.insert_lines(&sql).map_err(|e| {
+        explain_failure(
+            &c.path,
+            &read_path,
+            container,
+            &builder.numeric,
+            &builder.temporal,
+            &e.to_string(),
+        )
+    })?;
+    let fallback = period_in_name(&c.path);
+    if !tx.settle_undated_lines(file_id, UNDATED, fallback.as_deref())? {
+        return Err(file_error(
+            "no line carries a usage date, so the billing period is unknown".to_owned(),
+        ));
+    }
+    Ok(lines)
+}
+
+fn reader_sql(path: &Path, container: Container) -> String {
+    let p = quote::literal(&path_text(path));
+    match container {
+        Container::Parquet => format!("read_parquet({p})"),
+        _ => format!(
+            "read_csv({p}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', \
+             nullstr = ['', 'NULL'], strict_mode = true, null_padding = false, compression = '{}')",
+            if container == Container::Gzip { "gzip" } else { "none" }
+        ),
+    }
+}
+
+/// Turn a DuckDB failure into an error that names the line when one can be found.
+fn explain_failure(
+    shown: &Path,
+    read_path: &Path,
+    container: Container,
+    numeric: &[String],
+    temporal: &[String],
+    duck_message: &str,
+) -> IngestError {
+    if container != Container::Parquet
+        && let Some(f) = find_bad_line(read_path, container, numeric, temporal)
+    {
+        return IngestError::Line {
+            path: shown.to_path_buf(),
+            line: f.line,
+            message: f.message,
+        };
+    }
+    IngestError::File {
+        path: shown.to_path_buf(),
+        message: format!("could not be loaded: {}", first_line_of(duck_message)),
+    }
+}
+
+fn first_line_of(text: &str) -> &str {
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or(text)
+}
+
+enum Scanned {
+    Billing(Candidate),
+    Manifest(Manifest),
+    Skipped(String),
+}
+
+const EXPORT_EXTENSIONS: [&str; 5] = ["csv", "gz", "zip", "parquet", "json"];
+
+fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
+    let io_error = |e: std::io::Error| IngestError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let meta = std::fs::metadata(path).map_err(io_error)?;
+    let size_bytes = meta.len() as i64;
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64);
+    let looks_like_export = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXPORT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    if size_bytes == 0 {
+        return if looks_like_export {
+            Err(IngestError::File {
+                path: path.to_path_buf(),
+                message: "file is empty (an interrupted download?)".to_owned(),
+            })
+        } else {
+            Ok(Scanned::Skipped("empty file".to_owned()))
+        };
+    }
+    if let Some(record) = db.find_file_by_path(&path_text(path), size_bytes, mtime_ns)? {
+        let format = BillingFormat::from_label(&record.format);
+        let container = Container::sniff(path).map_err(io_error)?;
+        if let Some(format) = format {
+            return Ok(Scanned::Billing(Candidate {
+                path: path.to_path_buf(),
+                size_bytes,
+                mtime_ns,
+                container,
+                format,
+                content_hash: record.content_hash,
+                existing: Some(record.file_id),
+                duplicate_of: None,
+            }));
+        }
+    }
+    let container = Container::sniff(path).map_err(io_error)?;
+    let format = match detect(db, path, container)? {
+        Detected::Billing(f) => f,
+        Detected::Manifest(m) => return Ok(Scanned::Manifest(m)),
+        Detected::Other(reason) => return Ok(Scanned::Skipped(reason)),
+    };
+    let content_hash = hash_file(path).map_err(io_error)?;
+    let existing = db.find_file_by_hash(&content_hash)?.map(|r| r.file_id);
+    Ok(Scanned::Billing(Candidate {
+        path: path.to_path_buf(),
+        size_bytes,
+        mtime_ns,
+        container,
+        format,
+        content_hash,
+        existing,
+        duplicate_of: None,
+    }))
+}
+
+enum Detected {
+    Billing(BillingFormat),
+    Manifest(Manifest),
+    Other(String),
+}
+
+fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, IngestError> {
+    let file_error = |message: String| IngestError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let names = match container {
+        Container::Parquet => db
+            .describe_columns(&reader_sql(path, container))
+            .map_err(|e| file_error(format!("unreadable parquet file: {}", first_line_of(&e.to_string()))))?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect(),
+        Container::Zip => {
+            let unzipped = extract_zip(path).map_err(file_error)?;
+            header_names(unzipped.path(), Container::Plain).map_err(file_error)?
+        }
+        Container::Plain | Container::Gzip => {
+            let head = first_line(path, container).map_err(|e| file_error(format!("cannot read: {e}")))?;
+            let trimmed = head.iter().position(|b| !b.is_ascii_whitespace()).map(|i| head[i]);
+            if matches!(trimmed, Some(b'{') | Some(b'[')) {
+                return Ok(detect_json(path, container));
+            }
+            if head.is_empty() {
+                return Err(file_error("file is empty (an interrupted download?)".to_owned()));
+            }
+            parse_header(&head)
+        }
+    };
+    Ok(match BillingFormat::from_columns(&names) {
+        Some(f) => Detected::Billing(f),
+        None => Detected::Other(describe_unknown(&names)),
+    })
+}
+
+fn detect_json(path: &Path, container: Container) -> Detected {
+    let mut bytes = Vec::new();
+    let read = super::container::open_text(path, container)
+        .and_then(|r| r.take(64 << 20).read_to_end(&mut bytes));
+    if read.is_err() {
+        return Detected::Other("unreadable JSON".to_owned());
+    }
+    match manifest::parse(path, &bytes) {
+        Some(m) => Detected::Manifest(m),
+        None => Detected::Other("JSON that is not a CUR manifest (event exports are not read yet)".to_owned()),
+    }
+}
+
+fn header_names(path: &Path, container: Container) -> Result<Vec<String>, String> {
+    let head = first_line(path, container).map_err(|e| format!("cannot read: {e}"))?;
+    if head.is_empty() {
+        return Err("file is empty (an interrupted download?)".to_owned());
+    }
+    Ok(parse_header(&head))
+}
+
+fn parse_header(line: &[u8]) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => record.iter().map(|f| String::from_utf8_lossy(f).trim().to_owned()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn describe_unknown(names: &[String]) -> String {
+    if names.len() <= 1 {
+        return "not a recognized billing export".to_owned();
+    }
+    let shown: Vec<String> = names
+        .iter()
+        .take(4)
+        .map(|n| crate::safe_text::for_terminal(n).into_owned())
+        .collect();
+    format!("CSV with columns {}… is not a recognized billing export", shown.join(", "))
+}
+
+/// Manifests decide which CUR files of their period folder are current.
+fn apply_manifests(
+    manifests: &[Manifest],
+    candidates: &mut Vec<Candidate>,
+    report: &mut SyncReport,
+) -> Result<(), IngestError> {
+    let governing = manifest::governing(manifests);
+    for m in &governing {
+        for key in &m.report_keys {
+            if !candidates.iter().any(|c| manifest::key_matches(key, &c.path)) {
+                return Err(IngestError::File {
+                    path: m.path.clone(),
+                    message: format!("lists report file {key:?}, which is not among the synced files"),
+                });
+            }
+        }
+    }
+    let mut kept = Vec::with_capacity(candidates.len());
+    for c in candidates.drain(..) {
+        let cur = matches!(c.format, BillingFormat::Cur | BillingFormat::Cur2);
+        match governing.iter().find(|m| m.governs(&c.path)) {
+            Some(m) if cur && !m.lists(&c.path) => report.files.push(FileOutcome {
+                path: c.path,
+                status: FileStatus::Skipped {
+                    reason: format!("not in the latest assembly listed by {}", m.path.display()),
+                },
+            }),
+            _ => kept.push(c),
+        }
+    }
+    *candidates = kept;
+    for m in manifests {
+        let note = if governing.iter().any(|g| g.path == m.path) {
+            format!("CUR manifest for {} ({} report files)", m.period, m.report_keys.len())
+        } else if m.report_keys.is_empty() {
+            "CUR manifest that lists no report files".to_owned()
+        } else {
+            "CUR manifest of an older assembly".to_owned()
+        };
+        report.files.push(FileOutcome {
+            path: m.path.clone(),
+            status: FileStatus::Skipped { reason: note },
+        });
+    }
+    Ok(())
+}
+
+fn mark_duplicates(candidates: &mut [Candidate]) {
+    for i in 0..candidates.len() {
+        if candidates[i].existing.is_some() {
+            continue;
+        }
+        let earlier = candidates[..i]
+            .iter()
+            .find(|c| c.content_hash == candidates[i].content_hash && c.duplicate_of.is_none())
+            .map(|c| c.path.clone());
+        candidates[i].duplicate_of = earlier;
+    }
+}
+
+fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(IngestError::File {
+                path: path.clone(),
+                message: "no such file or directory".to_owned(),
+            });
+        }
+        for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+            let entry = entry.map_err(|e| IngestError::File {
+                path: e.path().map_or_else(|| path.clone(), Path::to_path_buf),
+                message: e.to_string(),
+            })?;
+            if entry.file_type().is_file() {
+                files.push(entry.into_path());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf)? {
+            0 => break,
+            n => hasher.update(&buf[..n]),
+        }
+    }
+    Ok(format!("{:032x}", hasher.digest128()))
+}
+
+fn path_text(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `YYYY-MM` in a file name such as `…-aws-billing-detailed-line-items-with-resources-and-tags-2017-06.csv.zip`.
+fn period_in_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy();
+    let b = name.as_bytes();
+    (0..b.len().saturating_sub(6)).rev().find_map(|i| {
+        let w = &b[i..i + 7];
+        let ok = w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[5..7].iter().all(u8::is_ascii_digit);
+        ok.then(|| format!("{}-{}-01", &name[i..i + 4], &name[i + 5..i + 7]))
+    })
+}
+
+impl BillingFormat {
+    fn from_label(label: &str) -> Option<BillingFormat> {
+        [BillingFormat::Dbr, BillingFormat::Cur, BillingFormat::Cur2, BillingFormat::Focus]
+            .into_iter()
+            .find(|f| f.label() == label)
+    }
+}

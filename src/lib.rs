@@ -1,0 +1,14 @@
+//! apportion: attribute every dollar of an AWS bill to a product area, offline.
+//!
+//! Layers, data flowing one way: `cli` → `cmd` → (`ingest` | `report`) → `db`.
+//! Only `db` talks to DuckDB; `safe_text` guards the terminal from bill strings;
+//! `demo` generates seeded sample exports.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod ingest;
+pub mod report;
+pub mod safe_text;

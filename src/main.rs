@@ -1,0 +1,26 @@
+//! Entry point: parse the command line, run the command, map errors to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = apportion::cli::Cli::parse();
+    match apportion::cmd::run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", apportion::safe_text::for_terminal(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `apportion report | head` closes the pipe early; that is not a failure.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

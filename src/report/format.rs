@@ -1,0 +1,167 @@
+//! Report output: an aligned table for people, CSV and JSON for scripts.
+//! Every string from a bill is made terminal-safe first.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::safe_text::for_terminal;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+pub fn write_report(report: &Report, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Table => write_table(report, out),
+        OutputFormat::Csv => write_csv(report, out),
+        OutputFormat::Json => write_json(report, out),
+    }
+}
+
+fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = report.dims.iter().map(|d| d.name()).collect();
+    header.push("cost");
+    w.write_record(&header)?;
+    for row in &report.rows {
+        let mut record: Vec<String> = row.keys.iter().map(|k| for_terminal(k).into_owned()).collect();
+        record.push(row.cost.clone());
+        w.write_record(&record)?;
+    }
+    w.flush()
+}
+
+fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<serde_json::Value> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let mut obj = serde_json::Map::new();
+            for (d, k) in report.dims.iter().zip(&row.keys) {
+                obj.insert(d.name().to_owned(), serde_json::Value::String(k.clone()));
+            }
+            let cost: f64 = row.cost.parse().unwrap_or(0.0);
+            obj.insert("cost".to_owned(), serde_json::json!(cost));
+            serde_json::Value::Object(obj)
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &rows)?;
+    writeln!(out)
+}
+
+fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let total: f64 = report.rows.iter().map(|r| r.cost.parse::<f64>().unwrap_or(0.0)).sum();
+    let mut header: Vec<String> = report.dims.iter().map(|d| d.name().to_owned()).collect();
+    header.push("cost".to_owned());
+    header.push("share".to_owned());
+    let mut body: Vec<Vec<String>> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells: Vec<String> = row.keys.iter().map(|k| shown(k)).collect();
+            cells.push(display_money(&row.cost));
+            let cost: f64 = row.cost.parse().unwrap_or(0.0);
+            cells.push(if total.abs() > f64::EPSILON {
+                format!("{:.1}%", 100.0 * cost / total)
+            } else {
+                "-".to_owned()
+            });
+            cells
+        })
+        .collect();
+    let mut footer: Vec<String> = vec![String::new(); report.dims.len()];
+    if let Some(first) = footer.first_mut() {
+        *first = "total".to_owned();
+    }
+    footer.push(display_money(&format!("{total}")));
+    footer.push(String::new());
+    body.push(footer);
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            body.iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    writeln!(
+        out,
+        "{} {} — {} cost, {} groups",
+        report.month,
+        if report.dims.is_empty() { "total".to_owned() } else { format!("by {}", header[..report.dims.len()].join(", ")) },
+        measure_name(report),
+        report.rows.len()
+    )?;
+    let numeric = |i: usize| i >= report.dims.len();
+    let line = |cells: &[String], out: &mut dyn Write| -> io::Result<()> {
+        let text: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if numeric(i) {
+                    format!("{c:>w$}", w = widths[i])
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        writeln!(out, "{}", text.join("  ").trim_end())
+    };
+    line(&header, out)?;
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(&rule, out)?;
+    let (footer, rows) = body.split_last().expect("footer present");
+    for row in rows {
+        line(row, out)?;
+    }
+    line(&rule, out)?;
+    line(footer, out)
+}
+
+fn measure_name(report: &Report) -> &'static str {
+    match report.measure {
+        crate::db::CostMeasure::Unblended => "unblended",
+        crate::db::CostMeasure::Amortized => "amortized",
+        crate::db::CostMeasure::Blended => "blended",
+    }
+}
+
+fn shown(key: &str) -> String {
+    if key.is_empty() { "(none)".to_owned() } else { for_terminal(key).into_owned() }
+}
+
+/// A decimal string as dollars with cents and thousands separators: `-1,234.57`.
+pub fn display_money(decimal: &str) -> String {
+    let value: f64 = decimal.trim().parse().unwrap_or(0.0);
+    let cents = (value * 100.0).round() as i128;
+    let negative = cents < 0;
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}{grouped}.{:02}", if negative { "-" } else { "" }, cents % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_money;
+
+    #[test]
+    fn money_is_rounded_to_cents_with_separators() {
+        assert_eq!(display_money("1234567.8950000000"), "1,234,567.90");
+        assert_eq!(display_money("-0.004"), "0.00");
+        assert_eq!(display_money("-12.5"), "-12.50");
+        assert_eq!(display_money("1.81E-8"), "0.00");
+        assert_eq!(display_money("999.999"), "1,000.00");
+    }
+}

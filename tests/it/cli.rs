@@ -1,0 +1,229 @@
+//! The command-line contract: output formats, exit codes, environment, demo,
+//! and a sync killed midway.
+
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+use std::time::Instant;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::common::*;
+
+fn apportion(db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("apportion").unwrap();
+    cmd.arg("--db").arg(db).env_remove("APPORTION_DB");
+    cmd
+}
+
+#[test]
+fn sync_prints_a_summary_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.duckdb");
+    apportion(&db)
+        .args(["sync"])
+        .arg(fixture("dbr"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("consolidated-2026-03.csv"))
+        .stdout(predicate::str::contains("DBR-RT, 2026-03, 7 lines, $107.69"))
+        .stdout(predicate::str::contains("2 loaded, 0 unchanged, 0 skipped"));
+    apportion(&db)
+        .args(["sync"])
+        .arg(fixture("dbr"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 loaded, 2 unchanged"));
+}
+
+#[test]
+fn report_csv_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.duckdb");
+    apportion(&db).arg("sync").arg(fixture("cur")).assert().success();
+    let out = apportion(&db)
+        .args(["report", "--by", "product,account", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("product,account,cost"));
+    let costs: Vec<f64> = lines
+        .map(|l| {
+            let cost = l.rsplit(',').next().unwrap();
+            assert!(!cost.contains(['e', 'E']), "exponent in {cost}");
+            assert!(cost.split('.').nth(1).is_some_and(|d| d.len() >= 6), "too few decimals in {cost}");
+            cost.parse().unwrap()
+        })
+        .collect();
+    assert!(costs.windows(2).all(|w| w[0] >= w[1]), "not largest first: {costs:?}");
+    assert_close(costs.iter().sum(), 102.1, "csv total");
+}
+
+#[test]
+fn report_json_and_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.duckdb");
+    apportion(&db).arg("sync").arg(fixture("focus")).assert().success();
+    let out = apportion(&db).args(["report", "--format", "json", "--cost", "amortized"]).output().unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let total: f64 = rows.iter().map(|r| r["cost"].as_f64().unwrap()).sum();
+    assert_close(total, 3.146, "amortized json total");
+    assert!(rows.iter().all(|r| r["product"].is_string()));
+    apportion(&db)
+        .args(["report", "--month", "2026-05", "--by", "area"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(unallocated)"))
+        .stdout(predicate::str::contains("53.15"));
+}
+
+#[test]
+fn report_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.duckdb");
+    apportion(&db)
+        .arg("report")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("apportion sync"));
+    apportion(&db)
+        .args(["report", "--by", "colour"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown dimension"));
+    apportion(&db)
+        .args(["report", "--month", "2026-13"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a month"));
+}
+
+#[test]
+fn the_database_path_comes_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("from-env.duckdb");
+    Command::cargo_bin("apportion")
+        .unwrap()
+        .env("APPORTION_DB", &db)
+        .arg("sync")
+        .arg(fixture("focus"))
+        .assert()
+        .success();
+    assert!(db.exists());
+}
+
+#[test]
+fn hostile_strings_do_not_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("evil.csv");
+    std::fs::write(
+        &csv,
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/ResourceId,product/ProductName\n\
+         2026-05-01T00:00:00Z,1,Usage,2026-05-01T00:00:00Z,1,\"i-1\u{1b}]0;pwned\u{7}\u{1b}[2J\",\"EC2\u{9b}31m\"\n",
+    )
+    .unwrap();
+    let db = dir.path().join("a.duckdb");
+    apportion(&db).arg("sync").arg(&csv).assert().success();
+    for format in ["table", "csv"] {
+        let out = apportion(&db).args(["report", "--by", "resource,product", "--format", format]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'), "{text:?}");
+        assert!(text.contains("i-1\\x1b]0;pwned\\x07\\x1b[2J"), "{text}");
+    }
+}
+
+#[test]
+fn demo_builds_three_months_and_writes_its_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.duckdb");
+    let out_dir = dir.path().join("exports");
+    apportion(&db)
+        .args(["demo", "--no-tui", "--out"])
+        .arg(&out_dir)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2026-10 by product, account"))
+        .stdout(predicate::str::contains("Amazon Elastic Compute Cloud"));
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 3);
+    apportion(&db)
+        .args(["report", "--month", "2026-08", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("product,cost\n"));
+    // The written exports sync into a fresh database with the same totals.
+    let db2 = dir.path().join("again.duckdb");
+    apportion(&db2).arg("sync").arg(&out_dir).assert().success();
+    let total = |db: &Path| {
+        let out = apportion(db).args(["report", "--month", "2026-09", "--by", "account", "--format", "csv"]).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(total(&db), total(&db2));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.duckdb");
+    apportion(&db).args(["demo", "--no-tui"]).assert().success();
+    let bin = assert_cmd::cargo::cargo_bin("apportion");
+    let status = Process::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{}' --db '{}' report --by resource --format csv | head -n 1 >/dev/null",
+            bin.display(),
+            db.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn killing_a_sync_midway_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kill.duckdb");
+    apportion(&db).arg("sync").arg(fixture("dbr/consolidated-2026-03.csv")).assert().success();
+    let big = dir.path().join("big-2026-09.csv");
+    let spec = apportion::demo::DbrMonth {
+        year: 2026,
+        month: 9,
+        payer: "123456789012".to_owned(),
+        linked: vec!["210987654321".to_owned()],
+        target_lines: 600_000,
+        seed: 3,
+        final_invoice: false,
+        search_growth: 1.0,
+    };
+    spec.write(&mut std::io::BufWriter::new(std::fs::File::create(&big).unwrap())).unwrap();
+
+    // Time a whole sync of the big file elsewhere, then kill one at mid-course.
+    let scratch = dir.path().join("scratch.duckdb");
+    let t = Instant::now();
+    apportion(&scratch).arg("sync").arg(&big).assert().success();
+    let full = t.elapsed();
+    let bin = assert_cmd::cargo::cargo_bin("apportion");
+    let mut child = Process::new(bin)
+        .arg("--db")
+        .arg(&db)
+        .arg("sync")
+        .arg(&big)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(full.mul_f64(0.6));
+    let finished_first = child.try_wait().unwrap().is_some();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!finished_first, "the sync ended before it could be killed ({full:?}); use a bigger file");
+    let out = apportion(&db).args(["report", "--by", "account", "--format", "csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let months = apportion(&db).args(["report", "--month", "2026-09", "--format", "csv"]).output().unwrap();
+    assert_eq!(String::from_utf8(months.stdout).unwrap(), "product,cost\n", "no line of the killed sync may remain");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("100000000001"), "{text}");
+    // And the database takes the same sync afterwards.
+    apportion(&db).arg("sync").arg(&big).assert().success();
+}

@@ -1,0 +1,127 @@
+//! Helpers shared by the integration tests.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use apportion::db::{CostMeasure, Db, Dimension};
+use apportion::ingest::{FileStatus, SyncReport, sync_paths};
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// `../shared/fixtures/real`, or None (with a note) in a clone without it.
+pub fn real_samples() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/real");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent (real samples live only beside the repo)", dir.display());
+        None
+    }
+}
+
+pub fn temp_db() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = Db::open(&dir.path().join("test.duckdb")).expect("open db");
+    (dir, db)
+}
+
+pub fn sync(db: &Db, paths: &[PathBuf]) -> SyncReport {
+    sync_paths(db, paths, &mut ()).unwrap_or_else(|e| panic!("sync failed: {e}"))
+}
+
+pub fn loaded_count(report: &SyncReport) -> usize {
+    report
+        .files
+        .iter()
+        .filter(|f| matches!(f.status, FileStatus::Loaded { .. }))
+        .count()
+}
+
+/// Cost of one month grouped by one dimension, as f64 per key.
+pub fn totals_by(db: &Db, month: &str, dim: Dimension, measure: CostMeasure) -> BTreeMap<String, f64> {
+    db.cost_report(month, &[dim], measure)
+        .expect("report")
+        .into_iter()
+        .map(|r| (r.keys[0].clone(), r.cost.parse::<f64>().expect("decimal cost")))
+        .collect()
+}
+
+pub fn month_total(db: &Db, month: &str, measure: CostMeasure) -> f64 {
+    db.cost_report(month, &[], measure)
+        .expect("report")
+        .first()
+        .map_or(0.0, |r| r.cost.parse().expect("decimal"))
+}
+
+/// The month total as the exact decimal text DuckDB computed.
+pub fn month_total_text(db: &Db, month: &str, measure: CostMeasure) -> String {
+    db.cost_report(month, &[], measure)
+        .expect("report")
+        .first()
+        .map_or_else(|| "0".to_owned(), |r| r.cost.clone())
+}
+
+pub fn assert_close(actual: f64, expected: f64, what: &str) {
+    assert!(
+        (actual - expected).abs() < 1e-6,
+        "{what}: got {actual}, expected {expected} (difference {})",
+        actual - expected
+    );
+}
+
+/// Sum `value_col` per `key_col` straight from a CSV file with the csv crate,
+/// independent of DuckDB. `keep` filters rows; `NULL` and empty count as 0.
+pub fn independent_sums(
+    path: &Path,
+    key: impl Fn(&csv::StringRecord, &csv::StringRecord) -> String,
+    value_col: &str,
+    keep: impl Fn(&csv::StringRecord, &csv::StringRecord) -> bool,
+) -> BTreeMap<String, f64> {
+    let mut reader = csv::ReaderBuilder::new().from_path(path).expect("open csv");
+    let header = reader.headers().expect("header").clone();
+    let idx = header
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == value_col)
+        .unwrap_or_else(|| panic!("no column {value_col}"));
+    let mut out = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.expect("record");
+        if !keep(&header, &record) {
+            continue;
+        }
+        let raw = record.get(idx).unwrap_or("").trim();
+        let value = if raw.is_empty() || raw == "NULL" { 0.0 } else { raw.parse::<f64>().expect("number") };
+        *out.entry(key(&header, &record)).or_insert(0.0) += value;
+    }
+    out
+}
+
+/// Value of `name` in `record` under `header`, with NULL and blanks as "".
+pub fn field<'a>(header: &csv::StringRecord, record: &'a csv::StringRecord, name: &str) -> &'a str {
+    header
+        .iter()
+        .position(|h| h.trim_start_matches('\u{feff}') == name)
+        .and_then(|i| record.get(i))
+        .map(str::trim)
+        .filter(|v| *v != "NULL")
+        .unwrap_or("")
+}
+
+pub fn assert_maps_close(actual: &BTreeMap<String, f64>, expected: &BTreeMap<String, f64>) {
+    let keys: std::collections::BTreeSet<&String> = actual.keys().chain(expected.keys()).collect();
+    for k in keys {
+        let a = actual.get(k).copied().unwrap_or(0.0);
+        let e = expected.get(k).copied().unwrap_or(0.0);
+        assert_close(a, e, &format!("cost of {k:?}"));
+    }
+}
+
+pub fn write_gz(path: &Path, text: &str) {
+    use std::io::Write;
+    let file = std::fs::File::create(path).expect("create gz");
+    let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).expect("write gz");
+    gz.finish().expect("finish gz");
+}

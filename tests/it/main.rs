@@ -1,0 +1,11 @@
+//! Integration tests: sync of every format, re-delivery, failures, the CLI
+//! contract, and the real public samples in ../shared/fixtures/real/.
+
+mod common;
+mod failures;
+mod formats;
+mod properties;
+mod real_samples;
+mod redelivery;
+mod cli;
+mod schema;
