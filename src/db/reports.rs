@@ -144,9 +144,10 @@ impl Db {
     pub fn resource_tags(&self, month: &str, resource: &str) -> Result<BTreeMap<String, String>> {
         let mut stmt = self.conn.prepare(
             "SELECT DISTINCT e.key, e.value FROM (
-                 SELECT unnest(map_entries(tags)) AS e FROM billing_lines
+                 SELECT unnest(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR)))) AS e FROM billing_lines
                  WHERE billing_period = strptime(?, '%Y-%m')::DATE
                    AND (resource_id = ? OR resource_short = ?))
+             WHERE e.value IS NOT NULL
              ORDER BY ALL",
         )?;
         let rows = stmt.query_map(params![month, resource, resource], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -36,7 +36,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         ("payer_account", format!("COALESCE({payer}, '')")),
         ("usage_account", format!("COALESCE({linked}, {payer}, '')")),
         ("invoice_id", invoice.clone()),
-        ("is_estimate", format!("COALESCE(lower({invoice}) = 'estimated', false)")),
+        ("is_estimate", format!("COALESCE({invoice} = 'Estimated', false)")),
         ("line_type", record_type.clone()),
         ("provider", "'AWS'".to_owned()),
         ("product_name", b.text_or_null(&["productname"])),
@@ -59,6 +59,6 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     Normalization {
         columns,
         // InvoiceTotal, AccountTotal, StatementTotal restate the lines above them.
-        filter: Some(format!("COALESCE({record_type}, '') NOT ILIKE '%total'")),
+        filter: Some(format!("NOT COALESCE(ends_with({record_type}, 'Total'), false)")),
     }
 }

@@ -33,7 +33,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
             let t = b.columns.type_of(name).unwrap_or("VARCHAR").to_owned();
             tag_map_from_map_column(name, &t)
         }
-        None => "NULL::MAP(VARCHAR, VARCHAR)".to_owned(),
+        None => "NULL::JSON".to_owned(),
     };
     let columns = vec![
         ("source_format", "'focus'".to_owned()),

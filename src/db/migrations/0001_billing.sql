@@ -47,16 +47,18 @@ CREATE TABLE billing_lines (
     unblended_cost    DECIMAL(38, 10) NOT NULL,
     blended_cost      DECIMAL(38, 10) NOT NULL,
     amortized_cost    DECIMAL(38, 10) NOT NULL,
-    tags              MAP(VARCHAR, VARCHAR)    -- every tag of the line, keys without the 'user:' prefix
+    tags              JSON                     -- every tag of the line as a JSON object, keys without the 'user:' prefix
 );
 
 -- Parsing helpers used by the normalizing SELECTs. Empty text is NULL; a value
 -- that is not empty and does not parse is an error (never a silently lost dollar).
-CREATE MACRO ap_text(x) AS NULLIF(trim(CAST(x AS VARCHAR)), '');
-CREATE MACRO ap_money(x) AS COALESCE(CAST(CAST(ap_text(x) AS DOUBLE) AS DECIMAL(38, 10)), 0);
+-- DuckDB's own casts take every timestamp shape AWS writes (T or space, Z,
+-- fractions, slashes, bare dates) and scientific notation in decimals.
+CREATE MACRO ap_text(x) AS NULLIF(CAST(x AS VARCHAR), '');
+CREATE MACRO ap_money(x) AS COALESCE(CAST(ap_text(x) AS DECIMAL(38, 10)), 0);
 CREATE MACRO ap_number(x) AS CAST(ap_text(x) AS DOUBLE);
-CREATE MACRO ap_time(x) AS CAST(replace(replace(ap_text(x), '/', '-'), 'Z', '') AS TIMESTAMP);
+CREATE MACRO ap_time(x) AS CAST(ap_text(x) AS TIMESTAMP);
+CREATE MACRO ap_region_of_zone(zone) AS NULLIF(rtrim(zone, 'abcdefghijklmnopqrstuvwxyz'), '');
 CREATE MACRO ap_short_id(x) AS CASE
-    WHEN x IS NULL THEN NULL
     WHEN starts_with(x, 'arn:') THEN regexp_extract(x, '([^/:]*)$', 1)
     ELSE x END;
