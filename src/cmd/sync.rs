@@ -36,14 +36,18 @@ pub fn print_summary(report: &SyncReport, out: &mut dyn Write) -> std::io::Resul
     for file in &report.files {
         let path = for_terminal(&file.path.display().to_string()).into_owned();
         match &file.status {
-            FileStatus::Loaded { format, periods, lines, unblended_total } => {
+            FileStatus::Loaded { format, periods, lines, unblended_total, currencies } => {
                 loaded += 1;
+                let money = match currencies.as_slice() {
+                    [] => display_money(unblended_total),
+                    [usd] if usd == "USD" => format!("${}", display_money(unblended_total)),
+                    list => format!("{} {}", display_money(unblended_total), for_terminal(&list.join("+"))),
+                };
                 writeln!(
                     out,
-                    "loaded     {path}\n           {}, {}, {lines} lines, ${}",
+                    "loaded     {path}\n           {}, {}, {lines} lines, {money}",
                     format.label(),
                     if periods.is_empty() { "no billing period".to_owned() } else { periods.join(" ") },
-                    display_money(unblended_total)
                 )?;
             }
             FileStatus::Unchanged { format } => {

@@ -140,6 +140,16 @@ impl Db {
         Ok(rows.into_iter().filter(|r| !(dims.is_empty() && r.cost == "0")).collect())
     }
 
+    /// Currencies billed in `month`, for labelling sums (a mix is summed as is).
+    pub fn currencies(&self, month: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT COALESCE(currency, 'USD') AS c FROM billing_lines
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE ORDER BY c",
+        )?;
+        let rows = stmt.query_map(params![month], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Every tag carried by the lines of `resource` (id as billed, or its short form) in `month`.
     pub fn resource_tags(&self, month: &str, resource: &str) -> Result<BTreeMap<String, String>> {
         let mut stmt = self.conn.prepare(

@@ -23,6 +23,8 @@ pub struct FileSummary {
     pub periods: Vec<String>,
     pub lines: i64,
     pub unblended_total: String,
+    /// Currencies of the file's lines (usually just `USD`).
+    pub currencies: Vec<String>,
 }
 
 /// A file to record after its lines were inserted.
@@ -35,11 +37,12 @@ pub struct LoadedFile<'a> {
     pub format: &'a str,
 }
 
-/// A period (payer account × month) that received lines from two formats in one sync.
+/// A period (payer account × month) that one sync would count twice.
 #[derive(Debug, Clone)]
 pub struct FormatConflict {
     pub payer_account: String,
     pub period: String,
+    /// The files involved, each as `FORMAT path`.
     pub formats: String,
 }
 
@@ -194,14 +197,23 @@ impl SyncTransaction<'_> {
         Ok(())
     }
 
-    /// Periods (payer × month) that got lines from more than one format in this sync.
-    pub fn format_conflicts(&self, loaded: &[i64]) -> Result<Vec<FormatConflict>> {
-        self.with_id_table("sync_loaded", loaded)?;
+    /// Periods (payer × month) that this sync would count twice: lines from
+    /// more than one format, or from more than one DBR file (AWS delivers a
+    /// month of DBR as one file, so two are two deliveries of the same bill).
+    pub fn double_deliveries(&self, loaded: &[i64], kept: &[i64]) -> Result<Vec<FormatConflict>> {
+        let mut held: Vec<i64> = loaded.to_vec();
+        held.extend_from_slice(kept);
+        self.with_id_table("sync_held", &held)?;
         let mut stmt = self.db.conn.prepare(
-            "SELECT payer_account, strftime(billing_period, '%Y-%m'),
-                    string_agg(DISTINCT source_format, ', ' ORDER BY source_format)
-             FROM billing_lines WHERE file_id IN (SELECT file_id FROM sync_loaded)
-             GROUP BY ALL HAVING count(DISTINCT source_format) > 1 ORDER BY ALL",
+            "SELECT b.payer_account, strftime(b.billing_period, '%Y-%m'),
+                    string_agg(DISTINCT f.format || ' ' || f.path, ', ' ORDER BY f.format || ' ' || f.path)
+             FROM (SELECT DISTINCT file_id, payer_account, billing_period, source_format FROM billing_lines
+                   WHERE file_id IN (SELECT file_id FROM sync_held)) b
+             JOIN source_files f USING (file_id)
+             GROUP BY ALL
+             HAVING count(DISTINCT b.source_format) > 1
+                 OR count(DISTINCT b.file_id) FILTER (WHERE b.source_format = 'dbr') > 1
+             ORDER BY ALL",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(FormatConflict {
@@ -261,7 +273,9 @@ impl SyncTransaction<'_> {
                     COALESCE(list(DISTINCT strftime(b.billing_period, '%Y-%m') ORDER BY strftime(b.billing_period, '%Y-%m'))
                              FILTER (WHERE b.file_id IS NOT NULL), []),
                     count(b.file_id),
-                    CAST(COALESCE(sum(b.unblended_cost), 0) AS VARCHAR)
+                    CAST(COALESCE(sum(b.unblended_cost), 0) AS VARCHAR),
+                    COALESCE(list(DISTINCT COALESCE(b.currency, 'USD') ORDER BY COALESCE(b.currency, 'USD'))
+                             FILTER (WHERE b.file_id IS NOT NULL), [])
              FROM sync_summary s LEFT JOIN billing_lines b ON b.file_id = s.file_id
              GROUP BY s.file_id ORDER BY s.file_id",
         )?;
@@ -272,6 +286,7 @@ impl SyncTransaction<'_> {
                 periods: list_of_text(periods),
                 lines: r.get(2)?,
                 unblended_total: r.get(3)?,
+                currencies: list_of_text(r.get(4)?),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

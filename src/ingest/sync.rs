@@ -27,6 +27,7 @@ pub enum FileStatus {
         periods: Vec<String>,
         lines: i64,
         unblended_total: String,
+        currencies: Vec<String>,
     },
     Unchanged {
         format: String,
@@ -85,13 +86,14 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
 
     let tx = db.begin_sync()?;
     let (loaded, kept) = load_all(db, &tx, &candidates, progress)?;
-    let conflicts = tx.format_conflicts(&loaded)?;
-    if let Some(c) = conflicts.first() {
+    if let Some(c) = tx.double_deliveries(&loaded, &kept)?.first() {
         return Err(IngestError::Sync {
             message: format!(
-                "payer account {:?} month {} arrives in more than one export format ({}) in this sync; \
-                 sync one format per account and month so no dollar is counted twice",
-                c.payer_account, c.period, c.formats
+                "payer account {:?} month {} arrives twice in this sync ({}); \
+                 sync one delivery per account and month so no dollar is counted twice",
+                c.payer_account,
+                c.period,
+                crate::safe_text::for_terminal(&c.formats)
             ),
         });
     }
@@ -117,6 +119,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
                 periods: s.periods.clone(),
                 lines: s.lines,
                 unblended_total: s.unblended_total.clone(),
+                currencies: s.currencies.clone(),
             }
         };
         report.files.push(FileOutcome {

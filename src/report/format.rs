@@ -66,7 +66,8 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             cells.push(display_money(&row.cost));
             let cost: f64 = row.cost.parse().unwrap_or(0.0);
             cells.push(if total.abs() > f64::EPSILON {
-                format!("{:.1}%", 100.0 * cost / total)
+                // `+ 0.0` turns a rounded -0.0 into 0.0.
+                format!("{:.1}%", (100.0 * cost / total * 10.0).round() / 10.0 + 0.0)
             } else {
                 "-".to_owned()
             });
@@ -89,9 +90,14 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .unwrap_or(0)
         })
         .collect();
+    let currency = match report.currencies.as_slice() {
+        [] => "USD".to_owned(),
+        [one] => for_terminal(one).into_owned(),
+        many => format!("mixed currencies {}, summed as is", for_terminal(&many.join(", "))),
+    };
     writeln!(
         out,
-        "{} {} — {} cost, {} groups",
+        "{} {} — {} cost in {currency}, {} groups",
         report.month,
         if report.dims.is_empty() { "total".to_owned() } else { format!("by {}", header[..report.dims.len()].join(", ")) },
         measure_name(report),

@@ -16,6 +16,7 @@ pub struct Report {
     pub dims: Vec<Dimension>,
     pub measure: CostMeasure,
     pub rows: Vec<ReportRow>,
+    pub currencies: Vec<String>,
 }
 
 /// Cost of `month` (default: the latest in the database) grouped by `dims`.
@@ -29,11 +30,13 @@ pub fn cost_report(db: &Db, month: Option<&str>, dims: &[Dimension], measure: Co
     let rows = db
         .cost_report(&month, dims, measure)
         .with_context(|| format!("computing the report for {month}"))?;
+    let currencies = db.currencies(&month)?;
     Ok(Report {
         month,
         dims: dims.to_vec(),
         measure,
         rows,
+        currencies,
     })
 }
 

@@ -113,6 +113,23 @@ fn one_month_in_two_formats_in_one_sync_is_refused() {
     .unwrap();
     let (_d, db) = temp_db();
     let err = apportion::ingest::sync_paths(&db, &[dir.path().to_path_buf(), fixture("focus")], &mut ()).unwrap_err();
-    assert!(err.to_string().contains("more than one export format"), "{err}");
+    assert!(err.to_string().contains("arrives twice"), "{err}");
+    assert!(err.to_string().contains("FOCUS") && err.to_string().contains("CUR"), "{err}");
     assert!(db.periods().unwrap().is_empty());
+}
+
+#[test]
+fn two_dbr_files_for_one_month_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = fixture("dbr/consolidated-2026-03.csv");
+    let text = std::fs::read_to_string(&original).unwrap().replace("\"12.5000000000\"", "\"13.5000000000\"");
+    let later = dir.path().join("consolidated-2026-03 (1).csv");
+    std::fs::write(&later, text).unwrap();
+    let (_d, db) = temp_db();
+    let err = apportion::ingest::sync_paths(&db, &[original.clone(), later.clone()], &mut ()).unwrap_err();
+    assert!(err.to_string().contains("arrives twice"), "{err}");
+    // One at a time, the later delivery replaces the earlier one.
+    sync(&db, &[original]);
+    sync(&db, &[later]);
+    assert_eq!(month_total_text(&db, "2026-03", CostMeasure::Unblended), "108.6937100000");
 }
