@@ -50,6 +50,10 @@ pub fn print_summary(report: &SyncReport, out: &mut dyn Write) -> std::io::Resul
                     if periods.is_empty() { "no billing period".to_owned() } else { periods.join(" ") },
                 )?;
             }
+            FileStatus::LoadedRecords { kind, rows } => {
+                loaded += 1;
+                writeln!(out, "loaded     {path}\n           {}, {rows} rows", kind.label())?;
+            }
             FileStatus::Unchanged { format } => {
                 unchanged += 1;
                 writeln!(out, "unchanged  {path} ({format})")?;

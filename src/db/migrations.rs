@@ -8,7 +8,10 @@ use duckdb::Connection;
 use super::{DbError, Result};
 
 /// (version, name, SQL). Append only: never edit a released migration.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "billing", include_str!("migrations/0001_billing.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "billing", include_str!("migrations/0001_billing.sql")),
+    (2, "events", include_str!("migrations/0002_events.sql")),
+];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {
     let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;

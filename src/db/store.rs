@@ -46,6 +46,16 @@ pub struct FormatConflict {
     pub formats: String,
 }
 
+/// Counts of each event kind among the first objects of a staged file.
+const KIND_COUNTS: &str = "
+    SELECT count(*) FILTER (WHERE j->>'$.\"detail-type\"' = 'ECS Task State Change'),
+           count(*) FILTER (WHERE j->>'$.\"detail-type\"' = 'ECS Container Instance State Change'),
+           count(*) FILTER (WHERE COALESCE(j->>'$.detail.eventName', j->>'$.eventName') IN ('AttachVolume', 'DetachVolume'))
+    FROM (SELECT j FROM event_objects LIMIT 10000)";
+
+/// Tables of non-billing files, each with a `file_id` column.
+const EVENT_TABLES: [&str; 4] = ["ecs_task_events", "ecs_instance_events", "ebs_volume_events", "service_map"];
+
 /// An open write transaction; dropped without `commit` it rolls back.
 pub struct SyncTransaction<'db> {
     db: &'db Db,
@@ -97,6 +107,21 @@ impl Db {
         let mut stmt = self.conn.prepare(&format!("DESCRIBE SELECT * FROM {reader_sql}"))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn stage_event_objects(&self, objects_sql: &str) -> Result<()> {
+        self.conn
+            .execute_batch(&format!("CREATE OR REPLACE TEMP TABLE event_objects AS {objects_sql}"))?;
+        Ok(())
+    }
+
+    /// How many ECS task, container instance and EBS attach/detach events the
+    /// first objects of an event file hold.
+    pub fn event_kind_counts(&self, objects_sql: &str) -> Result<[i64; 3]> {
+        self.stage_event_objects(objects_sql)?;
+        let counts = self.conn.query_row(KIND_COUNTS, [], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?;
+        self.conn.execute_batch("DROP TABLE IF EXISTS event_objects")?;
+        Ok(counts)
     }
 
     pub fn progress_probe(&self) -> Result<ProgressProbe> {
@@ -167,6 +192,26 @@ impl SyncTransaction<'_> {
             params![period, file_id, placeholder],
         )?;
         Ok(true)
+    }
+
+    /// Stage every JSON object of an event file in the temp table `event_objects`.
+    pub fn stage_event_objects(&self, objects_sql: &str) -> Result<()> {
+        self.db.stage_event_objects(objects_sql)
+    }
+
+    /// Service map entries (service, cluster, area) from one file; they replace
+    /// earlier entries for the same services.
+    pub fn insert_service_map(&self, file_id: i64, source: &str, entries: &[(String, Option<String>, String)]) -> Result<()> {
+        let conn = &self.db.conn;
+        let mut stmt = conn.prepare("INSERT INTO service_map VALUES (?, ?, ?, ?, ?)")?;
+        for (service, cluster, area) in entries {
+            stmt.execute(params![file_id, service, cluster, area, source])?;
+        }
+        conn.execute(
+            "DELETE FROM service_map WHERE file_id <> ? AND service IN (SELECT service FROM service_map WHERE file_id = ?)",
+            params![file_id, file_id],
+        )?;
+        Ok(())
     }
 
     pub fn record_file(&self, file: &LoadedFile<'_>, line_count: i64) -> Result<()> {
@@ -247,11 +292,26 @@ impl SyncTransaction<'_> {
                            WHERE k.payer_account = b.payer_account AND k.billing_period = b.billing_period)",
             [],
         )?;
-        conn.execute_batch(
+        // An event file or service map synced again under the same path replaces
+        // what its earlier version loaded (events are deduplicated anyway).
+        for table in EVENT_TABLES {
+            conn.execute_batch(&format!(
+                "DELETE FROM {table} WHERE file_id IN (
+                     SELECT old.file_id FROM source_files old JOIN source_files new ON old.path = new.path
+                     WHERE new.file_id IN (SELECT file_id FROM sync_loaded)
+                       AND old.file_id NOT IN (SELECT file_id FROM sync_held))"
+            ))?;
+        }
+        let live: Vec<String> = std::iter::once("billing_lines")
+            .chain(EVENT_TABLES)
+            .map(|t| format!("SELECT file_id FROM {t}"))
+            .collect();
+        conn.execute_batch(&format!(
             "DELETE FROM source_files
-             WHERE file_id NOT IN (SELECT DISTINCT file_id FROM billing_lines)
+             WHERE file_id NOT IN ({})
                AND file_id NOT IN (SELECT file_id FROM sync_held)",
-        )?;
+            live.join(" UNION ")
+        ))?;
         Ok(replaced)
     }
 

@@ -6,8 +6,10 @@ mod container;
 mod cur;
 mod dbr;
 pub mod diagnose;
+mod events;
 mod focus;
 pub mod manifest;
+mod service_map;
 mod sync;
 
 use std::path::PathBuf;
@@ -54,6 +56,32 @@ impl BillingFormat {
             BillingFormat::Cur2 => cur::normalize(b, true),
             BillingFormat::Focus => focus::normalize(b),
         }
+    }
+}
+
+/// Everything `sync` loads: billing exports, event exports, service maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Billing(BillingFormat),
+    Events,
+    ServiceMap,
+}
+
+impl ExportKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportKind::Billing(f) => f.label(),
+            ExportKind::Events => "events",
+            ExportKind::ServiceMap => "service map",
+        }
+    }
+
+    fn from_label(label: &str) -> Option<ExportKind> {
+        [BillingFormat::Dbr, BillingFormat::Cur, BillingFormat::Cur2, BillingFormat::Focus]
+            .into_iter()
+            .map(ExportKind::Billing)
+            .chain([ExportKind::Events, ExportKind::ServiceMap])
+            .find(|k| k.label() == label)
     }
 }
 

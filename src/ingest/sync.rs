@@ -10,7 +10,7 @@ use super::columns::{Columns, SelectBuilder};
 use super::container::{Container, extract_zip, first_line};
 use super::diagnose::find_bad_line;
 use super::manifest::{self, Manifest};
-use super::{BillingFormat, IngestError, UNDATED};
+use super::{BillingFormat, ExportKind, IngestError, UNDATED, events, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction, quote};
 
 /// What happened to one file of a sync.
@@ -28,6 +28,11 @@ pub enum FileStatus {
         lines: i64,
         unblended_total: String,
         currencies: Vec<String>,
+    },
+    /// Events or a service map: rows loaded, no money.
+    LoadedRecords {
+        kind: ExportKind,
+        rows: usize,
     },
     Unchanged {
         format: String,
@@ -58,7 +63,7 @@ struct Candidate {
     size_bytes: i64,
     mtime_ns: i64,
     container: Container,
-    format: BillingFormat,
+    format: ExportKind,
     content_hash: String,
     /// Set when the file is already in the database (same content).
     existing: Option<i64>,
@@ -85,7 +90,8 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
     mark_duplicates(&mut candidates);
 
     let tx = db.begin_sync()?;
-    let (loaded, kept) = load_all(db, &tx, &candidates, progress)?;
+    let (outcomes, kept) = load_all(db, &tx, &candidates, progress)?;
+    let loaded: Vec<i64> = outcomes.iter().flatten().map(|(id, _)| *id).collect();
     if let Some(c) = tx.double_deliveries(&loaded, &kept)?.first() {
         return Err(IngestError::Sync {
             message: format!(
@@ -99,7 +105,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
     }
     report.replaced_lines = tx.replace_redelivered(&loaded, &kept)?;
     let summaries = tx.summaries(&loaded)?;
-    for (candidate, file_id) in candidates.iter().zip(file_ids(&candidates, &loaded)) {
+    for (candidate, outcome) in candidates.iter().zip(&outcomes) {
         let status = if let Some(other) = &candidate.duplicate_of {
             FileStatus::Skipped {
                 reason: format!("same content as {}", other.display()),
@@ -110,16 +116,22 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
                 format: candidate.format.label().to_owned(),
             }
         } else {
-            let s = summaries
-                .iter()
-                .find(|s| Some(s.file_id) == file_id)
-                .expect("every loaded file has a summary row");
-            FileStatus::Loaded {
-                format: candidate.format,
-                periods: s.periods.clone(),
-                lines: s.lines,
-                unblended_total: s.unblended_total.clone(),
-                currencies: s.currencies.clone(),
+            let (file_id, rows) = outcome.expect("a file neither kept nor skipped was loaded");
+            match candidate.format {
+                ExportKind::Billing(format) => {
+                    let s = summaries
+                        .iter()
+                        .find(|s| s.file_id == file_id)
+                        .expect("every loaded file has a summary row");
+                    FileStatus::Loaded {
+                        format,
+                        periods: s.periods.clone(),
+                        lines: s.lines,
+                        unblended_total: s.unblended_total.clone(),
+                        currencies: s.currencies.clone(),
+                    }
+                }
+                kind => FileStatus::LoadedRecords { kind, rows },
             }
         };
         report.files.push(FileOutcome {
@@ -132,38 +144,34 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
     Ok(report)
 }
 
-/// The file id each candidate was loaded under, in candidate order.
-fn file_ids(candidates: &[Candidate], loaded: &[i64]) -> Vec<Option<i64>> {
-    let mut next = loaded.iter();
-    candidates
-        .iter()
-        .map(|c| {
-            if c.existing.is_none() && c.duplicate_of.is_none() {
-                next.next().copied()
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
+/// Load every new file; returns (file id, rows) per candidate (None when
+/// kept or skipped) and the ids of unchanged files that stay.
 fn load_all(
     db: &Db,
     tx: &SyncTransaction<'_>,
     candidates: &[Candidate],
     progress: &mut dyn SyncProgress,
-) -> Result<(Vec<i64>, Vec<i64>), IngestError> {
-    let mut loaded = Vec::new();
-    let mut kept = Vec::new();
-    let to_load: Vec<&Candidate> = candidates
+) -> Result<(Vec<Option<(i64, usize)>>, Vec<i64>), IngestError> {
+    let kept: Vec<i64> = candidates.iter().filter_map(|c| c.existing).collect();
+    let count = candidates
         .iter()
         .filter(|c| c.existing.is_none() && c.duplicate_of.is_none())
-        .collect();
-    kept.extend(candidates.iter().filter_map(|c| c.existing));
-    for (index, candidate) in to_load.iter().enumerate() {
-        progress.file_started(&candidate.path, index, to_load.len());
+        .count();
+    let mut outcomes = Vec::with_capacity(candidates.len());
+    let mut index = 0;
+    for candidate in candidates {
+        if candidate.existing.is_some() || candidate.duplicate_of.is_some() {
+            outcomes.push(None);
+            continue;
+        }
+        progress.file_started(&candidate.path, index, count);
+        index += 1;
         let file_id = tx.allocate_file_id();
-        let lines = load_file(db, tx, candidate, file_id)?;
+        let rows = match candidate.format {
+            ExportKind::Billing(format) => load_file(db, tx, candidate, format, file_id)?,
+            ExportKind::Events => load_events(tx, candidate, file_id)?,
+            ExportKind::ServiceMap => service_map::load(tx, &candidate.path, &path_text(&candidate.path), file_id)?,
+        };
         tx.record_file(
             &LoadedFile {
                 file_id,
@@ -173,15 +181,35 @@ fn load_all(
                 content_hash: &candidate.content_hash,
                 format: candidate.format.label(),
             },
-            lines as i64,
+            rows as i64,
         )?;
-        loaded.push(file_id);
+        outcomes.push(Some((file_id, rows)));
         progress.file_finished();
     }
-    Ok((loaded, kept))
+    Ok((outcomes, kept))
 }
 
-fn load_file(db: &Db, tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<usize, IngestError> {
+fn load_events(tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<usize, IngestError> {
+    let objects = events::objects_sql(&path_text(&c.path), c.container == Container::Gzip);
+    let failed = |e: crate::db::DbError| IngestError::File {
+        path: c.path.clone(),
+        message: format!("could not be loaded: {}", first_line_of(&e.to_string())),
+    };
+    tx.stage_event_objects(&objects).map_err(failed)?;
+    let mut rows = 0;
+    for sql in events::insert_sql(file_id) {
+        rows += tx.insert_lines(&sql).map_err(failed)?;
+    }
+    Ok(rows)
+}
+
+fn load_file(
+    db: &Db,
+    tx: &SyncTransaction<'_>,
+    c: &Candidate,
+    format: BillingFormat,
+    file_id: i64,
+) -> Result<usize, IngestError> {
     let file_error = |message: String| IngestError::File {
         path: c.path.clone(),
         message,
@@ -201,11 +229,11 @@ fn load_file(db: &Db, tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> 
         .map_err(|e| explain_failure(&c.path, &read_path, container, &[], &[], &e.to_string()))?;
     let columns = Columns::new(columns);
     let mut builder = SelectBuilder::new(&columns);
-    let normalization = c.format.normalize(&mut builder);
+    let normalization = format.normalize(&mut builder);
     if !builder.missing().is_empty() {
         return Err(file_error(format!(
             "{} export is missing required column {}",
-            c.format.label(),
+            format.label(),
             builder.missing().join(", ")
         )));
     }
@@ -315,7 +343,7 @@ fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
         };
     }
     if let Some(record) = db.find_file_by_path(&path_text(path), size_bytes, mtime_ns)? {
-        let format = BillingFormat::from_label(&record.format);
+        let format = ExportKind::from_label(&record.format);
         let container = Container::sniff(path).map_err(io_error)?;
         if let Some(format) = format {
             return Ok(Scanned::Billing(Candidate {
@@ -332,7 +360,7 @@ fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
     }
     let container = Container::sniff(path).map_err(io_error)?;
     let format = match detect(db, path, container)? {
-        Detected::Billing(f) => f,
+        Detected::Export(k) => k,
         Detected::Manifest(m) => return Ok(Scanned::Manifest(m)),
         Detected::Other(reason) => return Ok(Scanned::Skipped(reason)),
     };
@@ -351,7 +379,7 @@ fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
 }
 
 enum Detected {
-    Billing(BillingFormat),
+    Export(ExportKind),
     Manifest(Manifest),
     Other(String),
 }
@@ -376,7 +404,7 @@ fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, Ingest
             let head = first_line(path, container).map_err(|e| file_error(format!("cannot read: {e}")))?;
             let trimmed = head.iter().position(|b| !b.is_ascii_whitespace()).map(|i| head[i]);
             if matches!(trimmed, Some(b'{') | Some(b'[')) {
-                return Ok(detect_json(path, container));
+                return detect_json(db, path, container);
             }
             if head.is_empty() {
                 return Err(file_error("file is empty (an interrupted download?)".to_owned()));
@@ -384,23 +412,33 @@ fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, Ingest
             parse_header(&head)
         }
     };
+    if service_map::is_header(&names) {
+        return Ok(Detected::Export(ExportKind::ServiceMap));
+    }
     Ok(match BillingFormat::from_columns(&names) {
-        Some(f) => Detected::Billing(f),
+        Some(f) => Detected::Export(ExportKind::Billing(f)),
         None => Detected::Other(describe_unknown(&names)),
     })
 }
 
-fn detect_json(path: &Path, container: Container) -> Detected {
+fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, IngestError> {
     let mut bytes = Vec::new();
-    let read = super::container::open_text(path, container)
-        .and_then(|r| r.take(64 << 20).read_to_end(&mut bytes));
-    if read.is_err() {
-        return Detected::Other("unreadable JSON".to_owned());
+    let read = super::container::open_text(path, container).and_then(|r| r.take(64 << 20).read_to_end(&mut bytes));
+    if read.is_ok()
+        && let Some(m) = manifest::parse(path, &bytes)
+    {
+        return Ok(Detected::Manifest(m));
     }
-    match manifest::parse(path, &bytes) {
-        Some(m) => Detected::Manifest(m),
-        None => Detected::Other("JSON that is not a CUR manifest (event exports are not read yet)".to_owned()),
-    }
+    let objects = events::objects_sql(&path_text(path), container == Container::Gzip);
+    let counts = db.event_kind_counts(&objects).map_err(|e| IngestError::File {
+        path: path.to_path_buf(),
+        message: format!("unreadable JSON: {}", first_line_of(&e.to_string())),
+    })?;
+    Ok(if counts.iter().any(|&n| n > 0) {
+        Detected::Export(ExportKind::Events)
+    } else {
+        Detected::Other("JSON without ECS task, container instance or EBS attach/detach events".to_owned())
+    })
 }
 
 fn header_names(path: &Path, container: Container) -> Result<Vec<String>, String> {
@@ -451,7 +489,7 @@ fn apply_manifests(
     }
     let mut kept = Vec::with_capacity(candidates.len());
     for c in candidates.drain(..) {
-        let cur = matches!(c.format, BillingFormat::Cur | BillingFormat::Cur2);
+        let cur = matches!(c.format, ExportKind::Billing(BillingFormat::Cur | BillingFormat::Cur2));
         match governing.iter().find(|m| m.governs(&c.path)) {
             Some(m) if cur && !m.lists(&c.path) => report.files.push(FileOutcome {
                 path: c.path,
@@ -545,12 +583,4 @@ fn period_in_name(path: &Path) -> Option<String> {
         let ok = w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[5..7].iter().all(u8::is_ascii_digit);
         ok.then(|| format!("{}-{}-01", &name[i..i + 4], &name[i + 5..i + 7]))
     })
-}
-
-impl BillingFormat {
-    fn from_label(label: &str) -> Option<BillingFormat> {
-        [BillingFormat::Dbr, BillingFormat::Cur, BillingFormat::Cur2, BillingFormat::Focus]
-            .into_iter()
-            .find(|f| f.label() == label)
-    }
 }

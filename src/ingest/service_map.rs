@@ -1,0 +1,49 @@
+//! The service → product area map as CSV: `service,product_area[,cluster]`.
+//! Small files, checked row by row so a bad row is named by its line.
+
+use std::path::Path;
+
+use super::IngestError;
+use super::columns::key;
+use crate::db::SyncTransaction;
+
+pub fn is_header(names: &[String]) -> bool {
+    let keys: Vec<String> = names.iter().map(|n| key(n)).collect();
+    keys.iter().any(|k| k == "service")
+        && keys.iter().any(|k| k == "productarea")
+        && keys.iter().all(|k| matches!(k.as_str(), "service" | "productarea" | "cluster"))
+}
+
+/// Load the map; a later file's entry for a service replaces earlier ones.
+pub fn load(tx: &SyncTransaction<'_>, path: &Path, shown: &str, file_id: i64) -> Result<usize, IngestError> {
+    let line_error = |line: u64, message: String| IngestError::Line {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| line_error(1, e.to_string()))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| line_error(1, e.to_string()))?
+        .iter()
+        .map(|h| key(h.trim_start_matches('\u{feff}')))
+        .collect();
+    let at = |name: &str| header.iter().position(|h| h == name);
+    let (service_at, area_at, cluster_at) = (at("service"), at("productarea"), at("cluster"));
+    let mut entries = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| line_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();
+        let (service, area, cluster) = (get(service_at), get(area_at), get(cluster_at));
+        if service.is_empty() || area.is_empty() {
+            return Err(line_error(line, "a service map row needs both service and product_area".to_owned()));
+        }
+        entries.push((service, (!cluster.is_empty()).then_some(cluster), area));
+    }
+    tx.insert_service_map(file_id, shown, &entries)?;
+    Ok(entries.len())
+}
