@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::db::{CostMeasure, Dimension};
 use crate::report::{OutputFormat, parse_month};
+use crate::rules::{Idle, Weight};
 
 #[derive(Debug, Parser)]
 #[command(name = "apportion", version, about = "Who spent the AWS bill, and what will more traffic cost? Offline, from billing exports.")]
@@ -28,8 +29,31 @@ pub enum Command {
     Demo(DemoArgs),
     /// Load billing exports (files or directories, recursively); re-delivered months replace old ones
     Sync(SyncArgs),
+    /// Attribute every billing line to a product area again, with the current rules
+    Attribute(AttributeArgs),
     /// Cost of a month grouped by dimensions
     Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AttributeArgs {
+    /// Idle ECS capacity: spread over the services that ran, or separate as (idle)
+    #[arg(long, value_parser = parse_idle)]
+    pub idle: Option<Idle>,
+    /// ECS split weighting: cpu, memory, cpu+memory (9:1) or cpu+memory:R
+    #[arg(long, value_parser = parse_weight)]
+    pub weight: Option<Weight>,
+    /// Cost allocation tag that names the product area [default: rules.toml tag_key, else product_area]
+    #[arg(long, value_name = "KEY")]
+    pub tag_key: Option<String>,
+}
+
+fn parse_idle(text: &str) -> Result<Idle, String> {
+    Idle::parse(text).ok_or_else(|| format!("{text:?}: expected spread or separate"))
+}
+
+fn parse_weight(text: &str) -> Result<Weight, String> {
+    Weight::parse(text).ok_or_else(|| format!("{text:?}: expected cpu, memory, cpu+memory or cpu+memory:R"))
 }
 
 #[derive(Debug, clap::Args)]

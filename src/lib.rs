@@ -4,6 +4,7 @@
 //! Only `db` talks to DuckDB; `safe_text` guards the terminal from bill strings;
 //! `demo` generates seeded sample exports.
 
+pub mod attribute;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -11,4 +12,5 @@ pub mod db;
 pub mod demo;
 pub mod ingest;
 pub mod report;
+pub mod rules;
 pub mod safe_text;

@@ -10,7 +10,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", apportion::safe_text::for_terminal(&format!("{e:#}")));
+            eprintln!("error: {}", apportion::safe_text::for_terminal_lines(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

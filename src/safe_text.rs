@@ -24,6 +24,11 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Like [`for_terminal`], but line breaks stay line breaks (for error messages).
+pub fn for_terminal_lines(text: &str) -> String {
+    text.lines().map(|l| for_terminal(l).into_owned()).collect::<Vec<_>>().join("\n")
+}
+
 fn is_unsafe(c: char) -> bool {
     // Bidi overrides can reorder what a reader sees, so they are escaped too.
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')

@@ -29,6 +29,7 @@ pub fn run(db_path: PathBuf, args: &DemoArgs) -> Result<ExitCode> {
     }
     let db = Db::open(&db_path).with_context(|| format!("opening database {}", db_path.display()))?;
     sync_paths(&db, std::slice::from_ref(&dir), &mut ()).context("syncing the demo exports")?;
+    crate::attribute::run_rules(&db, &crate::rules::Rules::defaults(), "", &Default::default())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let report = cost_report(&db, None, &[Dimension::Product, Dimension::Account], CostMeasure::Unblended)?;

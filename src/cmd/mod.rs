@@ -1,6 +1,7 @@
 //! One thin `run` per subcommand: open what it needs, call the layer that
 //! does the work, print the outcome.
 
+mod attribute;
 mod demo;
 mod report;
 mod sync;
@@ -17,15 +18,26 @@ use crate::db::Db;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let db_path = cli.db.clone();
+    let rules = RulesPath {
+        explicit: cli.rules.is_some(),
+        path: cli.rules.clone().unwrap_or_else(config::default_rules_path),
+    };
     match cli.command {
         Some(Command::Demo(args)) => demo::run(db_path.unwrap_or_else(config::default_demo_db_path), &args),
-        Some(Command::Sync(args)) => sync::run(&open(db_path)?, &args),
+        Some(Command::Sync(args)) => sync::run(&open(db_path)?, &rules, &args),
+        Some(Command::Attribute(args)) => attribute::run(&open(db_path)?, &rules, &args),
         Some(Command::Report(args)) => report::run(&open(db_path)?, &args),
         None => {
             Cli::command().print_help()?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Where rules come from; a missing file is fine unless it was named.
+pub struct RulesPath {
+    pub path: PathBuf,
+    pub explicit: bool,
 }
 
 fn open(path: Option<PathBuf>) -> Result<Db> {

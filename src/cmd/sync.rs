@@ -16,7 +16,7 @@ use crate::ingest::{FileStatus, SyncProgress, SyncReport, sync_paths};
 use crate::report::display_money;
 use crate::safe_text::for_terminal;
 
-pub fn run(db: &Db, args: &SyncArgs) -> Result<ExitCode> {
+pub fn run(db: &Db, rules: &super::RulesPath, args: &SyncArgs) -> Result<ExitCode> {
     let report = if std::io::stdout().is_terminal() {
         let mut bar = Bar::start(db)?;
         let result = sync_paths(db, &args.paths, &mut bar);
@@ -28,6 +28,9 @@ pub fn run(db: &Db, args: &SyncArgs) -> Result<ExitCode> {
     .context("sync failed; the database is unchanged")?;
     let stdout = std::io::stdout();
     print_summary(&report, &mut stdout.lock())?;
+    let summary = crate::attribute::run(db, &rules.path, rules.explicit, &Default::default())
+        .context("the sync is saved, but attributing it failed; fix the rules and run `apportion attribute`")?;
+    super::attribute::print_run(&summary, &mut stdout.lock())?;
     Ok(ExitCode::SUCCESS)
 }
 

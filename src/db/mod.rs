@@ -1,6 +1,7 @@
 //! The only module that talks to DuckDB: opening the database file, schema
 //! migrations, and the queries every other layer asks for by name.
 
+mod attribution;
 mod migrations;
 pub mod quote;
 mod store;
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
+pub use attribution::{AttributionInput, ConservationError, RuleRow, RunSummary};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
 
@@ -25,6 +27,8 @@ pub enum DbError {
     MigrationGap { path: PathBuf, found: i64, expected: i64 },
     #[error("cannot create the directory for the database at {path}: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Conservation(#[from] ConservationError),
     #[error(transparent)]
     Duck(#[from] duckdb::Error),
 }

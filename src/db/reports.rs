@@ -46,9 +46,22 @@ impl Dimension {
         Dimension::ALL.into_iter().find(|d| d.name() == text)
     }
 
-    /// Until attribution runs, every line is unattributed: area `(unallocated)`,
-    /// no ECS service, method `unallocated`.
-    fn sql(self) -> &'static str {
+    /// The column of `allocations` this dimension reads.
+    fn allocation_column(self) -> &'static str {
+        match self {
+            Dimension::Product => "product",
+            Dimension::Area => "area",
+            Dimension::Service => "service",
+            Dimension::Resource => "resource",
+            Dimension::Account => "account",
+            Dimension::UsageType => "usage_type",
+            Dimension::Method => "method",
+        }
+    }
+
+    /// Before any attribution run, every line is unattributed: area
+    /// `(unallocated)`, no ECS service, method `unallocated`.
+    fn billing_line_sql(self) -> &'static str {
         match self {
             Dimension::Product => "COALESCE(product_name, product_code, '')",
             Dimension::Area => "'(unallocated)'",
@@ -108,16 +121,21 @@ impl Db {
 
     /// Cost of `month` (`YYYY-MM`) grouped by `dims`, largest first.
     pub fn cost_report(&self, month: &str, dims: &[Dimension], measure: CostMeasure) -> Result<Vec<ReportRow>> {
+        let attributed = self.has_attribution()?;
+        let table = if attributed { "allocations" } else { "billing_lines" };
         let keys: Vec<String> = dims
             .iter()
             .enumerate()
-            .map(|(i, d)| format!("{} AS k{i}", d.sql()))
+            .map(|(i, d)| {
+                let column = if attributed { d.allocation_column() } else { d.billing_line_sql() };
+                format!("{column} AS k{i}")
+            })
             .collect();
         let group = if dims.is_empty() { String::new() } else { "GROUP BY ALL".to_owned() };
         let order_keys: String = (0..dims.len()).map(|i| format!(", k{i}")).collect();
         let sql = format!(
             "SELECT {keys}{sep}CAST(sum({cost}) AS VARCHAR) AS cost, sum({cost}) AS sort_cost
-             FROM billing_lines
+             FROM {table}
              WHERE billing_period = strptime(?, '%Y-%m')::DATE
              {group}
              ORDER BY sort_cost DESC{order_keys}",
@@ -162,5 +180,19 @@ impl Db {
         )?;
         let rows = stmt.query_map(params![month, resource, resource], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Distinct ECS tasks, and (task id, EC2 instance) for the tasks whose
+    /// container instance is known: how far the event joins reach.
+    pub fn event_counts(&self) -> Result<(i64, Vec<(String, String)>)> {
+        let tasks: i64 = self.conn.query_row("SELECT count(DISTINCT task_arn) FROM ecs_task_events", [], |r| r.get(0))?;
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT regexp_extract(t.task_arn, '([^/]+)$', 1), i.ec2_instance_id
+             FROM ecs_task_events t JOIN ecs_instance_events i
+               ON regexp_extract(i.container_instance_arn, '([^/]+)$', 1) = regexp_extract(t.container_instance_arn, '([^/]+)$', 1)
+             ORDER BY ALL",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok((tasks, rows.collect::<Result<_, _>>()?))
     }
 }

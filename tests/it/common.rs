@@ -35,7 +35,7 @@ pub fn loaded_count(report: &SyncReport) -> usize {
     report
         .files
         .iter()
-        .filter(|f| matches!(f.status, FileStatus::Loaded { .. }))
+        .filter(|f| matches!(f.status, FileStatus::Loaded { .. } | FileStatus::LoadedRecords { .. }))
         .count()
 }
 

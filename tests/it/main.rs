@@ -7,5 +7,6 @@ mod formats;
 mod properties;
 mod real_samples;
 mod redelivery;
+mod attribution;
 mod cli;
 mod schema;

@@ -16,12 +16,15 @@ fn every_real_sample_syncs_or_is_skipped_with_a_reason() {
     let loaded: Vec<String> = report
         .files
         .iter()
-        .filter(|f| matches!(f.status, FileStatus::Loaded { .. }))
+        .filter(|f| matches!(f.status, FileStatus::Loaded { .. } | FileStatus::LoadedRecords { .. }))
         .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(
         loaded,
         vec![
+            "ecs-container-instance-state-change-2016-12-06.json",
+            "ecs-task-state-change-ec2-2016-12-06.json",
+            "ecs-task-state-change-fargate-2020-01-23.json",
             "sample-anonymous-aws-export-dataset.csv",
             "focus_sample.csv",
             "2022-07-01-alt-columns.csv",
