@@ -8,5 +8,6 @@ mod properties;
 mod real_samples;
 mod redelivery;
 mod attribution;
+mod attribution_props;
 mod cli;
 mod schema;

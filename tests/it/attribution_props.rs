@@ -1,0 +1,198 @@
+//! Properties of attribution over generated bills, tasks and attachments:
+//! money is conserved under every option, `separate` only moves money to and
+//! from `(idle)`, and attaching a volume never changes the total.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use apportion::attribute::{Overrides, run_rules};
+use apportion::db::{CostMeasure, Db, Dimension};
+use apportion::rules::{Idle, Rules, Weight};
+use proptest::prelude::*;
+
+use crate::common::*;
+
+#[derive(Debug, Clone)]
+struct Task {
+    instance: usize,
+    service: usize,
+    cpu: u32,
+    memory: u32,
+    start_min: u32,
+    minutes: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+struct World {
+    hours: u32,
+    costs: Vec<(usize, u32)>, // (resource index, cost in 10⁻⁶ $) per hour per resource
+    tasks: Vec<Task>,
+    attach: Option<(u32, Option<u32>, usize)>, // (attach minute, detach minute, instance)
+}
+
+const RESOURCES: [&str; 4] = ["i-00000000000000001", "i-00000000000000002", "vol-00000000000000003", "bucket-4"];
+
+fn world() -> impl Strategy<Value = World> {
+    (2u32..6).prop_flat_map(|hours| {
+        let costs = proptest::collection::vec((0usize..4, 0u32..5_000_000), (hours as usize) * 2..(hours as usize) * 4);
+        let task = (0usize..2, 0usize..3, prop_oneof![Just(0u32), 128u32..2048], 0u32..4096, 0..hours * 60, proptest::option::of(1u32..300))
+            .prop_map(|(instance, service, cpu, memory, start_min, minutes)| Task { instance, service, cpu, memory, start_min, minutes });
+        let tasks = proptest::collection::vec(task, 0..8);
+        let attach = proptest::option::of((0..hours * 60, proptest::option::of(0u32..400), 0usize..2));
+        (Just(hours), costs, tasks, attach).prop_map(|(hours, costs, tasks, attach)| World { hours, costs, tasks, attach })
+    })
+}
+
+fn stamp(minutes: u32) -> String {
+    format!("2026-06-01T{:02}:{:02}:00Z", minutes / 60, minutes % 60)
+}
+
+fn write_world(w: &World, dir: &Path, with_attachment: bool) -> i64 {
+    let mut cur = String::from(
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,lineItem/BlendedCost,resourceTags/user:product_area\n",
+    );
+    let mut total = 0i64;
+    for (i, (resource, micros)) in w.costs.iter().enumerate() {
+        let hour = (i as u32) % w.hours;
+        let tag = if micros % 3 == 0 { "tagged" } else { "" };
+        writeln!(
+            cur,
+            "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonEC2,{},{}.{:06},{}.{:06},{tag}",
+            stamp(hour * 60),
+            stamp(hour * 60 + 60),
+            RESOURCES[*resource],
+            micros / 1_000_000,
+            micros % 1_000_000,
+            micros / 2_000_000,
+            micros % 1_000_000
+        )
+        .unwrap();
+        total += *micros as i64;
+    }
+    std::fs::write(dir.join("cur.csv"), cur).unwrap();
+    let mut tasks = String::new();
+    for (n, t) in w.tasks.iter().enumerate() {
+        let stopped = t.minutes.map_or(String::new(), |m| format!(",\"stoppedAt\":\"{}\"", stamp((t.start_min + m).min(23 * 60 + 59))));
+        let cpu = if t.cpu == 0 { String::new() } else { format!("\"cpu\":\"{}\",", t.cpu) };
+        writeln!(
+            tasks,
+            "{{\"detail-type\":\"ECS Task State Change\",\"detail\":{{\"taskArn\":\"arn:aws:ecs:r:1:task/c/t{n}\",\"clusterArn\":\"arn:aws:ecs:r:1:cluster/c\",\"containerInstanceArn\":\"arn:aws:ecs:r:1:container-instance/ci{}\",\"group\":\"service:s{}\",{cpu}\"memory\":\"{}\",\"startedAt\":\"{}\"{stopped},\"version\":2}}}}",
+            t.instance, t.service, t.memory, stamp(t.start_min)
+        )
+        .unwrap();
+    }
+    for i in 0..2 {
+        writeln!(
+            tasks,
+            "{{\"detail-type\":\"ECS Container Instance State Change\",\"detail\":{{\"containerInstanceArn\":\"arn:aws:ecs:r:1:container-instance/c/ci{i}\",\"ec2InstanceId\":\"{}\",\"registeredResources\":[{{\"name\":\"CPU\",\"integerValue\":2048}},{{\"name\":\"MEMORY\",\"integerValue\":8192}}],\"version\":1}}}}",
+            RESOURCES[i]
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("events.jsonl"), tasks).unwrap();
+    std::fs::write(dir.join("services.csv"), "service,product_area\ns0,alpha\ns1,beta\n").unwrap();
+    if with_attachment && let Some((at, detach, instance)) = w.attach {
+        let mut records = vec![format!(
+            "{{\"eventName\":\"AttachVolume\",\"eventTime\":\"{}\",\"requestParameters\":{{\"volumeId\":\"{}\",\"instanceId\":\"{}\"}}}}",
+            stamp(at),
+            RESOURCES[2],
+            RESOURCES[instance]
+        )];
+        if let Some(d) = detach {
+            records.push(format!(
+                "{{\"eventName\":\"DetachVolume\",\"eventTime\":\"{}\",\"requestParameters\":{{\"volumeId\":\"{}\"}}}}",
+                stamp((at + d).min(23 * 60 + 59)),
+                RESOURCES[2]
+            ));
+        }
+        std::fs::write(dir.join("trail.json"), format!("{{\"Records\":[{}]}}", records.join(","))).unwrap();
+    }
+    total
+}
+
+fn attribute(db: &Db, idle: Idle, weight: Weight) {
+    let rules = Rules::parse("[[rule]]\narea = \"storage\"\nresource = \"bucket-*\"\n", "rules.toml").unwrap();
+    run_rules(db, &rules, "", &Overrides { idle: Some(idle), weight: Some(weight), tag_key: None }).unwrap();
+}
+
+fn micros(db: &Db, dim: Dimension, measure: CostMeasure) -> BTreeMap<String, i128> {
+    db.cost_report("2026-06", &[dim], measure)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let (whole, frac) = r.cost.split_once('.').unwrap();
+            let neg = whole.starts_with('-');
+            let v = whole.trim_start_matches('-').parse::<i128>().unwrap() * 10_000_000_000 + frac.parse::<i128>().unwrap();
+            (r.keys[0].clone(), if neg { -v } else { v })
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10, .. ProptestConfig::default() })]
+
+    #[test]
+    fn conservation_under_every_option(w in world()) {
+        let dir = tempfile::tempdir().unwrap();
+        let total = write_world(&w, dir.path(), true);
+        let (_d, db) = temp_db();
+        sync(&db, &[dir.path().to_path_buf()]);
+        for idle in [Idle::Spread, Idle::Separate] {
+            for weight in [Weight::Cpu, Weight::Memory, Weight::CpuMemory { cpu_ratio: 9.0 }, Weight::CpuMemory { cpu_ratio: 0.5 }] {
+                attribute(&db, idle, weight);
+                for measure in [CostMeasure::Unblended, CostMeasure::Amortized, CostMeasure::Blended] {
+                    let by_area: i128 = micros(&db, Dimension::Area, measure).values().sum();
+                    let by_service: i128 = micros(&db, Dimension::Service, measure).values().sum();
+                    prop_assert_eq!(by_area, by_service);
+                    if measure == CostMeasure::Unblended {
+                        prop_assert_eq!(by_area, total as i128 * 10_000);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn separate_only_moves_money_to_and_from_idle(w in world()) {
+        let dir = tempfile::tempdir().unwrap();
+        write_world(&w, dir.path(), true);
+        let (_d, db) = temp_db();
+        sync(&db, &[dir.path().to_path_buf()]);
+        attribute(&db, Idle::Spread, Weight::Cpu);
+        let spread = micros(&db, Dimension::Method, CostMeasure::Unblended);
+        let spread_areas = micros(&db, Dimension::Area, CostMeasure::Unblended);
+        attribute(&db, Idle::Separate, Weight::Cpu);
+        let separate = micros(&db, Dimension::Method, CostMeasure::Unblended);
+        let separate_areas = micros(&db, Dimension::Area, CostMeasure::Unblended);
+        // Lines judged by tag, rule or nothing are untouched by the idle option.
+        for method in ["tag", "unallocated"] {
+            prop_assert_eq!(spread.get(method), separate.get(method));
+        }
+        // ECS areas can only lose what (idle) gains.
+        let idle = separate_areas.get("(idle)").copied().unwrap_or(0);
+        prop_assert!(idle >= 0);
+        let lost: i128 = spread_areas
+            .iter()
+            .filter(|(a, _)| *a != "(idle)")
+            .map(|(a, v)| v - separate_areas.get(a).copied().unwrap_or(0))
+            .sum();
+        prop_assert_eq!(lost, idle);
+    }
+
+    #[test]
+    fn attaching_a_volume_never_changes_the_total(w in world()) {
+        let totals: Vec<i128> = [false, true]
+            .into_iter()
+            .map(|attached| {
+                let dir = tempfile::tempdir().unwrap();
+                write_world(&w, dir.path(), attached);
+                let (_d, db) = temp_db();
+                sync(&db, &[dir.path().to_path_buf()]);
+                attribute(&db, Idle::Spread, Weight::Cpu);
+                micros(&db, Dimension::Area, CostMeasure::Unblended).values().sum()
+            })
+            .collect();
+        prop_assert_eq!(totals[0], totals[1]);
+    }
+}
