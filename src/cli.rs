@@ -33,6 +33,37 @@ pub enum Command {
     Attribute(AttributeArgs),
     /// Cost of a month grouped by dimensions
     Report(ReportArgs),
+    /// How a resource's dollars were attributed (tag, rule, ECS shares, EBS merges)
+    Explain(ExplainArgs),
+    /// List attribution runs
+    Runs,
+    /// Freeze the latest run of a month into the finalized rollups
+    Finalize(FinalizeArgs),
+    /// The ECS service → product area map
+    #[command(subcommand)]
+    Services(ServicesCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Resource id as billed (an ARN) or its short form (i-…, vol-…, a bucket name)
+    pub resource: String,
+    /// Billing period, YYYY-MM [default: the latest in the database]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FinalizeArgs {
+    /// Billing period to close, YYYY-MM
+    #[arg(long, value_parser = parse_month)]
+    pub month: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServicesCommand {
+    /// Show each service's product area and where the entry came from
+    List,
 }
 
 #[derive(Debug, clap::Args)]

@@ -25,7 +25,12 @@ pub fn run(db: &Db, rules_path: &Path, explicit: bool, overrides: &Overrides) ->
 
 pub fn run_rules(db: &Db, rules: &Rules, rules_text: &str, overrides: &Overrides) -> Result<RunSummary> {
     let input = input_for(rules, rules_text, overrides);
-    db.attribute(&input).context("attribution failed; the previous attribution is kept")
+    let summary = db.attribute(&input).context("attribution failed; the previous attribution is kept")?;
+    // A month whose invoice AWS has issued is closed: freeze it once.
+    for month in db.months_closed_by_invoice()? {
+        db.finalize(&month, "invoice")?;
+    }
+    Ok(summary)
 }
 
 pub fn input_for(rules: &Rules, rules_text: &str, overrides: &Overrides) -> AttributionInput {

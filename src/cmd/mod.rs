@@ -3,6 +3,8 @@
 
 mod attribute;
 mod demo;
+mod explain;
+mod history;
 mod report;
 mod sync;
 
@@ -12,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ServicesCommand};
 use crate::config;
 use crate::db::Db;
 
@@ -27,6 +29,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Sync(args)) => sync::run(&open(db_path)?, &rules, &args),
         Some(Command::Attribute(args)) => attribute::run(&open(db_path)?, &rules, &args),
         Some(Command::Report(args)) => report::run(&open(db_path)?, &args),
+        Some(Command::Explain(args)) => explain::run(&open(db_path)?, &args),
+        Some(Command::Runs) => history::runs(&open(db_path)?),
+        Some(Command::Finalize(args)) => history::finalize(&open(db_path)?, &args.month),
+        Some(Command::Services(ServicesCommand::List)) => history::services(&open(db_path)?),
         None => {
             Cli::command().print_help()?;
             Ok(ExitCode::SUCCESS)

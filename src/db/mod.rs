@@ -2,17 +2,21 @@
 //! migrations, and the queries every other layer asks for by name.
 
 mod attribution;
+mod explain;
 mod migrations;
 pub mod quote;
 mod store;
 mod reports;
+mod runs;
 
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
 pub use attribution::{AttributionInput, ConservationError, RuleRow, RunSummary};
+pub use explain::Explanation;
 pub use reports::{CostMeasure, Dimension, ReportRow};
+pub use runs::{RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,10 +1,12 @@
 //! Cost reports: compute a grouped report from the database, then format it
 //! as an aligned table, CSV or JSON to any writer.
 
+mod explain;
 mod format;
 
 use anyhow::{Context, Result};
 
+pub use explain::write_explanation;
 pub use format::{OutputFormat, display_money, write_report};
 
 use crate::db::{CostMeasure, Db, Dimension, ReportRow};

@@ -1,9 +1,9 @@
-//! Attribution worked out by hand: two instance-hours, two tasks (one stops,
-//! one starts mid-hour), a volume attached for the middle hour, a rule, and
-//! an untagged line. Every share below is computed in the comments.
+//! Attribution worked out by hand on tests/fixtures/attribution: two
+//! instance-hours, two tasks (one stops, one starts mid-hour; duplicated and
+//! out-of-order events), a volume attached for the middle hour, a failed
+//! attach, a rule, and an untagged line. Every share is computed in comments.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
@@ -11,70 +11,12 @@ use apportion::rules::{Idle, Rules};
 
 use crate::common::*;
 
-const CUR: &str = "\
-bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,product/ProductName,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/user:product_area
-2026-07-01T00:00:00Z,800000000001,800000000002,Usage,2026-07-01T00:00:00Z,2026-07-01T01:00:00Z,AmazonEC2,Amazon Elastic Compute Cloud,i-0000000000000000a,1.00,compute
-2026-07-01T00:00:00Z,800000000001,800000000002,Usage,2026-07-01T01:00:00Z,2026-07-01T02:00:00Z,AmazonEC2,Amazon Elastic Compute Cloud,i-0000000000000000a,1.00,compute
-2026-07-01T00:00:00Z,800000000001,800000000002,Usage,2026-07-01T00:00:00Z,2026-07-01T01:00:00Z,AmazonEC2,Amazon Elastic Compute Cloud,vol-0000000000000000b,0.60,storage
-2026-07-01T00:00:00Z,800000000001,800000000002,Usage,2026-07-01T01:00:00Z,2026-07-01T02:00:00Z,AmazonEC2,Amazon Elastic Compute Cloud,vol-0000000000000000b,0.60,storage
-2026-07-01T00:00:00Z,800000000001,800000000002,Usage,2026-07-01T00:00:00Z,2026-07-02T00:00:00Z,AmazonS3,Amazon Simple Storage Service,logs-bucket,2.00,
-2026-07-01T00:00:00Z,800000000001,800000000001,Fee,2026-07-01T00:00:00Z,2026-08-01T00:00:00Z,AWSSupportBusiness,AWS Support (Business),,3.00,
-";
-
-fn task(version: u32, id: &str, group: &str, cpu: &str, containers: &str, started: &str, stopped: Option<&str>) -> String {
-    let stopped = stopped.map_or(String::new(), |s| format!(",\"stoppedAt\":\"{s}\""));
-    format!(
-        "{{\"version\":\"0\",\"detail-type\":\"ECS Task State Change\",\"source\":\"aws.ecs\",\"time\":\"{started}\",\
-         \"detail\":{{\"taskArn\":\"arn:aws:ecs:us-east-1:800000000002:task/prod/{id}\",\
-         \"clusterArn\":\"arn:aws:ecs:us-east-1:800000000002:cluster/prod\",\
-         \"containerInstanceArn\":\"arn:aws:ecs:us-east-1:800000000002:container-instance/ci-1\",\
-         \"group\":\"{group}\",{cpu}\"containers\":[{containers}],\"startedAt\":\"{started}\"{stopped},\"version\":{version}}}}}"
-    )
-}
-
-fn write_inputs(dir: &Path) {
-    std::fs::write(dir.join("cur.csv"), CUR).unwrap();
-    let tasks = [
-        task(1, "a", "service:api", "\"cpu\":\"1024\",", "", "2026-07-01T00:00:00Z", None),
-        task(3, "a", "service:api", "\"cpu\":\"1024\",", "", "2026-07-01T00:00:00Z", Some("2026-07-01T01:00:00Z")),
-        // Duplicated and out of order, as EventBridge delivers them.
-        task(1, "a", "service:api", "\"cpu\":\"1024\",", "", "2026-07-01T00:00:00Z", None),
-        task(2, "b", "service:worker", "", "{\"name\":\"x\",\"cpu\":\"256\"},{\"name\":\"y\",\"cpu\":\"256\"}", "2026-07-01T00:30:00Z", None),
-    ];
-    std::fs::write(dir.join("tasks.jsonl"), tasks.join("\n")).unwrap();
-    std::fs::write(
-        dir.join("instances.json"),
-        r#"[{"version":"0","detail-type":"ECS Container Instance State Change","time":"2026-07-01T00:00:00Z",
-            "detail":{"containerInstanceArn":"arn:aws:ecs:us-east-1:800000000002:container-instance/prod/ci-1",
-                      "clusterArn":"arn:aws:ecs:us-east-1:800000000002:cluster/prod","ec2InstanceId":"i-0000000000000000a",
-                      "registeredResources":[{"name":"CPU","type":"INTEGER","integerValue":2048},
-                                             {"name":"MEMORY","type":"INTEGER","integerValue":4096}],
-                      "version":7}}]"#,
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("cloudtrail.json"),
-        r#"{"Records":[
-            {"eventTime":"2026-07-01T00:10:00Z","eventSource":"ec2.amazonaws.com","eventName":"AttachVolume","eventID":"e0",
-             "errorCode":"Client.IncorrectState","requestParameters":{"volumeId":"vol-0000000000000000b","instanceId":"i-0000000000000zzzz"}},
-            {"eventTime":"2026-07-01T00:30:00Z","eventSource":"ec2.amazonaws.com","eventName":"AttachVolume","eventID":"e1",
-             "requestParameters":{"volumeId":"vol-0000000000000000b","instanceId":"i-0000000000000000a","device":"/dev/sdf"}},
-            {"eventTime":"2026-07-01T01:30:00Z","eventSource":"ec2.amazonaws.com","eventName":"DetachVolume","eventID":"e2",
-             "requestParameters":{"volumeId":"vol-0000000000000000b"}}]}"#,
-    )
-    .unwrap();
-    std::fs::write(dir.join("services.csv"), "service,product_area\napi,search\n").unwrap();
-}
-
-const RULES: &str = "[[rule]]\narea = \"platform\"\nproduct = \"Amazon Simple Storage*\"\n";
-
 fn attributed(idle: Idle) -> (tempfile::TempDir, Db) {
-    let inputs = tempfile::tempdir().unwrap();
-    write_inputs(inputs.path());
     let (dir, db) = temp_db();
-    sync(&db, &[inputs.path().to_path_buf()]);
-    let rules = Rules::parse(RULES, "rules.toml").unwrap();
-    run_rules(&db, &rules, RULES, &Overrides { idle: Some(idle), ..Overrides::default() }).unwrap();
+    sync(&db, &[fixture("attribution")]);
+    let text = std::fs::read_to_string(fixture("attribution/rules.toml")).unwrap();
+    let rules = Rules::parse(&text, "rules.toml").unwrap();
+    run_rules(&db, &rules, &text, &Overrides { idle: Some(idle), ..Overrides::default() }).unwrap();
     (dir, db)
 }
 

@@ -228,3 +228,87 @@ fn killing_a_sync_midway_changes_nothing() {
     // And the database takes the same sync afterwards.
     apportion(&db).arg("sync").arg(&big).assert().success();
 }
+
+#[test]
+fn attribution_commands_explain_runs_finalize_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.duckdb");
+    let rules = fixture("attribution/rules.toml");
+    apportion(&db)
+        .arg("--rules")
+        .arg(&rules)
+        .arg("sync")
+        .arg(fixture("attribution"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("attribution run 1 over 1 month(s)"));
+    apportion(&db)
+        .args(["explain", "i-0000000000000000a"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("search service api  by ECS split"))
+        .stdout(predicate::str::contains("from vol-0000000000000000b"));
+    apportion(&db)
+        .args(["explain", "logs-bucket"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("by rule 1 [area = \"platform\", product = \"Amazon Simple Storage*\"]"));
+    apportion(&db)
+        .args(["explain", "vol-0000000000000000b", "--month", "2026-07"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("by EBS merge into i-0000000000000000a"))
+        .stdout(predicate::str::contains("from 2026-07-01 00:30:00 to 2026-07-01 01:30:00"));
+    apportion(&db).args(["explain", "i-nope"]).assert().failure().stderr(predicate::str::contains("no billing line"));
+    apportion(&db)
+        .arg("--rules")
+        .arg(&rules)
+        .args(["attribute", "--idle", "separate", "--weight", "cpu+memory:3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("idle $"));
+    apportion(&db)
+        .args(["report", "--by", "area", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("(idle),"));
+    apportion(&db)
+        .arg("runs")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("separate  cpu+memory:3"));
+    apportion(&db).args(["finalize", "--month", "2026-07"]).assert().success().stdout("finalized 2026-07 from attribution run 2\n");
+    apportion(&db).args(["finalize", "--month", "2020-01"]).assert().failure();
+    apportion(&db)
+        .args(["services", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("api → search  from"));
+}
+
+#[test]
+fn an_invalid_rules_file_names_rule_and_field_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.duckdb");
+    apportion(&db).arg("sync").arg(fixture("attribution")).assert().success();
+    let before = apportion(&db).args(["report", "--by", "area", "--format", "csv"]).output().unwrap().stdout;
+    let bad = dir.path().join("rules.toml");
+    std::fs::write(&bad, "[[rule]]\narea = \"platform\"\nproduct = \"S3\"\n\n[[rule]]\narea = \"x\"\nresorce = \"i-*\"\n").unwrap();
+    apportion(&db)
+        .arg("--rules")
+        .arg(&bad)
+        .arg("attribute")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("rule 2: unknown field `resorce`"));
+    let after = apportion(&db).args(["report", "--by", "area", "--format", "csv"]).output().unwrap().stdout;
+    assert_eq!(before, after);
+    // A rules file named with --rules must exist.
+    apportion(&db)
+        .arg("--rules")
+        .arg(dir.path().join("missing.toml"))
+        .arg("attribute")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("cannot read rules file"));
+}

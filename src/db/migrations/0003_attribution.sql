@@ -41,3 +41,14 @@ CREATE TABLE rollup_area_account (
     run_id BIGINT NOT NULL, billing_period DATE NOT NULL, area VARCHAR NOT NULL, account VARCHAR NOT NULL,
     unblended_cost DECIMAL(38, 10) NOT NULL, amortized_cost DECIMAL(38, 10) NOT NULL, blended_cost DECIMAL(38, 10) NOT NULL
 );
+
+-- Closed months: the rollups of the run that was current when the month closed.
+CREATE TABLE finalized_months (
+    billing_period DATE      NOT NULL,
+    run_id         BIGINT    NOT NULL,
+    finalized_at   TIMESTAMP NOT NULL,
+    reason         VARCHAR   NOT NULL  -- 'invoice' (AWS issued it) or 'manual'
+);
+CREATE TABLE finalized_product_area AS SELECT * FROM rollup_product_area WITH NO DATA;
+CREATE TABLE finalized_area_service AS SELECT * FROM rollup_area_service WITH NO DATA;
+CREATE TABLE finalized_area_account AS SELECT * FROM rollup_area_account WITH NO DATA;

@@ -2,32 +2,14 @@
 -- set-based statements. Inputs besides the tables: attr_settings (one row:
 -- tag_key, idle, cpu_w, mem_w), attr_rules and attr_rule_tags.
 
--- ECS container instances: the short (…/id) and long (…/cluster/id) ARN forms join on the id.
-CREATE OR REPLACE TEMP TABLE a_instances AS
-SELECT regexp_extract(container_instance_arn, '([^/]+)$', 1) AS ci_key,
-       arg_max(ec2_instance_id, version) AS instance_id,
-       arg_max(registered_cpu, version) AS reg_cpu,
-       arg_max(registered_memory, version) AS reg_mem
-FROM ecs_instance_events GROUP BY ALL;
-
--- Each task as its highest-version event says; its load is its share of the instance.
+-- Each placed task with its load: its share of the instance's capacity.
 CREATE OR REPLACE TEMP TABLE a_tasks AS
 SELECT t.task_arn, t.service, t.cluster_arn, t.started_at,
-       COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) AS stopped_at, i.instance_id,
-       s.cpu_w * COALESCE(t.cpu_units, 0) / COALESCE(NULLIF(i.reg_cpu, 0), 1024)
-     + s.mem_w * COALESCE(t.memory_mb, 0) / COALESCE(NULLIF(i.reg_mem, 0), 4096) AS load
-FROM (SELECT task_arn,
-             arg_max(container_instance_arn, version) AS container_instance_arn,
-             arg_max(service, version) AS service,
-             arg_max(cluster_arn, version) AS cluster_arn,
-             max(cpu_units) AS cpu_units,
-             max(memory_mb) AS memory_mb,
-             arg_max(started_at, version) AS started_at,
-             arg_max(stopped_at, version) AS stopped_at
-      FROM ecs_task_events GROUP BY task_arn) t
-JOIN a_instances i ON i.ci_key = regexp_extract(t.container_instance_arn, '([^/]+)$', 1)
-CROSS JOIN attr_settings s
-WHERE t.started_at IS NOT NULL AND i.instance_id IS NOT NULL;
+       COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) AS stopped_at, t.instance_id,
+       s.cpu_w * COALESCE(t.cpu_units, 0) / COALESCE(NULLIF(t.reg_cpu, 0), 1024)
+     + s.mem_w * COALESCE(t.memory_mb, 0) / COALESCE(NULLIF(t.reg_mem, 0), 4096) AS load
+FROM ecs_tasks t CROSS JOIN attr_settings s
+WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL;
 
 -- Service → area; an entry for the task's cluster wins over one without a cluster.
 CREATE OR REPLACE TEMP TABLE a_services AS
@@ -39,16 +21,6 @@ LEFT JOIN service_map m
       AND (m.cluster IS NULL OR m.cluster = regexp_extract(t.cluster_arn, '([^/]+)$', 1) OR m.cluster = t.cluster_arn)
 GROUP BY ALL;
 
--- EBS attachments: from AttachVolume to the next DetachVolume of that volume.
-CREATE OR REPLACE TEMP TABLE a_attach AS
-SELECT a.volume_id, a.instance_id, a.event_time AS att_start,
-       COALESCE((SELECT min(d.event_time) FROM ebs_volume_events d
-                 WHERE d.event_name = 'DetachVolume' AND d.volume_id = a.volume_id
-                   AND (d.instance_id IS NULL OR d.instance_id = a.instance_id)
-                   AND d.event_time >= a.event_time), 'infinity'::TIMESTAMP) AS att_end
-FROM (SELECT DISTINCT volume_id, instance_id, event_time FROM ebs_volume_events
-      WHERE event_name = 'AttachVolume' AND instance_id IS NOT NULL) a;
-
 -- 1. EBS merge: the overlapping fraction of a volume line moves to the instance.
 CREATE OR REPLACE TEMP TABLE a_merge AS
 SELECT b.rowid AS line_id, a.instance_id,
@@ -56,7 +28,7 @@ SELECT b.rowid AS line_id, a.instance_id,
        least(b.usage_end, a.att_end) AS p_end,
        epoch(least(b.usage_end, a.att_end) - greatest(b.usage_start, a.att_start))
          / epoch(b.usage_end - b.usage_start) AS frac
-FROM billing_lines b JOIN a_attach a ON a.volume_id = b.resource_short
+FROM billing_lines b JOIN ebs_attachments a ON a.volume_id = b.resource_short
 WHERE b.resource_short LIKE 'vol-%' AND b.usage_end > b.usage_start
   AND least(b.usage_end, a.att_end) > greatest(b.usage_start, a.att_start);
 

@@ -1,0 +1,61 @@
+//! `runs`, `finalize` and `services list`: what attribution has recorded.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::db::Db;
+use crate::safe_text::for_terminal;
+
+pub fn runs(db: &Db) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let finalized = db.finalized_months()?;
+    writeln!(out, "{:>5}  {:<19}  {:<8}  {:<14}  {:<14}  {:>5}  months", "run", "started", "idle", "weight", "tag key", "rules")?;
+    for r in db.runs()? {
+        writeln!(
+            out,
+            "{:>5}  {:<19}  {:<8}  {:<14}  {:<14}  {:>5}  {}",
+            r.run_id,
+            r.started_at,
+            r.idle,
+            r.weight,
+            for_terminal(&r.tag_key),
+            r.rule_count,
+            r.periods.join(" ")
+        )?;
+    }
+    for (month, run, reason) in finalized {
+        writeln!(out, "finalized {month}: run {run} ({reason})")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn finalize(db: &Db, month: &str) -> Result<ExitCode> {
+    match db.finalize(month, "manual")? {
+        Some(run) => {
+            writeln!(std::io::stdout(), "finalized {month} from attribution run {run}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => bail!("no attribution run covers {month}; sync it first"),
+    }
+}
+
+pub fn services(db: &Db) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let entries = db.service_map()?;
+    if entries.is_empty() {
+        writeln!(out, "no service map yet: sync a CSV with header service,product_area")?;
+    }
+    for e in entries {
+        let cluster = e.cluster.map(|c| format!(" (cluster {})", for_terminal(&c))).unwrap_or_default();
+        writeln!(
+            out,
+            "{}{cluster} → {}  from {}",
+            for_terminal(&e.service),
+            for_terminal(&e.area),
+            for_terminal(&e.source)
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

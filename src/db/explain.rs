@@ -1,0 +1,121 @@
+//! The provenance of one resource's dollars in a month: its lines, tags, how
+//! each part was attributed, and the events (tasks, attachments) behind it.
+
+use std::collections::BTreeMap;
+
+use duckdb::params;
+
+use super::{Db, Result};
+
+#[derive(Debug, Clone, Default)]
+pub struct Explanation {
+    pub month: String,
+    pub resource: String,
+    pub lines: i64,
+    pub billed: String,
+    pub products: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    /// (area, service, method, unblended cost) of the resource's own lines.
+    pub parts: Vec<(String, String, String, String)>,
+    /// For an instance: (volume, unblended cost merged into this instance).
+    pub merged_volumes: Vec<(String, String)>,
+    /// For an instance: (service, area, tasks, CPU-seconds in the month).
+    pub services: Vec<(String, String, i64, f64)>,
+    /// For a volume or an instance: (volume, instance, from, to) of attachments overlapping the month.
+    pub attachments: Vec<(String, String, String, String)>,
+    /// The rules file of the latest run, for `rule:<n>` methods.
+    pub rules_text: String,
+    pub run_id: Option<i64>,
+}
+
+impl Db {
+    /// Explain `resource` (as billed, or its short id) in `month`; None when it has no line there.
+    pub fn explain(&self, month: &str, resource: &str) -> Result<Option<Explanation>> {
+        let conn = &self.conn;
+        let found: Option<(String, String, i64, String)> = conn
+            .query_row(
+                "SELECT any_value(resource_id), any_value(resource_short), count(*), CAST(sum(unblended_cost) AS VARCHAR)
+                 FROM billing_lines
+                 WHERE billing_period = strptime(?, '%Y-%m')::DATE AND (resource_id = ? OR resource_short = ?)
+                 HAVING count(*) > 0",
+                params![month, resource, resource],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                duckdb::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        let Some((billed_id, short, lines, billed)) = found else { return Ok(None) };
+        let mut x = Explanation {
+            month: month.to_owned(),
+            resource: billed_id.clone(),
+            lines,
+            billed,
+            tags: self.resource_tags(month, resource)?,
+            ..Explanation::default()
+        };
+        let strings = |sql: &str, args: &[&dyn duckdb::ToSql]| -> Result<Vec<String>> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map(args, |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        x.products = strings(
+            "SELECT DISTINCT COALESCE(product_name, product_code, '') FROM billing_lines
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND resource_id = ? ORDER BY 1",
+            params![month, billed_id],
+        )?;
+        let mut stmt = conn.prepare(
+            "SELECT area, service, method, CAST(sum(unblended_cost) AS VARCHAR) FROM allocations
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND resource = ?
+             GROUP BY ALL ORDER BY sum(unblended_cost) DESC, area, service, method",
+        )?;
+        let rows = stmt.query_map(params![month, billed_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        x.parts = rows.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(
+            "SELECT resource, CAST(sum(unblended_cost) AS VARCHAR) FROM allocations
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND method = 'ebs→' || ?
+             GROUP BY ALL ORDER BY ALL",
+        )?;
+        let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        x.merged_volumes = rows.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(
+            "WITH m AS (SELECT strptime(?, '%Y-%m') AS s, strptime(?, '%Y-%m') + INTERVAL 1 MONTH AS e)
+             SELECT COALESCE(t.service, ''), COALESCE(arg_min(sm.product_area, sm.cluster IS NULL), '(unmapped)'),
+                    count(DISTINCT t.task_arn),
+                    sum(COALESCE(t.cpu_units, 0) * epoch(least(m.e, COALESCE(t.stopped_at, m.e)) - greatest(m.s, t.started_at)))
+             FROM ecs_tasks t CROSS JOIN m
+             LEFT JOIN service_map sm ON sm.service = t.service
+             WHERE t.instance_id = ? AND least(m.e, COALESCE(t.stopped_at, m.e)) > greatest(m.s, t.started_at)
+             GROUP BY 1 ORDER BY 4 DESC, 1",
+        )?;
+        let rows = stmt.query_map(params![month, month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        x.services = rows.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(
+            "WITH m AS (SELECT strptime(?, '%Y-%m') AS s, strptime(?, '%Y-%m') + INTERVAL 1 MONTH AS e)
+             SELECT volume_id, instance_id, strftime(att_start, '%Y-%m-%d %H:%M:%S'),
+                    CASE WHEN isinf(att_end) THEN 'end of data' ELSE strftime(att_end, '%Y-%m-%d %H:%M:%S') END
+             FROM ebs_attachments CROSS JOIN m
+             WHERE (volume_id = ? OR instance_id = ?) AND att_start < m.e AND att_end > m.s
+             ORDER BY att_start, volume_id",
+        )?;
+        let rows = stmt.query_map(params![month, month, short, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        x.attachments = rows.collect::<Result<_, _>>()?;
+        let latest: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT run_id, rules_text FROM attribution_runs ORDER BY run_id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                duckdb::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if let Some((run, text)) = latest {
+            x.run_id = Some(run);
+            x.rules_text = text;
+        }
+        Ok(Some(x))
+    }
+}

@@ -1,0 +1,130 @@
+//! Attribution history: the list of runs, closing months into finalized
+//! rollups, and the service map as recorded.
+
+use duckdb::params;
+
+use super::{Db, Result};
+
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub run_id: i64,
+    pub started_at: String,
+    pub idle: String,
+    pub weight: String,
+    pub tag_key: String,
+    pub rule_count: i64,
+    pub periods: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceEntry {
+    pub service: String,
+    pub cluster: Option<String>,
+    pub area: String,
+    pub source: String,
+}
+
+impl Db {
+    pub fn runs(&self) -> Result<Vec<RunInfo>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S'), idle, weight, tag_key, rule_count, periods
+             FROM attribution_runs ORDER BY run_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(RunInfo {
+                run_id: r.get(0)?,
+                started_at: r.get(1)?,
+                idle: r.get(2)?,
+                weight: r.get(3)?,
+                tag_key: r.get(4)?,
+                rule_count: r.get(5)?,
+                periods: super::store::list_of_text(r.get(6)?),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Copy the latest run's rollups of `month` into the finalized tables,
+    /// replacing an earlier finalization. Returns the run id, or None when no
+    /// run covers the month.
+    pub fn finalize(&self, month: &str, reason: &str) -> Result<Option<i64>> {
+        let run: Option<i64> = self.conn.query_row(
+            "SELECT max(run_id) FROM rollup_product_area WHERE billing_period = strptime(?, '%Y-%m')::DATE",
+            params![month],
+            |r| r.get(0),
+        )?;
+        let Some(run_id) = run else { return Ok(None) };
+        self.conn.execute_batch("BEGIN TRANSACTION")?;
+        let outcome = (|| -> Result<()> {
+            for table in ["product_area", "area_service", "area_account"] {
+                self.conn.execute(
+                    &format!("DELETE FROM finalized_{table} WHERE billing_period = strptime(?, '%Y-%m')::DATE"),
+                    params![month],
+                )?;
+                self.conn.execute(
+                    &format!(
+                        "INSERT INTO finalized_{table} SELECT * FROM rollup_{table}
+                         WHERE run_id = ? AND billing_period = strptime(?, '%Y-%m')::DATE"
+                    ),
+                    params![run_id, month],
+                )?;
+            }
+            self.conn.execute(
+                "DELETE FROM finalized_months WHERE billing_period = strptime(?, '%Y-%m')::DATE",
+                params![month],
+            )?;
+            self.conn.execute(
+                "INSERT INTO finalized_months VALUES (strptime(?, '%Y-%m')::DATE, ?, current_timestamp::TIMESTAMP, ?)",
+                params![month, run_id, reason],
+            )?;
+            Ok(())
+        })();
+        match outcome {
+            Ok(()) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(Some(run_id))
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Months whose invoice AWS has issued (no line is an estimate) and that are
+    /// not finalized yet.
+    pub fn months_closed_by_invoice(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT strftime(billing_period, '%Y-%m') FROM billing_lines
+             GROUP BY billing_period
+             HAVING count(*) FILTER (WHERE is_estimate IS NOT false) = 0
+                AND billing_period NOT IN (SELECT billing_period FROM finalized_months)
+             ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn finalized_months(&self) -> Result<Vec<(String, i64, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT strftime(billing_period, '%Y-%m'), run_id, reason FROM finalized_months ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn service_map(&self) -> Result<Vec<ServiceEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT service, cluster, product_area, source FROM service_map ORDER BY service, cluster NULLS FIRST",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ServiceEntry {
+                service: r.get(0)?,
+                cluster: r.get(1)?,
+                area: r.get(2)?,
+                source: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

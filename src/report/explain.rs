@@ -1,0 +1,98 @@
+//! `explain` output: how one resource's dollars were attributed, in words.
+
+use std::io::{self, Write};
+
+use super::display_money;
+use crate::db::Explanation;
+use crate::rules::{Rule, Rules};
+use crate::safe_text::for_terminal;
+
+pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()> {
+    let t = |s: &str| for_terminal(s).into_owned();
+    writeln!(out, "{} in {}", t(&x.resource), x.month)?;
+    writeln!(
+        out,
+        "  billed: ${} on {} line(s) of {}",
+        display_money(&x.billed),
+        x.lines,
+        t(&x.products.join(", "))
+    )?;
+    if x.tags.is_empty() {
+        writeln!(out, "  tags: none")?;
+    } else {
+        let tags: Vec<String> = x.tags.iter().map(|(k, v)| format!("{}={}", t(k), t(v))).collect();
+        writeln!(out, "  tags: {}", tags.join(", "))?;
+    }
+    let rules = Rules::parse(&x.rules_text, "rules of the latest run").ok();
+    writeln!(out, "  attributed{}:", x.run_id.map(|r| format!(" (run {r})")).unwrap_or_default())?;
+    for (area, service, method, cost) in &x.parts {
+        let service = if service.is_empty() { String::new() } else { format!(" service {}", t(service)) };
+        let cost = format!("${}", display_money(cost));
+        writeln!(out, "    {cost:>12}  {}{service}  by {}", t(area), describe(method, rules.as_ref()))?;
+    }
+    if x.parts.is_empty() {
+        writeln!(out, "    nothing yet: run `apportion attribute`")?;
+    }
+    if !x.services.is_empty() {
+        writeln!(out, "  ECS tasks on this instance in {} (CPU units × seconds):", x.month)?;
+        for (service, area, tasks, cpu_seconds) in &x.services {
+            writeln!(out, "    {:>16.0}  {} ({}), {tasks} task(s)", cpu_seconds, t(service), t(area))?;
+        }
+    }
+    if !x.merged_volumes.is_empty() {
+        writeln!(out, "  EBS volumes merged into this instance:")?;
+        for (volume, cost) in &x.merged_volumes {
+            let cost = format!("${}", display_money(cost));
+            writeln!(out, "    {cost:>12}  from {}", t(volume))?;
+        }
+    }
+    if !x.attachments.is_empty() {
+        writeln!(out, "  attachments:")?;
+        for (volume, instance, from, to) in &x.attachments {
+            writeln!(out, "    {} on {} from {from} to {to}", t(volume), t(instance))?;
+        }
+    }
+    Ok(())
+}
+
+fn describe(method: &str, rules: Option<&Rules>) -> String {
+    if let Some(n) = method.strip_prefix("rule:").and_then(|n| n.parse::<usize>().ok()) {
+        let text = rules
+            .and_then(|r| r.rules.iter().find(|rule| rule.number == n))
+            .map(rule_text)
+            .unwrap_or_default();
+        return format!("rule {n}{}", if text.is_empty() { String::new() } else { format!(" [{text}]") });
+    }
+    match method {
+        "tag" => "its product area tag".to_owned(),
+        "ecs" => "ECS split (CPU-seconds of its tasks)".to_owned(),
+        "idle" => "idle capacity (--idle separate)".to_owned(),
+        "unallocated" => "nothing: no tag, no rule matched".to_owned(),
+        m => match m.strip_prefix("ebs→") {
+            Some(instance) => format!("EBS merge into {}", for_terminal(instance)),
+            None => for_terminal(m).into_owned(),
+        },
+    }
+}
+
+fn rule_text(rule: &Rule) -> String {
+    let fields = [
+        ("area", &rule.area),
+        ("area_from_tag", &rule.area_from_tag),
+        ("product", &rule.product),
+        ("usage_type", &rule.usage_type),
+        ("operation", &rule.operation),
+        ("account", &rule.account),
+        ("region", &rule.region),
+        ("resource", &rule.resource),
+        ("line_item_type", &rule.line_item_type),
+    ];
+    let mut parts: Vec<String> = fields
+        .iter()
+        .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name} = {v:?}")))
+        .collect();
+    for (k, v) in &rule.tags {
+        parts.push(format!("tags.{k} = {v:?}"));
+    }
+    for_terminal(&parts.join(", ")).into_owned()
+}
