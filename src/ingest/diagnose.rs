@@ -113,3 +113,15 @@ pub fn is_timestamp(text: &str) -> bool {
     FORMATS.iter().any(|f| NaiveDateTime::parse_from_str(&t, f).is_ok())
         || chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").is_ok()
 }
+
+/// The first line of the decoded file that contains `needle` (for JSON, where
+/// DuckDB names a bad value but not its place).
+pub fn find_line_containing(path: &Path, container: Container, needle: &str) -> Option<u64> {
+    use std::io::BufRead;
+    let reader = open_text(path, container).ok()?;
+    reader
+        .split(b'\n')
+        .enumerate()
+        .find(|(_, line)| line.as_ref().is_ok_and(|l| l.windows(needle.len()).any(|w| w == needle.as_bytes())))
+        .map(|(i, _)| i as u64 + 1)
+}

@@ -191,9 +191,21 @@ fn load_all(
 
 fn load_events(tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<usize, IngestError> {
     let objects = events::objects_sql(&path_text(&c.path), c.container == Container::Gzip);
-    let failed = |e: crate::db::DbError| IngestError::File {
-        path: c.path.clone(),
-        message: format!("could not be loaded: {}", first_line_of(&e.to_string())),
+    let failed = |e: crate::db::DbError| {
+        let message = first_line_of(&e.to_string()).to_owned();
+        // DuckDB quotes the value it could not convert; its line is where to look.
+        let quoted = message.split('"').nth(1).filter(|v| !v.is_empty()).map(|v| format!("\"{v}\""));
+        match quoted.and_then(|q| super::diagnose::find_line_containing(&c.path, c.container, &q)) {
+            Some(line) => IngestError::Line {
+                path: c.path.clone(),
+                line,
+                message,
+            },
+            None => IngestError::File {
+                path: c.path.clone(),
+                message: format!("could not be loaded: {message}"),
+            },
+        }
     };
     tx.stage_event_objects(&objects).map_err(failed)?;
     let mut rows = 0;

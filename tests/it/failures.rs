@@ -169,3 +169,21 @@ fn a_second_writer_gets_a_clear_in_use_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("in use by another process"), "{stderr}");
 }
+
+#[test]
+fn a_bad_event_names_its_file_and_line() {
+    let (_d, db) = db_with_march();
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(fixture("attribution/ecs-tasks.jsonl")).unwrap();
+    let bad_value = format!(
+        "{good}{{\"detail-type\":\"ECS Task State Change\",\"detail\":{{\"taskArn\":\"t\",\"startedAt\":\"yesterday\",\"version\":1}}}}\n"
+    );
+    let path = write(dir.path(), "tasks.jsonl", &bad_value);
+    let err = failing_sync(&db, &[path]);
+    assert!(err.contains("tasks.jsonl: line 5") && err.contains("yesterday"), "{err}");
+    let broken = format!("{good}{{\"detail-type\":\"ECS Task State Change\",\n");
+    let path = write(dir.path(), "tasks.jsonl", &broken);
+    let err = failing_sync(&db, &[path]);
+    assert!(err.contains("tasks.jsonl") && err.contains("Malformed JSON") && err.contains("line"), "{err}");
+    assert_unchanged(&db);
+}
