@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use apportion::db::Db;
-use apportion::demo::{DbrMonth, format_units};
+use apportion::demo::{bench_month, format_units};
 use apportion::ingest::sync_paths;
 
 fn main() {
@@ -20,16 +20,7 @@ fn main() {
     let csv = dir.join(format!("dbr-{rows}.csv"));
     if !csv.exists() {
         let t = Instant::now();
-        let month = DbrMonth {
-            year: 2026,
-            month: 9,
-            payer: "123456789012".to_owned(),
-            linked: vec!["210987654321".to_owned(), "345678901234".to_owned(), "456789012345".to_owned()],
-            target_lines: rows,
-            seed: 42,
-            final_invoice: true,
-            search_growth: 1.0,
-        };
+        let month = bench_month(rows);
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&csv).expect("create bench file"));
         let written = month.write(&mut out).expect("write bench file");
         out.flush().expect("flush");

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
-use apportion::demo::{DbrMonth, format_units};
+use apportion::demo::{bench_month, format_units};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -27,16 +27,7 @@ fn main() -> std::io::Result<()> {
 }
 
 fn write_month(rows: usize, path: &str) -> std::io::Result<apportion::demo::Written> {
-    let month = DbrMonth {
-        year: 2026,
-        month: 9,
-        payer: "123456789012".to_owned(),
-        linked: vec!["210987654321".to_owned(), "345678901234".to_owned(), "456789012345".to_owned()],
-        target_lines: rows,
-        seed: 42,
-        final_invoice: true,
-        search_growth: 1.0,
-    };
+    let month = bench_month(rows);
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let written = month.write(&mut out)?;
     out.flush()?;

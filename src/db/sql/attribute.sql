@@ -45,15 +45,28 @@ FROM billing_lines b
 LEFT JOIN (SELECT line_id, least(1, sum(frac)) AS f FROM a_merge GROUP BY line_id) m ON m.line_id = b.rowid
 WHERE COALESCE(m.f, 0) < 1;
 
--- 2. ECS split: CPU-seconds (or the chosen weight) of the tasks that ran on the owner instance.
+-- 2. ECS split: CPU-seconds (or the chosen weight) of the tasks that ran on the
+-- owner instance. Pieces and tasks meet hour by hour, so the join stays
+-- proportional to the data instead of pieces × tasks per instance.
+CREATE OR REPLACE TEMP TABLE a_task_hours AS
+SELECT t.*, u.hour
+FROM (SELECT *, least(stopped_at, (SELECT max(usage_end) FROM billing_lines)) AS until FROM a_tasks) t,
+     unnest(range(date_trunc('hour', t.started_at), t.until, INTERVAL 1 HOUR)) AS u(hour)
+WHERE t.load > 0;
+
+CREATE OR REPLACE TEMP TABLE a_piece_hours AS
+SELECT p.line_id, p.owner, p.merged, p.frac, p.p_start, p.p_end, u.hour
+FROM a_pieces p, unnest(range(date_trunc('hour', p.p_start), p.p_end, INTERVAL 1 HOUR)) AS u(hour)
+WHERE p.owner IS NOT NULL AND p.p_end > p.p_start;
+
 CREATE OR REPLACE TEMP TABLE a_ecs AS
-SELECT p.line_id, p.owner, p.merged, p.frac, t.service, t.cluster_arn,
-       t.load * epoch(least(p.p_end, t.stopped_at) - greatest(p.p_start, t.started_at)) AS w,
-       epoch(p.p_end - p.p_start) AS len
-FROM a_pieces p JOIN a_tasks t ON t.instance_id = p.owner
-WHERE p.owner IS NOT NULL AND p.p_end > p.p_start
-  AND least(p.p_end, t.stopped_at) > greatest(p.p_start, t.started_at)
-  AND t.load > 0;
+SELECT p.line_id, p.owner, p.merged, any_value(p.frac) AS frac, t.service, t.cluster_arn,
+       sum(t.load * epoch(least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR)
+                          - greatest(p.p_start, t.started_at, p.hour))) AS w,
+       any_value(epoch(p.p_end - p.p_start)) AS len
+FROM a_piece_hours p JOIN a_task_hours t ON t.instance_id = p.owner AND t.hour = p.hour
+WHERE least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR) > greatest(p.p_start, t.started_at, p.hour)
+GROUP BY p.line_id, p.owner, p.merged, t.service, t.cluster_arn;
 
 CREATE OR REPLACE TEMP TABLE a_split AS
 SELECT e.line_id, e.owner, e.merged, e.frac, e.service, e.cluster_arn,
