@@ -440,7 +440,10 @@ impl DbrMonth {
                     let length = 10 + rng.below(170) as i64;
                     let (service, _) = SERVICES[rng.below(SERVICES.len() as u64) as usize];
                     let cpu = [256, 512, 1024][rng.below(3) as usize];
-                    let task = format!("arn:aws:ecs:us-east-1:{account}:task/prod/{i:05}{lane:02}{t:07}");
+                    let task = format!(
+                        "arn:aws:ecs:us-east-1:{account}:task/prod/{}{:02}{i:05}{lane:02}{t:07}",
+                        self.year, self.month
+                    );
                     let common = format!(
                         "\"taskArn\":\"{task}\",\"clusterArn\":\"arn:aws:ecs:us-east-1:{account}:cluster/prod\",\"containerInstanceArn\":\"arn:aws:ecs:us-east-1:{account}:container-instance/ci-{i:05}\",\"group\":\"service:{service}\",\"taskDefinitionArn\":\"arn:aws:ecs:us-east-1:{account}:task-definition/{service}:7\",\"launchType\":\"EC2\",\"cpu\":\"{cpu}\",\"memory\":\"{}\",\"startedAt\":\"{}\"",
                         cpu * 2,
@@ -476,8 +479,10 @@ impl DbrMonth {
             let record = |name: &str, minute: i64, instance: Option<&str>| {
                 let instance = instance.map(|i| format!(",\"instanceId\":\"{i}\"")).unwrap_or_default();
                 format!(
-                    "{{\"eventVersion\":\"1.08\",\"eventTime\":\"{}\",\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"{name}\",\"awsRegion\":\"us-east-1\",\"eventID\":\"{name}-{volume}-{minute}\",\"requestParameters\":{{\"volumeId\":\"{volume}\"{instance}}}}}",
-                    at(minute).replace(".000", "")
+                    "{{\"eventVersion\":\"1.08\",\"eventTime\":\"{}\",\"eventSource\":\"ec2.amazonaws.com\",\"eventName\":\"{name}\",\"awsRegion\":\"us-east-1\",\"eventID\":\"{name}-{volume}-{}{:02}-{minute}\",\"requestParameters\":{{\"volumeId\":\"{volume}\"{instance}}}}}",
+                    at(minute).replace(".000", ""),
+                    self.year,
+                    self.month
                 )
             };
             records.push(record("AttachVolume", 0, Some(first_host)));

@@ -1,5 +1,6 @@
-//! `demo`: generate three months of sample exports, sync them into the demo
-//! database (never the real one), and print where the money went.
+//! `demo`: generate three months of sample exports (bills, ECS and EBS events,
+//! a service map, rules), sync them into the demo database (never the real
+//! one), attribute, and print where the money went.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -10,9 +11,12 @@ use anyhow::{Context, Result};
 
 use crate::cli::DemoArgs;
 use crate::db::{CostMeasure, Db, Dimension};
-use crate::demo::demo_months;
+use crate::demo::{FleetEvents, demo_months, service_map_csv};
+use crate::rules::Rules;
 use crate::ingest::sync_paths;
 use crate::report::{OutputFormat, cost_report, write_report};
+
+const DEMO_RULES: &str = include_str!("../../assets/demo-rules.toml");
 
 /// Lines per demo month: enough to feel real, small enough to build in a second.
 const DEMO_LINES_PER_MONTH: usize = 20_000;
@@ -21,26 +25,46 @@ pub fn run(db_path: PathBuf, args: &DemoArgs) -> Result<ExitCode> {
     let scratch = tempfile::tempdir().context("creating a temp dir for the demo exports")?;
     let dir = args.out.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let create = |name: &str| -> Result<BufWriter<File>> {
+        let path = dir.join(name);
+        Ok(BufWriter::new(File::create(&path).with_context(|| format!("writing {}", path.display()))?))
+    };
+    let fleet = FleetEvents {
+        ecs_instances: 6,
+        concurrency: 2,
+        seed: 11,
+    };
     for month in demo_months(DEMO_LINES_PER_MONTH) {
-        let path = dir.join(month.file_name());
-        let mut out = BufWriter::new(File::create(&path).with_context(|| format!("writing {}", path.display()))?);
-        month.write(&mut out)?;
-        out.flush()?;
+        let mut bill = create(&month.file_name())?;
+        month.write(&mut bill)?;
+        bill.flush()?;
+        let stem = format!("{}-{:02}", month.year, month.month);
+        let (mut ecs, mut trail) = (create(&format!("ecs-events-{stem}.jsonl"))?, create(&format!("cloudtrail-{stem}.json"))?);
+        month.write_events(&fleet, &mut ecs, &mut trail)?;
+        ecs.flush()?;
+        trail.flush()?;
     }
+    std::fs::write(dir.join("services.csv"), service_map_csv())?;
+    std::fs::write(dir.join("rules.toml"), DEMO_RULES)?;
     let db = Db::open(&db_path).with_context(|| format!("opening database {}", db_path.display()))?;
     sync_paths(&db, std::slice::from_ref(&dir), &mut ()).context("syncing the demo exports")?;
-    crate::attribute::run_rules(&db, &crate::rules::Rules::defaults(), "", &Default::default())?;
+    let rules = Rules::parse(DEMO_RULES, "assets/demo-rules.toml").context("the bundled demo rules")?;
+    crate::attribute::run_rules(&db, &rules, DEMO_RULES, &Default::default())?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let report = cost_report(&db, None, &[Dimension::Product, Dimension::Account], CostMeasure::Unblended)?;
+    let report = cost_report(&db, None, &[Dimension::Area, Dimension::Product], CostMeasure::Unblended)?;
     write_report(&report, OutputFormat::Table, &mut out)?;
     writeln!(out, "\ndemo database: {}", db_path.display())?;
     if let Some(out_dir) = &args.out {
-        writeln!(out, "demo exports:  {} (try `apportion sync {}`)", out_dir.display(), out_dir.display())?;
+        writeln!(
+            out,
+            "demo exports:  {dir} (try `apportion --rules {dir}/rules.toml sync {dir}`)",
+            dir = out_dir.display()
+        )?;
     }
     writeln!(
         out,
-        "next: apportion --db {} report --by account,product --format csv",
+        "next: apportion --db {} report --by area,service --format csv",
         db_path.display()
     )?;
     Ok(ExitCode::SUCCESS)

@@ -144,9 +144,11 @@ fn demo_builds_three_months_and_writes_its_exports() {
         .arg(&out_dir)
         .assert()
         .success()
-        .stdout(predicate::str::contains("2026-10 by product, account"))
-        .stdout(predicate::str::contains("Amazon Elastic Compute Cloud"));
-    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 3);
+        .stdout(predicate::str::contains("2026-10 by area, product"))
+        .stdout(predicate::str::contains("Amazon Elastic Compute Cloud"))
+        .stdout(predicate::str::contains("search"));
+    // Three bills, three ECS event files, three CloudTrail files, the service map, the rules.
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 11);
     apportion(&db)
         .args(["report", "--month", "2026-08", "--format", "csv"])
         .assert()
@@ -154,9 +156,9 @@ fn demo_builds_three_months_and_writes_its_exports() {
         .stdout(predicate::str::starts_with("product,cost\n"));
     // The written exports sync into a fresh database with the same totals.
     let db2 = dir.path().join("again.duckdb");
-    apportion(&db2).arg("sync").arg(&out_dir).assert().success();
+    apportion(&db2).arg("--rules").arg(out_dir.join("rules.toml")).arg("sync").arg(&out_dir).assert().success();
     let total = |db: &Path| {
-        let out = apportion(db).args(["report", "--month", "2026-09", "--by", "account", "--format", "csv"]).output().unwrap();
+        let out = apportion(db).args(["report", "--month", "2026-09", "--by", "area,service,method", "--format", "csv"]).output().unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     assert_eq!(total(&db), total(&db2));
