@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::db::{AttributionInput, Db, RuleRow, RunSummary};
+use crate::db::{AttributionInput, Db, RunSummary};
 use crate::rules::{Idle, Rules, Weight};
 
 /// Flags of `attribute` that override rules.toml for one run.
@@ -48,22 +48,6 @@ pub fn input_for(rules: &Rules, rules_text: &str, overrides: &Overrides) -> Attr
         cpu_weight,
         memory_weight,
         rules_text: rules_text.to_owned(),
-        rules: rules
-            .rules
-            .iter()
-            .map(|r| RuleRow {
-                number: r.number as i64,
-                area: r.area.clone(),
-                area_from_tag: r.area_from_tag.clone(),
-                product: r.product.clone(),
-                usage_type: r.usage_type.clone(),
-                operation: r.operation.clone(),
-                account: r.account.clone(),
-                region: r.region.clone(),
-                resource: r.resource.clone(),
-                line_item_type: r.line_item_type.clone(),
-                tags: r.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            })
-            .collect(),
+        rules: rules.rules.clone(),
     }
 }

@@ -4,22 +4,7 @@
 use duckdb::params;
 
 use super::{Db, DbError, Result};
-
-/// One rule as data for the SQL: every field a glob, or None.
-#[derive(Debug, Clone, Default)]
-pub struct RuleRow {
-    pub number: i64,
-    pub area: Option<String>,
-    pub area_from_tag: Option<String>,
-    pub product: Option<String>,
-    pub usage_type: Option<String>,
-    pub operation: Option<String>,
-    pub account: Option<String>,
-    pub region: Option<String>,
-    pub resource: Option<String>,
-    pub line_item_type: Option<String>,
-    pub tags: Vec<(String, String)>,
-}
+use crate::rules::Rule;
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -30,7 +15,7 @@ pub struct AttributionInput {
     pub cpu_weight: f64,
     pub memory_weight: f64,
     pub rules_text: String,
-    pub rules: Vec<RuleRow>,
+    pub rules: Vec<Rule>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,7 +70,7 @@ impl Db {
             let mut tags = conn.appender("attr_rule_tags")?;
             for r in &input.rules {
                 rules.append_row(params![
-                    r.number,
+                    r.number as i64,
                     r.area,
                     r.area_from_tag,
                     r.product,
@@ -97,7 +82,7 @@ impl Db {
                     r.line_item_type
                 ])?;
                 for (k, g) in &r.tags {
-                    tags.append_row(params![r.number, k, g])?;
+                    tags.append_row(params![r.number as i64, k, g])?;
                 }
             }
             rules.flush()?;

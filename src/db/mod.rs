@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
-pub use attribution::{AttributionInput, ConservationError, RuleRow, RunSummary};
+pub use attribution::{AttributionInput, ConservationError, RunSummary};
 pub use explain::Explanation;
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{RunInfo, ServiceEntry};

@@ -30,6 +30,8 @@ impl Dimension {
         Dimension::Method,
     ];
 
+    /// The dimension's name on the command line and in CSV headers, which is
+    /// also its column in `allocations`.
     pub fn name(self) -> &'static str {
         match self {
             Dimension::Product => "product",
@@ -44,19 +46,6 @@ impl Dimension {
 
     pub fn parse(text: &str) -> Option<Dimension> {
         Dimension::ALL.into_iter().find(|d| d.name() == text)
-    }
-
-    /// The column of `allocations` this dimension reads.
-    fn allocation_column(self) -> &'static str {
-        match self {
-            Dimension::Product => "product",
-            Dimension::Area => "area",
-            Dimension::Service => "service",
-            Dimension::Resource => "resource",
-            Dimension::Account => "account",
-            Dimension::UsageType => "usage_type",
-            Dimension::Method => "method",
-        }
     }
 
     /// Before any attribution run, every line is unattributed: area
@@ -127,7 +116,7 @@ impl Db {
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                let column = if attributed { d.allocation_column() } else { d.billing_line_sql() };
+                let column = if attributed { d.name() } else { d.billing_line_sql() };
                 format!("{column} AS k{i}")
             })
             .collect();

@@ -20,6 +20,13 @@ pub fn objects_sql(path: &str, gzip: bool) -> String {
 
 /// Insert the staged `event_objects` into the event tables for `file_id`.
 pub fn insert_sql(file_id: i64) -> [String; 3] {
+    let registered = |name: &str| {
+        format!(
+            "list_filter(from_json(json_extract(d, '$.registeredResources'), '[{{\"name\": \"VARCHAR\", \"integerValue\": \"BIGINT\"}}]'), \
+             lambda r: r.name = '{name}')[1].integerValue"
+        )
+    };
+    let (cpu, memory) = (registered("CPU"), registered("MEMORY"));
     [
         format!(
             "INSERT INTO ecs_task_events
@@ -42,10 +49,7 @@ pub fn insert_sql(file_id: i64) -> [String; 3] {
         format!(
             "INSERT INTO ecs_instance_events
              SELECT {file_id}, d->>'containerInstanceArn', d->>'clusterArn', d->>'ec2InstanceId',
-                    list_filter(from_json(json_extract(d, '$.registeredResources'), '[{{\"name\": \"VARCHAR\", \"integerValue\": \"BIGINT\"}}]'),
-                                lambda r: r.name = 'CPU')[1].integerValue,
-                    list_filter(from_json(json_extract(d, '$.registeredResources'), '[{{\"name\": \"VARCHAR\", \"integerValue\": \"BIGINT\"}}]'),
-                                lambda r: r.name = 'MEMORY')[1].integerValue,
+                    {cpu}, {memory},
                     CAST(d->>'version' AS BIGINT), TRY_CAST(j->>'time' AS TIMESTAMP)
              FROM (SELECT j, j->'detail' AS d FROM event_objects
                    WHERE j->>'$.\"detail-type\"' = 'ECS Container Instance State Change')
