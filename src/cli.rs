@@ -25,7 +25,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build a demo database from generated sample exports and print its report
+    /// Open the explorer (the default without a command)
+    Tui,
+    /// Build a demo database from generated sample exports and open the explorer
     Demo(DemoArgs),
     /// Load billing exports (files or directories, recursively); re-delivered months replace old ones
     Sync(SyncArgs),

@@ -1,6 +1,7 @@
 //! apportion: attribute every dollar of an AWS bill to a product area, offline.
 //!
-//! Layers, data flowing one way: `cli` → `cmd` → (`ingest` | `report`) → `db`.
+//! Layers, data flowing one way: `cli` → `cmd` → (`ingest` | `attribute` |
+//! `report` | `tui`) → `db`.
 //! Only `db` talks to DuckDB; `safe_text` guards the terminal from bill strings;
 //! `demo` generates seeded sample exports.
 
@@ -14,3 +15,4 @@ pub mod ingest;
 pub mod report;
 pub mod rules;
 pub mod safe_text;
+pub mod tui;

@@ -50,6 +50,9 @@ pub fn run(db_path: PathBuf, args: &DemoArgs) -> Result<ExitCode> {
     sync_paths(&db, std::slice::from_ref(&dir), &mut ()).context("syncing the demo exports")?;
     let rules = Rules::parse(DEMO_RULES, "assets/demo-rules.toml").context("the bundled demo rules")?;
     crate::attribute::run_rules(&db, &rules, DEMO_RULES, &Default::default())?;
+    if !args.no_tui {
+        return super::explore(&db);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let report = cost_report(&db, None, &[Dimension::Area, Dimension::Product], CostMeasure::Unblended)?;

@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::CommandFactory;
 
 use crate::cli::{Cli, Command, ServicesCommand};
 use crate::config;
@@ -33,11 +32,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Runs) => history::runs(&open(db_path)?),
         Some(Command::Finalize(args)) => history::finalize(&open(db_path)?, &args.month),
         Some(Command::Services(ServicesCommand::List)) => history::services(&open(db_path)?),
-        None => {
-            Cli::command().print_help()?;
-            Ok(ExitCode::SUCCESS)
-        }
+        None | Some(Command::Tui) => explore(&open(db_path)?),
     }
+}
+
+/// Open the explorer; its CSV exports go to the current directory.
+pub fn explore(db: &Db) -> Result<ExitCode> {
+    crate::tui::run(db, std::env::current_dir()?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where rules come from; a missing file is fine unless it was named.

@@ -3,6 +3,7 @@
 
 mod attribution;
 mod explain;
+mod explore;
 mod migrations;
 pub mod quote;
 mod store;
@@ -15,6 +16,7 @@ use duckdb::Connection;
 
 pub use attribution::{AttributionInput, ConservationError, RunSummary};
 pub use explain::Explanation;
+pub use explore::{ExploreRow, Level, ROW_LIMIT};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
@@ -74,6 +76,14 @@ impl Db {
         };
         migrations::run(&db.conn, &db.path)?;
         Ok(db)
+    }
+
+    /// A second connection to the same database, for another thread.
+    pub fn try_clone(&self) -> Result<Db> {
+        Ok(Db {
+            conn: self.conn.try_clone()?,
+            path: self.path.clone(),
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -73,6 +73,10 @@ pub enum CostMeasure {
 }
 
 impl CostMeasure {
+    pub(super) fn column_name(self) -> &'static str {
+        self.column()
+    }
+
     fn column(self) -> &'static str {
         match self {
             CostMeasure::Unblended => "unblended_cost",

@@ -1,0 +1,119 @@
+//! Queries behind the explorer: the children of a drill-down path with this
+//! and last month's cost, and a daily series for a sparkline. Path columns
+//! come from the closed `Level` enum; values are bound parameters.
+
+use duckdb::params_from_iter;
+
+use super::{CostMeasure, Db, Result};
+
+/// One level of the drill-down hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    Product,
+    Area,
+    /// The ECS service where a line was split, else the resource.
+    Leaf,
+}
+
+impl Level {
+    fn sql(self) -> &'static str {
+        match self {
+            Level::Product => "product",
+            Level::Area => "area",
+            Level::Leaf => "CASE WHEN service <> '' THEN service ELSE resource END",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Product => "AWS product",
+            Level::Area => "product area",
+            Level::Leaf => "resource or service",
+        }
+    }
+}
+
+/// A row of the explorer: a child of the current path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExploreRow {
+    pub name: String,
+    /// Whether the name is an ECS service (only at the leaf level).
+    pub is_service: bool,
+    pub cost: f64,
+    pub previous: f64,
+}
+
+/// The most rows one level shows; the rest are summed into one line.
+pub const ROW_LIMIT: usize = 5000;
+
+impl Db {
+    /// Children of `path` at `level` in `month`, with `previous` month's cost.
+    pub fn explore(
+        &self,
+        month: &str,
+        previous: Option<&str>,
+        measure: CostMeasure,
+        path: &[(Level, String)],
+        level: Level,
+    ) -> Result<Vec<ExploreRow>> {
+        let (filter, mut values) = path_filter(path);
+        let cost = measure.column_name();
+        let sql = format!(
+            "WITH cur AS (SELECT {key} AS name, bool_or(service <> '') AS svc, sum({cost}) AS cost FROM allocations
+                          WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1),
+                  prev AS (SELECT {key} AS name, sum({cost}) AS cost FROM allocations
+                           WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1)
+             SELECT cur.name, cur.svc, CAST(cur.cost AS DOUBLE), CAST(COALESCE(prev.cost, 0) AS DOUBLE)
+             FROM cur LEFT JOIN prev USING (name)
+             ORDER BY cur.cost DESC, cur.name LIMIT {ROW_LIMIT}",
+            key = level.sql(),
+        );
+        let mut params: Vec<String> = vec![month.to_owned()];
+        params.extend(values.iter().cloned());
+        params.push(previous.unwrap_or("0001-01").to_owned());
+        params.append(&mut values);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| {
+            Ok(ExploreRow {
+                name: r.get(0)?,
+                is_service: r.get::<_, Option<bool>>(1)?.unwrap_or(false) && level == Level::Leaf,
+                cost: r.get(2)?,
+                previous: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Cost per day of `month` under `path` (days without cost are 0).
+    pub fn daily(&self, month: &str, measure: CostMeasure, path: &[(Level, String)]) -> Result<Vec<f64>> {
+        let (filter, values) = path_filter(path);
+        let sql = format!(
+            "WITH days AS (SELECT unnest(range(strptime(?, '%Y-%m')::DATE, (strptime(?, '%Y-%m') + INTERVAL 1 MONTH)::DATE, INTERVAL 1 DAY))::DATE AS d)
+             SELECT CAST(COALESCE(sum(a.{cost}), 0) AS DOUBLE)
+             FROM days LEFT JOIN allocations a
+               ON a.usage_date = days.d AND a.billing_period = strptime(?, '%Y-%m')::DATE {filter}
+             GROUP BY days.d ORDER BY days.d",
+            cost = measure.column_name(),
+        );
+        let mut params = vec![month.to_owned(), month.to_owned(), month.to_owned()];
+        params.extend(values);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Months that have allocations, oldest first.
+    pub fn explored_months(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT strftime(billing_period, '%Y-%m') AS m FROM allocations ORDER BY m")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// ` AND <column> = ?` per path step, with the values to bind.
+fn path_filter(path: &[(Level, String)]) -> (String, Vec<String>) {
+    let filter = path.iter().map(|(level, _)| format!(" AND {} = ?", level.sql())).collect();
+    (filter, path.iter().map(|(_, v)| v.clone()).collect())
+}

@@ -1,0 +1,444 @@
+//! Explorer state and the closed set of actions that change it. `update`
+//! never does I/O: it returns the queries the new state needs.
+
+use crate::db::{CostMeasure, ExploreRow, Level};
+
+/// Every key maps to one of these.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Drill,
+    Back,
+    PreviousMonth,
+    NextMonth,
+    ToggleMeasure,
+    ToggleHierarchy,
+    Sort(SortKey),
+    StartFilter,
+    FilterChar(char),
+    FilterBackspace,
+    FilterDone,
+    FilterCancel,
+    Explain,
+    Export,
+    Help,
+    ClosePopup,
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Cost,
+    Name,
+    Change,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hierarchy {
+    /// AWS product → product area → resource or service.
+    ProductFirst,
+    /// Product area → AWS product → resource or service.
+    AreaFirst,
+}
+
+impl Hierarchy {
+    pub fn levels(self) -> [Level; 3] {
+        match self {
+            Hierarchy::ProductFirst => [Level::Product, Level::Area, Level::Leaf],
+            Hierarchy::AreaFirst => [Level::Area, Level::Product, Level::Leaf],
+        }
+    }
+}
+
+/// A query for the worker thread; `generation` ties the answer to the state that asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Rows {
+        generation: u64,
+        month: String,
+        previous: Option<String>,
+        measure: CostMeasure,
+        path: Vec<(Level, String)>,
+        level: Level,
+    },
+    Daily {
+        generation: u64,
+        month: String,
+        measure: CostMeasure,
+        path: Vec<(Level, String)>,
+    },
+    Explain {
+        month: String,
+        resource: String,
+    },
+    Export {
+        path: std::path::PathBuf,
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Rows { generation: u64, rows: Vec<ExploreRow> },
+    Daily { generation: u64, values: Vec<f64> },
+    Explained { text: String },
+    Exported { path: std::path::PathBuf },
+    Failed { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    Help,
+    Explain(String),
+}
+
+/// One level of the drill-down stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub path: Vec<(Level, String)>,
+    pub rows: Vec<ExploreRow>,
+    pub selected: usize,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct App {
+    pub months: Vec<String>,
+    pub month: usize,
+    pub measure: CostMeasure,
+    pub hierarchy: Hierarchy,
+    pub stack: Vec<View>,
+    pub sort: SortKey,
+    pub descending: bool,
+    pub filtering: bool,
+    pub popup: Option<Popup>,
+    pub loading: bool,
+    pub status: String,
+    pub error: Option<String>,
+    pub daily: Vec<f64>,
+    pub generation: u64,
+    pub quit: bool,
+    /// Where `e` writes the CSV of the current table.
+    pub export_dir: std::path::PathBuf,
+}
+
+impl App {
+    pub fn new(months: Vec<String>, export_dir: std::path::PathBuf) -> App {
+        let month = months.len().saturating_sub(1);
+        App {
+            months,
+            month,
+            measure: CostMeasure::Unblended,
+            hierarchy: Hierarchy::ProductFirst,
+            stack: vec![View {
+                path: Vec::new(),
+                rows: Vec::new(),
+                selected: 0,
+                filter: String::new(),
+            }],
+            sort: SortKey::Cost,
+            descending: true,
+            filtering: false,
+            popup: None,
+            loading: false,
+            status: String::new(),
+            error: None,
+            daily: Vec::new(),
+            generation: 0,
+            quit: false,
+            export_dir,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.months.is_empty()
+    }
+
+    pub fn month(&self) -> Option<&str> {
+        self.months.get(self.month).map(String::as_str)
+    }
+
+    pub fn view(&self) -> &View {
+        self.stack.last().expect("the stack always has the top view")
+    }
+
+    fn view_mut(&mut self) -> &mut View {
+        self.stack.last_mut().expect("the stack always has the top view")
+    }
+
+    pub fn level(&self) -> Level {
+        self.hierarchy.levels()[self.stack.len() - 1]
+    }
+
+    /// Rows as shown: filtered by the `/` text and sorted by the sort key.
+    pub fn visible_rows(&self) -> Vec<&ExploreRow> {
+        let view = self.view();
+        let needle = view.filter.to_lowercase();
+        let mut rows: Vec<&ExploreRow> = view
+            .rows
+            .iter()
+            .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+            .collect();
+        match self.sort {
+            SortKey::Cost => rows.sort_by(|a, b| a.cost.total_cmp(&b.cost).then_with(|| b.name.cmp(&a.name))),
+            SortKey::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+            SortKey::Change => rows.sort_by(|a, b| (a.cost - a.previous).total_cmp(&(b.cost - b.previous))),
+        }
+        if self.descending {
+            rows.reverse();
+        }
+        rows
+    }
+
+    pub fn selected_row(&self) -> Option<&ExploreRow> {
+        self.visible_rows().get(self.view().selected).copied()
+    }
+
+    /// The total of the current view (its parent's cost).
+    pub fn total(&self) -> f64 {
+        self.view().rows.iter().map(|r| r.cost).sum()
+    }
+
+    /// Queries to (re)load the current view.
+    pub fn start(&mut self) -> Vec<Request> {
+        self.reload()
+    }
+
+    fn reload(&mut self) -> Vec<Request> {
+        let Some(month) = self.month().map(str::to_owned) else { return Vec::new() };
+        self.generation += 1;
+        self.loading = true;
+        let previous = self.month.checked_sub(1).and_then(|i| self.months.get(i)).cloned();
+        vec![Request::Rows {
+            generation: self.generation,
+            month,
+            previous,
+            measure: self.measure,
+            path: self.view().path.clone(),
+            level: self.level(),
+        }]
+    }
+
+    fn daily_request(&self) -> Vec<Request> {
+        let (Some(month), Some(row)) = (self.month(), self.selected_row()) else { return Vec::new() };
+        let mut path = self.view().path.clone();
+        path.push((self.level(), row.name.clone()));
+        vec![Request::Daily {
+            generation: self.generation,
+            month: month.to_owned(),
+            measure: self.measure,
+            path,
+        }]
+    }
+
+    fn move_selection(&mut self, to: impl FnOnce(usize, usize) -> usize) -> Vec<Request> {
+        let count = self.visible_rows().len();
+        if count == 0 {
+            return Vec::new();
+        }
+        let current = self.view().selected.min(count - 1);
+        let next = to(current, count).min(count - 1);
+        self.view_mut().selected = next;
+        self.daily_request()
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Request> {
+        if self.filtering {
+            return self.update_filter(action);
+        }
+        if self.popup.is_some() && !matches!(action, Action::Quit) {
+            self.popup = None;
+            return Vec::new();
+        }
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+            Action::Up => self.move_selection(|i, _| i.saturating_sub(1)),
+            Action::Down => self.move_selection(|i, _| i + 1),
+            Action::PageUp => self.move_selection(|i, _| i.saturating_sub(20)),
+            Action::PageDown => self.move_selection(|i, _| i + 20),
+            Action::Top => self.move_selection(|_, _| 0),
+            Action::Bottom => self.move_selection(|_, n| n - 1),
+            Action::Drill => {
+                if self.stack.len() >= 3 {
+                    self.status = "deepest level: press x to explain this row".to_owned();
+                    return Vec::new();
+                }
+                let Some(row) = self.selected_row().cloned() else { return Vec::new() };
+                let mut path = self.view().path.clone();
+                path.push((self.level(), row.name));
+                self.stack.push(View {
+                    path,
+                    rows: Vec::new(),
+                    selected: 0,
+                    filter: String::new(),
+                });
+                self.reload()
+            }
+            Action::Back => {
+                if self.stack.len() == 1 {
+                    return Vec::new();
+                }
+                self.stack.pop();
+                // A month or measure change cleared the parents; ask again.
+                if self.view().rows.is_empty() { self.reload() } else { self.daily_request() }
+            }
+            Action::PreviousMonth | Action::NextMonth => {
+                let next = if action == Action::PreviousMonth {
+                    self.month.checked_sub(1)
+                } else {
+                    Some(self.month + 1).filter(|m| *m < self.months.len())
+                };
+                match next {
+                    Some(m) => {
+                        self.month = m;
+                        self.reload_stack()
+                    }
+                    None => {
+                        self.status = "no other month in that direction".to_owned();
+                        Vec::new()
+                    }
+                }
+            }
+            Action::ToggleMeasure => {
+                self.measure = match self.measure {
+                    CostMeasure::Unblended => CostMeasure::Amortized,
+                    _ => CostMeasure::Unblended,
+                };
+                self.reload_stack()
+            }
+            Action::ToggleHierarchy => {
+                self.hierarchy = match self.hierarchy {
+                    Hierarchy::ProductFirst => Hierarchy::AreaFirst,
+                    Hierarchy::AreaFirst => Hierarchy::ProductFirst,
+                };
+                self.stack.truncate(1);
+                self.view_mut().selected = 0;
+                self.reload()
+            }
+            Action::Sort(key) => {
+                if self.sort == key {
+                    self.descending = !self.descending;
+                } else {
+                    self.sort = key;
+                    self.descending = key != SortKey::Name;
+                }
+                self.view_mut().selected = 0;
+                self.daily_request()
+            }
+            Action::StartFilter => {
+                self.filtering = true;
+                Vec::new()
+            }
+            Action::Explain => {
+                let (Some(month), Some(row)) = (self.month(), self.selected_row()) else { return Vec::new() };
+                if self.level() != Level::Leaf || row.is_service {
+                    self.status = "explain works on a resource: drill down to one".to_owned();
+                    return Vec::new();
+                }
+                vec![Request::Explain {
+                    month: month.to_owned(),
+                    resource: row.name.clone(),
+                }]
+            }
+            Action::Export => self.export_request(),
+            Action::Help => {
+                self.popup = Some(Popup::Help);
+                Vec::new()
+            }
+            Action::ClosePopup => Vec::new(),
+            Action::FilterChar(_) | Action::FilterBackspace | Action::FilterDone | Action::FilterCancel => Vec::new(),
+        }
+    }
+
+    fn update_filter(&mut self, action: Action) -> Vec<Request> {
+        match action {
+            Action::FilterChar(c) => self.view_mut().filter.push(c),
+            Action::FilterBackspace => {
+                self.view_mut().filter.pop();
+            }
+            Action::FilterDone => self.filtering = false,
+            Action::FilterCancel => {
+                self.filtering = false;
+                self.view_mut().filter.clear();
+            }
+            _ => return Vec::new(),
+        }
+        self.view_mut().selected = 0;
+        self.daily_request()
+    }
+
+    /// Reload every level of the stack (month or measure changed): the top
+    /// view is asked again; deeper views are rebuilt as the user drills.
+    fn reload_stack(&mut self) -> Vec<Request> {
+        for view in &mut self.stack {
+            view.rows.clear();
+        }
+        self.reload()
+    }
+
+    fn export_request(&mut self) -> Vec<Request> {
+        let Some(month) = self.month() else { return Vec::new() };
+        let crumbs: Vec<String> = self.view().path.iter().map(|(_, v)| v.clone()).collect();
+        let slug: String = std::iter::once(month.to_owned())
+            .chain(crumbs)
+            .collect::<Vec<_>>()
+            .join("-")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .take(80)
+            .collect();
+        let header = vec![self.level().label().to_owned(), "cost".to_owned(), "previous_month".to_owned()];
+        let rows = self
+            .visible_rows()
+            .iter()
+            .map(|r| vec![r.name.clone(), format!("{:.6}", r.cost), format!("{:.6}", r.previous)])
+            .collect();
+        vec![Request::Export {
+            path: self.export_dir.join(format!("apportion-{slug}.csv")),
+            header,
+            rows,
+        }]
+    }
+
+    /// Apply a worker's answer; answers to superseded questions are dropped.
+    pub fn receive(&mut self, response: Response) -> Vec<Request> {
+        match response {
+            Response::Rows { generation, rows } if generation == self.generation => {
+                self.loading = false;
+                self.error = None;
+                let view = self.view_mut();
+                view.rows = rows;
+                view.selected = view.selected.min(view.rows.len().saturating_sub(1));
+                self.daily_request()
+            }
+            Response::Daily { generation, values } if generation == self.generation => {
+                self.daily = values;
+                Vec::new()
+            }
+            Response::Rows { .. } | Response::Daily { .. } => Vec::new(),
+            Response::Explained { text } => {
+                self.popup = Some(Popup::Explain(text));
+                Vec::new()
+            }
+            Response::Exported { path } => {
+                self.status = format!("exported to {}", path.display());
+                Vec::new()
+            }
+            Response::Failed { message } => {
+                self.loading = false;
+                self.error = Some(message);
+                Vec::new()
+            }
+        }
+    }
+}

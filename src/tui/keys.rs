@@ -1,0 +1,61 @@
+//! Keys to actions: the bindings users expect from ncdu, k9s and dua.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{Action, SortKey};
+
+pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Action::Quit);
+    }
+    if filtering {
+        return match key.code {
+            KeyCode::Enter => Some(Action::FilterDone),
+            KeyCode::Esc => Some(Action::FilterCancel),
+            KeyCode::Backspace => Some(Action::FilterBackspace),
+            KeyCode::Char(c) => Some(Action::FilterChar(c)),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Esc => Action::ClosePopup,
+        KeyCode::Char('j') | KeyCode::Down => Action::Down,
+        KeyCode::Char('k') | KeyCode::Up => Action::Up,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::Char('g') | KeyCode::Home => Action::Top,
+        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right => Action::Drill,
+        KeyCode::Backspace | KeyCode::Char('h') | KeyCode::Left => Action::Back,
+        KeyCode::Char('[') => Action::PreviousMonth,
+        KeyCode::Char(']') => Action::NextMonth,
+        KeyCode::Char('a') => Action::ToggleMeasure,
+        KeyCode::Char('t') => Action::ToggleHierarchy,
+        KeyCode::Char('c') => Action::Sort(SortKey::Cost),
+        KeyCode::Char('n') => Action::Sort(SortKey::Name),
+        KeyCode::Char('d') => Action::Sort(SortKey::Change),
+        KeyCode::Char('/') => Action::StartFilter,
+        KeyCode::Char('x') => Action::Explain,
+        KeyCode::Char('e') => Action::Export,
+        KeyCode::Char('?') => Action::Help,
+        _ => return None,
+    })
+}
+
+/// The help popup's lines: every key, in the order of `action_for`.
+pub const HELP: &[(&str, &str)] = &[
+    ("j / k, ↓ / ↑", "move down / up"),
+    ("PgDn / PgUp, g / G", "page, top / bottom"),
+    ("Enter, l, →", "drill into the selected row"),
+    ("Backspace, h, ←", "back up one level"),
+    ("[ / ]", "previous / next month"),
+    ("a", "toggle unblended / amortized cost"),
+    ("t", "toggle product → area / area → product"),
+    ("c / n / d", "sort by cost / name / change (again: reverse)"),
+    ("/", "filter rows by name (Enter keeps, Esc clears)"),
+    ("x", "explain the selected resource"),
+    ("e", "export the table to CSV"),
+    ("?", "this help"),
+    ("q, Ctrl-C", "quit"),
+];
