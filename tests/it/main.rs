@@ -11,3 +11,4 @@ mod attribution;
 mod attribution_props;
 mod cli;
 mod schema;
+mod tui;

@@ -1,0 +1,182 @@
+//! The explorer on TestBackend: whole-frame snapshots of each view and state,
+//! journeys through the real event loop with injected keys, and hostile names.
+
+use std::path::Path;
+use std::sync::mpsc::channel;
+use std::time::Duration;
+
+use apportion::db::Db;
+use apportion::tui::app::{Action, App, Request, SortKey};
+use apportion::tui::{Event, answer, render, run_loop, spawn_worker};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::common::*;
+
+/// The demo database, built once per test by the real `demo` command.
+fn demo_db(dir: &Path) -> Db {
+    let path = dir.join("demo.duckdb");
+    assert_cmd::Command::cargo_bin("apportion")
+        .unwrap()
+        .args(["--db", path.to_str().unwrap(), "demo", "--no-tui"])
+        .assert()
+        .success();
+    Db::open(&path).unwrap()
+}
+
+/// Apply an action and answer its queries synchronously until none are left.
+fn act(app: &mut App, db: &Db, action: Action) {
+    let requests = app.update(action);
+    settle(app, db, requests);
+}
+
+fn settle(app: &mut App, db: &Db, mut requests: Vec<Request>) {
+    while let Some(request) = requests.pop() {
+        let more = app.receive(answer(db, request));
+        requests.extend(more);
+    }
+}
+
+fn started(db: &Db, dir: &Path) -> App {
+    let mut app = App::new(db.explored_months().unwrap(), dir.to_path_buf());
+    let requests = app.start();
+    settle(&mut app, db, requests);
+    app
+}
+
+fn frame(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| render::draw(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn snapshots_of_every_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let mut app = started(&db, dir.path());
+    insta::assert_snapshot!("top_level", frame(&app, 110, 24));
+
+    act(&mut app, &db, Action::Drill);
+    act(&mut app, &db, Action::Down);
+    act(&mut app, &db, Action::Drill);
+    insta::assert_snapshot!("two_levels_down", frame(&app, 110, 24));
+
+    act(&mut app, &db, Action::Explain);
+    insta::assert_snapshot!("explain_popup", frame(&app, 110, 24));
+    act(&mut app, &db, Action::ClosePopup);
+
+    act(&mut app, &db, Action::ToggleHierarchy);
+    insta::assert_snapshot!("area_first", frame(&app, 110, 24));
+
+    act(&mut app, &db, Action::Sort(SortKey::Name));
+    act(&mut app, &db, Action::Sort(SortKey::Name));
+    insta::assert_snapshot!("sorted_by_name_reversed", frame(&app, 110, 24));
+
+    act(&mut app, &db, Action::Help);
+    insta::assert_snapshot!("help", frame(&app, 110, 24));
+    act(&mut app, &db, Action::ClosePopup);
+
+    insta::assert_snapshot!("narrow", frame(&app, 44, 16));
+
+    // A query in flight shows the loading state; an error shows in the status line.
+    let mut loading = app.clone();
+    let _pending = loading.update(Action::PreviousMonth);
+    insta::assert_snapshot!("loading", frame(&loading, 110, 24));
+    let mut failed = app.clone();
+    failed.receive(apportion::tui::app::Response::Failed {
+        message: "IO Error: database file is gone".to_owned(),
+    });
+    insta::assert_snapshot!("error", frame(&failed, 110, 24));
+}
+
+#[test]
+fn an_empty_database_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("empty.duckdb")).unwrap();
+    let app = started(&db, dir.path());
+    let text = frame(&app, 80, 12);
+    assert!(text.contains("apportion sync") && text.contains("apportion demo"), "{text}");
+    insta::assert_snapshot!("empty", text);
+}
+
+#[test]
+fn a_resource_id_with_escape_sequences_renders_as_harmless_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("evil.csv");
+    std::fs::write(
+        &csv,
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/ResourceId,product/ProductName\n\
+         2026-05-01T00:00:00Z,1,Usage,2026-05-01T00:00:00Z,1,\"i-1\u{1b}]0;pwned\u{7}\u{1b}[2J\",\"EC2\u{9b}31m\"\n",
+    )
+    .unwrap();
+    let (_d, db) = temp_db();
+    sync(&db, &[csv]);
+    apportion::attribute::run_rules(&db, &apportion::rules::Rules::defaults(), "", &Default::default()).unwrap();
+    let mut app = started(&db, dir.path());
+    act(&mut app, &db, Action::Drill);
+    act(&mut app, &db, Action::Drill);
+    let text = frame(&app, 100, 14);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(text.contains("i-1\\x1b]0;pwned\\x07\\x1b[2J"), "{text}");
+    assert!(text.contains("EC2\\x9b31m"), "{text}");
+}
+
+fn key(code: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+#[test]
+fn journey_through_the_real_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let (tx, rx) = channel();
+    let requests = spawn_worker(db.try_clone().unwrap(), tx.clone());
+    let app = App::new(db.explored_months().unwrap(), dir.path().to_path_buf());
+    // Keys arrive as a user types them; the worker answers in between.
+    let typist = std::thread::spawn(move || {
+        let pause = || std::thread::sleep(Duration::from_millis(250));
+        pause();
+        for code in [
+            KeyCode::Enter,    // into EC2
+            KeyCode::Char('j'),
+            KeyCode::Enter,    // into the second area
+            KeyCode::Char('j'),
+            KeyCode::Enter,    // deepest level: a status hint, no fourth level
+            KeyCode::Char('e'),
+            KeyCode::Backspace,
+            KeyCode::Char('h'),
+            KeyCode::Char('['), // previous month
+            KeyCode::Char('a'), // amortized
+            KeyCode::Char('/'),
+            KeyCode::Char('d'),
+            KeyCode::Char('y'),
+            KeyCode::Enter,
+            KeyCode::Char('q'),
+        ] {
+            tx.send(key(code)).unwrap();
+            pause();
+        }
+    });
+    let mut terminal = Terminal::new(TestBackend::new(110, 24)).unwrap();
+    let end = run_loop(&mut terminal, app, &rx, &requests).unwrap();
+    typist.join().unwrap();
+    assert!(end.quit);
+    assert_eq!(end.stack.len(), 1, "back at the top");
+    assert_eq!(end.month().unwrap(), "2026-09");
+    assert_eq!(end.measure, apportion::db::CostMeasure::Amortized);
+    assert_eq!(end.view().filter, "dy");
+    let names: Vec<&str> = end.visible_rows().iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, vec!["Amazon DynamoDB"]);
+    let exported: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".csv"))
+        .collect();
+    assert_eq!(exported.len(), 1);
+    let csv = std::fs::read_to_string(exported[0].path()).unwrap();
+    assert!(csv.starts_with("resource or service,cost,previous_month\n"), "{csv}");
+    let screen = terminal.backend().to_string();
+    assert!(screen.contains("2026-09") && screen.contains("amortized"), "{screen}");
+}
