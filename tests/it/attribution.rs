@@ -92,3 +92,38 @@ fn real_ecs_samples_join_task_to_instance() {
     assert_eq!(tasks, 2, "the EC2 and the Fargate task");
     assert_eq!(placed, vec![("b99d40b3-5176-4f71-9a52-9dbd6f1cebef".to_owned(), "i-f3a8506b".to_owned())]);
 }
+
+#[test]
+fn a_volume_detached_and_attached_again_within_the_hour_merges_both_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cur.csv"),
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/user:product_area\n\
+         2026-07-01T00:00:00Z,1,Usage,2026-07-01T00:00:00Z,2026-07-01T01:00:00Z,i-0000000000000000c,1.00,compute\n\
+         2026-07-01T00:00:00Z,1,Usage,2026-07-01T00:00:00Z,2026-07-01T01:00:00Z,vol-0000000000000000d,0.60,storage\n",
+    )
+    .unwrap();
+    let record = |name: &str, at: &str, instance: &str| {
+        format!(
+            "{{\"eventName\":\"{name}\",\"eventTime\":\"2026-07-01T{at}:00Z\",\"requestParameters\":{{\"volumeId\":\"vol-0000000000000000d\"{instance}}}}}"
+        )
+    };
+    let records = [
+        record("AttachVolume", "00:00", ",\"instanceId\":\"i-0000000000000000c\""),
+        record("DetachVolume", "00:20", ""),
+        record("AttachVolume", "00:40", ",\"instanceId\":\"i-0000000000000000c\""),
+    ];
+    std::fs::write(dir.path().join("trail.json"), format!("{{\"Records\":[{}]}}", records.join(","))).unwrap();
+    let (_d, db) = temp_db();
+    sync(&db, &[dir.path().to_path_buf()]);
+    run_rules(&db, &Rules::defaults(), "", &Overrides::default()).unwrap();
+    // 20 + 20 of 60 minutes merge: 0.40 follows the instance (tag compute), 0.20 keeps the volume's tag.
+    assert_eq!(
+        rounded(totals_by(&db, "2026-07", Dimension::Method, CostMeasure::Unblended)),
+        expected(&[("tag", "1.2000"), ("ebs→i-0000000000000000c", "0.4000")])
+    );
+    assert_eq!(
+        rounded(totals_by(&db, "2026-07", Dimension::Area, CostMeasure::Unblended)),
+        expected(&[("compute", "1.4000"), ("storage", "0.2000")])
+    );
+}

@@ -26,24 +26,27 @@ CREATE OR REPLACE TEMP TABLE a_merge AS
 SELECT b.rowid AS line_id, a.instance_id,
        greatest(b.usage_start, a.att_start) AS p_start,
        least(b.usage_end, a.att_end) AS p_end,
-       epoch(least(b.usage_end, a.att_end) - greatest(b.usage_start, a.att_start))
-         / epoch(b.usage_end - b.usage_start) AS frac
+       CAST(epoch(least(b.usage_end, a.att_end) - greatest(b.usage_start, a.att_start))
+            / epoch(b.usage_end - b.usage_start) AS DECIMAL(38, 18)) AS frac
 FROM billing_lines b JOIN ebs_attachments a ON a.volume_id = b.resource_short
 WHERE b.resource_short LIKE 'vol-%' AND b.usage_end > b.usage_start
   AND least(b.usage_end, a.att_end) > greatest(b.usage_start, a.att_start);
 
 -- Pieces: merged parts (owned by their instance) and the rest of every line.
+-- A line can hold two pieces for one instance (detached and attached again
+-- within the hour), so each piece gets its own id.
 CREATE OR REPLACE TEMP TABLE a_pieces AS
-SELECT line_id, instance_id AS owner, p_start, p_end,
-       frac / greatest(1, sum(frac) OVER (PARTITION BY line_id)) AS frac,
-       'ebs→' || instance_id AS merged
-FROM a_merge
-UNION ALL
-SELECT b.rowid, CASE WHEN b.resource_short LIKE 'i-%' THEN b.resource_short END,
-       b.usage_start, b.usage_end, 1 - COALESCE(m.f, 0), NULL
-FROM billing_lines b
-LEFT JOIN (SELECT line_id, least(1, sum(frac)) AS f FROM a_merge GROUP BY line_id) m ON m.line_id = b.rowid
-WHERE COALESCE(m.f, 0) < 1;
+SELECT row_number() OVER () AS piece_id, *
+FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
+             frac / greatest(1, sum(frac) OVER (PARTITION BY line_id)) AS frac,
+             'ebs→' || instance_id AS merged
+      FROM a_merge
+      UNION ALL
+      SELECT b.rowid, CASE WHEN b.resource_short LIKE 'i-%' THEN b.resource_short END,
+             b.usage_start, b.usage_end, 1 - COALESCE(m.f, 0), NULL
+      FROM billing_lines b
+      LEFT JOIN (SELECT line_id, least(1, sum(frac)) AS f FROM a_merge GROUP BY line_id) m ON m.line_id = b.rowid
+      WHERE COALESCE(m.f, 0) < 1);
 
 -- 2. ECS split: CPU-seconds (or the chosen weight) of the tasks that ran on the
 -- owner instance. Pieces and tasks meet hour by hour, so the join stays
@@ -55,26 +58,30 @@ FROM (SELECT *, least(stopped_at, (SELECT max(usage_end) FROM billing_lines)) AS
 WHERE t.load > 0;
 
 CREATE OR REPLACE TEMP TABLE a_piece_hours AS
-SELECT p.line_id, p.owner, p.merged, p.frac, p.p_start, p.p_end, u.hour
+SELECT p.piece_id, p.line_id, p.owner, p.merged, p.frac, p.p_start, p.p_end, u.hour
 FROM a_pieces p, unnest(range(date_trunc('hour', p.p_start), p.p_end, INTERVAL 1 HOUR)) AS u(hour)
 WHERE p.owner IS NOT NULL AND p.p_end > p.p_start;
 
 CREATE OR REPLACE TEMP TABLE a_ecs AS
-SELECT p.line_id, p.owner, p.merged, any_value(p.frac) AS frac, t.service, t.cluster_arn,
-       sum(t.load * epoch(least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR)
-                          - greatest(p.p_start, t.started_at, p.hour))) AS w,
+SELECT p.piece_id, any_value(p.line_id) AS line_id, any_value(p.owner) AS owner, any_value(p.merged) AS merged,
+       any_value(p.frac) AS frac, t.service, t.cluster_arn,
+       sum(CAST(t.load * epoch(least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR)
+                               - greatest(p.p_start, t.started_at, p.hour)) AS DECIMAL(38, 9))) AS w,
        any_value(epoch(p.p_end - p.p_start)) AS len
 FROM a_piece_hours p JOIN a_task_hours t ON t.instance_id = p.owner AND t.hour = p.hour
 WHERE least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR) > greatest(p.p_start, t.started_at, p.hour)
-GROUP BY p.line_id, p.owner, p.merged, t.service, t.cluster_arn;
+GROUP BY p.piece_id, t.service, t.cluster_arn;
 
+-- Shares are decimals, so their sums (and the idle remainder) do not depend
+-- on the order a parallel aggregate adds them in: the same input always gives
+-- the same cents.
 CREATE OR REPLACE TEMP TABLE a_split AS
-SELECT e.line_id, e.owner, e.merged, e.frac, e.service, e.cluster_arn,
-       CASE WHEN s.idle = 'separate'
-            THEN (e.w / e.len) / greatest(1, sum(e.w / e.len) OVER piece)
-            ELSE e.w / sum(e.w) OVER piece END AS share
-FROM a_ecs e CROSS JOIN attr_settings s
-WINDOW piece AS (PARTITION BY e.line_id, e.owner, e.merged);
+SELECT piece_id, line_id, owner, merged, frac, service, cluster_arn,
+       CAST(CASE WHEN idle = 'separate' THEN used / greatest(1, sum(used) OVER piece)
+                 ELSE w / sum(w) OVER piece END AS DECIMAL(38, 18)) AS share
+FROM (SELECT e.*, s.idle, CAST(e.w / e.len AS DECIMAL(38, 18)) AS used
+      FROM a_ecs e CROSS JOIN attr_settings s WHERE e.w > 0)
+WINDOW piece AS (PARTITION BY piece_id);
 
 -- 3–5. Tag, rules, unallocated, for pieces nobody ran on. A merged piece
 -- is judged as its instance: the instance's tags and id.
@@ -98,9 +105,7 @@ FROM (SELECT p.line_id, p.frac, p.merged,
       LEFT JOIN a_instance_tags it
              ON p.merged IS NOT NULL AND it.instance_id = p.owner AND it.billing_period = b.billing_period
       WHERE p.frac > 0
-        AND NOT EXISTS (SELECT 1 FROM a_split s
-                        WHERE s.line_id = p.line_id AND s.owner IS NOT DISTINCT FROM p.owner
-                          AND s.merged IS NOT DISTINCT FROM p.merged));
+        AND NOT EXISTS (SELECT 1 FROM a_split s WHERE s.piece_id = p.piece_id));
 
 -- Distinct signatures, so tags and rules are judged once per kind of line.
 CREATE OR REPLACE TEMP TABLE a_sig AS
@@ -152,7 +157,7 @@ FROM a_split s LEFT JOIN a_services sv ON sv.service IS NOT DISTINCT FROM s.serv
 UNION ALL
 SELECT line_id, frac * (1 - sum(share)) AS f, '' AS service, '(idle)' AS area, 'idle' AS method
 FROM a_split WHERE (SELECT idle FROM attr_settings) = 'separate'
-GROUP BY line_id, owner, merged, frac HAVING sum(share) < 1
+GROUP BY piece_id, line_id, frac HAVING sum(share) < 1
 UNION ALL
 SELECT p.line_id, p.frac, '', a.area, COALESCE(p.merged, a.method)
 FROM a_plain p JOIN a_sig_area a ON a.sig_id = p.sig_key;
