@@ -2,6 +2,7 @@
 //! volumes, DynamoDB tables, S3 buckets, tags, rounding and total rows).
 //! Used by `demo`, by tests, and by the benchmark generator in `examples/`.
 
+use std::cell::Cell;
 use std::io::{self, Write};
 
 use chrono::{Datelike, Duration, NaiveDate};
@@ -177,11 +178,12 @@ impl DbrMonth {
         let resources = self.resources();
         let first = self.first_day().and_hms_opt(0, 0, 0).expect("midnight");
         let hours = self.days() * 24;
-        let mut per_account = vec![0 as Units; self.linked.len().max(1)];
-        let mut written = Written::default();
-        let mut record_id: u64 = 1;
+        // Cells, so the line writer below can count while totals are read between calls.
+        let per_account: Vec<Cell<Units>> = (0..self.linked.len().max(1)).map(|_| Cell::new(0)).collect();
+        let (total, money_lines, record_id) = (Cell::new(0 as Units), Cell::new(0usize), Cell::new(1u64));
         writeln!(out, "{HEADER}")?;
-        let mut line = |out: &mut dyn Write, r: &Resource, fields: LineFields<'_>, cost: Units| -> io::Result<()> {
+        let line = |out: &mut dyn Write, r: &Resource, fields: LineFields<'_>, cost: Units| -> io::Result<()> {
+            // Resources of an account index past the linked ones are the payer's own.
             let account = self.linked.get(r.account).unwrap_or(&self.payer);
             let area = r.area.unwrap_or("");
             let team = if area.is_empty() { "" } else { team_of(area) };
@@ -191,7 +193,7 @@ impl DbrMonth {
             };
             writeln!(
                 out,
-                "\"{invoice}\",\"{payer}\",\"{account}\",\"LineItem\",\"{record_id}\",\"{product}\",\"100\",\"200\",\"300\",\"{usage_type}\",\"{operation}\",\"{zone}\",\"N\",\"{desc}\",\"{start}\",\"{end}\",\"{qty}\",\"{rate}\",\"{cost}\",\"{rate}\",\"{cost}\",\"{id}\",\"{name}\",\"{area}\",\"{team}\"",
+                "\"{invoice}\",\"{payer}\",\"{account}\",\"LineItem\",\"{id_no}\",\"{product}\",\"100\",\"200\",\"300\",\"{usage_type}\",\"{operation}\",\"{zone}\",\"N\",\"{desc}\",\"{start}\",\"{end}\",\"{qty}\",\"{rate}\",\"{cost}\",\"{rate}\",\"{cost}\",\"{id}\",\"{name}\",\"{area}\",\"{team}\"",
                 payer = self.payer,
                 product = fields.product,
                 usage_type = fields.usage_type,
@@ -204,12 +206,13 @@ impl DbrMonth {
                 rate = format_units(fields.rate),
                 cost = format_units(cost),
                 id = r.id,
+                id_no = record_id.get(),
             )?;
-            record_id += 1;
-            let slot = r.account.min(per_account.len() - 1);
-            per_account[slot] += cost;
-            written.money_lines += 1;
-            written.total += cost;
+            record_id.set(record_id.get() + 1);
+            let slot = &per_account[if r.account < per_account.len() { r.account } else { 0 }];
+            slot.set(slot.get() + cost);
+            money_lines.set(money_lines.get() + 1);
+            total.set(total.get() + cost);
             Ok(())
         };
         for r in &resources {
@@ -276,8 +279,42 @@ impl DbrMonth {
                 }
             }
         }
+        // Business support (10% of usage, at least $100) and sales tax (5%) are
+        // billed once a month to the payer account, untagged.
+        let month_start = stamp(first);
+        let month_end = stamp(first + Duration::days(self.days()));
+        let payer = Resource {
+            kind: Kind::Bucket,
+            id: String::new(),
+            account: usize::MAX,
+            zone: "",
+            area: None,
+            hourly: 0,
+        };
+        let usage = total.get();
+        for (product, usage_type, description, cost) in [
+            ("AWS Support (Business)", "Dollar", "AWS Support (Business) monthly fee", (usage / 10).max(100 * UNITS_PER_DOLLAR)),
+            ("Tax", "Tax:US-Sales", "Sales tax of 5% on usage", usage / 20),
+        ] {
+            line(out, &payer, LineFields {
+                product,
+                usage_type,
+                operation: "",
+                description,
+                start: &month_start,
+                end: &month_end,
+                quantity: "1.00000000",
+                rate: cost,
+            }, cost)?;
+        }
         // AWS adds a rounding line (money, no usage dates) and restates totals (not money).
         let rounding: Units = rng.below(2000) as Units - 1000;
+        let record_id = record_id.get();
+        let mut written = Written {
+            money_lines: money_lines.get(),
+            total: total.get(),
+        };
+        let mut per_account: Vec<Units> = per_account.iter().map(Cell::get).collect();
         writeln!(
             out,
             "\"{invoice}\",\"{p}\",\"{p}\",\"Rounding\",\"{record_id}\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"Rounding of costs\",\"\",\"\",\"\",\"\",\"{c}\",\"\",\"{c}\",\"\",\"\",\"\",\"\"",

@@ -137,9 +137,10 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 cells.push(right(format!("{sign}{}", money(delta))));
             }
             if wide {
-                let pct = if r.previous.abs() > f64::EPSILON {
+                // Below a cent, a percentage says nothing.
+                let pct = if r.previous.abs() >= 0.005 {
                     format!("{:+.0}%", 100.0 * (r.cost - r.previous) / r.previous.abs())
-                } else if r.cost.abs() > f64::EPSILON {
+                } else if r.cost.abs() >= 0.005 {
                     "new".to_owned()
                 } else {
                     String::new()
