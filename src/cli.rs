@@ -44,6 +44,8 @@ pub enum Command {
     /// The ECS service → product area map
     #[command(subcommand)]
     Services(ServicesCommand),
+    /// Report taggable AWS resources in Terraform that lack the tag (exit 1), for CI
+    LintTerraform(LintArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -66,6 +68,34 @@ pub struct FinalizeArgs {
 pub enum ServicesCommand {
     /// Show each service's product area and where the entry came from
     List,
+    /// Record service → product area from ECS service modules in Terraform
+    ImportTerraform {
+        /// Directory of .tf files (searched recursively)
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Directory of .tf files (searched recursively, .terraform/ skipped)
+    pub dir: PathBuf,
+    /// The tag every taggable resource must carry
+    #[arg(long, default_value = "product_area", value_name = "KEY")]
+    pub tag_key: String,
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// Fail on tags that cannot be resolved statically, too
+    #[arg(long)]
+    pub strict: bool,
+    /// Also list resources suppressed with `# apportion:ignore`, with the reason
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

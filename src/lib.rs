@@ -15,4 +15,5 @@ pub mod ingest;
 pub mod report;
 pub mod rules;
 pub mod safe_text;
+pub mod terraform;
 pub mod tui;

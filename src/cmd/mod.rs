@@ -5,6 +5,7 @@ mod attribute;
 mod demo;
 mod explain;
 mod history;
+mod terraform;
 mod report;
 mod sync;
 
@@ -32,6 +33,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Runs) => history::runs(&open(db_path)?),
         Some(Command::Finalize(args)) => history::finalize(&open(db_path)?, &args.month),
         Some(Command::Services(ServicesCommand::List)) => history::services(&open(db_path)?),
+        Some(Command::Services(ServicesCommand::ImportTerraform { dir })) => {
+            terraform::import(&open(db_path)?, &rules, &dir)
+        }
+        Some(Command::LintTerraform(args)) => terraform::lint(db_path.as_deref(), &args),
         None | Some(Command::Tui) => explore(&open(db_path)?),
     }
 }

@@ -81,7 +81,7 @@ impl Db {
         x.merged_volumes = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
             "WITH m AS (SELECT strptime(?, '%Y-%m') AS s, strptime(?, '%Y-%m') + INTERVAL 1 MONTH AS e)
-             SELECT COALESCE(t.service, ''), COALESCE(arg_min(sm.product_area, sm.cluster IS NULL), '(unmapped)'),
+             SELECT COALESCE(t.service, ''), COALESCE(arg_min(sm.product_area, 2 * (sm.cluster IS NULL)::INT + (sm.file_id <> 0)::INT), '(unmapped)'),
                     count(DISTINCT t.task_arn),
                     sum(COALESCE(t.cpu_units, 0) * epoch(least(m.e, COALESCE(t.stopped_at, m.e)) - greatest(m.s, t.started_at)))
              FROM ecs_tasks t CROSS JOIN m

@@ -128,3 +128,45 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+impl Db {
+    /// Replace the Terraform-sourced part of the service map (file id 0).
+    pub fn replace_terraform_services(&self, entries: &[(String, String, String)]) -> Result<()> {
+        self.conn.execute_batch("BEGIN TRANSACTION")?;
+        let outcome = (|| -> Result<()> {
+            self.conn.execute_batch("DELETE FROM service_map WHERE file_id = 0")?;
+            let mut stmt = self.conn.prepare("INSERT INTO service_map VALUES (0, ?, NULL, ?, ?)")?;
+            for (service, area, source) in entries {
+                stmt.execute(params![service, area, source])?;
+            }
+            Ok(())
+        })();
+        match outcome {
+            Ok(()) => Ok(self.conn.execute_batch("COMMIT")?),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// Unblended dollars billed to each of `names` (as the short resource id or
+    /// the id as billed), over all months.
+    pub fn billed_by_name(&self, names: &[String]) -> Result<std::collections::HashMap<String, f64>> {
+        self.conn.execute_batch("CREATE OR REPLACE TEMP TABLE tf_names (name VARCHAR)")?;
+        {
+            let mut appender = self.conn.appender("tf_names")?;
+            for n in names {
+                appender.append_row(params![n])?;
+            }
+            appender.flush()?;
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT n.name, CAST(sum(b.unblended_cost) AS DOUBLE) FROM (SELECT DISTINCT name FROM tf_names) n
+             JOIN billing_lines b ON b.resource_short = n.name OR b.resource_id = n.name
+             GROUP BY n.name",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -208,7 +208,7 @@ impl SyncTransaction<'_> {
             stmt.execute(params![file_id, service, cluster, area, source])?;
         }
         conn.execute(
-            "DELETE FROM service_map WHERE file_id <> ? AND service IN (SELECT service FROM service_map WHERE file_id = ?)",
+            "DELETE FROM service_map WHERE file_id NOT IN (?, 0) AND service IN (SELECT service FROM service_map WHERE file_id = ?)",
             params![file_id, file_id],
         )?;
         Ok(())

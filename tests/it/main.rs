@@ -11,4 +11,5 @@ mod attribution;
 mod attribution_props;
 mod cli;
 mod schema;
+mod terraform;
 mod tui;

@@ -11,10 +11,11 @@ SELECT t.task_arn, t.service, t.cluster_arn, t.started_at,
 FROM ecs_tasks t CROSS JOIN attr_settings s
 WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL;
 
--- Service → area; an entry for the task's cluster wins over one without a cluster.
+-- Service → area; an entry for the task's cluster wins over one without, and
+-- a Terraform entry (file 0) over a CSV one.
 CREATE OR REPLACE TEMP TABLE a_services AS
 SELECT t.service, t.cluster_arn,
-       COALESCE(arg_min(m.product_area, m.cluster IS NULL), '(unmapped)') AS area
+       COALESCE(arg_min(m.product_area, 2 * (m.cluster IS NULL)::INT + (m.file_id <> 0)::INT), '(unmapped)') AS area
 FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks) t
 LEFT JOIN service_map m
        ON m.service = t.service
