@@ -46,6 +46,14 @@ pub enum Command {
     Services(ServicesCommand),
     /// Report taggable AWS resources in Terraform that lack the tag (exit 1), for CI
     LintTerraform(LintArgs),
+    /// Share of cost with a product area, and the untagged resources to chase next
+    Coverage(CoverageArgs),
+    /// Month-over-month changes per product area × AWS product, and what drove them
+    Spikes(SpikesArgs),
+    /// Cost per unit of a business metric, per month
+    UnitCost(UnitCostArgs),
+    /// What N more units of a metric will cost, and the price that keeps a margin
+    Forecast(ForecastArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +63,48 @@ pub struct ExplainArgs {
     /// Billing period, YYYY-MM [default: the latest in the database]
     #[arg(long, value_parser = parse_month)]
     pub month: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CoverageArgs {
+    /// Billing period, YYYY-MM [default: the latest in the database]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+    /// Coverage to chase untagged resources up to
+    #[arg(long, default_value_t = 0.9)]
+    pub target: f64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SpikesArgs {
+    /// Billing period, YYYY-MM [default: the latest in the database]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+    /// Only changes of at least this many dollars
+    #[arg(long, default_value_t = 10.0, value_name = "USD")]
+    pub min_delta: f64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnitCostArgs {
+    /// Only this month, YYYY-MM [default: every month with metrics]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+    /// Only this metric
+    #[arg(long)]
+    pub metric: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    #[arg(long)]
+    pub metric: String,
+    /// How many more units
+    #[arg(long)]
+    pub amount: f64,
+    /// Margin the price must keep
+    #[arg(long, default_value_t = 0.3)]
+    pub margin: f64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -560,3 +560,15 @@ pub fn bench_month(lines: usize) -> DbrMonth {
         search_growth: 1.0,
     }
 }
+
+/// Business metrics of the demo months: API calls for the whole company and
+/// searches for the `search` area, growing month over month.
+pub fn metrics_csv(months: &[DbrMonth]) -> String {
+    let mut text = String::from("month,metric,value,area\n");
+    for (i, m) in months.iter().enumerate() {
+        let month = format!("{}-{:02}", m.year, m.month);
+        text.push_str(&format!("{month},api_calls,{},\n", 410_000_000 + i as u64 * 35_000_000));
+        text.push_str(&format!("{month},searches,{},search\n", 52_000_000 + i as u64 * 30_000_000));
+    }
+    text
+}

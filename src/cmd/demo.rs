@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::DemoArgs;
 use crate::db::{CostMeasure, Db, Dimension};
-use crate::demo::{FleetEvents, demo_months, service_map_csv};
+use crate::demo::{FleetEvents, demo_months, metrics_csv, service_map_csv};
 use crate::rules::Rules;
 use crate::ingest::sync_paths;
 use crate::report::{OutputFormat, cost_report, write_report};
@@ -34,7 +34,9 @@ pub fn run(db_path: PathBuf, args: &DemoArgs) -> Result<ExitCode> {
         concurrency: 2,
         seed: 11,
     };
-    for month in demo_months(DEMO_LINES_PER_MONTH) {
+    let months = demo_months(DEMO_LINES_PER_MONTH);
+    std::fs::write(dir.join("business-metrics.csv"), metrics_csv(&months))?;
+    for month in months {
         let mut bill = create(&month.file_name())?;
         month.write(&mut bill)?;
         bill.flush()?;

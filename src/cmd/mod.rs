@@ -5,6 +5,7 @@ mod attribute;
 mod demo;
 mod explain;
 mod history;
+mod insights;
 mod terraform;
 mod report;
 mod sync;
@@ -37,6 +38,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             terraform::import(&open(db_path)?, &rules, &dir)
         }
         Some(Command::LintTerraform(args)) => terraform::lint(db_path.as_deref(), &args),
+        Some(Command::Coverage(args)) => insights::coverage(&open(db_path)?, &args),
+        Some(Command::Spikes(args)) => insights::spikes(&open(db_path)?, &args),
+        Some(Command::UnitCost(args)) => insights::unit_cost(&open(db_path)?, &args),
+        Some(Command::Forecast(args)) => insights::forecast(&open(db_path)?, &args),
         None | Some(Command::Tui) => explore(&open(db_path)?),
     }
 }

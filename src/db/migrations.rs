@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "billing", include_str!("migrations/0001_billing.sql")),
     (2, "events", include_str!("migrations/0002_events.sql")),
     (3, "attribution", include_str!("migrations/0003_attribution.sql")),
+    (4, "metrics", include_str!("migrations/0004_metrics.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -54,7 +54,13 @@ const KIND_COUNTS: &str = "
     FROM (SELECT j FROM event_objects LIMIT 10000)";
 
 /// Tables of non-billing files, each with a `file_id` column.
-const EVENT_TABLES: [&str; 4] = ["ecs_task_events", "ecs_instance_events", "ebs_volume_events", "service_map"];
+const EVENT_TABLES: [&str; 5] = [
+    "ecs_task_events",
+    "ecs_instance_events",
+    "ebs_volume_events",
+    "service_map",
+    "business_metrics",
+];
 
 /// An open write transaction; dropped without `commit` it rolls back.
 pub struct SyncTransaction<'db> {
@@ -211,6 +217,17 @@ impl SyncTransaction<'_> {
             "DELETE FROM service_map WHERE file_id NOT IN (?, 0) AND service IN (SELECT service FROM service_map WHERE file_id = ?)",
             params![file_id, file_id],
         )?;
+        Ok(())
+    }
+
+    /// Business metrics (month `YYYY-MM-01`, metric, area, value) from one file.
+    pub fn insert_metrics(&self, file_id: i64, rows: &[(String, String, Option<String>, f64)]) -> Result<()> {
+        let mut stmt = self.db.conn.prepare(
+            "INSERT INTO business_metrics VALUES (?, strptime(?, '%Y-%m-%d')::DATE, ?, ?, ?)",
+        )?;
+        for (month, metric, area, value) in rows {
+            stmt.execute(params![file_id, month, metric, area, value])?;
+        }
         Ok(())
     }
 

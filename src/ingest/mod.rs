@@ -9,6 +9,7 @@ pub mod diagnose;
 mod events;
 mod focus;
 pub mod manifest;
+mod metrics;
 mod service_map;
 mod sync;
 
@@ -65,6 +66,7 @@ pub enum ExportKind {
     Billing(BillingFormat),
     Events,
     ServiceMap,
+    Metrics,
 }
 
 impl ExportKind {
@@ -73,6 +75,7 @@ impl ExportKind {
             ExportKind::Billing(f) => f.label(),
             ExportKind::Events => "events",
             ExportKind::ServiceMap => "service map",
+            ExportKind::Metrics => "business metrics",
         }
     }
 
@@ -80,7 +83,7 @@ impl ExportKind {
         [BillingFormat::Dbr, BillingFormat::Cur, BillingFormat::Cur2, BillingFormat::Focus]
             .into_iter()
             .map(ExportKind::Billing)
-            .chain([ExportKind::Events, ExportKind::ServiceMap])
+            .chain([ExportKind::Events, ExportKind::ServiceMap, ExportKind::Metrics])
             .find(|k| k.label() == label)
     }
 }

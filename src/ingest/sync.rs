@@ -10,7 +10,7 @@ use super::columns::{Columns, SelectBuilder};
 use super::container::{Container, extract_zip, first_line};
 use super::diagnose::find_bad_line;
 use super::manifest::{self, Manifest};
-use super::{BillingFormat, ExportKind, IngestError, UNDATED, events, service_map};
+use super::{BillingFormat, ExportKind, IngestError, UNDATED, events, metrics, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction, quote};
 
 /// What happened to one file of a sync.
@@ -171,6 +171,7 @@ fn load_all(
             ExportKind::Billing(format) => load_file(db, tx, candidate, format, file_id)?,
             ExportKind::Events => load_events(tx, candidate, file_id)?,
             ExportKind::ServiceMap => service_map::load(tx, &candidate.path, &path_text(&candidate.path), file_id)?,
+            ExportKind::Metrics => metrics::load(tx, &candidate.path, file_id)?,
         };
         tx.record_file(
             &LoadedFile {
@@ -426,6 +427,9 @@ fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, Ingest
     };
     if service_map::is_header(&names) {
         return Ok(Detected::Export(ExportKind::ServiceMap));
+    }
+    if metrics::is_header(&names) {
+        return Ok(Detected::Export(ExportKind::Metrics));
     }
     Ok(match BillingFormat::from_columns(&names) {
         Some(f) => Detected::Export(ExportKind::Billing(f)),

@@ -3,11 +3,13 @@
 
 mod explain;
 mod format;
+mod insights;
 
 use anyhow::{Context, Result};
 
 pub use explain::write_explanation;
 pub use format::{OutputFormat, display_money, write_report};
+pub use insights::{Fit, fit, per_units, write_coverage, write_forecast, write_spikes, write_unit_costs};
 
 use crate::db::{CostMeasure, Db, Dimension, ReportRow};
 

@@ -147,8 +147,9 @@ fn demo_builds_three_months_and_writes_its_exports() {
         .stdout(predicate::str::contains("2026-10 by area, product"))
         .stdout(predicate::str::contains("Amazon Elastic Compute Cloud"))
         .stdout(predicate::str::contains("search"));
-    // Three bills, three ECS event files, three CloudTrail files, the service map, the rules.
-    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 11);
+    // Three bills, three ECS event files, three CloudTrail files, the service map,
+    // the rules, the business metrics.
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 12);
     apportion(&db)
         .args(["report", "--month", "2026-08", "--format", "csv"])
         .assert()

@@ -3,6 +3,7 @@
 
 mod common;
 mod failures;
+mod insights;
 mod formats;
 mod properties;
 mod real_samples;

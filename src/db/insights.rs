@@ -1,0 +1,240 @@
+//! Queries behind `coverage`, `spikes` and `unit-cost`/`forecast`, all over the
+//! latest attribution (`allocations`) and the synced business metrics.
+
+use duckdb::params;
+
+use super::{CostMeasure, Db, Result};
+
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub total: f64,
+    /// (tag | rule | derived | unmapped | unallocated, cost)
+    pub by_method: Vec<(String, f64)>,
+    /// (AWS product, covered cost, total cost)
+    pub by_product: Vec<(String, f64, f64)>,
+    /// (resource, AWS product, cost, coverage once it and everything above is tagged)
+    pub chase: Vec<(String, String, f64, f64)>,
+    /// (month, covered share)
+    pub history: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spike {
+    pub area: String,
+    pub product: String,
+    pub current: f64,
+    pub previous: f64,
+    /// Month-end projection of `current` while the month is open.
+    pub projected: Option<f64>,
+    /// (resource or service, change), largest absolute change first.
+    pub drivers: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Spikes {
+    pub month: String,
+    pub previous: Option<String>,
+    /// Days compared when the month is still open (same days of both months).
+    pub partial_days: Option<u32>,
+    pub days_in_month: u32,
+    pub spikes: Vec<Spike>,
+    /// (date, area, product, cost, trailing mean)
+    pub anomalies: Vec<(String, String, String, f64, f64)>,
+}
+
+/// One month of a unit cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitCost {
+    pub month: String,
+    pub metric: String,
+    pub area: Option<String>,
+    pub cost: f64,
+    pub volume: f64,
+}
+
+/// Which areas count as attributed: everything but unallocated and unmapped.
+const UNCOVERED: &str = "('(unallocated)', '(unmapped)')";
+
+impl Db {
+    pub fn coverage(&self, month: &str, measure: CostMeasure, target: f64) -> Result<Coverage> {
+        let cost = measure.column_name();
+        let conn = &self.conn;
+        let mut c = Coverage::default();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT CASE WHEN area = '(unmapped)' THEN 'unmapped'
+                         WHEN method = 'tag' THEN 'tag'
+                         WHEN starts_with(method, 'rule:') THEN 'rule'
+                         WHEN method = 'unallocated' THEN 'unallocated'
+                         ELSE 'derived' END AS kind,
+                    CAST(sum({cost}) AS DOUBLE)
+             FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE
+             GROUP BY kind ORDER BY 2 DESC"
+        ))?;
+        c.by_method = stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        c.total = c.by_method.iter().map(|(_, v)| v).sum();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT product, CAST(sum({cost}) FILTER (WHERE area NOT IN {UNCOVERED}) AS DOUBLE), CAST(sum({cost}) AS DOUBLE)
+             FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE
+             GROUP BY product ORDER BY 3 DESC, 1"
+        ))?;
+        c.by_product = stmt
+            .query_map(params![month], |r| Ok((r.get(0)?, r.get::<_, Option<f64>>(1)?.unwrap_or(0.0), r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let covered: f64 = c.by_product.iter().map(|(_, v, _)| v).sum();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT resource, product, CAST(sum({cost}) AS DOUBLE) AS c FROM allocations
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND area = '(unallocated)'
+             GROUP BY resource, product HAVING sum({cost}) > 0 ORDER BY c DESC, resource LIMIT 10000"
+        ))?;
+        let rows: Vec<(String, String, f64)> =
+            stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let mut running = covered;
+        for (resource, product, value) in rows {
+            if c.total.abs() > f64::EPSILON && running / c.total >= target {
+                break;
+            }
+            running += value;
+            let share = if c.total.abs() > f64::EPSILON { running / c.total } else { 1.0 };
+            c.chase.push((resource, product, value, share));
+        }
+        let mut stmt = conn.prepare(&format!(
+            "SELECT strftime(billing_period, '%Y-%m'),
+                    CAST(COALESCE(sum({cost}) FILTER (WHERE area NOT IN {UNCOVERED}), 0) / NULLIF(sum({cost}), 0) AS DOUBLE)
+             FROM allocations GROUP BY 1 ORDER BY 1"
+        ))?;
+        c.history = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<f64>>(1)?.unwrap_or(0.0))))?
+            .collect::<Result<_, _>>()?;
+        Ok(c)
+    }
+
+    pub fn spikes(&self, month: &str, measure: CostMeasure, min_delta: f64) -> Result<Spikes> {
+        let cost = measure.column_name();
+        let conn = &self.conn;
+        let previous: Option<String> = conn.query_row(
+            "SELECT strftime(max(billing_period), '%Y-%m') FROM allocations WHERE billing_period < strptime(?, '%Y-%m')::DATE",
+            params![month],
+            |r| r.get(0),
+        )?;
+        // A month whose data stop before its last day is still open: it is
+        // compared day for day with the previous month, and projected.
+        let (last_day, days_in_month): (Option<u32>, u32) = conn.query_row(
+            "SELECT (SELECT max(day(usage_date)) FROM allocations WHERE billing_period = m), day(last_day(m))
+             FROM (SELECT strptime(?, '%Y-%m')::DATE AS m)",
+            params![month],
+            |r| Ok((r.get::<_, Option<i64>>(0)?.map(|d| d as u32), r.get::<_, i64>(1)? as u32)),
+        )?;
+        let partial_days = last_day.filter(|d| *d < days_in_month);
+        let days = partial_days.unwrap_or(31) as i64;
+        let prev = previous.clone().unwrap_or_else(|| "0001-01".to_owned());
+        let mut stmt = conn.prepare(&format!(
+            "WITH cur AS (SELECT area, product, CASE WHEN service <> '' THEN service ELSE resource END AS driver, sum({cost}) AS c
+                          FROM allocations WHERE billing_period = strptime(?1, '%Y-%m')::DATE GROUP BY ALL),
+                  prev AS (SELECT area, product, CASE WHEN service <> '' THEN service ELSE resource END AS driver, sum({cost}) AS c
+                           FROM allocations WHERE billing_period = strptime(?2, '%Y-%m')::DATE
+                             AND day(usage_date) <= ?3 GROUP BY ALL),
+                  joined AS (SELECT COALESCE(cur.area, prev.area) AS area, COALESCE(cur.product, prev.product) AS product,
+                                    COALESCE(cur.driver, prev.driver) AS driver,
+                                    CAST(COALESCE(cur.c, 0) AS DOUBLE) AS c, CAST(COALESCE(prev.c, 0) AS DOUBLE) AS p
+                             FROM cur FULL JOIN prev USING (area, product, driver))
+             SELECT area, product, sum(c), sum(p),
+                    list({{'d': driver, 'delta': c - p}} ORDER BY abs(c - p) DESC)[1:3]
+             FROM joined GROUP BY area, product
+             HAVING abs(sum(c) - sum(p)) >= ?4
+             ORDER BY abs(sum(c) - sum(p)) DESC, area, product"
+        ))?;
+        let spikes = stmt
+            .query_map(params![month, prev, days, min_delta], |r| {
+                let drivers: duckdb::types::Value = r.get(4)?;
+                Ok(Spike {
+                    area: r.get(0)?,
+                    product: r.get(1)?,
+                    current: r.get(2)?,
+                    previous: r.get(3)?,
+                    projected: None,
+                    drivers: drivers_of(drivers),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .map(|mut s| {
+                if let Some(d) = partial_days {
+                    s.projected = Some(s.current * days_in_month as f64 / d as f64);
+                }
+                s
+            })
+            .collect();
+        // Daily anomalies: a day above its trailing 14-day mean by 3 standard
+        // deviations (and by at least min_delta / 10 dollars).
+        let mut stmt = conn.prepare(&format!(
+            "WITH daily AS (SELECT usage_date, area, product, CAST(sum({cost}) AS DOUBLE) AS c FROM allocations GROUP BY ALL),
+                  scored AS (SELECT *, avg(c) OVER w AS mean, stddev_samp(c) OVER w AS sd, count(*) OVER w AS n
+                             FROM daily
+                             WINDOW w AS (PARTITION BY area, product ORDER BY usage_date
+                                          ROWS BETWEEN 14 PRECEDING AND 1 PRECEDING))
+             SELECT strftime(usage_date, '%Y-%m-%d'), area, product, c, mean FROM scored
+             WHERE n >= 7 AND c > mean + 3 * COALESCE(sd, 0) AND c - mean >= ?2 / 10
+               AND strftime(usage_date, '%Y-%m') = ?1
+             ORDER BY c - mean DESC LIMIT 20"
+        ))?;
+        let anomalies = stmt
+            .query_map(params![month, min_delta.max(1.0)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(Spikes {
+            month: month.to_owned(),
+            previous,
+            partial_days,
+            days_in_month,
+            spikes,
+            anomalies,
+        })
+    }
+
+    /// Cost and volume per month for each metric (per area where the metric is).
+    pub fn unit_costs(&self, metric: Option<&str>, measure: CostMeasure) -> Result<Vec<UnitCost>> {
+        let cost = measure.column_name();
+        let mut stmt = self.conn.prepare(&format!(
+            "WITH m AS (SELECT month, metric, area, sum(value) AS volume FROM business_metrics
+                        WHERE ?1 IS NULL OR metric = ?1 GROUP BY ALL),
+                  c AS (SELECT billing_period, area, sum({cost}) AS cost FROM allocations GROUP BY ALL)
+             SELECT strftime(m.month, '%Y-%m'), m.metric, m.area,
+                    CAST(COALESCE((SELECT sum(c.cost) FROM c WHERE c.billing_period = m.month
+                                   AND (m.area IS NULL OR c.area = m.area)), 0) AS DOUBLE),
+                    m.volume
+             FROM m ORDER BY m.metric, m.area NULLS FIRST, m.month"
+        ))?;
+        let rows = stmt.query_map(params![metric], |r| {
+            Ok(UnitCost {
+                month: r.get(0)?,
+                metric: r.get(1)?,
+                area: r.get(2)?,
+                cost: r.get(3)?,
+                volume: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn drivers_of(value: duckdb::types::Value) -> Vec<(String, f64)> {
+    use duckdb::types::Value;
+    let Value::List(items) = value else { return Vec::new() };
+    items
+        .into_iter()
+        .filter_map(|item| match item {
+            Value::Struct(fields) => {
+                let mut name = String::new();
+                let mut delta = 0.0;
+                for (k, v) in fields.iter() {
+                    match (k.as_str(), v) {
+                        ("d", Value::Text(t)) => name = t.clone(),
+                        ("delta", Value::Double(d)) => delta = *d,
+                        _ => {}
+                    }
+                }
+                Some((name, delta))
+            }
+            _ => None,
+        })
+        .collect()
+}
