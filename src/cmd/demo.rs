@@ -50,10 +50,13 @@ pub fn run(db_path: PathBuf, args: &DemoArgs) -> Result<ExitCode> {
     std::fs::write(dir.join("rules.toml"), DEMO_RULES)?;
     let db = Db::open(&db_path).with_context(|| format!("opening database {}", db_path.display()))?;
     sync_paths(&db, std::slice::from_ref(&dir), &mut ()).context("syncing the demo exports")?;
+    // The demo's rules live beside its database, so the tagging view can add to them.
+    let rules_path = db_path.with_file_name("demo-rules.toml");
+    std::fs::write(&rules_path, DEMO_RULES).with_context(|| format!("writing {}", rules_path.display()))?;
     let rules = Rules::parse(DEMO_RULES, "assets/demo-rules.toml").context("the bundled demo rules")?;
     crate::attribute::run_rules(&db, &rules, DEMO_RULES, &Default::default())?;
     if !args.no_tui {
-        return super::explore(&db);
+        return super::explore(&db, &rules_path);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -42,13 +42,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Spikes(args)) => insights::spikes(&open(db_path)?, &args),
         Some(Command::UnitCost(args)) => insights::unit_cost(&open(db_path)?, &args),
         Some(Command::Forecast(args)) => insights::forecast(&open(db_path)?, &args),
-        None | Some(Command::Tui) => explore(&open(db_path)?),
+        None | Some(Command::Tui) => explore(&open(db_path)?, &rules.path),
     }
 }
 
-/// Open the explorer; its CSV exports go to the current directory.
-pub fn explore(db: &Db) -> Result<ExitCode> {
-    crate::tui::run(db, std::env::current_dir()?)?;
+/// Open the explorer; its CSV exports go to the current directory, rules
+/// assigned in the tagging view to `rules`.
+pub fn explore(db: &Db, rules: &std::path::Path) -> Result<ExitCode> {
+    crate::tui::run(db, std::env::current_dir()?, rules.to_path_buf())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,7 @@ use duckdb::params;
 
 use super::{CostMeasure, Db, Result};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Coverage {
     pub total: f64,
     /// (tag | rule | derived | unmapped | unallocated, cost)
@@ -30,7 +30,7 @@ pub struct Spike {
     pub drivers: Vec<(String, f64)>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Spikes {
     pub month: String,
     pub previous: Option<String>,

@@ -1,7 +1,7 @@
 //! Explorer state and the closed set of actions that change it. `update`
 //! never does I/O: it returns the queries the new state needs.
 
-use crate::db::{CostMeasure, ExploreRow, Level};
+use crate::db::{Coverage, CostMeasure, ExploreRow, Level, Spikes, UnitCost};
 
 /// Every key maps to one of these.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,28 @@ pub enum Action {
     Help,
     ClosePopup,
     Quit,
+    Show(Screen),
+    /// Tagging view: type an area for the selected resource, or its whole AWS product.
+    AssignResource,
+    AssignProduct,
+    Undo,
+}
+
+/// The views: the explorer and the three questions users bring after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Explorer,
+    Tagging,
+    Spikes,
+    UnitCosts,
+}
+
+/// What the typed area will be assigned to: a rule field and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub field: &'static str,
+    pub value: String,
+    pub area: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +103,23 @@ pub enum Request {
         header: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    Coverage {
+        month: String,
+        target: f64,
+    },
+    Spikes {
+        month: String,
+    },
+    UnitCosts,
+    /// Append a rule to the rules file and re-attribute.
+    AssignRule {
+        rules: std::path::PathBuf,
+        assignment: Assignment,
+    },
+    /// Remove the last rule of the rules file and re-attribute.
+    UndoRule {
+        rules: std::path::PathBuf,
+    },
 }
 
 /// What the worker answers.
@@ -90,6 +129,11 @@ pub enum Response {
     Daily { generation: u64, values: Vec<f64> },
     Explained { text: String },
     Exported { path: std::path::PathBuf },
+    Coverage(Coverage),
+    Spikes(Spikes),
+    UnitCosts(Vec<UnitCost>),
+    /// The rules changed and attribution ran again.
+    RulesChanged { message: String, added: bool },
     Failed { message: String },
 }
 
@@ -127,7 +171,22 @@ pub struct App {
     pub quit: bool,
     /// Where `e` writes the CSV of the current table.
     pub export_dir: std::path::PathBuf,
+    pub screen: Screen,
+    /// The rules file the tagging view appends to.
+    pub rules_path: std::path::PathBuf,
+    pub coverage: Option<Coverage>,
+    pub spikes: Option<Spikes>,
+    pub unit_costs: Vec<UnitCost>,
+    /// Selected row of the tagging, spikes and unit-cost views.
+    pub picked: usize,
+    /// The area being typed for an assignment.
+    pub typing: Option<Assignment>,
+    /// Rules added by this session, newest last, for undo.
+    pub added_rules: usize,
 }
+
+/// Coverage the tagging view chases up to.
+pub const TAGGING_TARGET: f64 = 0.9;
 
 impl App {
     pub fn new(months: Vec<String>, export_dir: std::path::PathBuf) -> App {
@@ -154,7 +213,138 @@ impl App {
             generation: 0,
             quit: false,
             export_dir,
+            screen: Screen::Explorer,
+            rules_path: std::path::PathBuf::from("rules.toml"),
+            coverage: None,
+            spikes: None,
+            unit_costs: Vec::new(),
+            picked: 0,
+            typing: None,
+            added_rules: 0,
         }
+    }
+
+    /// Rows of the current non-explorer view, for moving the selection.
+    fn screen_len(&self) -> usize {
+        match self.screen {
+            Screen::Explorer => 0,
+            Screen::Tagging => self.coverage.as_ref().map_or(0, |c| c.chase.len()),
+            Screen::Spikes => self.spikes.as_ref().map_or(0, |s| s.spikes.len()),
+            Screen::UnitCosts => self.unit_costs.len(),
+        }
+    }
+
+    fn screen_request(&mut self) -> Vec<Request> {
+        let Some(month) = self.month().map(str::to_owned) else { return Vec::new() };
+        self.loading = true;
+        match self.screen {
+            Screen::Explorer => {
+                self.loading = false;
+                Vec::new()
+            }
+            Screen::Tagging => vec![Request::Coverage { month, target: TAGGING_TARGET }],
+            Screen::Spikes => vec![Request::Spikes { month }],
+            Screen::UnitCosts => vec![Request::UnitCosts],
+        }
+    }
+
+    fn update_screen(&mut self, action: Action) -> Vec<Request> {
+        let len = self.screen_len();
+        match action {
+            Action::Up => self.picked = self.picked.saturating_sub(1),
+            Action::Down => self.picked = (self.picked + 1).min(len.saturating_sub(1)),
+            Action::PageUp => self.picked = self.picked.saturating_sub(20),
+            Action::PageDown => self.picked = (self.picked + 20).min(len.saturating_sub(1)),
+            Action::Top => self.picked = 0,
+            Action::Bottom => self.picked = len.saturating_sub(1),
+            Action::PreviousMonth | Action::NextMonth => {
+                let next = if action == Action::PreviousMonth {
+                    self.month.checked_sub(1)
+                } else {
+                    Some(self.month + 1).filter(|m| *m < self.months.len())
+                };
+                if let Some(m) = next {
+                    self.month = m;
+                    self.picked = 0;
+                    let mut requests = self.reload_stack();
+                    requests.extend(self.screen_request());
+                    return requests;
+                }
+            }
+            Action::Drill | Action::AssignResource | Action::AssignProduct if self.screen == Screen::Tagging => {
+                let row = self.coverage.as_ref().and_then(|c| c.chase.get(self.picked)).cloned();
+                if let Some((resource, product, _, _)) = row {
+                    let (field, value) = if action == Action::AssignProduct || resource.is_empty() {
+                        ("product", product)
+                    } else {
+                        ("resource", resource)
+                    };
+                    self.typing = Some(Assignment { field, value, area: String::new() });
+                }
+            }
+            Action::Undo if self.screen == Screen::Tagging => {
+                if self.added_rules == 0 {
+                    self.status = "nothing to undo in this session".to_owned();
+                } else {
+                    return vec![Request::UndoRule { rules: self.rules_path.clone() }];
+                }
+            }
+            Action::Drill if self.screen == Screen::Spikes => {
+                let spike = self.spikes.as_ref().and_then(|s| s.spikes.get(self.picked)).cloned();
+                if let Some(spike) = spike {
+                    // Jump into the explorer at that area × product.
+                    self.screen = Screen::Explorer;
+                    self.hierarchy = Hierarchy::AreaFirst;
+                    let area = (Level::Area, spike.area);
+                    let product = (Level::Product, spike.product);
+                    self.stack = vec![
+                        View { path: Vec::new(), rows: Vec::new(), selected: 0, filter: String::new() },
+                        View { path: vec![area.clone()], rows: Vec::new(), selected: 0, filter: String::new() },
+                        View { path: vec![area, product], rows: Vec::new(), selected: 0, filter: String::new() },
+                    ];
+                    return self.reload();
+                }
+            }
+            Action::Export if self.screen == Screen::Tagging => return self.export_chase(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn export_chase(&self) -> Vec<Request> {
+        let (Some(month), Some(c)) = (self.month(), self.coverage.as_ref()) else { return Vec::new() };
+        let rows = c
+            .chase
+            .iter()
+            .map(|(r, p, cost, running)| vec![r.clone(), p.clone(), format!("{cost:.6}"), format!("{:.4}", running)])
+            .collect();
+        vec![Request::Export {
+            path: self.export_dir.join(format!("apportion-{month}-untagged.csv")),
+            header: ["resource", "product", "cost", "coverage_after"].map(str::to_owned).to_vec(),
+            rows,
+        }]
+    }
+
+    fn update_typing(&mut self, action: Action) -> Vec<Request> {
+        let Some(assignment) = self.typing.as_mut() else { return Vec::new() };
+        match action {
+            Action::FilterChar(c) => assignment.area.push(c),
+            Action::FilterBackspace => {
+                assignment.area.pop();
+            }
+            Action::FilterCancel => self.typing = None,
+            Action::FilterDone => {
+                let assignment = self.typing.take().expect("typing");
+                if assignment.area.trim().is_empty() {
+                    self.status = "no area typed: nothing assigned".to_owned();
+                    return Vec::new();
+                }
+                self.loading = true;
+                return vec![Request::AssignRule { rules: self.rules_path.clone(), assignment }];
+            }
+            _ => {}
+        }
+        Vec::new()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -249,13 +439,29 @@ impl App {
         self.daily_request()
     }
 
+    /// Whether keys are text right now (the `/` filter or an area being typed).
+    pub fn taking_text(&self) -> bool {
+        self.filtering || self.typing.is_some()
+    }
+
     pub fn update(&mut self, action: Action) -> Vec<Request> {
+        if self.typing.is_some() {
+            return self.update_typing(action);
+        }
         if self.filtering {
             return self.update_filter(action);
         }
         if self.popup.is_some() && !matches!(action, Action::Quit) {
             self.popup = None;
             return Vec::new();
+        }
+        if let Action::Show(screen) = action {
+            self.screen = screen;
+            self.picked = 0;
+            return self.screen_request();
+        }
+        if self.screen != Screen::Explorer && !matches!(action, Action::Quit | Action::Help) {
+            return self.update_screen(action);
         }
         match action {
             Action::Quit => {
@@ -356,7 +562,14 @@ impl App {
                 Vec::new()
             }
             Action::ClosePopup => Vec::new(),
-            Action::FilterChar(_) | Action::FilterBackspace | Action::FilterDone | Action::FilterCancel => Vec::new(),
+            Action::FilterChar(_)
+            | Action::FilterBackspace
+            | Action::FilterDone
+            | Action::FilterCancel
+            | Action::Show(_)
+            | Action::AssignResource
+            | Action::AssignProduct
+            | Action::Undo => Vec::new(),
         }
     }
 
@@ -433,6 +646,33 @@ impl App {
             Response::Exported { path } => {
                 self.status = format!("exported to {}", path.display());
                 Vec::new()
+            }
+            Response::Coverage(c) => {
+                self.loading = false;
+                self.picked = self.picked.min(c.chase.len().saturating_sub(1));
+                self.coverage = Some(c);
+                Vec::new()
+            }
+            Response::Spikes(s) => {
+                self.loading = false;
+                self.spikes = Some(s);
+                Vec::new()
+            }
+            Response::UnitCosts(rows) => {
+                self.loading = false;
+                self.unit_costs = rows;
+                Vec::new()
+            }
+            Response::RulesChanged { message, added } => {
+                self.status = message;
+                if added {
+                    self.added_rules += 1;
+                } else {
+                    self.added_rules = self.added_rules.saturating_sub(1);
+                }
+                let mut requests = self.reload_stack();
+                requests.extend(self.screen_request());
+                requests
             }
             Response::Failed { message } => {
                 self.loading = false;

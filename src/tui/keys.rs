@@ -2,7 +2,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{Action, SortKey};
+use super::app::{Action, Screen, SortKey};
 
 pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
@@ -39,6 +39,12 @@ pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
         KeyCode::Char('x') => Action::Explain,
         KeyCode::Char('e') => Action::Export,
         KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('1') => Action::Show(Screen::Explorer),
+        KeyCode::Char('2') => Action::Show(Screen::Tagging),
+        KeyCode::Char('3') => Action::Show(Screen::Spikes),
+        KeyCode::Char('4') => Action::Show(Screen::UnitCosts),
+        KeyCode::Char('p') => Action::AssignProduct,
+        KeyCode::Char('u') => Action::Undo,
         _ => return None,
     })
 }
@@ -56,6 +62,10 @@ pub const HELP: &[(&str, &str)] = &[
     ("/", "filter rows by name (Enter keeps, Esc clears)"),
     ("x", "explain the selected resource"),
     ("e", "export the table to CSV"),
+    ("1 / 2 / 3 / 4", "explorer / tagging / spikes / unit costs"),
+    ("tagging: Enter / p", "type an area for the resource / its whole product"),
+    ("tagging: u / e", "undo the last rule added / export the chase list"),
+    ("spikes: Enter", "open the explorer at that area × product"),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
 ];

@@ -27,7 +27,7 @@ pub enum Event {
 }
 
 /// Open the explorer on `db` in the real terminal; restores it on exit, error and panic.
-pub fn run(db: &Db, export_dir: PathBuf) -> Result<()> {
+pub fn run(db: &Db, export_dir: PathBuf, rules_path: PathBuf) -> Result<()> {
     let months = db.explored_months()?;
     let (tx, rx) = channel();
     let requests = spawn_worker(db.try_clone()?, tx.clone());
@@ -47,7 +47,9 @@ pub fn run(db: &Db, export_dir: PathBuf) -> Result<()> {
     // ratatui::init enters raw mode and the alternate screen, and installs a
     // panic hook that restores the terminal before the panic message prints.
     let mut terminal = ratatui::init();
-    let outcome = run_loop(&mut terminal, App::new(months, export_dir), &rx, &requests);
+    let mut app = App::new(months, export_dir);
+    app.rules_path = rules_path;
+    let outcome = run_loop(&mut terminal, app, &rx, &requests);
     ratatui::restore();
     outcome.map(|_| ())
 }
@@ -77,7 +79,7 @@ where
         let Ok(event) = events.recv() else { return Ok(app) };
         match event {
             Event::Key(key) => {
-                if let Some(action) = keys::action_for(key, app.filtering) {
+                if let Some(action) = keys::action_for(key, app.taking_text()) {
                     app.status.clear();
                     send(app.update(action))?;
                 }
@@ -153,6 +155,48 @@ pub fn answer(db: &Db, request: Request) -> Response {
             },
             Err(e) => failed(&e),
         },
+        Request::Coverage { month, target } => match db.coverage(&month, crate::db::CostMeasure::Unblended, target) {
+            Ok(c) => Response::Coverage(c),
+            Err(e) => failed(&e),
+        },
+        Request::Spikes { month } => match db.spikes(&month, crate::db::CostMeasure::Unblended, 1.0) {
+            Ok(s) => Response::Spikes(s),
+            Err(e) => failed(&e),
+        },
+        Request::UnitCosts => match db.unit_costs(None, crate::db::CostMeasure::Unblended) {
+            Ok(rows) => Response::UnitCosts(rows),
+            Err(e) => failed(&e),
+        },
+        Request::AssignRule { rules, assignment } => {
+            let changed = crate::rules::append_rule(&rules, &assignment.area, assignment.field, &assignment.value)
+                .map_err(anyhow::Error::from)
+                .and_then(|n| crate::attribute::run(db, &rules, true, &Default::default()).map(|_| n));
+            match changed {
+                Ok(n) => Response::RulesChanged {
+                    message: format!(
+                        "rule {n} added to {}: {} = {:?} → {}",
+                        rules.display(),
+                        assignment.field,
+                        assignment.value,
+                        assignment.area
+                    ),
+                    added: true,
+                },
+                Err(e) => failed(&format!("{e:#}")),
+            }
+        }
+        Request::UndoRule { rules } => {
+            let changed = crate::rules::remove_last_rule(&rules)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| crate::attribute::run(db, &rules, true, &Default::default()));
+            match changed {
+                Ok(_) => Response::RulesChanged {
+                    message: format!("removed the last rule of {}", rules.display()),
+                    added: false,
+                },
+                Err(e) => failed(&format!("{e:#}")),
+            }
+        }
         Request::Export { path, header, rows } => {
             let written = (|| -> std::io::Result<()> {
                 let mut w = csv::Writer::from_path(&path)?;

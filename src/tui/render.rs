@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Sparkline, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
-use super::app::{App, Hierarchy, Popup, SortKey};
+use super::app::{App, Hierarchy, Popup, Screen, SortKey, TAGGING_TARGET};
 use super::keys::HELP;
 use crate::db::CostMeasure;
 use crate::report::display_money;
@@ -26,10 +26,24 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Constraint::Length(1),
     ])
     .areas(area);
-    draw_header(frame, header, app);
-    draw_table(frame, table, app);
-    if spark.height > 0 {
-        draw_sparkline(frame, spark, app);
+    match app.screen {
+        Screen::Explorer => {
+            draw_header(frame, header, app);
+            draw_table(frame, table, app);
+            if spark.height > 0 {
+                draw_sparkline(frame, spark, app);
+            }
+        }
+        other => {
+            let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)])
+                .areas(Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1)));
+            frame.render_widget(Paragraph::new(vec![tabs(app), Line::from("")]), top);
+            match other {
+                Screen::Tagging => draw_tagging(frame, body, app),
+                Screen::Spikes => draw_spikes(frame, body, app),
+                _ => draw_unit_costs(frame, body, app),
+            }
+        }
     }
     draw_status(frame, status, app);
     match &app.popup {
@@ -62,6 +76,150 @@ fn draw_empty(frame: &mut Frame<'_>, area: Rect) {
     ];
     let block = Block::bordered().title(" apportion ");
     frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: false }), area);
+}
+
+fn tabs(app: &App) -> Line<'static> {
+    let month = app.month().unwrap_or("").to_owned();
+    let mut spans = vec![Span::from(month).bold(), Span::from("  ")];
+    for (screen, label) in [
+        (Screen::Explorer, "1 explorer"),
+        (Screen::Tagging, "2 tagging"),
+        (Screen::Spikes, "3 spikes"),
+        (Screen::UnitCosts, "4 unit costs"),
+    ] {
+        let span = Span::from(format!(" {label} "));
+        spans.push(if app.screen == screen { span.reversed() } else { span });
+    }
+    if app.loading {
+        spans.push(Span::from("  loading…"));
+    }
+    Line::from(spans)
+}
+
+fn selectable(rows: Vec<Row<'static>>, widths: Vec<Constraint>, header: Vec<&'static str>, title: String) -> Table<'static> {
+    Table::new(rows, widths)
+        .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
+        .block(Block::bordered().title(title))
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+        .highlight_symbol("▶ ")
+}
+
+fn draw_tagging(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let [gauge_area, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(3)]).areas(area);
+    let Some(c) = &app.coverage else {
+        frame.render_widget(Paragraph::new("loading coverage…"), list);
+        return;
+    };
+    let covered: f64 = c.by_product.iter().map(|(_, v, _)| v).sum();
+    let ratio = if c.total.abs() > f64::EPSILON { (covered / c.total).clamp(0.0, 1.0) } else { 1.0 };
+    let gauge = Gauge::default()
+        .block(Block::bordered().title(format!(" coverage of {} (target {:.0}%) ", money(c.total), TAGGING_TARGET * 100.0)))
+        .ratio(ratio)
+        .label(format!("{:.1}%", ratio * 100.0));
+    frame.render_widget(gauge, gauge_area);
+    let rows: Vec<Row> = c
+        .chase
+        .iter()
+        .map(|(resource, product, cost, running)| {
+            let resource = if resource.is_empty() { "(no resource id)".to_owned() } else { for_terminal(resource).into_owned() };
+            Row::new(vec![
+                Cell::from(resource),
+                Cell::from(for_terminal(product).into_owned()),
+                right(money(*cost)),
+                right(format!("{:.1}%", running * 100.0)),
+            ])
+        })
+        .collect();
+    let title = if c.chase.is_empty() { " nothing to chase: the target is met ".to_owned() } else { " untagged, largest first ".to_owned() };
+    let table = selectable(
+        rows,
+        vec![Constraint::Min(20), Constraint::Min(16), Constraint::Length(14), Constraint::Length(12)],
+        vec!["resource", "AWS product", "cost", "coverage after"],
+        title,
+    );
+    let mut state = TableState::default().with_selected((!c.chase.is_empty()).then_some(app.picked));
+    frame.render_stateful_widget(table, list, &mut state);
+}
+
+fn draw_spikes(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let Some(s) = &app.spikes else {
+        frame.render_widget(Paragraph::new("loading spikes…"), area);
+        return;
+    };
+    let [list, drivers] = Layout::vertical([Constraint::Min(3), Constraint::Length(6)]).areas(area);
+    let rows: Vec<Row> = s
+        .spikes
+        .iter()
+        .map(|spike| {
+            let delta = spike.current - spike.previous;
+            Row::new(vec![
+                right(format!("{}{}", if delta >= 0.0 { "+" } else { "" }, money(delta))),
+                Cell::from(for_terminal(&spike.area).into_owned()),
+                Cell::from(for_terminal(&spike.product).into_owned()),
+                right(money(spike.previous)),
+                right(money(spike.current)),
+                right(spike.projected.map(money).unwrap_or_default()),
+            ])
+        })
+        .collect();
+    let title = match (&s.previous, s.partial_days) {
+        (None, _) => " no earlier month to compare with ".to_owned(),
+        (Some(p), Some(d)) => format!(" vs {p}, days 1–{d} of both (open month) "),
+        (Some(p), None) => format!(" vs {p} "),
+    };
+    let table = selectable(
+        rows,
+        vec![Constraint::Length(13), Constraint::Min(12), Constraint::Min(16), Constraint::Length(12), Constraint::Length(12), Constraint::Length(12)],
+        vec!["change", "area", "AWS product", "before", "now", "month end"],
+        title,
+    );
+    let mut state = TableState::default().with_selected((!s.spikes.is_empty()).then_some(app.picked));
+    frame.render_stateful_widget(table, list, &mut state);
+    let lines: Vec<Line> = s
+        .spikes
+        .get(app.picked)
+        .map(|spike| {
+            spike
+                .drivers
+                .iter()
+                .map(|(name, change)| {
+                    let name = if name.is_empty() { "(no resource id)".to_owned() } else { for_terminal(name).into_owned() };
+                    Line::from(format!("{:>12}  {name}", format!("{}{}", if *change >= 0.0 { "+" } else { "" }, money(*change))))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    frame.render_widget(Paragraph::new(lines).block(Block::bordered().title(" drove it (Enter opens the explorer there) ")), drivers);
+}
+
+fn draw_unit_costs(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    if app.unit_costs.is_empty() {
+        let text = "no business metrics yet: sync a CSV with header month,metric,value (optional area)";
+        frame.render_widget(Paragraph::new(text).block(Block::bordered()), area);
+        return;
+    }
+    let rows: Vec<Row> = app
+        .unit_costs
+        .iter()
+        .map(|u| {
+            Row::new(vec![
+                Cell::from(u.month.clone()),
+                Cell::from(for_terminal(&u.metric).into_owned()),
+                Cell::from(u.area.as_deref().map(|a| for_terminal(a).into_owned()).unwrap_or_default()),
+                right(money(u.cost)),
+                right(format!("{:.0}", u.volume)),
+                right(crate::report::per_units(u.cost, u.volume)),
+            ])
+        })
+        .collect();
+    let table = selectable(
+        rows,
+        vec![Constraint::Length(8), Constraint::Min(12), Constraint::Min(10), Constraint::Length(13), Constraint::Length(14), Constraint::Length(20)],
+        vec!["month", "metric", "area", "cost", "volume", "unit cost"],
+        " cost per unit of business volume ".to_owned(),
+    );
+    let mut state = TableState::default().with_selected(Some(app.picked));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 fn draw_header(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -186,7 +344,14 @@ fn draw_sparkline(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let line = if app.filtering {
+    let line = if let Some(a) = &app.typing {
+        Line::from(format!(
+            "area for {} {:?}: {}▏  (Enter assigns, Esc cancels)",
+            a.field,
+            for_terminal(&a.value),
+            for_terminal(&a.area)
+        ))
+    } else if app.filtering {
         Line::from(format!("/{}▏  (Enter keeps, Esc clears)", for_terminal(&app.view().filter)))
     } else if let Some(error) = &app.error {
         Line::from(format!("error: {}", for_terminal(error))).red()
@@ -194,7 +359,13 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Line::from(for_terminal(&app.status).into_owned())
     } else {
         let filter = if app.view().filter.is_empty() { String::new() } else { format!("filter “{}” · ", for_terminal(&app.view().filter)) };
-        Line::from(format!("{filter}Enter drill · h back · [ ] month · a amortized · t toggle · / filter · x explain · e export · ? help · q quit"))
+        let hint = match app.screen {
+            Screen::Explorer => "Enter drill · h back · [ ] month · a cost · t order · / filter · x explain · e export · 1-4 views · ? help · q quit",
+            Screen::Tagging => "Enter area for resource · p area for its product · u undo · e export list · 1-4 views · ? help · q quit",
+            Screen::Spikes => "Enter open in explorer · [ ] month · 1-4 views · ? help · q quit",
+            Screen::UnitCosts => "[ ] month · 1-4 views · ? help · q quit",
+        };
+        Line::from(format!("{filter}{hint}"))
     };
     frame.render_widget(Paragraph::new(line), area);
 }

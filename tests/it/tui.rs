@@ -180,3 +180,58 @@ fn journey_through_the_real_loop() {
     let screen = terminal.backend().to_string();
     assert!(screen.contains("2026-09") && screen.contains("amortized"), "{screen}");
 }
+
+#[test]
+fn tagging_spikes_and_unit_cost_views() {
+    use apportion::tui::app::Screen;
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let rules = dir.path().join("demo-rules.toml");
+    assert!(rules.exists(), "the demo keeps its rules beside its database");
+    let original = std::fs::read_to_string(&rules).unwrap();
+    let mut app = started(&db, dir.path());
+    app.rules_path = rules.clone();
+
+    act(&mut app, &db, Action::Show(Screen::Tagging));
+    insta::assert_snapshot!("tagging", frame(&app, 110, 20));
+    let before = app.coverage.as_ref().unwrap().chase.clone();
+    assert_eq!(before[0].1, "Tax", "the largest untagged spend is the tax line");
+
+    // Assign the tax line's product to an area: a rule is appended, attribution
+    // runs again, and the gauge moves.
+    act(&mut app, &db, Action::AssignProduct);
+    for c in "finance".chars() {
+        act(&mut app, &db, Action::FilterChar(c));
+    }
+    act(&mut app, &db, Action::FilterDone);
+    let text = std::fs::read_to_string(&rules).unwrap();
+    assert!(text.starts_with(&original) && text.contains("area = \"finance\"\nproduct = \"Tax\""), "{text}");
+    assert!(app.status.starts_with("rule 4 added"), "{}", app.status);
+    let covered = |app: &App| {
+        let c = app.coverage.as_ref().unwrap();
+        c.by_product.iter().map(|(_, v, _)| v).sum::<f64>() / c.total
+    };
+    assert!((covered(&app) - 0.917).abs() < 0.001, "{}", covered(&app));
+    app.status.clear(); // it names the temp dir
+    insta::assert_snapshot!("tagging_after_assign", frame(&app, 110, 20));
+
+    act(&mut app, &db, Action::Undo);
+    assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
+    assert!((covered(&app) - 0.873).abs() < 0.001, "{}", covered(&app));
+
+    act(&mut app, &db, Action::Show(Screen::Spikes));
+    insta::assert_snapshot!("spikes", frame(&app, 110, 20));
+    act(&mut app, &db, Action::Drill);
+    assert_eq!(app.screen, Screen::Explorer);
+    assert_eq!(
+        app.view().path.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
+        vec!["search", "Amazon DynamoDB"]
+    );
+    assert_eq!(app.visible_rows().len(), 1);
+    act(&mut app, &db, Action::Back);
+    assert_eq!(app.view().path.len(), 1);
+    assert!(!app.view().rows.is_empty(), "the parent level is loaded on the way back");
+
+    act(&mut app, &db, Action::Show(Screen::UnitCosts));
+    insta::assert_snapshot!("unit_costs", frame(&app, 110, 14));
+}
