@@ -27,6 +27,7 @@ fn demo_db(dir: &Path) -> Db {
 
 /// Apply an action and answer its queries synchronously until none are left.
 fn act(app: &mut App, db: &Db, action: Action) {
+    app.status.clear(); // as the real loop does on every key
     let requests = app.update(action);
     settle(app, db, requests);
 }
