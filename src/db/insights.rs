@@ -12,10 +12,22 @@ pub struct Coverage {
     pub by_method: Vec<(String, f64)>,
     /// (AWS product, covered cost, total cost)
     pub by_product: Vec<(String, f64, f64)>,
-    /// (resource, AWS product, cost, coverage once it and everything above is tagged)
-    pub chase: Vec<(String, String, f64, f64)>,
+    /// Untagged spend to chase, largest first, down to the target.
+    pub chase: Vec<Chase>,
     /// (month, covered share)
     pub history: Vec<(String, f64)>,
+}
+
+/// One unallocated resource of the chase list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chase {
+    pub resource: String,
+    pub product: String,
+    /// The usage type with most of its cost, for assigning by usage type.
+    pub usage_type: String,
+    pub cost: f64,
+    /// Coverage once it and everything above it is tagged.
+    pub coverage_after: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,20 +94,20 @@ impl Db {
             .collect::<Result<_, _>>()?;
         let covered: f64 = c.by_product.iter().map(|(_, v, _)| v).sum();
         let mut stmt = conn.prepare(&format!(
-            "SELECT resource, product, CAST(sum({cost}) AS DOUBLE) AS c FROM allocations
+            "SELECT resource, product, arg_max(usage_type, {cost}), CAST(sum({cost}) AS DOUBLE) AS c FROM allocations
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND area = '(unallocated)'
              GROUP BY resource, product HAVING sum({cost}) > 0 ORDER BY c DESC, resource LIMIT 10000"
         ))?;
-        let rows: Vec<(String, String, f64)> =
-            stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let rows: Vec<(String, String, String, f64)> =
+            stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
         let mut running = covered;
-        for (resource, product, value) in rows {
+        for (resource, product, usage_type, cost) in rows {
             if c.total.abs() > f64::EPSILON && running / c.total >= target {
                 break;
             }
-            running += value;
-            let share = if c.total.abs() > f64::EPSILON { running / c.total } else { 1.0 };
-            c.chase.push((resource, product, value, share));
+            running += cost;
+            let coverage_after = if c.total.abs() > f64::EPSILON { running / c.total } else { 1.0 };
+            c.chase.push(Chase { resource, product, usage_type, cost, coverage_after });
         }
         let mut stmt = conn.prepare(&format!(
             "SELECT strftime(billing_period, '%Y-%m'),

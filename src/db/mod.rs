@@ -18,7 +18,7 @@ use duckdb::Connection;
 pub use attribution::{AttributionInput, ConservationError, RunSummary};
 pub use explain::Explanation;
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
-pub use insights::{Coverage, Spike, Spikes, UnitCost};
+pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};

@@ -36,8 +36,15 @@ pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Writ
         writeln!(out, "\nnothing to chase: coverage is at or above the target")?;
     } else {
         writeln!(out, "\ntag these next (unallocated, largest first) to reach {:.0}%:", target * 100.0)?;
-        for (resource, product, cost, running) in &c.chase {
-            writeln!(out, "  {:>14}  → {:>5.1}%  {}  ({})", usd(*cost), 100.0 * running, name(resource), name(product))?;
+        for ch in &c.chase {
+            writeln!(
+                out,
+                "  {:>14}  → {:>5.1}%  {}  ({})",
+                usd(ch.cost),
+                100.0 * ch.coverage_after,
+                name(&ch.resource),
+                name(&ch.product)
+            )?;
         }
     }
     writeln!(out, "\ncoverage by month:")?;

@@ -33,6 +33,7 @@ pub enum Action {
     /// Tagging view: type an area for the selected resource, or its whole AWS product.
     AssignResource,
     AssignProduct,
+    AssignUsageType,
     Undo,
 }
 
@@ -271,13 +272,16 @@ impl App {
                     return requests;
                 }
             }
-            Action::Drill | Action::AssignResource | Action::AssignProduct if self.screen == Screen::Tagging => {
+            Action::Drill | Action::AssignResource | Action::AssignProduct | Action::AssignUsageType
+                if self.screen == Screen::Tagging =>
+            {
                 let row = self.coverage.as_ref().and_then(|c| c.chase.get(self.picked)).cloned();
-                if let Some((resource, product, _, _)) = row {
-                    let (field, value) = if action == Action::AssignProduct || resource.is_empty() {
-                        ("product", product)
-                    } else {
-                        ("resource", resource)
+                if let Some(ch) = row {
+                    let (field, value) = match action {
+                        Action::AssignUsageType if !ch.usage_type.is_empty() => ("usage_type", ch.usage_type),
+                        Action::AssignProduct | Action::AssignUsageType => ("product", ch.product),
+                        _ if ch.resource.is_empty() => ("product", ch.product),
+                        _ => ("resource", ch.resource),
                     };
                     self.typing = Some(Assignment { field, value, area: String::new() });
                 }
@@ -316,11 +320,19 @@ impl App {
         let rows = c
             .chase
             .iter()
-            .map(|(r, p, cost, running)| vec![r.clone(), p.clone(), format!("{cost:.6}"), format!("{:.4}", running)])
+            .map(|ch| {
+                vec![
+                    ch.resource.clone(),
+                    ch.product.clone(),
+                    ch.usage_type.clone(),
+                    format!("{:.6}", ch.cost),
+                    format!("{:.4}", ch.coverage_after),
+                ]
+            })
             .collect();
         vec![Request::Export {
             path: self.export_dir.join(format!("apportion-{month}-untagged.csv")),
-            header: ["resource", "product", "cost", "coverage_after"].map(str::to_owned).to_vec(),
+            header: ["resource", "product", "usage_type", "cost", "coverage_after"].map(str::to_owned).to_vec(),
             rows,
         }]
     }
@@ -569,6 +581,7 @@ impl App {
             | Action::Show(_)
             | Action::AssignResource
             | Action::AssignProduct
+            | Action::AssignUsageType
             | Action::Undo => Vec::new(),
         }
     }

@@ -44,6 +44,7 @@ pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
         KeyCode::Char('3') => Action::Show(Screen::Spikes),
         KeyCode::Char('4') => Action::Show(Screen::UnitCosts),
         KeyCode::Char('p') => Action::AssignProduct,
+        KeyCode::Char('y') => Action::AssignUsageType,
         KeyCode::Char('u') => Action::Undo,
         _ => return None,
     })
@@ -63,7 +64,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("x", "explain the selected resource"),
     ("e", "export the table to CSV"),
     ("1 / 2 / 3 / 4", "explorer / tagging / spikes / unit costs"),
-    ("tagging: Enter / p", "type an area for the resource / its whole product"),
+    ("tagging: Enter / p / y", "type an area for the resource / its product / usage type"),
     ("tagging: u / e", "undo the last rule added / export the chase list"),
     ("spikes: Enter", "open the explorer at that area × product"),
     ("?", "this help"),

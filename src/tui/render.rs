@@ -120,21 +120,22 @@ fn draw_tagging(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let rows: Vec<Row> = c
         .chase
         .iter()
-        .map(|(resource, product, cost, running)| {
-            let resource = if resource.is_empty() { "(no resource id)".to_owned() } else { for_terminal(resource).into_owned() };
+        .map(|ch| {
+            let resource = if ch.resource.is_empty() { "(no resource id)".to_owned() } else { for_terminal(&ch.resource).into_owned() };
             Row::new(vec![
                 Cell::from(resource),
-                Cell::from(for_terminal(product).into_owned()),
-                right(money(*cost)),
-                right(format!("{:.1}%", running * 100.0)),
+                Cell::from(for_terminal(&ch.product).into_owned()),
+                Cell::from(for_terminal(&ch.usage_type).into_owned()),
+                right(money(ch.cost)),
+                right(format!("{:.1}%", ch.coverage_after * 100.0)),
             ])
         })
         .collect();
     let title = if c.chase.is_empty() { " nothing to chase: the target is met ".to_owned() } else { " untagged, largest first ".to_owned() };
     let table = selectable(
         rows,
-        vec![Constraint::Min(20), Constraint::Min(16), Constraint::Length(14), Constraint::Length(12)],
-        vec!["resource", "AWS product", "cost", "coverage after"],
+        vec![Constraint::Min(20), Constraint::Min(16), Constraint::Min(12), Constraint::Length(14), Constraint::Length(9)],
+        vec!["resource", "AWS product", "usage type", "cost", "→ cover"],
         title,
     );
     let mut state = TableState::default().with_selected((!c.chase.is_empty()).then_some(app.picked));
@@ -361,7 +362,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let filter = if app.view().filter.is_empty() { String::new() } else { format!("filter “{}” · ", for_terminal(&app.view().filter)) };
         let hint = match app.screen {
             Screen::Explorer => "Enter drill · h back · [ ] month · a cost · t order · / filter · x explain · e export · 1-4 views · ? help · q quit",
-            Screen::Tagging => "Enter area for resource · p area for its product · u undo · e export list · 1-4 views · ? help · q quit",
+            Screen::Tagging => "Enter area for resource · p its product · y its usage type · u undo · e export · 1-4 views · q quit",
             Screen::Spikes => "Enter open in explorer · [ ] month · 1-4 views · ? help · q quit",
             Screen::UnitCosts => "[ ] month · 1-4 views · ? help · q quit",
         };

@@ -196,7 +196,7 @@ fn tagging_spikes_and_unit_cost_views() {
     act(&mut app, &db, Action::Show(Screen::Tagging));
     insta::assert_snapshot!("tagging", frame(&app, 110, 20));
     let before = app.coverage.as_ref().unwrap().chase.clone();
-    assert_eq!(before[0].1, "Tax", "the largest untagged spend is the tax line");
+    assert_eq!(before[0].product, "Tax", "the largest untagged spend is the tax line");
 
     // Assign the tax line's product to an area: a rule is appended, attribution
     // runs again, and the gauge moves.
@@ -219,6 +219,14 @@ fn tagging_spikes_and_unit_cost_views() {
     act(&mut app, &db, Action::Undo);
     assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
     assert!((covered(&app) - 0.873).abs() < 0.001, "{}", covered(&app));
+
+    // `y` assigns by the resource's usage type; Esc cancels without a rule.
+    act(&mut app, &db, Action::AssignUsageType);
+    let typing = app.typing.clone().unwrap();
+    assert_eq!((typing.field, typing.value.as_str()), ("usage_type", "Tax:US-Sales"));
+    act(&mut app, &db, Action::FilterCancel);
+    assert!(app.typing.is_none());
+    assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
 
     act(&mut app, &db, Action::Show(Screen::Spikes));
     insta::assert_snapshot!("spikes", frame(&app, 110, 20));
