@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::IngestError;
 use super::columns::key;
+use super::{IngestError, small_csv};
 use super::diagnose::is_number;
 use crate::db::SyncTransaction;
 
@@ -19,26 +19,12 @@ pub fn is_header(names: &[String]) -> bool {
 }
 
 pub fn load(tx: &SyncTransaction<'_>, path: &Path, file_id: i64) -> Result<usize, IngestError> {
-    let line_error = |line: u64, message: String| IngestError::Line {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| line_error(1, e.to_string()))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| line_error(1, e.to_string()))?
-        .iter()
-        .map(|h| key(h.trim_start_matches('\u{feff}')))
-        .collect();
-    let at = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-    let (month_at, date_at) = (at(&["month"]), at(&["date"]));
-    let (metric_at, value_at, area_at) = (at(&["metric"]), at(&["value"]), at(&["area", "productarea"]));
+    let line_error = |line: u64, message: String| small_csv::line_error(path, line, message);
+    let mut csv = small_csv::open(path)?;
+    let (month_at, date_at) = (csv.column(&["month"]), csv.column(&["date"]));
+    let (metric_at, value_at, area_at) = (csv.column(&["metric"]), csv.column(&["value"]), csv.column(&["area", "productarea"]));
     let mut sums: BTreeMap<(String, String, Option<String>), f64> = BTreeMap::new();
-    for record in reader.records() {
+    for record in csv.reader.records() {
         let record = record.map_err(|e| line_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line());
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();

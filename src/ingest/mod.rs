@@ -11,6 +11,7 @@ mod focus;
 pub mod manifest;
 mod metrics;
 mod service_map;
+mod small_csv;
 mod sync;
 
 use std::path::PathBuf;

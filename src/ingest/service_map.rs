@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::IngestError;
 use super::columns::key;
+use super::{IngestError, small_csv};
 use crate::db::SyncTransaction;
 
 pub fn is_header(names: &[String]) -> bool {
@@ -16,25 +16,11 @@ pub fn is_header(names: &[String]) -> bool {
 
 /// Load the map; a later file's entry for a service replaces earlier ones.
 pub fn load(tx: &SyncTransaction<'_>, path: &Path, shown: &str, file_id: i64) -> Result<usize, IngestError> {
-    let line_error = |line: u64, message: String| IngestError::Line {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| line_error(1, e.to_string()))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| line_error(1, e.to_string()))?
-        .iter()
-        .map(|h| key(h.trim_start_matches('\u{feff}')))
-        .collect();
-    let at = |name: &str| header.iter().position(|h| h == name);
-    let (service_at, area_at, cluster_at) = (at("service"), at("productarea"), at("cluster"));
+    let line_error = |line: u64, message: String| small_csv::line_error(path, line, message);
+    let mut csv = small_csv::open(path)?;
+    let (service_at, area_at, cluster_at) = (csv.column(&["service"]), csv.column(&["productarea"]), csv.column(&["cluster"]));
     let mut entries = Vec::new();
-    for record in reader.records() {
+    for record in csv.reader.records() {
         let record = record.map_err(|e| line_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line());
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();

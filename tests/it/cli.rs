@@ -117,13 +117,7 @@ fn the_database_path_comes_from_the_environment() {
 #[test]
 fn hostile_strings_do_not_reach_the_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("evil.csv");
-    std::fs::write(
-        &csv,
-        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/ResourceId,product/ProductName\n\
-         2026-05-01T00:00:00Z,1,Usage,2026-05-01T00:00:00Z,1,\"i-1\u{1b}]0;pwned\u{7}\u{1b}[2J\",\"EC2\u{9b}31m\"\n",
-    )
-    .unwrap();
+    let csv = write_hostile_cur(dir.path());
     let db = dir.path().join("a.duckdb");
     apportion(&db).arg("sync").arg(&csv).assert().success();
     for format in ["table", "csv"] {

@@ -125,3 +125,15 @@ pub fn write_gz(path: &Path, text: &str) {
     gz.write_all(text.as_bytes()).expect("write gz");
     gz.finish().expect("finish gz");
 }
+
+/// A CUR line whose resource id and product carry terminal escape sequences.
+pub fn write_hostile_cur(dir: &Path) -> PathBuf {
+    let csv = dir.join("evil.csv");
+    std::fs::write(
+        &csv,
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/ResourceId,product/ProductName\n\
+         2026-05-01T00:00:00Z,1,Usage,2026-05-01T00:00:00Z,1,\"i-1\u{1b}]0;pwned\u{7}\u{1b}[2J\",\"EC2\u{9b}31m\"\n",
+    )
+    .unwrap();
+    csv
+}

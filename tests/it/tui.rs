@@ -105,13 +105,7 @@ fn an_empty_database_says_what_to_do() {
 #[test]
 fn a_resource_id_with_escape_sequences_renders_as_harmless_text() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("evil.csv");
-    std::fs::write(
-        &csv,
-        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/ResourceId,product/ProductName\n\
-         2026-05-01T00:00:00Z,1,Usage,2026-05-01T00:00:00Z,1,\"i-1\u{1b}]0;pwned\u{7}\u{1b}[2J\",\"EC2\u{9b}31m\"\n",
-    )
-    .unwrap();
+    let csv = write_hostile_cur(dir.path());
     let (_d, db) = temp_db();
     sync(&db, &[csv]);
     apportion::attribute::run_rules(&db, &apportion::rules::Rules::defaults(), "", &Default::default()).unwrap();
