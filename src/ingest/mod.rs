@@ -5,6 +5,7 @@ pub mod columns;
 mod container;
 mod cur;
 mod dbr;
+mod detect;
 pub mod diagnose;
 mod events;
 mod focus;

@@ -1,16 +1,13 @@
 //! One `sync`: find export files, skip the unchanged, load the rest in a single
 //! transaction, and let each re-delivered billing period replace the old one.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use xxhash_rust::xxh3::Xxh3;
-
 use super::columns::{Columns, SelectBuilder};
-use super::container::{Container, extract_zip, first_line};
+use super::container::{Container, extract_zip};
 use super::diagnose::find_bad_line;
 use super::manifest::{self, Manifest};
-use super::{BillingFormat, ExportKind, IngestError, UNDATED, events, metrics, service_map};
+use super::{BillingFormat, ExportKind, IngestError, UNDATED, detect, events, metrics, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction, quote};
 
 /// What happened to one file of a sync.
@@ -58,17 +55,17 @@ pub trait SyncProgress {
 impl SyncProgress for () {}
 
 /// A billing file found by the scan, before loading.
-struct Candidate {
-    path: PathBuf,
-    size_bytes: i64,
-    mtime_ns: i64,
-    container: Container,
-    format: ExportKind,
-    content_hash: String,
+pub(super) struct Candidate {
+    pub(super) path: PathBuf,
+    pub(super) size_bytes: i64,
+    pub(super) mtime_ns: i64,
+    pub(super) container: Container,
+    pub(super) format: ExportKind,
+    pub(super) content_hash: String,
     /// Set when the file is already in the database (same content).
-    existing: Option<i64>,
+    pub(super) existing: Option<i64>,
     /// Set when another file of this sync has the same content.
-    duplicate_of: Option<PathBuf>,
+    pub(super) duplicate_of: Option<PathBuf>,
 }
 
 pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -> Result<SyncReport, IngestError> {
@@ -77,10 +74,10 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut manifests: Vec<Manifest> = Vec::new();
     for path in files {
-        match scan(db, &path)? {
-            Scanned::Billing(c) => candidates.push(c),
-            Scanned::Manifest(m) => manifests.push(m),
-            Scanned::Skipped(reason) => report.files.push(FileOutcome {
+        match detect::scan(db, &path)? {
+            detect::Scanned::Export(c) => candidates.push(c),
+            detect::Scanned::Manifest(m) => manifests.push(m),
+            detect::Scanned::Skipped(reason) => report.files.push(FileOutcome {
                 path,
                 status: FileStatus::Skipped { reason },
             }),
@@ -281,7 +278,7 @@ fn load_file(
     Ok(lines)
 }
 
-fn reader_sql(path: &Path, container: Container) -> String {
+pub(super) fn reader_sql(path: &Path, container: Container) -> String {
     let p = quote::literal(&path_text(path));
     match container {
         Container::Parquet => format!("read_parquet({p})"),
@@ -317,173 +314,8 @@ fn explain_failure(
     }
 }
 
-fn first_line_of(text: &str) -> &str {
+pub(super) fn first_line_of(text: &str) -> &str {
     text.lines().find(|l| !l.trim().is_empty()).unwrap_or(text)
-}
-
-enum Scanned {
-    Billing(Candidate),
-    Manifest(Manifest),
-    Skipped(String),
-}
-
-const EXPORT_EXTENSIONS: [&str; 5] = ["csv", "gz", "zip", "parquet", "json"];
-
-fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
-    let io_error = |e: std::io::Error| IngestError::File {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let meta = std::fs::metadata(path).map_err(io_error)?;
-    let size_bytes = meta.len() as i64;
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i64);
-    let looks_like_export = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXPORT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-    if size_bytes == 0 {
-        return if looks_like_export {
-            Err(IngestError::File {
-                path: path.to_path_buf(),
-                message: "file is empty (an interrupted download?)".to_owned(),
-            })
-        } else {
-            Ok(Scanned::Skipped("empty file".to_owned()))
-        };
-    }
-    if let Some(record) = db.find_file_by_path(&path_text(path), size_bytes, mtime_ns)? {
-        let format = ExportKind::from_label(&record.format);
-        let container = Container::sniff(path).map_err(io_error)?;
-        if let Some(format) = format {
-            return Ok(Scanned::Billing(Candidate {
-                path: path.to_path_buf(),
-                size_bytes,
-                mtime_ns,
-                container,
-                format,
-                content_hash: record.content_hash,
-                existing: Some(record.file_id),
-                duplicate_of: None,
-            }));
-        }
-    }
-    let container = Container::sniff(path).map_err(io_error)?;
-    let format = match detect(db, path, container)? {
-        Detected::Export(k) => k,
-        Detected::Manifest(m) => return Ok(Scanned::Manifest(m)),
-        Detected::Other(reason) => return Ok(Scanned::Skipped(reason)),
-    };
-    let content_hash = hash_file(path).map_err(io_error)?;
-    let existing = db.find_file_by_hash(&content_hash)?.map(|r| r.file_id);
-    Ok(Scanned::Billing(Candidate {
-        path: path.to_path_buf(),
-        size_bytes,
-        mtime_ns,
-        container,
-        format,
-        content_hash,
-        existing,
-        duplicate_of: None,
-    }))
-}
-
-enum Detected {
-    Export(ExportKind),
-    Manifest(Manifest),
-    Other(String),
-}
-
-fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, IngestError> {
-    let file_error = |message: String| IngestError::File {
-        path: path.to_path_buf(),
-        message,
-    };
-    let names = match container {
-        Container::Parquet => db
-            .describe_columns(&reader_sql(path, container))
-            .map_err(|e| file_error(format!("unreadable parquet file: {}", first_line_of(&e.to_string()))))?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect(),
-        Container::Zip => {
-            let unzipped = extract_zip(path).map_err(file_error)?;
-            header_names(unzipped.path(), Container::Plain).map_err(file_error)?
-        }
-        Container::Plain | Container::Gzip => {
-            let head = first_line(path, container).map_err(|e| file_error(format!("cannot read: {e}")))?;
-            let trimmed = head.iter().position(|b| !b.is_ascii_whitespace()).map(|i| head[i]);
-            if matches!(trimmed, Some(b'{') | Some(b'[')) {
-                return detect_json(db, path, container);
-            }
-            if head.is_empty() {
-                return Err(file_error("file is empty (an interrupted download?)".to_owned()));
-            }
-            parse_header(&head)
-        }
-    };
-    if service_map::is_header(&names) {
-        return Ok(Detected::Export(ExportKind::ServiceMap));
-    }
-    if metrics::is_header(&names) {
-        return Ok(Detected::Export(ExportKind::Metrics));
-    }
-    Ok(match BillingFormat::from_columns(&names) {
-        Some(f) => Detected::Export(ExportKind::Billing(f)),
-        None => Detected::Other(describe_unknown(&names)),
-    })
-}
-
-fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, IngestError> {
-    let mut bytes = Vec::new();
-    let read = super::container::open_text(path, container).and_then(|r| r.take(64 << 20).read_to_end(&mut bytes));
-    if read.is_ok()
-        && let Some(m) = manifest::parse(path, &bytes)
-    {
-        return Ok(Detected::Manifest(m));
-    }
-    let objects = events::objects_sql(&path_text(path), container == Container::Gzip);
-    let counts = db.event_kind_counts(&objects).map_err(|e| IngestError::File {
-        path: path.to_path_buf(),
-        message: format!("unreadable JSON: {}", first_line_of(&e.to_string())),
-    })?;
-    Ok(if counts.iter().any(|&n| n > 0) {
-        Detected::Export(ExportKind::Events)
-    } else {
-        Detected::Other("JSON without ECS task, container instance or EBS attach/detach events".to_owned())
-    })
-}
-
-fn header_names(path: &Path, container: Container) -> Result<Vec<String>, String> {
-    let head = first_line(path, container).map_err(|e| format!("cannot read: {e}"))?;
-    if head.is_empty() {
-        return Err("file is empty (an interrupted download?)".to_owned());
-    }
-    Ok(parse_header(&head))
-}
-
-fn parse_header(line: &[u8]) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line);
-    let mut record = csv::ByteRecord::new();
-    match reader.read_byte_record(&mut record) {
-        Ok(true) => record.iter().map(|f| String::from_utf8_lossy(f).trim().to_owned()).collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn describe_unknown(names: &[String]) -> String {
-    if names.len() <= 1 {
-        return "not a recognized billing export".to_owned();
-    }
-    let shown: Vec<String> = names
-        .iter()
-        .take(4)
-        .map(|n| crate::safe_text::for_terminal(n).into_owned())
-        .collect();
-    format!("CSV with columns {}… is not a recognized billing export", shown.join(", "))
 }
 
 /// Manifests decide which CUR files of their period folder are current.
@@ -570,20 +402,7 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     Ok(files)
 }
 
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match file.read(&mut buf)? {
-            0 => break,
-            n => hasher.update(&buf[..n]),
-        }
-    }
-    Ok(format!("{:032x}", hasher.digest128()))
-}
-
-fn path_text(path: &Path) -> String {
+pub(super) fn path_text(path: &Path) -> String {
     std::path::absolute(path)
         .unwrap_or_else(|_| path.to_path_buf())
         .to_string_lossy()
