@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod keys;
+mod query;
 pub mod render;
 
 use std::io::Write;
