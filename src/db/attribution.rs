@@ -39,17 +39,7 @@ const ATTRIBUTE_SQL: &str = include_str!("sql/attribute.sql");
 
 impl Db {
     pub fn attribute(&self, input: &AttributionInput) -> Result<RunSummary> {
-        self.conn.execute_batch("BEGIN TRANSACTION")?;
-        match self.attribute_in_transaction(input) {
-            Ok(summary) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(summary)
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        self.in_transaction(|| self.attribute_in_transaction(input))
     }
 
     fn attribute_in_transaction(&self, input: &AttributionInput) -> Result<RunSummary> {

@@ -80,6 +80,21 @@ impl Db {
         Ok(db)
     }
 
+    /// Run `work` in one transaction: committed if it succeeds, rolled back if not.
+    fn in_transaction<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN TRANSACTION")?;
+        match work() {
+            Ok(value) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     /// A second connection to the same database, for another thread.
     pub fn try_clone(&self) -> Result<Db> {
         Ok(Db {

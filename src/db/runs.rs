@@ -54,8 +54,7 @@ impl Db {
             |r| r.get(0),
         )?;
         let Some(run_id) = run else { return Ok(None) };
-        self.conn.execute_batch("BEGIN TRANSACTION")?;
-        let outcome = (|| -> Result<()> {
+        self.in_transaction(|| {
             for table in ["product_area", "area_service", "area_account"] {
                 self.conn.execute(
                     &format!("DELETE FROM finalized_{table} WHERE billing_period = strptime(?, '%Y-%m')::DATE"),
@@ -77,18 +76,8 @@ impl Db {
                 "INSERT INTO finalized_months VALUES (strptime(?, '%Y-%m')::DATE, ?, current_timestamp::TIMESTAMP, ?)",
                 params![month, run_id, reason],
             )?;
-            Ok(())
-        })();
-        match outcome {
-            Ok(()) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(Some(run_id))
-            }
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
+            Ok(Some(run_id))
+        })
     }
 
     /// Months whose invoice AWS has issued (no line is an estimate) and that are
@@ -132,22 +121,14 @@ impl Db {
 impl Db {
     /// Replace the Terraform-sourced part of the service map (file id 0).
     pub fn replace_terraform_services(&self, entries: &[(String, String, String)]) -> Result<()> {
-        self.conn.execute_batch("BEGIN TRANSACTION")?;
-        let outcome = (|| -> Result<()> {
+        self.in_transaction(|| {
             self.conn.execute_batch("DELETE FROM service_map WHERE file_id = 0")?;
             let mut stmt = self.conn.prepare("INSERT INTO service_map VALUES (0, ?, NULL, ?, ?)")?;
             for (service, area, source) in entries {
                 stmt.execute(params![service, area, source])?;
             }
             Ok(())
-        })();
-        match outcome {
-            Ok(()) => Ok(self.conn.execute_batch("COMMIT")?),
-            Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                Err(e)
-            }
-        }
+        })
     }
 
     /// Unblended dollars billed to each of `names` (as the short resource id or
