@@ -93,7 +93,7 @@ FROM billing_lines WHERE resource_short LIKE 'i-%' AND tags IS NOT NULL GROUP BY
 CREATE OR REPLACE TEMP TABLE a_plain AS
 SELECT *, hash(product, product_code, usage_type, operation, account, region,
                resource, resource_short, line_type, tags) AS sig_key
-FROM (SELECT p.line_id, p.frac, p.merged,
+FROM (SELECT p.piece_id, p.line_id, p.frac, p.merged,
              COALESCE(b.product_name, '') AS product, COALESCE(b.product_code, '') AS product_code,
              COALESCE(b.usage_type, '') AS usage_type, COALESCE(b.operation, '') AS operation,
              b.usage_account AS account, COALESCE(b.region, '') AS region,
@@ -149,39 +149,60 @@ FROM (SELECT g.*, NULLIF(trim(t.m[(SELECT tag_key FROM attr_settings)]), '') AS 
       FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id)) g
 LEFT JOIN a_sig_rule r USING (sig_id);
 
--- Every part of every line with its fraction; fractions of a line add to 1.
+-- Every part of every piece with its share of the piece; shares of a piece add to 1.
 CREATE OR REPLACE TEMP TABLE a_parts AS
-SELECT s.line_id, s.frac * s.share AS f, s.service, COALESCE(sv.area, '(unmapped)') AS area,
+SELECT s.piece_id, s.line_id, s.share, s.service, COALESCE(sv.area, '(unmapped)') AS area,
        COALESCE(s.merged, 'ecs') AS method
 FROM a_split s LEFT JOIN a_services sv ON sv.service IS NOT DISTINCT FROM s.service
                                       AND sv.cluster_arn IS NOT DISTINCT FROM s.cluster_arn
 UNION ALL
-SELECT line_id, frac * (1 - sum(share)) AS f, '' AS service, '(idle)' AS area, 'idle' AS method
+SELECT piece_id, line_id, 1 - sum(share), '' AS service, '(idle)' AS area, 'idle' AS method
 FROM a_split WHERE (SELECT idle FROM attr_settings) = 'separate'
-GROUP BY piece_id, line_id, frac HAVING sum(share) < 1
+GROUP BY piece_id, line_id HAVING sum(share) < 1
 UNION ALL
-SELECT p.line_id, p.frac, '', a.area, COALESCE(p.merged, a.method)
+SELECT p.piece_id, p.line_id, 1, '', a.area, COALESCE(p.merged, a.method)
 FROM a_plain p JOIN a_sig_area a ON a.sig_id = p.sig_key;
 
--- Money: each part gets its fraction, rounded; the largest part of a line takes
--- the rounding remainder, so every line's parts add up to the line exactly.
+-- Money, rounded in two steps so every sum is exact: a line's pieces get their
+-- fraction of it (the largest piece takes the rounding remainder), then a
+-- piece's parts get their share of the piece (the largest part takes that
+-- remainder). A piece's dollars therefore do not depend on how it is split,
+-- so --idle and --weight move money only inside ECS pieces.
+CREATE OR REPLACE TEMP TABLE a_piece_money AS
+WITH raw AS (
+    SELECT p.piece_id, p.line_id,
+           CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10)) AS u,
+           CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10)) AS a,
+           CAST(b.blended_cost * p.frac AS DECIMAL(38, 10)) AS bl,
+           b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
+           row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.piece_id) AS rn
+    FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
+    WHERE p.piece_id IN (SELECT piece_id FROM a_parts))
+SELECT r.piece_id, r.line_id,
+       CASE WHEN r.rn = 1 THEN r.line_u - COALESCE(o.u, 0) ELSE r.u END AS u,
+       CASE WHEN r.rn = 1 THEN r.line_a - COALESCE(o.a, 0) ELSE r.a END AS a,
+       CASE WHEN r.rn = 1 THEN r.line_b - COALESCE(o.bl, 0) ELSE r.bl END AS bl
+FROM raw r
+LEFT JOIN (SELECT line_id, sum(u) AS u, sum(a) AS a, sum(bl) AS bl FROM raw WHERE rn > 1 GROUP BY line_id) o
+       ON o.line_id = r.line_id AND r.rn = 1;
+
 CREATE OR REPLACE TEMP TABLE a_money AS
-SELECT line_id, service, area, method, rn,
-       CAST(b.unblended_cost * f AS DECIMAL(38, 10)) AS u,
-       CAST(b.amortized_cost * f AS DECIMAL(38, 10)) AS a,
-       CAST(b.blended_cost * f AS DECIMAL(38, 10)) AS bl,
-       b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b
-FROM (SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY f DESC, area, service, method) AS rn FROM a_parts) p
-JOIN billing_lines b ON b.rowid = p.line_id;
+SELECT p.piece_id, p.line_id, p.service, p.area, p.method,
+       row_number() OVER (PARTITION BY p.piece_id ORDER BY p.share DESC, p.area, p.service, p.method) AS rn,
+       CAST(m.u * p.share AS DECIMAL(38, 10)) AS u,
+       CAST(m.a * p.share AS DECIMAL(38, 10)) AS a,
+       CAST(m.bl * p.share AS DECIMAL(38, 10)) AS bl,
+       m.u AS piece_u, m.a AS piece_a, m.bl AS piece_b
+FROM a_parts p JOIN a_piece_money m USING (piece_id);
 
 CREATE OR REPLACE TEMP TABLE a_final AS
 SELECT m.line_id, m.service, m.area, m.method,
-       CASE WHEN m.rn = 1 THEN m.line_u - COALESCE(o.u, 0) ELSE m.u END AS u,
-       CASE WHEN m.rn = 1 THEN m.line_a - COALESCE(o.a, 0) ELSE m.a END AS a,
-       CASE WHEN m.rn = 1 THEN m.line_b - COALESCE(o.bl, 0) ELSE m.bl END AS bl
+       CASE WHEN m.rn = 1 THEN m.piece_u - COALESCE(o.u, 0) ELSE m.u END AS u,
+       CASE WHEN m.rn = 1 THEN m.piece_a - COALESCE(o.a, 0) ELSE m.a END AS a,
+       CASE WHEN m.rn = 1 THEN m.piece_b - COALESCE(o.bl, 0) ELSE m.bl END AS bl
 FROM a_money m
-LEFT JOIN (SELECT line_id, sum(u) AS u, sum(a) AS a, sum(bl) AS bl FROM a_money WHERE rn > 1 GROUP BY line_id) o
-       ON o.line_id = m.line_id AND m.rn = 1
+LEFT JOIN (SELECT piece_id, sum(u) AS u, sum(a) AS a, sum(bl) AS bl FROM a_money WHERE rn > 1 GROUP BY piece_id) o
+       ON o.piece_id = m.piece_id AND m.rn = 1
 UNION ALL
 -- A line no piece reached (it cannot happen; kept so conservation is checked, not assumed).
 SELECT b.rowid, '', '(unallocated)', 'unallocated', b.unblended_cost, b.amortized_cost, b.blended_cost
