@@ -169,23 +169,35 @@ FROM a_plain p JOIN a_sig_area a ON a.sig_id = p.sig_key;
 -- remainder). A piece's dollars therefore do not depend on how it is split,
 -- so --idle and --weight move money only inside ECS pieces.
 CREATE OR REPLACE TEMP TABLE a_piece_money AS
-WITH raw AS (
-    SELECT p.piece_id, p.line_id,
-           CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10)) AS u,
-           CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10)) AS a,
-           CAST(b.blended_cost * p.frac AS DECIMAL(38, 10)) AS bl,
-           b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
-           row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.piece_id) AS rn
-    FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
-    WHERE p.piece_id IN (SELECT piece_id FROM a_parts))
+-- Most lines are one piece (fraction 1): the piece is the line, nothing to round.
+SELECT p.piece_id, p.line_id, b.unblended_cost AS u, b.amortized_cost AS a, b.blended_cost AS bl
+FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
+WHERE p.frac = 1
+UNION ALL
 SELECT r.piece_id, r.line_id,
-       CASE WHEN r.rn = 1 THEN r.line_u - COALESCE(o.u, 0) ELSE r.u END AS u,
-       CASE WHEN r.rn = 1 THEN r.line_a - COALESCE(o.a, 0) ELSE r.a END AS a,
-       CASE WHEN r.rn = 1 THEN r.line_b - COALESCE(o.bl, 0) ELSE r.bl END AS bl
-FROM raw r
-LEFT JOIN (SELECT line_id, sum(u) AS u, sum(a) AS a, sum(bl) AS bl FROM raw WHERE rn > 1 GROUP BY line_id) o
+       CASE WHEN r.rn = 1 THEN r.line_u - COALESCE(o.u, 0) ELSE r.u END,
+       CASE WHEN r.rn = 1 THEN r.line_a - COALESCE(o.a, 0) ELSE r.a END,
+       CASE WHEN r.rn = 1 THEN r.line_b - COALESCE(o.bl, 0) ELSE r.bl END
+FROM (SELECT p.piece_id, p.line_id,
+             CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10)) AS u,
+             CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10)) AS a,
+             CAST(b.blended_cost * p.frac AS DECIMAL(38, 10)) AS bl,
+             b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
+             row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.piece_id) AS rn
+      FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
+      WHERE p.frac < 1 AND p.piece_id IN (SELECT piece_id FROM a_parts)) r
+LEFT JOIN (SELECT p.line_id,
+                  sum(CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10))) AS u,
+                  sum(CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10))) AS a,
+                  sum(CAST(b.blended_cost * p.frac AS DECIMAL(38, 10))) AS bl
+           FROM (SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY frac DESC, piece_id) AS rn
+                 FROM a_pieces WHERE frac < 1 AND piece_id IN (SELECT piece_id FROM a_parts)) p
+           JOIN billing_lines b ON b.rowid = p.line_id
+           WHERE p.rn > 1 GROUP BY p.line_id) o
        ON o.line_id = r.line_id AND r.rn = 1;
 
+-- Parts: a part with the whole piece (share 1) is the piece; the rest are
+-- rounded, the largest part of the piece taking the remainder.
 CREATE OR REPLACE TEMP TABLE a_money AS
 SELECT p.piece_id, p.line_id, p.service, p.area, p.method,
        row_number() OVER (PARTITION BY p.piece_id ORDER BY p.share DESC, p.area, p.service, p.method) AS rn,
@@ -193,9 +205,15 @@ SELECT p.piece_id, p.line_id, p.service, p.area, p.method,
        CAST(m.a * p.share AS DECIMAL(38, 10)) AS a,
        CAST(m.bl * p.share AS DECIMAL(38, 10)) AS bl,
        m.u AS piece_u, m.a AS piece_a, m.bl AS piece_b
-FROM a_parts p JOIN a_piece_money m USING (piece_id);
+FROM a_parts p JOIN a_piece_money m USING (piece_id)
+WHERE p.share < 1
+  AND p.piece_id NOT IN (SELECT piece_id FROM a_parts WHERE share = 1);
 
 CREATE OR REPLACE TEMP TABLE a_final AS
+SELECT p.line_id, p.service, p.area, p.method, m.u, m.a, m.bl
+FROM a_parts p JOIN a_piece_money m USING (piece_id)
+WHERE p.share = 1
+UNION ALL
 SELECT m.line_id, m.service, m.area, m.method,
        CASE WHEN m.rn = 1 THEN m.piece_u - COALESCE(o.u, 0) ELSE m.u END AS u,
        CASE WHEN m.rn = 1 THEN m.piece_a - COALESCE(o.a, 0) ELSE m.a END AS a,
