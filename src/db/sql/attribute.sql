@@ -170,6 +170,8 @@ FROM a_plain p JOIN a_sig_area a ON a.sig_id = p.sig_key;
 -- so --idle and --weight move money only inside ECS pieces.
 CREATE OR REPLACE TEMP TABLE a_piece_money AS
 -- Most lines are one piece (fraction 1): the piece is the line, nothing to round.
+-- Ties between pieces are broken by what they are (owner, start), never by
+-- their arbitrary id, so the same data always rounds the same way.
 SELECT p.piece_id, p.line_id, b.unblended_cost AS u, b.amortized_cost AS a, b.blended_cost AS bl
 FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
 WHERE p.frac = 1
@@ -183,14 +185,14 @@ FROM (SELECT p.piece_id, p.line_id,
              CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10)) AS a,
              CAST(b.blended_cost * p.frac AS DECIMAL(38, 10)) AS bl,
              b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
-             row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.piece_id) AS rn
+             row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.owner NULLS FIRST, p.p_start, p.piece_id) AS rn
       FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
       WHERE p.frac < 1 AND p.piece_id IN (SELECT piece_id FROM a_parts)) r
 LEFT JOIN (SELECT p.line_id,
                   sum(CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10))) AS u,
                   sum(CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10))) AS a,
                   sum(CAST(b.blended_cost * p.frac AS DECIMAL(38, 10))) AS bl
-           FROM (SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY frac DESC, piece_id) AS rn
+           FROM (SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY frac DESC, owner NULLS FIRST, p_start, piece_id) AS rn
                  FROM a_pieces WHERE frac < 1 AND piece_id IN (SELECT piece_id FROM a_parts)) p
            JOIN billing_lines b ON b.rowid = p.line_id
            WHERE p.rn > 1 GROUP BY p.line_id) o
