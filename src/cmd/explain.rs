@@ -2,18 +2,15 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::cli::ExplainArgs;
 use crate::db::Db;
-use crate::report::write_explanation;
+use crate::report::{month_or_latest, write_explanation};
 use crate::safe_text::for_terminal;
 
 pub fn run(db: &Db, args: &ExplainArgs) -> Result<ExitCode> {
-    let month = match &args.month {
-        Some(m) => m.clone(),
-        None => db.latest_period()?.context("the database holds no billing data yet: run `apportion sync PATH`")?,
-    };
+    let month = month_or_latest(db, args.month.as_deref())?;
     let Some(explanation) = db.explain(&month, &args.resource)? else {
         bail!("no billing line of {month} names resource {}", for_terminal(&args.resource));
     };

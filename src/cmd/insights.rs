@@ -2,31 +2,24 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::cli::{CoverageArgs, ForecastArgs, SpikesArgs, UnitCostArgs};
 use crate::db::{CostMeasure, Db};
-use crate::report::{write_coverage, write_forecast, write_spikes, write_unit_costs};
-
-fn month_or_latest(db: &Db, month: &Option<String>) -> Result<String> {
-    match month {
-        Some(m) => Ok(m.clone()),
-        None => db.latest_period()?.context("the database holds no billing data yet: run `apportion sync PATH` or `apportion demo`"),
-    }
-}
+use crate::report::{month_or_latest, write_coverage, write_forecast, write_spikes, write_unit_costs};
 
 pub fn coverage(db: &Db, args: &CoverageArgs) -> Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.target) {
         bail!("--target is a share between 0 and 1, like 0.9");
     }
-    let month = month_or_latest(db, &args.month)?;
+    let month = month_or_latest(db, args.month.as_deref())?;
     let c = db.coverage(&month, CostMeasure::Unblended, args.target)?;
     write_coverage(&c, &month, args.target, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn spikes(db: &Db, args: &SpikesArgs) -> Result<ExitCode> {
-    let month = month_or_latest(db, &args.month)?;
+    let month = month_or_latest(db, args.month.as_deref())?;
     let s = db.spikes(&month, CostMeasure::Unblended, args.min_delta)?;
     write_spikes(&s, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)

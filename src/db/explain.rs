@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use duckdb::params;
+use duckdb::{OptionalExt, params};
 
 use super::{Db, Result};
 
@@ -41,11 +41,7 @@ impl Db {
                 params![month, resource, resource],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
-            .map(Some)
-            .or_else(|e| match e {
-                duckdb::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
+            .optional()?;
         let Some((billed_id, short, lines, billed)) = found else { return Ok(None) };
         let mut x = Explanation {
             month: month.to_owned(),
@@ -107,11 +103,7 @@ impl Db {
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map(Some)
-            .or_else(|e| match e {
-                duckdb::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
+            .optional()?;
         if let Some((run, text)) = latest {
             x.run_id = Some(run);
             x.rules_text = text;

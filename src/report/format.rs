@@ -141,6 +141,15 @@ fn shown(key: &str) -> String {
     if key.is_empty() { "(none)".to_owned() } else { for_terminal(key).into_owned() }
 }
 
+/// A number as signed dollars with cents: `$1,234.57`, `-$0.50`.
+pub fn usd(value: f64) -> String {
+    let text = display_money(&format!("{value}"));
+    match text.strip_prefix('-') {
+        Some(abs) => format!("-${abs}"),
+        None => format!("${text}"),
+    }
+}
+
 /// A decimal string as dollars with cents and thousands separators: `-1,234.57`.
 pub fn display_money(decimal: &str) -> String {
     let value: f64 = decimal.trim().parse().unwrap_or(0.0);

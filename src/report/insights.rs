@@ -3,16 +3,9 @@
 
 use std::io::{self, Write};
 
+use super::usd;
 use crate::db::{Coverage, Spikes, UnitCost};
 use crate::safe_text::for_terminal;
-
-fn usd(value: f64) -> String {
-    let text = super::display_money(&format!("{value}"));
-    match text.strip_prefix('-') {
-        Some(abs) => format!("-${abs}"),
-        None => format!("${text}"),
-    }
-}
 
 fn name(text: &str) -> String {
     if text.is_empty() { "(no resource id)".to_owned() } else { for_terminal(text).into_owned() }

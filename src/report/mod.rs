@@ -8,7 +8,7 @@ mod insights;
 use anyhow::{Context, Result};
 
 pub use explain::write_explanation;
-pub use format::{OutputFormat, display_money, write_report};
+pub use format::{OutputFormat, display_money, usd, write_report};
 pub use insights::{Fit, fit, per_units, write_coverage, write_forecast, write_spikes, write_unit_costs};
 
 use crate::db::{CostMeasure, Db, Dimension, ReportRow};
@@ -25,12 +25,7 @@ pub struct Report {
 
 /// Cost of `month` (default: the latest in the database) grouped by `dims`.
 pub fn cost_report(db: &Db, month: Option<&str>, dims: &[Dimension], measure: CostMeasure) -> Result<Report> {
-    let month = match month {
-        Some(m) => m.to_owned(),
-        None => db
-            .latest_period()?
-            .context("the database holds no billing data yet: run `apportion sync PATH` or `apportion demo`")?,
-    };
+    let month = month_or_latest(db, month)?;
     let rows = db
         .cost_report(&month, dims, measure)
         .with_context(|| format!("computing the report for {month}"))?;
@@ -42,6 +37,16 @@ pub fn cost_report(db: &Db, month: Option<&str>, dims: &[Dimension], measure: Co
         rows,
         currencies,
     })
+}
+
+/// `month`, or the latest billing period in the database.
+pub fn month_or_latest(db: &Db, month: Option<&str>) -> Result<String> {
+    match month {
+        Some(m) => Ok(m.to_owned()),
+        None => db
+            .latest_period()?
+            .context("the database holds no billing data yet: run `apportion sync PATH` or `apportion demo`"),
+    }
 }
 
 /// Parse `YYYY-MM`.

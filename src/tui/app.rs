@@ -193,13 +193,7 @@ impl App {
             Action::Top => self.picked = 0,
             Action::Bottom => self.picked = len.saturating_sub(1),
             Action::PreviousMonth | Action::NextMonth => {
-                let next = if action == Action::PreviousMonth {
-                    self.month.checked_sub(1)
-                } else {
-                    Some(self.month + 1).filter(|m| *m < self.months.len())
-                };
-                if let Some(m) = next {
-                    self.month = m;
+                if self.shift_month(action == Action::PreviousMonth) {
                     self.picked = 0;
                     let mut requests = self.reload_stack();
                     requests.extend(self.screen_request());
@@ -269,6 +263,25 @@ impl App {
             header: ["resource", "product", "usage_type", "cost", "coverage_after"].map(str::to_owned).to_vec(),
             rows,
         }]
+    }
+
+    /// Move to the previous or next month; false (with a hint) at either end.
+    fn shift_month(&mut self, back: bool) -> bool {
+        let next = if back {
+            self.month.checked_sub(1)
+        } else {
+            Some(self.month + 1).filter(|m| *m < self.months.len())
+        };
+        match next {
+            Some(m) => {
+                self.month = m;
+                true
+            }
+            None => {
+                self.status = "no other month in that direction".to_owned();
+                false
+            }
+        }
     }
 
     fn update_typing(&mut self, action: Action) -> Vec<Request> {
@@ -445,20 +458,10 @@ impl App {
                 if self.view().rows.is_empty() { self.reload() } else { self.daily_request() }
             }
             Action::PreviousMonth | Action::NextMonth => {
-                let next = if action == Action::PreviousMonth {
-                    self.month.checked_sub(1)
+                if self.shift_month(action == Action::PreviousMonth) {
+                    self.reload_stack()
                 } else {
-                    Some(self.month + 1).filter(|m| *m < self.months.len())
-                };
-                match next {
-                    Some(m) => {
-                        self.month = m;
-                        self.reload_stack()
-                    }
-                    None => {
-                        self.status = "no other month in that direction".to_owned();
-                        Vec::new()
-                    }
+                    Vec::new()
                 }
             }
             Action::ToggleMeasure => {

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Sparkline, Tab
 use super::app::{App, Hierarchy, Popup, Screen, SortKey, TAGGING_TARGET};
 use super::keys::HELP;
 use crate::db::CostMeasure;
-use crate::report::display_money;
+use crate::report::usd;
 use crate::safe_text::for_terminal;
 
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
@@ -57,13 +57,6 @@ fn right(text: String) -> Cell<'static> {
     Cell::from(Line::from(text).alignment(Alignment::Right))
 }
 
-fn money(value: f64) -> String {
-    let text = display_money(&format!("{value}"));
-    match text.strip_prefix('-') {
-        Some(abs) => format!("-${abs}"),
-        None => format!("${text}"),
-    }
-}
 
 fn draw_empty(frame: &mut Frame<'_>, area: Rect) {
     let text = vec![
@@ -113,7 +106,7 @@ fn draw_tagging(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let covered: f64 = c.by_product.iter().map(|(_, v, _)| v).sum();
     let ratio = if c.total.abs() > f64::EPSILON { (covered / c.total).clamp(0.0, 1.0) } else { 1.0 };
     let gauge = Gauge::default()
-        .block(Block::bordered().title(format!(" coverage of {} (target {:.0}%) ", money(c.total), TAGGING_TARGET * 100.0)))
+        .block(Block::bordered().title(format!(" coverage of {} (target {:.0}%) ", usd(c.total), TAGGING_TARGET * 100.0)))
         .ratio(ratio)
         .label(format!("{:.1}%", ratio * 100.0));
     frame.render_widget(gauge, gauge_area);
@@ -126,7 +119,7 @@ fn draw_tagging(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Cell::from(resource),
                 Cell::from(for_terminal(&ch.product).into_owned()),
                 Cell::from(for_terminal(&ch.usage_type).into_owned()),
-                right(money(ch.cost)),
+                right(usd(ch.cost)),
                 right(format!("{:.1}%", ch.coverage_after * 100.0)),
             ])
         })
@@ -154,12 +147,12 @@ fn draw_spikes(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .map(|spike| {
             let delta = spike.current - spike.previous;
             Row::new(vec![
-                right(format!("{}{}", if delta >= 0.0 { "+" } else { "" }, money(delta))),
+                right(format!("{}{}", if delta >= 0.0 { "+" } else { "" }, usd(delta))),
                 Cell::from(for_terminal(&spike.area).into_owned()),
                 Cell::from(for_terminal(&spike.product).into_owned()),
-                right(money(spike.previous)),
-                right(money(spike.current)),
-                right(spike.projected.map(money).unwrap_or_default()),
+                right(usd(spike.previous)),
+                right(usd(spike.current)),
+                right(spike.projected.map(usd).unwrap_or_default()),
             ])
         })
         .collect();
@@ -185,7 +178,7 @@ fn draw_spikes(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 .iter()
                 .map(|(name, change)| {
                     let name = if name.is_empty() { "(no resource id)".to_owned() } else { for_terminal(name).into_owned() };
-                    Line::from(format!("{:>12}  {name}", format!("{}{}", if *change >= 0.0 { "+" } else { "" }, money(*change))))
+                    Line::from(format!("{:>12}  {name}", format!("{}{}", if *change >= 0.0 { "+" } else { "" }, usd(*change))))
                 })
                 .collect()
         })
@@ -207,7 +200,7 @@ fn draw_unit_costs(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Cell::from(u.month.clone()),
                 Cell::from(for_terminal(&u.metric).into_owned()),
                 Cell::from(u.area.as_deref().map(|a| for_terminal(a).into_owned()).unwrap_or_default()),
-                right(money(u.cost)),
+                right(usd(u.cost)),
                 right(format!("{:.0}", u.volume)),
                 right(crate::report::per_units(u.cost, u.volume)),
             ])
@@ -242,7 +235,7 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, app: &App) {
         Hierarchy::AreaFirst => "area → product",
     };
     let second = Line::from(vec![
-        Span::from(format!("total {} ", money(app.total()))).bold(),
+        Span::from(format!("total {} ", usd(app.total()))).bold(),
         Span::from(format!(" {measure} · {order} · month {}/{} · ", app.month + 1, app.months.len())),
         Span::from(format!("{} rows", app.visible_rows().len())),
     ]);
@@ -286,14 +279,14 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) {
             } else {
                 for_terminal(&r.name).into_owned()
             };
-            let mut cells = vec![Cell::from(name), right(money(r.cost))];
+            let mut cells = vec![Cell::from(name), right(usd(r.cost))];
             if medium {
                 // `+ 0.0` keeps a rounded -0.0 from showing its sign.
                 let share = if total.abs() > f64::EPSILON { (1000.0 * r.cost / total).round() / 10.0 + 0.0 } else { 0.0 };
                 cells.push(right(format!("{share:.1}%")));
                 let delta = r.cost - r.previous;
                 let sign = if delta > 0.005 { "+" } else { "" };
-                cells.push(right(format!("{sign}{}", money(delta))));
+                cells.push(right(format!("{sign}{}", usd(delta))));
             }
             if wide {
                 // Below a cent, a percentage says nothing.

@@ -10,11 +10,6 @@ use predicates::prelude::*;
 
 use crate::common::*;
 
-fn apportion(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("apportion").unwrap();
-    cmd.arg("--db").arg(db).env_remove("APPORTION_DB");
-    cmd
-}
 
 #[test]
 fn sync_prints_a_summary_per_file() {

@@ -137,3 +137,10 @@ pub fn write_hostile_cur(dir: &Path) -> PathBuf {
     .unwrap();
     csv
 }
+
+/// The binary with its own database, ignoring any APPORTION_DB of the caller.
+pub fn apportion(db: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("apportion").unwrap();
+    cmd.arg("--db").arg(db).env_remove("APPORTION_DB");
+    cmd
+}

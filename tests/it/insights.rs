@@ -2,16 +2,10 @@
 
 use std::fmt::Write as _;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
 use crate::common::*;
 
-fn apportion(db: &std::path::Path) -> Command {
-    let mut cmd = Command::cargo_bin("apportion").unwrap();
-    cmd.arg("--db").arg(db).env_remove("APPORTION_DB");
-    cmd
-}
 
 #[test]
 fn coverage_of_the_worked_attribution_example() {
