@@ -127,3 +127,26 @@ fn a_volume_detached_and_attached_again_within_the_hour_merges_both_parts() {
         expected(&[("compute", "1.4000"), ("storage", "0.2000")])
     );
 }
+
+#[test]
+fn lines_whose_tag_sets_hash_alike_keep_their_own_areas() {
+    // DuckDB's hash() gives these two tag sets the same 64-bit value; grouping
+    // lines by that hash once gave both the same area.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cur.csv"),
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/user:product_area,resourceTags/user:team\n\
+         2026-07-01T00:00:00Z,1,Usage,2026-07-01T00:00:00Z,2026-07-01T01:00:00Z,i-0000000000000000e,1.00,area-16,team-2\n\
+         2026-07-01T00:00:00Z,1,Usage,2026-07-01T01:00:00Z,2026-07-01T02:00:00Z,i-0000000000000000e,2.00,area-11,team-3\n",
+    )
+    .unwrap();
+    let (_d, db) = temp_db();
+    sync(&db, &[dir.path().to_path_buf()]);
+    for _ in 0..3 {
+        run_rules(&db, &Rules::defaults(), "", &Overrides::default()).unwrap();
+        assert_eq!(
+            rounded(totals_by(&db, "2026-07", Dimension::Area, CostMeasure::Unblended)),
+            expected(&[("area-16", "1.0000"), ("area-11", "2.0000")])
+        );
+    }
+}

@@ -49,13 +49,20 @@ fn stamp(minutes: u32) -> String {
 }
 
 fn write_world(w: &World, dir: &Path, with_attachment: bool) -> i64 {
+    write_world_in_order(w, dir, with_attachment, false)
+}
+
+/// The world's files; `reversed` writes every line and event in the opposite order.
+fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: bool) -> i64 {
     let mut cur = String::from(
         "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,lineItem/BlendedCost,resourceTags/user:product_area\n",
     );
     let mut total = 0i64;
+    let mut lines = Vec::new();
     for (i, (resource, micros)) in w.costs.iter().enumerate() {
         let hour = (i as u32) % w.hours;
-        let tag = if micros % 3 == 0 { "tagged" } else { "" };
+        let tag = ["", "tagged", "other"][(micros % 3) as usize];
+        let mut cur = String::new();
         writeln!(
             cur,
             "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonEC2,{},{}.{:06},{}.{:06},{tag}",
@@ -68,29 +75,41 @@ fn write_world(w: &World, dir: &Path, with_attachment: bool) -> i64 {
             micros % 1_000_000
         )
         .unwrap();
+        lines.push(cur);
         total += *micros as i64;
     }
+    if reversed {
+        lines.reverse();
+    }
+    cur.push_str(&lines.concat());
     std::fs::write(dir.join("cur.csv"), cur).unwrap();
-    let mut tasks = String::new();
+    let mut events = Vec::new();
     for (n, t) in w.tasks.iter().enumerate() {
         let stopped = t.minutes.map_or(String::new(), |m| format!(",\"stoppedAt\":\"{}\"", stamp((t.start_min + m).min(23 * 60 + 59))));
         let cpu = if t.cpu == 0 { String::new() } else { format!("\"cpu\":\"{}\",", t.cpu) };
+        let mut tasks = String::new();
         writeln!(
             tasks,
             "{{\"detail-type\":\"ECS Task State Change\",\"detail\":{{\"taskArn\":\"arn:aws:ecs:r:1:task/c/t{n}\",\"clusterArn\":\"arn:aws:ecs:r:1:cluster/c\",\"containerInstanceArn\":\"arn:aws:ecs:r:1:container-instance/ci{}\",\"group\":\"service:s{}\",{cpu}\"memory\":\"{}\",\"startedAt\":\"{}\"{stopped},\"version\":2}}}}",
             t.instance, t.service, t.memory, stamp(t.start_min)
         )
         .unwrap();
+        events.push(tasks);
     }
     for i in 0..2 {
+        let mut tasks = String::new();
         writeln!(
             tasks,
             "{{\"detail-type\":\"ECS Container Instance State Change\",\"detail\":{{\"containerInstanceArn\":\"arn:aws:ecs:r:1:container-instance/c/ci{i}\",\"ec2InstanceId\":\"{}\",\"registeredResources\":[{{\"name\":\"CPU\",\"integerValue\":2048}},{{\"name\":\"MEMORY\",\"integerValue\":8192}}],\"version\":1}}}}",
             RESOURCES[i]
         )
         .unwrap();
+        events.push(tasks);
     }
-    std::fs::write(dir.join("events.jsonl"), tasks).unwrap();
+    if reversed {
+        events.reverse();
+    }
+    std::fs::write(dir.join("events.jsonl"), events.concat()).unwrap();
     std::fs::write(dir.join("services.csv"), "service,product_area\ns0,alpha\ns1,beta\n").unwrap();
     if with_attachment && let Some((at, detach, instance)) = w.attach {
         let mut records = vec![format!(
@@ -114,6 +133,26 @@ fn write_world(w: &World, dir: &Path, with_attachment: bool) -> i64 {
 fn attribute(db: &Db, idle: Idle, weight: Weight) {
     let rules = Rules::parse("[[rule]]\narea = \"storage\"\nresource = \"bucket-*\"\n", "rules.toml").unwrap();
     run_rules(db, &rules, "", &Overrides { idle: Some(idle), weight: Some(weight), tag_key: None }).unwrap();
+}
+
+/// Every allocation of the month at the finest grain a report offers.
+fn every_allocation(db: &Db) -> Vec<(Vec<String>, String)> {
+    let dims = [
+        Dimension::Product,
+        Dimension::Area,
+        Dimension::Service,
+        Dimension::Resource,
+        Dimension::Account,
+        Dimension::UsageType,
+        Dimension::Method,
+    ];
+    let mut rows: Vec<(Vec<String>, String)> = [CostMeasure::Unblended, CostMeasure::Amortized, CostMeasure::Blended]
+        .into_iter()
+        .flat_map(|m| db.cost_report("2026-06", &dims, m).unwrap())
+        .map(|r| (r.keys, r.cost))
+        .collect();
+    rows.sort();
+    rows
 }
 
 fn micros(db: &Db, dim: Dimension, measure: CostMeasure) -> BTreeMap<String, i128> {
@@ -178,6 +217,27 @@ proptest! {
             .map(|(a, v)| v - separate_areas.get(a).copied().unwrap_or(0))
             .sum();
         prop_assert_eq!(lost, idle);
+    }
+
+    #[test]
+    fn the_same_data_in_any_order_gives_the_same_allocations(w in world()) {
+        let runs: Vec<Vec<(Vec<String>, String)>> = [false, true]
+            .into_iter()
+            .flat_map(|reversed| {
+                let dir = tempfile::tempdir().unwrap();
+                write_world_in_order(&w, dir.path(), true, reversed);
+                let (_d, db) = temp_db();
+                sync(&db, &[dir.path().to_path_buf()]);
+                // Twice on one database, then once on the data written in the other order.
+                (0..2).map(|_| {
+                    attribute(&db, Idle::Separate, Weight::CpuMemory { cpu_ratio: 9.0 });
+                    every_allocation(&db)
+                }).collect::<Vec<_>>()
+            })
+            .collect();
+        for other in &runs[1..] {
+            prop_assert_eq!(&runs[0], other);
+        }
     }
 
     #[test]

@@ -91,30 +91,30 @@ SELECT billing_period, resource_short AS instance_id, arg_max(tags, usage_start)
 FROM billing_lines WHERE resource_short LIKE 'i-%' AND tags IS NOT NULL GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE a_plain AS
-SELECT *, hash(product, product_code, usage_type, operation, account, region,
-               resource, resource_short, line_type, tags) AS sig_key
-FROM (SELECT p.piece_id, p.line_id, p.frac, p.merged,
-             COALESCE(b.product_name, '') AS product, COALESCE(b.product_code, '') AS product_code,
-             COALESCE(b.usage_type, '') AS usage_type, COALESCE(b.operation, '') AS operation,
-             b.usage_account AS account, COALESCE(b.region, '') AS region,
-             COALESCE(CASE WHEN p.merged IS NOT NULL THEN p.owner ELSE b.resource_id END, '') AS resource,
-             COALESCE(p.owner, b.resource_short, '') AS resource_short,
-             COALESCE(b.line_type, '') AS line_type,
-             CASE WHEN p.merged IS NOT NULL THEN it.tags ELSE b.tags END AS tags
-      FROM a_pieces p
-      JOIN billing_lines b ON b.rowid = p.line_id
-      LEFT JOIN a_instance_tags it
-             ON p.merged IS NOT NULL AND it.instance_id = p.owner AND it.billing_period = b.billing_period
-      WHERE p.frac > 0
-        AND NOT EXISTS (SELECT 1 FROM a_split s WHERE s.piece_id = p.piece_id));
+SELECT p.piece_id, p.line_id, p.frac, p.merged,
+       COALESCE(b.product_name, '') AS product, COALESCE(b.product_code, '') AS product_code,
+       COALESCE(b.usage_type, '') AS usage_type, COALESCE(b.operation, '') AS operation,
+       b.usage_account AS account, COALESCE(b.region, '') AS region,
+       COALESCE(CASE WHEN p.merged IS NOT NULL THEN p.owner ELSE b.resource_id END, '') AS resource,
+       COALESCE(p.owner, b.resource_short, '') AS resource_short,
+       COALESCE(b.line_type, '') AS line_type,
+       CASE WHEN p.merged IS NOT NULL THEN it.tags ELSE b.tags END AS tags
+FROM a_pieces p
+JOIN billing_lines b ON b.rowid = p.line_id
+LEFT JOIN a_instance_tags it
+       ON p.merged IS NOT NULL AND it.instance_id = p.owner AND it.billing_period = b.billing_period
+WHERE p.frac > 0
+  AND NOT EXISTS (SELECT 1 FROM a_split s WHERE s.piece_id = p.piece_id);
 
 -- Distinct signatures, so tags and rules are judged once per kind of line.
+-- A signature is its columns themselves: a 64-bit hash of them collides
+-- (DuckDB's string hash does on tag sets as plain as two teams' tags), and a
+-- collision would give one kind of line another's area.
 CREATE OR REPLACE TEMP TABLE a_sig AS
-SELECT sig_key AS sig_id, any_value(product) AS product, any_value(product_code) AS product_code,
-       any_value(usage_type) AS usage_type, any_value(operation) AS operation, any_value(account) AS account,
-       any_value(region) AS region, any_value(resource) AS resource, any_value(resource_short) AS resource_short,
-       any_value(line_type) AS line_type, any_value(tags) AS tags
-FROM a_plain GROUP BY sig_key;
+SELECT row_number() OVER () AS sig_id, *
+FROM (SELECT DISTINCT product, product_code, usage_type, operation, account, region,
+                      resource, resource_short, line_type, tags
+      FROM a_plain);
 
 CREATE OR REPLACE TEMP TABLE a_sig_tags AS
 SELECT sig_id, CAST(tags AS MAP(VARCHAR, VARCHAR)) AS m FROM a_sig WHERE tags IS NOT NULL;
@@ -161,7 +161,13 @@ FROM a_split WHERE (SELECT idle FROM attr_settings) = 'separate'
 GROUP BY piece_id, line_id HAVING sum(share) < 1
 UNION ALL
 SELECT p.piece_id, p.line_id, 1, '', a.area, COALESCE(p.merged, a.method)
-FROM a_plain p JOIN a_sig_area a ON a.sig_id = p.sig_key;
+FROM a_plain p
+JOIN a_sig g
+  ON g.product = p.product AND g.product_code = p.product_code AND g.usage_type = p.usage_type
+ AND g.operation = p.operation AND g.account = p.account AND g.region = p.region
+ AND g.resource = p.resource AND g.resource_short = p.resource_short AND g.line_type = p.line_type
+ AND g.tags IS NOT DISTINCT FROM p.tags
+JOIN a_sig_area a ON a.sig_id = g.sig_id;
 
 -- Money, rounded in two steps so every sum is exact: a line's pieces get their
 -- fraction of it (the largest piece takes the rounding remainder), then a
