@@ -18,9 +18,14 @@ fn main() -> ExitCode {
 
 /// `apportion report | head` closes the pipe early; that is not a failure.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.chain().any(cause_is_broken_pipe)
+}
+
+/// An I/O error of kind BrokenPipe, also when another error wraps it.
+fn cause_is_broken_pipe(cause: &(dyn std::error::Error + 'static)) -> bool {
+    match cause.downcast_ref::<std::io::Error>() {
+        Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Some(io) => io.get_ref().is_some_and(|inner| cause_is_broken_pipe(inner)),
+        None => false,
+    }
 }

@@ -147,7 +147,7 @@ impl Rules {
             path: shown.to_owned(),
             message,
         };
-        let raw: RawFile = toml::from_str(text).map_err(|e| invalid(e.to_string().trim().to_owned()))?;
+        let raw: RawFile = toml::from_str(text).map_err(|e| invalid(syntax_error(text, e.message(), e.span())))?;
         let idle = match raw.idle.as_deref() {
             None => Idle::Spread,
             Some(t) => Idle::parse(t).ok_or_else(|| invalid(format!("idle = {t:?}: expected \"spread\" or \"separate\"")))?,
@@ -174,6 +174,36 @@ impl Rules {
             rules,
         })
     }
+}
+
+/// A TOML error as `line L, column C: message` with a short excerpt of the
+/// line: a broken 100,000-character line must not print the whole line.
+fn syntax_error(text: &str, message: &str, span: Option<std::ops::Range<usize>>) -> String {
+    const CONTEXT: usize = 40;
+    let message = message.trim();
+    let Some(at) = span.map(|s| s.start.min(text.len())) else { return message.to_owned() };
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line_no = text[..line_start].matches('\n').count() + 1;
+    let column = text[line_start..at].chars().count() + 1;
+    let line = &text[line_start..line_end];
+    let offset = at - line_start;
+    let from = floor_char_boundary(line, offset.saturating_sub(CONTEXT));
+    let to = floor_char_boundary(line, (offset + CONTEXT).min(line.len()));
+    let excerpt = format!(
+        "{}{}{}",
+        if from > 0 { "…" } else { "" },
+        &line[from..to],
+        if to < line.len() { "…" } else { "" }
+    );
+    format!("line {line_no}, column {column}: {message}\n    {}", excerpt.trim_end())
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
 }
 
 fn parse_rule(number: usize, table: &toml::Table) -> Result<Rule, String> {
@@ -292,7 +322,7 @@ pub fn append_rule(path: &Path, area: &str, field: &str, value: &str) -> Result<
     Rules::parse(&text, &shown)?;
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| RulesError::Invalid {
         path: shown.clone(),
-        message: e.to_string(),
+        message: syntax_error(&text, e.message(), e.span()),
     })?;
     let rules = doc
         .entry("rule")
@@ -315,7 +345,7 @@ pub fn remove_last_rule(path: &Path) -> Result<(), RulesError> {
     let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read { path: shown.clone(), source })?;
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| RulesError::Invalid {
         path: shown.clone(),
-        message: e.to_string(),
+        message: syntax_error(&text, e.message(), e.span()),
     })?;
     if let Some(rules) = doc.get_mut("rule").and_then(|r| r.as_array_of_tables_mut())
         && !rules.is_empty()

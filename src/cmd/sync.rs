@@ -39,16 +39,20 @@ pub fn print_summary(report: &SyncReport, out: &mut dyn Write) -> std::io::Resul
     for file in &report.files {
         let path = for_terminal(&file.path.display().to_string()).into_owned();
         match &file.status {
-            FileStatus::Loaded { format, periods, lines, unblended_total, currencies } => {
+            FileStatus::Loaded { format, periods, lines, unblended_total, currencies, outside_period } => {
                 loaded += 1;
                 let money = match currencies.as_slice() {
                     [] => display_money(unblended_total),
                     [usd] if usd == "USD" => format!("${}", display_money(unblended_total)),
                     list => format!("{} {}", display_money(unblended_total), for_terminal(&list.join("+"))),
                 };
+                let outside = match outside_period {
+                    0 => String::new(),
+                    n => format!(", {n} lines dated outside the period"),
+                };
                 writeln!(
                     out,
-                    "loaded     {path}\n           {}, {}, {lines} lines, {money}",
+                    "loaded     {path}\n           {}, {}, {lines} lines, {money}{outside}",
                     format.label(),
                     if periods.is_empty() { "no billing period".to_owned() } else { periods.join(" ") },
                 )?;

@@ -77,13 +77,12 @@ impl Db {
         x.merged_volumes = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
             "WITH m AS (SELECT strptime(?, '%Y-%m') AS s, strptime(?, '%Y-%m') + INTERVAL 1 MONTH AS e)
-             SELECT COALESCE(t.service, ''), COALESCE(arg_min(sm.product_area, 2 * (sm.cluster IS NULL)::INT + (sm.file_id <> 0)::INT), '(unmapped)'),
+             SELECT COALESCE(t.service, ''), ap_service_area(t.service, t.cluster_arn) AS area,
                     count(DISTINCT t.task_arn),
                     sum(COALESCE(t.cpu_units, 0) * epoch(least(m.e, COALESCE(t.stopped_at, m.e)) - greatest(m.s, t.started_at)))
              FROM ecs_tasks t CROSS JOIN m
-             LEFT JOIN service_map sm ON sm.service = t.service
              WHERE t.instance_id = ? AND least(m.e, COALESCE(t.stopped_at, m.e)) > greatest(m.s, t.started_at)
-             GROUP BY 1 ORDER BY 4 DESC, 1",
+             GROUP BY 1, 2 ORDER BY 4 DESC, 1, 2",
         )?;
         let rows = stmt.query_map(params![month, month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         x.services = rows.collect::<Result<_, _>>()?;

@@ -35,6 +35,10 @@ pub enum DbError {
     MigrationGap { path: PathBuf, found: i64, expected: i64 },
     #[error("cannot create the directory for the database at {path}: {source}")]
     CreateDir { path: PathBuf, source: std::io::Error },
+    #[error(
+        "{path} is not an apportion database (DuckDB would open it as a read-only view of the file and every write would be lost); name a new file or an existing .duckdb with --db"
+    )]
+    NotADatabase { path: PathBuf },
     #[error(transparent)]
     Conservation(#[from] ConservationError),
     #[error(transparent)]
@@ -52,6 +56,7 @@ pub struct Db {
 impl Db {
     /// Open (creating if needed) the database at `path` and run pending migrations.
     pub fn open(path: &Path) -> Result<Db> {
+        refuse_other_files(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
                 path: path.to_path_buf(),
@@ -121,6 +126,28 @@ impl Db {
 
     pub fn applied_migrations(&self) -> Result<Vec<i64>> {
         migrations::applied(&self.conn).map_err(Into::into)
+    }
+}
+
+/// DuckDB opens an existing CSV, JSON or Parquet file as an in-memory
+/// database with a view over it, so a mistyped `--db bill.csv` would accept
+/// every write and keep none. Only a new path or a DuckDB file is opened.
+fn refuse_other_files(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let not_a_database = || DbError::NotADatabase { path: path.to_path_buf() };
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    if meta.is_dir() {
+        return Err(not_a_database());
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    // A DuckDB file starts with a checksum (8 bytes), then the magic "DUCK".
+    let mut head = [0u8; 12];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    match read {
+        Ok(()) if &head[8..12] == b"DUCK" => Ok(()),
+        _ => Err(not_a_database()),
     }
 }
 

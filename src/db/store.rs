@@ -1,7 +1,7 @@
 //! Writes of a sync: one transaction that inserts normalized lines, replaces
 //! re-delivered billing periods, and records which files the lines came from.
 
-use duckdb::params;
+use duckdb::{OptionalExt, params};
 
 use super::{Db, Result};
 
@@ -25,6 +25,8 @@ pub struct FileSummary {
     pub unblended_total: String,
     /// Currencies of the file's lines (usually just `USD`).
     pub currencies: Vec<String>,
+    /// Lines used outside the billing period they are billed in.
+    pub outside_period: i64,
 }
 
 /// A file to record after its lines were inserted.
@@ -156,6 +158,8 @@ impl Db {
              VALUES (?, current_timestamp::TIMESTAMP, 0, 0)",
             params![sync_id],
         )?;
+        self.conn
+            .execute_batch("CREATE OR REPLACE TEMP TABLE sync_line_keys (file_id BIGINT, k VARCHAR)")?;
         Ok(tx)
     }
 }
@@ -172,10 +176,11 @@ impl SyncTransaction<'_> {
         Ok(self.db.conn.execute(insert_sql, [])?)
     }
 
-    /// Lines of `file_id` that carry no date of their own (DBR totals, rounding)
-    /// were inserted with `placeholder` as period; give them the file's own month.
-    /// Returns false when the file has no dated line to learn the month from.
-    pub fn settle_undated_lines(&self, file_id: i64, placeholder: &str, fallback: Option<&str>) -> Result<bool> {
+    /// Lines of `file_id` that carry no billing period of their own (DBR
+    /// rounding, a CUR line without its period) were inserted with
+    /// `placeholder`; give them the file's month, the one most of its lines
+    /// belong to. Returns false when no line tells the month.
+    pub fn settle_undated_lines(&self, file_id: i64, placeholder: &str) -> Result<bool> {
         let undated: i64 = self.db.conn.query_row(
             "SELECT count(*) FROM billing_lines WHERE file_id = ? AND billing_period = ?::DATE",
             params![file_id, placeholder],
@@ -184,20 +189,79 @@ impl SyncTransaction<'_> {
         if undated == 0 {
             return Ok(true);
         }
-        let dominant: Option<String> = self.db.conn.query_row(
-            "SELECT strftime(mode(billing_period), '%Y-%m-%d') FROM billing_lines
-             WHERE file_id = ? AND billing_period <> ?::DATE",
-            params![file_id, placeholder],
-            |r| r.get(0),
-        )?;
-        let Some(period) = dominant.or(fallback.map(str::to_owned)) else {
-            return Ok(false);
-        };
+        let Some(period) = self.dominant_period(file_id, placeholder)? else { return Ok(false) };
         self.db.conn.execute(
             "UPDATE billing_lines SET billing_period = ?::DATE WHERE file_id = ? AND billing_period = ?::DATE",
             params![period, file_id, placeholder],
         )?;
         Ok(true)
+    }
+
+    /// A file that is one statement (a DBR): every line belongs to one month,
+    /// `named` (from the file name) or else the month most of its lines were
+    /// used in. Returns false when no line tells the month.
+    pub fn settle_file_period(&self, file_id: i64, named: Option<&str>, placeholder: &str) -> Result<bool> {
+        if named.is_some() {
+            return Ok(true);
+        }
+        let Some(period) = self.dominant_period(file_id, placeholder)? else { return Ok(false) };
+        self.db.conn.execute(
+            "UPDATE billing_lines SET billing_period = ?::DATE WHERE file_id = ? AND billing_period <> ?::DATE",
+            params![period, file_id, period],
+        )?;
+        Ok(true)
+    }
+
+    /// The month most lines of the file carry (the earlier one on a tie).
+    fn dominant_period(&self, file_id: i64, placeholder: &str) -> Result<Option<String>> {
+        Ok(self.db.conn.query_row(
+            "SELECT strftime(arg_max(billing_period, {'lines': n, 'earlier': -epoch(billing_period)}), '%Y-%m-%d')
+             FROM (SELECT billing_period, count(*) AS n FROM billing_lines
+                   WHERE file_id = ? AND billing_period <> ?::DATE GROUP BY 1)",
+            params![file_id, placeholder],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Keep the identities of a file's first lines (`select` yields file id
+    /// and key), to find the same lines arriving in two files of one sync.
+    pub fn sample_line_keys(&self, select: &str) -> Result<()> {
+        // A LIMIT takes the file's first lines only while insertion order is kept;
+        // otherwise any lines a reader thread finishes first.
+        self.db.conn.execute_batch("SET preserve_insertion_order = true")?;
+        let inserted = self.db.conn.execute_batch(&format!("INSERT INTO sync_line_keys {select}"));
+        self.db.conn.execute_batch("SET preserve_insertion_order = false")?;
+        Ok(inserted?)
+    }
+
+    /// Two files of this sync that carry the same line items for one payer
+    /// and period: (payer, period, file, other file).
+    pub fn repeated_lines(&self) -> Result<Option<FormatConflict>> {
+        Ok(self
+            .db
+            .conn
+            .query_row(
+                "WITH owners AS (SELECT DISTINCT file_id, payer_account, billing_period FROM billing_lines
+                                 WHERE file_id IN (SELECT file_id FROM sync_line_keys))
+                 SELECT o1.payer_account, strftime(o1.billing_period, '%Y-%m'), f1.path || ', ' || f2.path
+                 FROM sync_line_keys k1
+                 JOIN sync_line_keys k2 ON k2.k = k1.k AND k2.file_id > k1.file_id
+                 JOIN owners o1 ON o1.file_id = k1.file_id
+                 JOIN owners o2 ON o2.file_id = k2.file_id
+                                AND o2.payer_account = o1.payer_account AND o2.billing_period = o1.billing_period
+                 JOIN source_files f1 ON f1.file_id = k1.file_id
+                 JOIN source_files f2 ON f2.file_id = k2.file_id
+                 ORDER BY ALL LIMIT 1",
+                [],
+                |r| {
+                    Ok(FormatConflict {
+                        payer_account: r.get(0)?,
+                        period: r.get(1)?,
+                        formats: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Stage every JSON object of an event file in the temp table `event_objects`.
@@ -352,7 +416,9 @@ impl SyncTransaction<'_> {
                     count(b.file_id),
                     CAST(COALESCE(sum(b.unblended_cost), 0) AS VARCHAR),
                     COALESCE(list(DISTINCT COALESCE(b.currency, 'USD') ORDER BY COALESCE(b.currency, 'USD'))
-                             FILTER (WHERE b.file_id IS NOT NULL), [])
+                             FILTER (WHERE b.file_id IS NOT NULL), []),
+                    count(*) FILTER (WHERE b.usage_start < b.billing_period
+                                        OR b.usage_start >= b.billing_period + INTERVAL 1 MONTH)
              FROM sync_summary s LEFT JOIN billing_lines b ON b.file_id = s.file_id
              GROUP BY s.file_id ORDER BY s.file_id",
         )?;
@@ -364,6 +430,7 @@ impl SyncTransaction<'_> {
                 lines: r.get(2)?,
                 unblended_total: r.get(3)?,
                 currencies: list_of_text(r.get(4)?),
+                outside_period: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::diagnose::ValueChecks;
 use crate::db::quote;
 
 /// Lowercase ASCII letters and digits only: `lineItem/UnblendedCost`,
@@ -49,8 +50,7 @@ impl Columns {
 /// hold numbers or timestamps so a failed load can be traced to a line.
 pub struct SelectBuilder<'a> {
     pub columns: &'a Columns,
-    pub numeric: Vec<String>,
-    pub temporal: Vec<String>,
+    pub checks: ValueChecks,
     missing: Vec<String>,
 }
 
@@ -58,8 +58,7 @@ impl<'a> SelectBuilder<'a> {
     pub fn new(columns: &'a Columns) -> SelectBuilder<'a> {
         SelectBuilder {
             columns,
-            numeric: Vec::new(),
-            temporal: Vec::new(),
+            checks: ValueChecks::default(),
             missing: Vec::new(),
         }
     }
@@ -83,14 +82,14 @@ impl<'a> SelectBuilder<'a> {
 
     pub fn money(&mut self, keys: &[&str]) -> Option<String> {
         let (name, c) = self.column(keys)?;
-        self.numeric.push(name);
+        self.checks.money.push(name);
         Some(format!("ap_money({c})"))
     }
 
     pub fn number_or_null(&mut self, keys: &[&str]) -> String {
         match self.column(keys) {
             Some((name, c)) => {
-                self.numeric.push(name);
+                self.checks.numeric.push(name);
                 format!("ap_number({c})")
             }
             None => "NULL".to_owned(),
@@ -99,7 +98,7 @@ impl<'a> SelectBuilder<'a> {
 
     pub fn time(&mut self, keys: &[&str]) -> Option<String> {
         let (name, c) = self.column(keys)?;
-        self.temporal.push(name);
+        self.checks.temporal.push(name);
         Some(format!("ap_time({c})"))
     }
 
@@ -135,7 +134,7 @@ pub fn tag_map_from_columns(tags: &[(String, String)]) -> String {
 }
 
 /// A map column (or a JSON object in text) of tags as a JSON object, with
-/// `user:`/`user_` prefixes removed and empty values dropped.
+/// `resourceTags/` and `user:`/`user_` prefixes removed and empty values dropped.
 pub fn tag_map_from_map_column(column: &str, duck_type: &str) -> String {
     let c = quote::identifier(column);
     let as_map = if duck_type.starts_with("MAP") {
@@ -145,7 +144,7 @@ pub fn tag_map_from_map_column(column: &str, duck_type: &str) -> String {
     };
     format!(
         "CAST(map_from_entries(list_transform(list_filter(map_entries({as_map}), lambda e: NULLIF(trim(e.value), '') IS NOT NULL), \
-         lambda e: {{'key': regexp_replace(e.key, '^user[:_]', ''), 'value': e.value}})) AS JSON)"
+         lambda e: {{'key': regexp_replace(e.key, '^(resourceTags/)?(user[:_])?', ''), 'value': e.value}})) AS JSON)"
     )
 }
 

@@ -4,7 +4,7 @@
 use super::columns::{
     SelectBuilder, key, region_from_zone, tag_map_from_columns, tag_map_from_map_column, unique_tags,
 };
-use super::{Normalization, period_expr};
+use super::{Normalization, PeriodSource, period_expr};
 
 /// `lineItem/…` columns beside `bill/…` or `identity/…` ones, in either spelling.
 pub fn is_header(keys: &[String]) -> bool {
@@ -31,18 +31,33 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
     let amortized = amortized_expr(b, &line_type, &unblended);
     let start = b.time_or_null(&["lineitemusagestartdate"]);
     let end = b.time_or_null(&["lineitemusageenddate"]);
+    // A line belongs to its bill's period; a CUR without the column is one
+    // statement, whose month is the one most of its lines were used in.
     let bill_start = b.time(&["billbillingperiodstartdate"]);
-    let period_source = match bill_start {
-        Some(bill) => format!("COALESCE({bill}, {start})"),
-        None if start != "NULL" => start.clone(),
-        None => b.require(None, "bill/BillingPeriodStartDate (or lineItem/UsageStartDate)"),
+    let (period_source, period) = match bill_start {
+        Some(bill) => (bill, PeriodSource::Column),
+        None if start != "NULL" => (start.clone(), PeriodSource::File),
+        None => (
+            b.require(None, "bill/BillingPeriodStartDate (or lineItem/UsageStartDate)"),
+            PeriodSource::File,
+        ),
+    };
+    let line_key = match (b.text(&["identitylineitemid"]), b.text(&["identitytimeinterval"])) {
+        (Some(id), Some(interval)) => Some(format!("{id} || '/' || COALESCE({interval}, '')")),
+        (id, _) => id,
     };
     let usage_amount = b.number_or_null(&["lineitemusageamount"]);
     let product_name = {
         let mut options = Vec::new();
         options.extend(b.text(&["productproductname"]));
-        if cur2 && let Some("MAP(VARCHAR, VARCHAR)") = b.columns.type_of("product") {
-            options.push("ap_text(\"product\"['product_name'])".to_owned());
+        // CUR 2.0 keeps product attributes in one map column (a JSON object in CSV).
+        match b.columns.type_of("product") {
+            Some("MAP(VARCHAR, VARCHAR)") if cur2 => options.push("ap_text(\"product\"['product_name'])".to_owned()),
+            Some("VARCHAR") if cur2 => options.push(
+                "CASE WHEN json_valid(\"product\") THEN NULLIF(json_extract_string(\"product\", '$.product_name'), '') END"
+                    .to_owned(),
+            ),
+            _ => {}
         }
         options.push(product_code.clone());
         format!("COALESCE({})", options.join(", "))
@@ -82,7 +97,12 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
         ("amortized_cost", amortized),
         ("tags", tags),
     ];
-    Normalization { columns, filter: None }
+    Normalization {
+        columns,
+        filter: None,
+        period,
+        line_key,
+    }
 }
 
 /// The standard amortization of RI and Savings Plan charges. Branches whose
@@ -117,9 +137,15 @@ fn amortized_expr(b: &mut SelectBuilder<'_>, line_type: &str, unblended: &str) -
     format!("CAST({expr} AS DECIMAL(38, 10))")
 }
 
+/// Tags are read from one place. Newer CUR 2.0 exports carry them twice: in
+/// `tags` as the keys were written (`resourceTags/user:CostCenter`), the
+/// spelling DBR, legacy CUR and FOCUS use too, and in `resource_tags` renamed
+/// to snake case (`user_cost_center`); `tags` wins.
 fn tag_expr(b: &SelectBuilder<'_>) -> String {
-    if let Some(t) = b.columns.type_of("resource_tags") {
-        return tag_map_from_map_column("resource_tags", t);
+    for column in ["tags", "resource_tags"] {
+        if let Some(t) = b.columns.type_of(column) {
+            return tag_map_from_map_column(column, t);
+        }
     }
     let tags: Vec<(String, String)> = b
         .columns

@@ -2,7 +2,7 @@
 //! (20 for standalone accounts) then `user:*`/`aws:*` tag columns.
 
 use super::columns::{SelectBuilder, region_from_zone, tag_map_from_columns, unique_tags};
-use super::{Normalization, period_expr};
+use super::{Normalization, PeriodSource, period_expr};
 
 pub fn is_header(keys: &[String]) -> bool {
     let has = |k: &str| keys.iter().any(|x| x == k);
@@ -16,6 +16,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     let invoice = b.text_or_null(&["invoiceid"]);
     let zone = b.text_or_null(&["availabilityzone"]);
     let resource = b.text_or_null(&["resourceid"]);
+    let record_id = b.text(&["recordid"]);
     let unblended = b.money(&["unblendedcost", "cost", "blendedcost"]);
     let unblended = b.require(unblended, "UnBlendedCost (or Cost)");
     let blended = b.money(&["blendedcost"]).unwrap_or_else(|| unblended.clone());
@@ -60,5 +61,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         columns,
         // InvoiceTotal, AccountTotal, StatementTotal restate the lines above them.
         filter: Some(format!("NOT COALESCE(ends_with({record_type}, 'Total'), false)")),
+        period: PeriodSource::File,
+        line_key: record_id,
     }
 }

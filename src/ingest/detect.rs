@@ -7,10 +7,10 @@ use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3;
 
-use super::container::{Container, extract_zip, first_line};
+use super::container::{Container, extract_zip, header};
 use super::manifest::{self, Manifest};
-use super::sync::{Candidate, first_line_of, path_text, reader_sql};
-use super::{BillingFormat, ExportKind, IngestError, events, metrics, service_map};
+use super::candidate::{Candidate, first_line_of, path_text, reader_sql};
+use super::{BillingFormat, ExportKind, IngestError, event_records, events, metrics, service_map};
 use crate::db::Db;
 
 pub(super) enum Scanned {
@@ -96,7 +96,7 @@ fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, Ingest
     };
     let names = match container {
         Container::Parquet => db
-            .describe_columns(&reader_sql(path, container))
+            .describe_columns(&reader_sql(path, container, 0))
             .map_err(|e| file_error(format!("unreadable parquet file: {}", first_line_of(&e.to_string()))))?
             .into_iter()
             .map(|(n, _)| n)
@@ -106,7 +106,7 @@ fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, Ingest
             header_names(unzipped.path(), Container::Plain).map_err(file_error)?
         }
         Container::Plain | Container::Gzip => {
-            let head = first_line(path, container).map_err(|e| file_error(format!("cannot read: {e}")))?;
+            let head = header(path, container).map_err(|e| file_error(format!("cannot read: {e}")))?.line;
             let trimmed = head.iter().position(|b| !b.is_ascii_whitespace()).map(|i| head[i]);
             if matches!(trimmed, Some(b'{') | Some(b'[')) {
                 return detect_json(db, path, container);
@@ -130,17 +130,30 @@ fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, Ingest
 }
 
 fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, IngestError> {
-    let mut bytes = Vec::new();
-    let read = super::container::open_text(path, container).and_then(|r| r.take(64 << 20).read_to_end(&mut bytes));
-    if read.is_ok()
-        && let Some(m) = manifest::parse(path, &bytes)
-    {
-        return Ok(Detected::Manifest(m));
+    let file_error = |message: String| IngestError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    // Manifests are small; a large JSON file is events, not worth parsing whole here.
+    let named = manifest::is_manifest_name(path);
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MANIFEST_MAX_BYTES);
+    if named || small {
+        let mut bytes = Vec::new();
+        super::container::open_text(path, container)
+            .and_then(|r| r.take(MANIFEST_MAX_BYTES).read_to_end(&mut bytes))
+            .map_err(|e| file_error(format!("cannot read: {e}")))?;
+        if let Some(m) = manifest::parse(path, &bytes).map_err(file_error)? {
+            return Ok(Detected::Manifest(m));
+        }
     }
     let objects = events::objects_sql(&path_text(path), container == Container::Gzip);
-    let counts = db.event_kind_counts(&objects).map_err(|e| IngestError::File {
-        path: path.to_path_buf(),
-        message: format!("unreadable JSON: {}", first_line_of(&e.to_string())),
+    let counts = db.event_kind_counts(&objects).map_err(|e| match event_records::find_bad_record(path, container) {
+        Some(f) => IngestError::Line {
+            path: path.to_path_buf(),
+            line: f.line,
+            message: f.message,
+        },
+        None => file_error(format!("unreadable JSON: {}", first_line_of(&e.to_string()))),
     })?;
     Ok(if counts.iter().any(|&n| n > 0) {
         Detected::Export(ExportKind::Events)
@@ -149,15 +162,19 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
     })
 }
 
+/// The largest JSON file looked at as a possible manifest (a manifest of a
+/// few thousand report files is well under this).
+const MANIFEST_MAX_BYTES: u64 = 16 << 20;
+
 fn header_names(path: &Path, container: Container) -> Result<Vec<String>, String> {
-    let head = first_line(path, container).map_err(|e| format!("cannot read: {e}"))?;
+    let head = header(path, container).map_err(|e| format!("cannot read: {e}"))?.line;
     if head.is_empty() {
         return Err("file is empty (an interrupted download?)".to_owned());
     }
     Ok(parse_header(&head))
 }
 
-fn parse_header(line: &[u8]) -> Vec<String> {
+pub(super) fn parse_header(line: &[u8]) -> Vec<String> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line);
     let mut record = csv::ByteRecord::new();
     match reader.read_byte_record(&mut record) {

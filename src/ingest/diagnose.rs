@@ -1,6 +1,7 @@
 //! When DuckDB rejects a file it says what but not where. This re-reads the
 //! file sequentially to name the line and column, the way a user can fix it.
 
+use std::io::BufRead;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
@@ -14,10 +15,36 @@ pub struct Finding {
     pub message: String,
 }
 
+/// The longest line DuckDB's CSV reader takes (its `max_line_size`).
+pub const MAX_LINE_BYTES: usize = 2_097_152;
+
+/// Money is DECIMAL(38, 10): at most 28 digits before the point.
+const MONEY_LIMIT: f64 = 1e28;
+
+/// Source columns whose values must parse, by what they must parse as.
+#[derive(Debug, Clone, Default)]
+pub struct ValueChecks {
+    pub numeric: Vec<String>,
+    pub money: Vec<String>,
+    pub temporal: Vec<String>,
+}
+
 /// The first line whose shape or values would not load, if any.
-pub fn find_bad_line(path: &Path, container: Container, numeric: &[String], temporal: &[String]) -> Option<Finding> {
+/// `skip` lines come before the header (a banner) and are not CSV.
+pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &ValueChecks) -> Option<Finding> {
     let reader = match open_text(path, container) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            for _ in 0..skip {
+                let mut banner = Vec::new();
+                if let Err(e) = r.read_until(b'\n', &mut banner) {
+                    return Some(Finding {
+                        line: 0,
+                        message: e.to_string(),
+                    });
+                }
+            }
+            r
+        }
         Err(e) => {
             return Some(Finding {
                 line: 0,
@@ -28,17 +55,24 @@ pub fn find_bad_line(path: &Path, container: Container, numeric: &[String], temp
     let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(reader);
     let mut record = csv::ByteRecord::new();
     let mut numeric_at = Vec::new();
+    let mut money_at = Vec::new();
     let mut temporal_at = Vec::new();
     let mut header_read = false;
-    let mut last_line = 1;
+    let mut last_line = 1 + skip as u64;
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => return None,
             Ok(true) => {}
-            Err(e) => return Some(describe_csv_error(&e, last_line)),
+            Err(e) => return Some(describe_csv_error(&e, last_line, skip as u64)),
         }
-        let line = record.position().map_or(last_line, |p| p.line());
+        let line = record.position().map_or(last_line, |p| p.line() + skip as u64);
         last_line = line;
+        if record.as_slice().len() > MAX_LINE_BYTES {
+            return Some(Finding {
+                line,
+                message: format!("line longer than {MAX_LINE_BYTES} bytes"),
+            });
+        }
         if !header_read {
             header_read = true;
             let names: Vec<String> = record
@@ -50,9 +84,28 @@ pub fn find_bad_line(path: &Path, container: Container, numeric: &[String], temp
                 })
                 .collect();
             let index_of = |n: &String| names.iter().position(|h| h == n).map(|i| (i, n.clone()));
-            numeric_at = numeric.iter().filter_map(index_of).collect();
-            temporal_at = temporal.iter().filter_map(index_of).collect();
+            numeric_at = checks.numeric.iter().filter_map(index_of).collect();
+            money_at = checks.money.iter().filter_map(index_of).collect();
+            temporal_at = checks.temporal.iter().filter_map(index_of).collect();
             continue;
+        }
+        for (i, name) in &money_at {
+            let value = field(&record, *i);
+            if value.is_empty() {
+                continue;
+            }
+            if !is_number(&value) {
+                return Some(Finding {
+                    line,
+                    message: format!("column {name:?}: {value:?} is not a number"),
+                });
+            }
+            if value.parse::<f64>().is_ok_and(|v| v.abs() >= MONEY_LIMIT) {
+                return Some(Finding {
+                    line,
+                    message: format!("column {name:?}: {value:?} is too large for an amount of money (at most 28 digits before the point)"),
+                });
+            }
         }
         for (i, name) in &numeric_at {
             let value = field(&record, *i);
@@ -81,18 +134,18 @@ fn field(record: &csv::ByteRecord, i: usize) -> String {
     if text == "NULL" { String::new() } else { text.to_owned() }
 }
 
-fn describe_csv_error(e: &csv::Error, last_line: u64) -> Finding {
+fn describe_csv_error(e: &csv::Error, last_line: u64, skip: u64) -> Finding {
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => Finding {
-            line: pos.as_ref().map_or(last_line + 1, |p| p.line()),
-            message: format!("row has {len} fields where the header has {expected_len}"),
+            line: pos.as_ref().map_or(last_line + 1, |p| p.line() + skip),
+            message: format!("{len} fields, the header has {expected_len}"),
         },
         csv::ErrorKind::Io(io) => Finding {
             line: last_line + 1,
             message: format!("file is truncated or damaged: {io}"),
         },
         _ => Finding {
-            line: e.position().map_or(last_line + 1, |p| p.line()),
+            line: e.position().map_or(last_line + 1, |p| p.line() + skip),
             message: e.to_string(),
         },
     }
@@ -112,16 +165,4 @@ pub fn is_timestamp(text: &str) -> bool {
     const FORMATS: [&str; 4] = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
     FORMATS.iter().any(|f| NaiveDateTime::parse_from_str(&t, f).is_ok())
         || chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").is_ok()
-}
-
-/// The first line of the decoded file that contains `needle` (for JSON, where
-/// DuckDB names a bad value but not its place).
-pub fn find_line_containing(path: &Path, container: Container, needle: &str) -> Option<u64> {
-    use std::io::BufRead;
-    let reader = open_text(path, container).ok()?;
-    reader
-        .split(b'\n')
-        .enumerate()
-        .find(|(_, line)| line.as_ref().is_ok_and(|l| l.windows(needle.len()).any(|w| w == needle.as_bytes())))
-        .map(|(i, _)| i as u64 + 1)
 }

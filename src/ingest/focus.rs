@@ -2,7 +2,7 @@
 //! object, provider extensions in `x_*` columns.
 
 use super::columns::{SelectBuilder, region_from_zone, tag_map_from_map_column};
-use super::{Normalization, period_expr};
+use super::{Normalization, PeriodSource, period_expr};
 
 pub fn is_header(keys: &[String]) -> bool {
     let has = |k: &str| keys.iter().any(|x| x == k);
@@ -22,7 +22,10 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     let effective = b.money(&["effectivecost"]).unwrap_or_else(|| billed.clone());
     let start = b.time_or_null(&["chargeperiodstart"]);
     let end = b.time_or_null(&["chargeperiodend"]);
-    let period_start = b.time(&["billingperiodstart"]).unwrap_or_else(|| start.clone());
+    let (period_start, period) = match b.time(&["billingperiodstart"]) {
+        Some(bill) => (bill, PeriodSource::Column),
+        None => (start.clone(), PeriodSource::File),
+    };
     let region = format!(
         "COALESCE({}, {})",
         b.text_or_null(&["regionid"]),
@@ -62,5 +65,10 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         ("amortized_cost", effective),
         ("tags", tags),
     ];
-    Normalization { columns, filter: None }
+    Normalization {
+        columns,
+        filter: None,
+        period,
+        line_key: None,
+    }
 }

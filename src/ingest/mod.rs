@@ -1,12 +1,16 @@
 //! Reading export files into the database: format detection by content, one
 //! normalizing SELECT per format, and the sync that replaces re-delivered months.
 
+mod billing;
+mod candidate;
 pub mod columns;
 mod container;
+mod cost_allocation;
 mod cur;
 mod dbr;
 mod detect;
 pub mod diagnose;
+mod event_records;
 mod events;
 mod focus;
 pub mod manifest;
@@ -26,6 +30,7 @@ pub enum BillingFormat {
     Cur,
     Cur2,
     Focus,
+    CostAllocation,
 }
 
 impl BillingFormat {
@@ -35,6 +40,7 @@ impl BillingFormat {
             BillingFormat::Cur => "CUR",
             BillingFormat::Cur2 => "CUR 2.0",
             BillingFormat::Focus => "FOCUS",
+            BillingFormat::CostAllocation => "cost allocation report",
         }
     }
 
@@ -43,6 +49,8 @@ impl BillingFormat {
         let keys: Vec<String> = names.iter().map(|n| columns::key(n)).collect();
         if focus::is_header(&keys) {
             Some(BillingFormat::Focus)
+        } else if cost_allocation::is_header(&keys) {
+            Some(BillingFormat::CostAllocation)
         } else if cur::is_header(&keys) {
             Some(if cur::is_cur2(names) { BillingFormat::Cur2 } else { BillingFormat::Cur })
         } else if dbr::is_header(&keys) {
@@ -58,6 +66,7 @@ impl BillingFormat {
             BillingFormat::Cur => cur::normalize(b, false),
             BillingFormat::Cur2 => cur::normalize(b, true),
             BillingFormat::Focus => focus::normalize(b),
+            BillingFormat::CostAllocation => cost_allocation::normalize(b),
         }
     }
 }
@@ -82,7 +91,13 @@ impl ExportKind {
     }
 
     fn from_label(label: &str) -> Option<ExportKind> {
-        [BillingFormat::Dbr, BillingFormat::Cur, BillingFormat::Cur2, BillingFormat::Focus]
+        [
+            BillingFormat::Dbr,
+            BillingFormat::Cur,
+            BillingFormat::Cur2,
+            BillingFormat::Focus,
+            BillingFormat::CostAllocation,
+        ]
             .into_iter()
             .map(ExportKind::Billing)
             .chain([ExportKind::Events, ExportKind::ServiceMap, ExportKind::Metrics])
@@ -94,6 +109,36 @@ impl ExportKind {
 pub struct Normalization {
     columns: Vec<(&'static str, String)>,
     filter: Option<String>,
+    /// Where a line's billing period comes from.
+    period: PeriodSource,
+    /// The identity of a line item, where the export has one (CUR line item
+    /// id and interval, DBR RecordId): the same line arriving twice.
+    line_key: Option<String>,
+}
+
+impl Normalization {
+    fn set(&mut self, target: &str, expr: String) {
+        if let Some((_, e)) = self.columns.iter_mut().find(|(t, _)| *t == target) {
+            *e = expr;
+        }
+    }
+
+    /// Every normalized value of a line, for telling two lines apart when the
+    /// export gives lines no identity of their own.
+    fn value_exprs(&self) -> Vec<String> {
+        self.columns.iter().map(|(_, e)| format!("CAST({e} AS VARCHAR)")).collect()
+    }
+}
+
+/// A line belongs to the billing period of its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PeriodSource {
+    /// Each line names its bill's period (CUR `bill/BillingPeriodStartDate`,
+    /// FOCUS `BillingPeriodStart`); lines without it take the file's.
+    Column,
+    /// The file is one statement: its month is in its name (DBR), else it is
+    /// the month most of its lines were used in, and every line gets it.
+    File,
 }
 
 /// Period given to lines without a date of their own until the file's month is known.

@@ -3,12 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::columns::{Columns, SelectBuilder};
-use super::container::{Container, extract_zip};
-use super::diagnose::find_bad_line;
-use super::manifest::{self, Manifest};
-use super::{BillingFormat, ExportKind, IngestError, UNDATED, detect, events, metrics, service_map};
-use crate::db::{Db, LoadedFile, SyncTransaction, quote};
+use super::container::Container;
+use super::manifest::{self, Manifest, Verdict};
+use super::candidate::{Candidate, first_line_of, path_text};
+use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, events, metrics, service_map};
+use crate::db::{Db, LoadedFile, SyncTransaction};
 
 /// What happened to one file of a sync.
 #[derive(Debug, Clone)]
@@ -25,6 +24,8 @@ pub enum FileStatus {
         lines: i64,
         unblended_total: String,
         currencies: Vec<String>,
+        /// Lines used outside the billing period they are billed in (kept in it).
+        outside_period: i64,
     },
     /// Events or a service map: rows loaded, no money.
     LoadedRecords {
@@ -53,20 +54,6 @@ pub trait SyncProgress {
 }
 
 impl SyncProgress for () {}
-
-/// A billing file found by the scan, before loading.
-pub(super) struct Candidate {
-    pub(super) path: PathBuf,
-    pub(super) size_bytes: i64,
-    pub(super) mtime_ns: i64,
-    pub(super) container: Container,
-    pub(super) format: ExportKind,
-    pub(super) content_hash: String,
-    /// Set when the file is already in the database (same content).
-    pub(super) existing: Option<i64>,
-    /// Set when another file of this sync has the same content.
-    pub(super) duplicate_of: Option<PathBuf>,
-}
 
 pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -> Result<SyncReport, IngestError> {
     let files = collect_files(paths)?;
@@ -100,6 +87,17 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
             ),
         });
     }
+    if let Some(c) = tx.repeated_lines()? {
+        return Err(IngestError::Sync {
+            message: format!(
+                "the same line items of payer account {:?} month {} arrive in two files of this sync ({}); \
+                 sync one of them so no dollar is counted twice",
+                c.payer_account,
+                c.period,
+                crate::safe_text::for_terminal(&c.formats)
+            ),
+        });
+    }
     report.replaced_lines = tx.replace_redelivered(&loaded, &kept)?;
     let summaries = tx.summaries(&loaded)?;
     for (candidate, outcome) in candidates.iter().zip(&outcomes) {
@@ -126,6 +124,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
                         lines: s.lines,
                         unblended_total: s.unblended_total.clone(),
                         currencies: s.currencies.clone(),
+                        outside_period: s.outside_period,
                     }
                 }
                 kind => FileStatus::LoadedRecords { kind, rows },
@@ -165,7 +164,7 @@ fn load_all(
         index += 1;
         let file_id = tx.allocate_file_id();
         let rows = match candidate.format {
-            ExportKind::Billing(format) => load_file(db, tx, candidate, format, file_id)?,
+            ExportKind::Billing(format) => billing::load(db, tx, candidate, format, file_id)?,
             ExportKind::Events => load_events(tx, candidate, file_id)?,
             ExportKind::ServiceMap => service_map::load(tx, &candidate.path, &path_text(&candidate.path), file_id)?,
             ExportKind::Metrics => metrics::load(tx, &candidate.path, file_id)?,
@@ -189,21 +188,17 @@ fn load_all(
 
 fn load_events(tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<usize, IngestError> {
     let objects = events::objects_sql(&path_text(&c.path), c.container == Container::Gzip);
-    let failed = |e: crate::db::DbError| {
-        let message = first_line_of(&e.to_string()).to_owned();
-        // DuckDB quotes the value it could not convert; its line is where to look.
-        let quoted = message.split('"').nth(1).filter(|v| !v.is_empty()).map(|v| format!("\"{v}\""));
-        match quoted.and_then(|q| super::diagnose::find_line_containing(&c.path, c.container, &q)) {
-            Some(line) => IngestError::Line {
-                path: c.path.clone(),
-                line,
-                message,
-            },
-            None => IngestError::File {
-                path: c.path.clone(),
-                message: format!("could not be loaded: {message}"),
-            },
-        }
+    // DuckDB names a byte or a value; the record (and its line) is found by walking the file.
+    let failed = |e: crate::db::DbError| match event_records::find_bad_record(&c.path, c.container) {
+        Some(f) => IngestError::Line {
+            path: c.path.clone(),
+            line: f.line,
+            message: f.message,
+        },
+        None => IngestError::File {
+            path: c.path.clone(),
+            message: format!("could not be loaded: {}", first_line_of(&e.to_string())),
+        },
     };
     tx.stage_event_objects(&objects).map_err(failed)?;
     let mut rows = 0;
@@ -213,124 +208,29 @@ fn load_events(tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<
     Ok(rows)
 }
 
-fn load_file(
-    db: &Db,
-    tx: &SyncTransaction<'_>,
-    c: &Candidate,
-    format: BillingFormat,
-    file_id: i64,
-) -> Result<usize, IngestError> {
-    let file_error = |message: String| IngestError::File {
-        path: c.path.clone(),
-        message,
-    };
-    // A zip is unpacked to a temp file that lives until the load is done.
-    let unzipped = match c.container {
-        Container::Zip => Some(extract_zip(&c.path).map_err(file_error)?),
-        _ => None,
-    };
-    let (read_path, container) = match &unzipped {
-        Some(t) => (t.path().to_path_buf(), Container::Plain),
-        None => (c.path.clone(), c.container),
-    };
-    let reader = reader_sql(&read_path, container);
-    let columns = db
-        .describe_columns(&reader)
-        .map_err(|e| explain_failure(&c.path, &read_path, container, &[], &[], &e.to_string()))?;
-    let columns = Columns::new(columns);
-    let mut builder = SelectBuilder::new(&columns);
-    let normalization = format.normalize(&mut builder);
-    if !builder.missing().is_empty() {
-        return Err(file_error(format!(
-            "{} export is missing required column {}",
-            format.label(),
-            builder.missing().join(", ")
-        )));
-    }
-    let targets: Vec<&str> = normalization.columns.iter().map(|(t, _)| *t).collect();
-    let exprs: Vec<String> = normalization.columns.iter().map(|(t, e)| format!("{e} AS {t}")).collect();
-    let sql = format!(
-        "INSERT INTO billing_lines BY NAME SELECT {file_id} AS file_id, {exprs} FROM {reader}{filter}",
-        exprs = exprs.join(",\n  "),
-        filter = normalization
-            .filter
-            .as_ref()
-            .map(|f| format!(" WHERE {f}"))
-            .unwrap_or_default(),
-    );
-    debug_assert!(targets.contains(&"billing_period"));
-    let lines = tx.insert_lines(&sql).map_err(|e| {
-        explain_failure(
-            &c.path,
-            &read_path,
-            container,
-            &builder.numeric,
-            &builder.temporal,
-            &e.to_string(),
-        )
-    })?;
-    let fallback = period_in_name(&c.path);
-    if !tx.settle_undated_lines(file_id, UNDATED, fallback.as_deref())? {
-        return Err(file_error(
-            "no line carries a usage date, so the billing period is unknown".to_owned(),
-        ));
-    }
-    Ok(lines)
-}
-
-pub(super) fn reader_sql(path: &Path, container: Container) -> String {
-    let p = quote::literal(&path_text(path));
-    match container {
-        Container::Parquet => format!("read_parquet({p})"),
-        _ => format!(
-            "read_csv({p}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', \
-             nullstr = ['', 'NULL'], strict_mode = true, null_padding = false, compression = '{}')",
-            if container == Container::Gzip { "gzip" } else { "none" }
-        ),
-    }
-}
-
-/// Turn a DuckDB failure into an error that names the line when one can be found.
-fn explain_failure(
-    shown: &Path,
-    read_path: &Path,
-    container: Container,
-    numeric: &[String],
-    temporal: &[String],
-    duck_message: &str,
-) -> IngestError {
-    if container != Container::Parquet
-        && let Some(f) = find_bad_line(read_path, container, numeric, temporal)
-    {
-        return IngestError::Line {
-            path: shown.to_path_buf(),
-            line: f.line,
-            message: f.message,
-        };
-    }
-    IngestError::File {
-        path: shown.to_path_buf(),
-        message: format!("could not be loaded: {}", first_line_of(duck_message)),
-    }
-}
-
-pub(super) fn first_line_of(text: &str) -> &str {
-    text.lines().find(|l| !l.trim().is_empty()).unwrap_or(text)
-}
-
-/// Manifests decide which CUR files of their period folder are current.
+/// Manifests decide which CUR files of their period are current; without
+/// one, two assembly folders of one period are refused, never summed.
 fn apply_manifests(
     manifests: &[Manifest],
     candidates: &mut Vec<Candidate>,
     report: &mut SyncReport,
 ) -> Result<(), IngestError> {
-    let governing = manifest::governing(manifests);
+    let verdicts = manifest::decide(manifests).map_err(|message| IngestError::Sync { message })?;
+    let governing: Vec<&Manifest> = manifests
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| matches!(v, Verdict::Governs))
+        .map(|(m, _)| m)
+        .collect();
     for m in &governing {
-        for key in &m.report_keys {
-            if !candidates.iter().any(|c| manifest::key_matches(key, &c.path)) {
+        for key in &m.keys {
+            if !candidates.iter().any(|c| m.key_matches(key, &c.path)) {
                 return Err(IngestError::File {
                     path: m.path.clone(),
-                    message: format!("lists report file {key:?}, which is not among the synced files"),
+                    message: format!(
+                        "lists {} {key:?}, which is not among the synced files",
+                        if m.is_data_export() { "data file" } else { "report file" }
+                    ),
                 });
             }
         }
@@ -338,24 +238,35 @@ fn apply_manifests(
     let mut kept = Vec::with_capacity(candidates.len());
     for c in candidates.drain(..) {
         let cur = matches!(c.format, ExportKind::Billing(BillingFormat::Cur | BillingFormat::Cur2));
-        match governing.iter().find(|m| m.governs(&c.path)) {
-            Some(m) if cur && !m.lists(&c.path) => report.files.push(FileOutcome {
+        let current = governing.iter().find(|m| m.governs(&c.path) && m.lists(&c.path));
+        let stale = governing.iter().find(|m| m.governs(&c.path)).copied().or_else(|| {
+            manifests.iter().zip(&verdicts).find_map(|(m, v)| match v {
+                Verdict::Superseded { by } if m.governs(&c.path) => Some(*by),
+                _ => None,
+            })
+        });
+        match (cur, current, stale) {
+            (true, None, Some(by)) => report.files.push(FileOutcome {
                 path: c.path,
                 status: FileStatus::Skipped {
-                    reason: format!("not in the latest assembly listed by {}", m.path.display()),
+                    reason: format!(
+                        "not in the latest {} listed by {}",
+                        if by.is_data_export() { "execution" } else { "assembly" },
+                        by.path.display()
+                    ),
                 },
             }),
             _ => kept.push(c),
         }
     }
     *candidates = kept;
-    for m in manifests {
-        let note = if governing.iter().any(|g| g.path == m.path) {
-            format!("CUR manifest for {} ({} report files)", m.period, m.report_keys.len())
-        } else if m.report_keys.is_empty() {
-            "CUR manifest that lists no report files".to_owned()
-        } else {
-            "CUR manifest of an older assembly".to_owned()
+    refuse_unmanifested_assemblies(candidates, &governing)?;
+    for (m, verdict) in manifests.iter().zip(&verdicts) {
+        let what = if m.is_data_export() { "CUR 2.0 manifest" } else { "CUR manifest" };
+        let note = match verdict {
+            Verdict::Governs => format!("{what} for {} ({} files)", m.period, m.keys.len()),
+            Verdict::Empty => format!("{what} that lists no report files"),
+            Verdict::Superseded { by } => format!("{what} of an older delivery (superseded by {})", by.path.display()),
         };
         report.files.push(FileOutcome {
             path: m.path.clone(),
@@ -363,6 +274,47 @@ fn apply_manifests(
         });
     }
     Ok(())
+}
+
+/// Legacy CUR lays a delivery out as `<period YYYYMMDD-YYYYMMDD>/<assembly id>/<files>`.
+/// Files of two assemblies of one period with no manifest to choose are two
+/// deliveries of the same bill.
+fn refuse_unmanifested_assemblies(candidates: &[Candidate], governing: &[&Manifest]) -> Result<(), IngestError> {
+    let mut seen: std::collections::BTreeMap<PathBuf, (PathBuf, &Path)> = std::collections::BTreeMap::new();
+    for c in candidates {
+        if !matches!(c.format, ExportKind::Billing(BillingFormat::Cur)) || governing.iter().any(|m| m.governs(&c.path)) {
+            continue;
+        }
+        let Some(assembly) = c.path.parent() else { continue };
+        let Some(period) = assembly.parent() else { continue };
+        if !period.file_name().and_then(|n| n.to_str()).is_some_and(is_period_folder) {
+            continue;
+        }
+        match seen.get(period) {
+            Some((other, other_file)) if other != assembly => {
+                return Err(IngestError::Sync {
+                    message: format!(
+                        "{} and {} are two assemblies (deliveries) of the same CUR period {} and no manifest says which is current; \
+                         sync the period folder with its manifest, or one assembly, so no dollar is counted twice",
+                        crate::safe_text::for_terminal(&other_file.display().to_string()),
+                        crate::safe_text::for_terminal(&c.path.display().to_string()),
+                        crate::safe_text::for_terminal(&period.display().to_string())
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(period.to_path_buf(), (assembly.to_path_buf(), &c.path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `20170401-20170501`: a legacy CUR period folder.
+fn is_period_folder(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 17 && b[8] == b'-' && b[..8].iter().chain(&b[9..]).all(u8::is_ascii_digit)
 }
 
 fn mark_duplicates(candidates: &mut [Candidate]) {
@@ -400,22 +352,4 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     files.sort();
     files.dedup();
     Ok(files)
-}
-
-pub(super) fn path_text(path: &Path) -> String {
-    std::path::absolute(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// `YYYY-MM` in a file name such as `…-aws-billing-detailed-line-items-with-resources-and-tags-2017-06.csv.zip`.
-fn period_in_name(path: &Path) -> Option<String> {
-    let name = path.file_name()?.to_string_lossy();
-    let b = name.as_bytes();
-    (0..b.len().saturating_sub(6)).rev().find_map(|i| {
-        let w = &b[i..i + 7];
-        let ok = w[..4].iter().all(u8::is_ascii_digit) && w[4] == b'-' && w[5..7].iter().all(u8::is_ascii_digit);
-        ok.then(|| format!("{}-{}-01", &name[i..i + 4], &name[i + 5..i + 7]))
-    })
 }

@@ -26,13 +26,21 @@ fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<&str> = report.dims.iter().map(|d| d.name()).collect();
     header.push("cost");
-    w.write_record(&header)?;
+    w.write_record(&header).map_err(csv_io_error)?;
     for row in &report.rows {
         let mut record: Vec<String> = row.keys.iter().map(|k| for_terminal(k).into_owned()).collect();
         record.push(row.cost.clone());
-        w.write_record(&record)?;
+        w.write_record(&record).map_err(csv_io_error)?;
     }
     w.flush()
+}
+
+/// The writer's own I/O error (a closed pipe stays a closed pipe), else the CSV error.
+pub fn csv_io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -49,8 +57,8 @@ fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             serde_json::Value::Object(obj)
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &rows)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&rows)?;
+    writeln!(out, "{}", crate::safe_text::for_terminal_json(&text))
 }
 
 fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {

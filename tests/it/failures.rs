@@ -67,7 +67,7 @@ fn a_ragged_row_names_its_line() {
     let bad = write(dir.path(), "ragged.csv", &text);
     let err = failing_sync(&db, &[bad]);
     assert!(err.contains("ragged.csv: line 12"), "{err}");
-    assert!(err.contains("3 fields where the header has 6"), "{err}");
+    assert!(err.contains("3 fields, the header has 6"), "{err}");
     assert_unchanged(&db);
 }
 
@@ -184,6 +184,6 @@ fn a_bad_event_names_its_file_and_line() {
     let broken = format!("{good}{{\"detail-type\":\"ECS Task State Change\",\n");
     let path = write(dir.path(), "tasks.jsonl", &broken);
     let err = failing_sync(&db, &[path]);
-    assert!(err.contains("tasks.jsonl") && err.contains("Malformed JSON") && err.contains("line"), "{err}");
+    assert!(err.contains("tasks.jsonl: line 5: record cut off"), "{err}");
     assert_unchanged(&db);
 }

@@ -8,6 +8,7 @@ mod formats;
 mod properties;
 mod real_samples;
 mod redelivery;
+mod reliability;
 mod attribution;
 mod attribution_props;
 mod cli;

@@ -11,16 +11,10 @@ SELECT t.task_arn, t.service, t.cluster_arn, t.started_at,
 FROM ecs_tasks t CROSS JOIN attr_settings s
 WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL;
 
--- Service → area; an entry for the task's cluster wins over one without, and
--- a Terraform entry (file 0) over a CSV one.
+-- Service → area, the one lookup `explain` uses too.
 CREATE OR REPLACE TEMP TABLE a_services AS
-SELECT t.service, t.cluster_arn,
-       COALESCE(arg_min(m.product_area, 2 * (m.cluster IS NULL)::INT + (m.file_id <> 0)::INT), '(unmapped)') AS area
-FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks) t
-LEFT JOIN service_map m
-       ON m.service = t.service
-      AND (m.cluster IS NULL OR m.cluster = regexp_extract(t.cluster_arn, '([^/]+)$', 1) OR m.cluster = t.cluster_arn)
-GROUP BY ALL;
+SELECT service, cluster_arn, ap_service_area(service, cluster_arn) AS area
+FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks);
 
 -- 1. EBS merge: the overlapping fraction of a volume line moves to the instance.
 CREATE OR REPLACE TEMP TABLE a_merge AS
@@ -54,7 +48,9 @@ FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
 -- proportional to the data instead of pieces × tasks per instance.
 CREATE OR REPLACE TEMP TABLE a_task_hours AS
 SELECT t.*, u.hour
-FROM (SELECT *, least(stopped_at, (SELECT max(usage_end) FROM billing_lines)) AS until FROM a_tasks) t,
+-- An open-ended task runs to the end of the data; with no billing lines there
+-- is nothing to split (and no end to run to).
+FROM (SELECT *, least(stopped_at, COALESCE((SELECT max(usage_end) FROM billing_lines), started_at)) AS until FROM a_tasks) t,
      unnest(range(date_trunc('hour', t.started_at), t.until, INTERVAL 1 HOUR)) AS u(hour)
 WHERE t.load > 0;
 
@@ -117,10 +113,13 @@ FROM (SELECT DISTINCT product, product_code, usage_type, operation, account, reg
       FROM a_plain);
 
 CREATE OR REPLACE TEMP TABLE a_sig_tags AS
-SELECT sig_id, CAST(tags AS MAP(VARCHAR, VARCHAR)) AS m FROM a_sig WHERE tags IS NOT NULL;
+SELECT sig_id,
+       list_transform(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))),
+                      lambda e: {'key': ap_tag_key(e.key), 'value': e.value}) AS entries
+FROM a_sig WHERE tags IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE a_sig_rule AS
-SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE NULLIF(trim(t.m[r.area_from_tag]), '') END, r.n) AS area,
+SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_tag_value(t.entries, r.area_from_tag)) END, r.n) AS area,
        min(r.n) AS n
 FROM a_sig g
 LEFT JOIN a_sig_tags t USING (sig_id)
@@ -132,9 +131,9 @@ JOIN attr_rules r
  AND (r.region IS NULL OR g.region GLOB r.region)
  AND (r.resource IS NULL OR g.resource GLOB r.resource OR g.resource_short GLOB r.resource)
  AND (r.line_item_type IS NULL OR g.line_type GLOB r.line_item_type)
- AND (r.area_from_tag IS NULL OR NULLIF(trim(t.m[r.area_from_tag]), '') IS NOT NULL)
+ AND (r.area_from_tag IS NULL OR ap_tag_value(t.entries, r.area_from_tag) IS NOT NULL)
  AND NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
-                 WHERE rt.n = r.n AND NOT COALESCE(t.m[rt.key] GLOB rt.pattern, false))
+                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(t.entries, rt.key) GLOB rt.pattern, false))
 GROUP BY g.sig_id;
 
 CREATE OR REPLACE TEMP TABLE a_sig_area AS
@@ -145,8 +144,8 @@ SELECT g.sig_id,
        CASE WHEN tag_area IS NOT NULL THEN 'tag'
             WHEN r.area IS NOT NULL THEN 'rule:' || r.n
             ELSE 'unallocated' END AS method
-FROM (SELECT g.*, NULLIF(trim(t.m[(SELECT tag_key FROM attr_settings)]), '') AS tag_area
-      FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id)) g
+FROM (SELECT g.*, trim(ap_tag_value(t.entries, s.tag_key)) AS tag_area
+      FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id) CROSS JOIN attr_settings s) g
 LEFT JOIN a_sig_rule r USING (sig_id);
 
 -- Every part of every piece with its share of the piece; shares of a piece add to 1.
