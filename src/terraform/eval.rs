@@ -1,143 +1,219 @@
-//! What a module's expressions resolve to statically: locals, variable
-//! defaults, provider default_tags. Anything else is "unknown", never "missing".
+//! Static values of HCL expressions: strings, objects whose keys are known,
+//! and "unknown, because …". References are resolved by the caller
+//! ([`Resolve`]); everything else here is plain HCL.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use hcl_edit::Span;
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
-use hcl_edit::structure::{Block, Body};
+use hcl_edit::expr::{Expression, ObjectKey, Traversal};
+use hcl_edit::template::Element;
 
-use super::Module;
+/// How deep references may chain before we give up (a local that names itself).
+pub const MAX_DEPTH: usize = 40;
 
-/// The tag keys an expression certainly has, and why more may exist.
+/// What an expression is known to be before `terraform plan`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Str(String),
+    Object(Object),
+    /// Known, but neither a string nor an object (a number, a list…).
+    Other,
+    Unknown(String),
+}
+
+/// A map or object: its known entries, and why more keys may exist.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Object {
+    pub entries: BTreeMap<String, Value>,
+    pub open: Option<String>,
+}
+
+/// The tag keys a `tags` value certainly has with a non-empty value.
 #[derive(Debug, Clone, Default)]
 pub struct Keys {
     pub known: BTreeSet<String>,
+    /// Keys present with an empty or null value: such a tag attributes nothing.
+    pub blank: BTreeSet<String>,
     pub open: Option<String>,
 }
 
 impl Keys {
-    fn unknown(why: String) -> Keys {
-        Keys { known: BTreeSet::new(), open: Some(why) }
+    pub fn of(value: &Value) -> Keys {
+        match value {
+            Value::Null => Keys::default(),
+            Value::Object(object) => {
+                let mut keys = Keys { open: object.open.clone(), ..Keys::default() };
+                for (key, value) in &object.entries {
+                    match value {
+                        Value::Null => keys.blank.insert(key.clone()),
+                        Value::Str(s) if s.is_empty() => keys.blank.insert(key.clone()),
+                        _ => keys.known.insert(key.clone()),
+                    };
+                }
+                keys
+            }
+            Value::Unknown(why) => Keys { open: Some(why.clone()), ..Keys::default() },
+            Value::Str(_) | Value::Other => Keys { open: Some("the tags value is not a map".to_owned()), ..Keys::default() },
+        }
     }
 
     pub fn union(mut self, other: Keys) -> Keys {
         self.known.extend(other.known);
+        self.blank.extend(other.blank);
         self.open = self.open.or(other.open);
         self
     }
 }
 
-/// Names a module defines, borrowed from its parsed files.
-pub struct Scope<'a> {
-    locals: HashMap<String, (&'a Expression, &'a str)>,
-    variables: HashMap<String, Option<(&'a Expression, &'a str)>>,
-    /// (alias, default_tags `tags` expression, its file's source)
-    pub providers: Vec<(Option<String>, Option<(&'a Expression, &'a str)>)>,
-}
-
-fn blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
-    body.blocks().filter(move |b| b.ident.as_str() == ident)
-}
-
-impl<'a> Scope<'a> {
-    pub fn of(module: &'a Module) -> Scope<'a> {
-        let mut scope = Scope { locals: HashMap::new(), variables: HashMap::new(), providers: Vec::new() };
-        for file in &module.files {
-            let src = file.source.as_str();
-            for locals in blocks(&file.body, "locals") {
-                for attr in locals.body.attributes() {
-                    scope.locals.insert(attr.key.as_str().to_owned(), (&attr.value, src));
-                }
-            }
-            for var in blocks(&file.body, "variable") {
-                if let Some(name) = var.labels.first() {
-                    let default = var.body.get_attribute("default").map(|a| (&a.value, src));
-                    scope.variables.insert(name.as_str().to_owned(), default);
-                }
-            }
-            for provider in blocks(&file.body, "provider") {
-                if provider.labels.first().map(|l| l.as_str()) != Some("aws") {
-                    continue;
-                }
-                let alias = provider.body.get_attribute("alias").and_then(|a| literal(&a.value));
-                let tags = blocks(&provider.body, "default_tags")
-                    .next()
-                    .and_then(|d| d.body.get_attribute("tags"))
-                    .map(|a| (&a.value, src));
-                scope.providers.push((alias, tags));
-            }
-        }
-        scope
-    }
-
-    /// Tag keys of `expr` (from a file whose text is `src`).
-    pub fn keys(&self, expr: &Expression, src: &str, depth: usize) -> Keys {
-        if depth > 16 {
-            return Keys::unknown("references nest too deeply".to_owned());
-        }
-        match expr {
-            Expression::Object(object) => {
-                let mut keys = Keys::default();
-                for (key, _) in object.iter() {
-                    match key {
-                        ObjectKey::Ident(ident) => {
-                            keys.known.insert(ident.as_str().to_owned());
-                        }
-                        ObjectKey::Expression(Expression::String(s)) => {
-                            keys.known.insert(s.value().to_string());
-                        }
-                        ObjectKey::Expression(e) => {
-                            keys.open = keys.open.or(Some(format!("a computed tag key {}", text(e, src))));
-                        }
-                    }
-                }
-                keys
-            }
-            Expression::Null(_) => Keys::default(),
-            Expression::Parenthesis(p) => self.keys(p.inner(), src, depth + 1),
-            Expression::FuncCall(call) if call.name.name.as_str() == "merge" && call.name.namespace.is_empty() => call
-                .args
-                .iter()
-                .map(|arg| self.keys(arg, src, depth + 1))
-                .fold(Keys::default(), Keys::union),
-            Expression::Traversal(t) => match (&t.expr, t.operators.first().map(|o| o.value())) {
-                (Expression::Variable(root), Some(TraversalOperator::GetAttr(name))) if t.operators.len() == 1 => {
-                    match root.as_str() {
-                        "local" => match self.locals.get(name.as_str()) {
-                            Some((value, file)) => self.keys(value, file, depth + 1),
-                            None => Keys::unknown(format!("local.{} is not defined in this module", name.as_str())),
-                        },
-                        "var" => match self.variables.get(name.as_str()) {
-                            Some(Some((value, file))) => self.keys(value, file, depth + 1),
-                            Some(None) => Keys::unknown(format!("var.{} has no default", name.as_str())),
-                            None => Keys::unknown(format!("var.{} is not declared in this module", name.as_str())),
-                        },
-                        _ => Keys::unknown(format!("{} is known only at apply time", text(expr, src))),
-                    }
-                }
-                _ => Keys::unknown(format!("{} is known only at apply time", text(expr, src))),
-            },
-            other => Keys::unknown(format!("{} cannot be resolved statically", text(other, src))),
-        }
-    }
-
-    /// A string value, through locals and variable defaults.
-    pub fn string(&self, expr: &Expression, depth: usize) -> Option<String> {
-        if depth > 16 {
-            return None;
-        }
-        if let Some(s) = literal(expr) {
-            return Some(s);
-        }
-        let Expression::Traversal(t) = expr else { return None };
-        let (Expression::Variable(root), [op]) = (&t.expr, t.operators.as_slice()) else { return None };
-        let TraversalOperator::GetAttr(name) = op.value() else { return None };
-        match root.as_str() {
-            "local" => self.locals.get(name.as_str()).and_then(|(v, _)| self.string(v, depth + 1)),
-            "var" => self.variables.get(name.as_str())?.and_then(|(v, _)| self.string(v, depth + 1)),
+impl Value {
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
             _ => None,
         }
+    }
+
+    /// `value.key` / `value["key"]`.
+    pub fn get(&self, key: &str) -> Value {
+        match self {
+            Value::Object(object) => match (object.entries.get(key), &object.open) {
+                (Some(v), _) => v.clone(),
+                (None, Some(why)) => Value::Unknown(why.clone()),
+                (None, None) => Value::Null,
+            },
+            Value::Unknown(why) => Value::Unknown(why.clone()),
+            Value::Null => Value::Unknown(format!("reads {key:?} of null")),
+            Value::Str(_) | Value::Other => Value::Unknown(format!("reads {key:?} of a value that is not an object")),
+        }
+    }
+
+    /// Terraform's `merge`: later keys win; nothing can remove a key.
+    fn merge(values: impl IntoIterator<Item = Value>) -> Value {
+        let mut out = Object::default();
+        for value in values {
+            match value {
+                Value::Null => {}
+                Value::Object(o) => {
+                    out.entries.extend(o.entries);
+                    out.open = out.open.or(o.open);
+                }
+                Value::Unknown(why) => out.open = out.open.or(Some(why)),
+                Value::Str(_) | Value::Other => out.open = out.open.or(Some("merge of a value that is not a map".to_owned())),
+            }
+        }
+        Value::Object(out)
+    }
+
+    /// Either of two values, as far as both agree.
+    fn either(a: Value, b: Value, why: String) -> Value {
+        match (a, b) {
+            (a, b) if a == b => a,
+            (Value::Object(a), Value::Object(b)) => {
+                let differ = a.entries.len() != b.entries.len() || a.entries.keys().any(|k| !b.entries.contains_key(k));
+                let entries = a
+                    .entries
+                    .into_iter()
+                    .filter_map(|(k, va)| {
+                        let vb = b.entries.get(&k)?.clone();
+                        Some((k, if va == vb { va } else { Value::Unknown(why.clone()) }))
+                    })
+                    .collect();
+                let open = a.open.or(b.open).or(if differ { Some(why) } else { None });
+                Value::Object(Object { entries, open })
+            }
+            _ => Value::Unknown(why),
+        }
+    }
+}
+
+/// Where references (`var.x`, `local.y`, `module.z.out`) get their values.
+pub trait Resolve {
+    fn reference(&self, traversal: &Traversal, src: &str, depth: usize) -> Value;
+}
+
+/// No references at all: values in `.tfvars` files.
+pub struct Literal;
+
+impl Resolve for Literal {
+    fn reference(&self, traversal: &Traversal, src: &str, _: usize) -> Value {
+        let whole = Expression::Traversal(Box::new(traversal.clone()));
+        Value::Unknown(format!("{} is not a literal value", text(&whole, src)))
+    }
+}
+
+/// The static value of `expr`, written in a file whose text is `src`.
+pub fn eval(r: &impl Resolve, expr: &Expression, src: &str, depth: usize) -> Value {
+    if depth > MAX_DEPTH {
+        return Value::Unknown("references nest too deeply".to_owned());
+    }
+    match expr {
+        Expression::Null(_) => Value::Null,
+        Expression::String(s) => Value::Str(s.value().to_string()),
+        Expression::Bool(_) | Expression::Number(_) | Expression::Array(_) => Value::Other,
+        Expression::Parenthesis(p) => eval(r, p.inner(), src, depth + 1),
+        Expression::Object(object) => {
+            let mut out = Object::default();
+            for (key, value) in object.iter() {
+                let name = match key {
+                    ObjectKey::Ident(ident) => Some(ident.as_str().to_owned()),
+                    ObjectKey::Expression(e) => match eval(r, e, src, depth + 1) {
+                        Value::Str(s) => Some(s),
+                        _ => {
+                            out.open = out.open.or(Some(format!("a computed tag key {}", text(e, src))));
+                            None
+                        }
+                    },
+                };
+                if let Some(name) = name {
+                    out.entries.insert(name, eval(r, value.expr(), src, depth + 1));
+                }
+            }
+            Value::Object(out)
+        }
+        Expression::StringTemplate(template) => {
+            let mut s = String::new();
+            for element in template.iter() {
+                match element {
+                    Element::Literal(l) => s.push_str(l.as_str()),
+                    Element::Interpolation(i) => match eval(r, &i.expr, src, depth + 1) {
+                        Value::Str(part) => s.push_str(&part),
+                        _ => return Value::Unknown(format!("{} cannot be resolved statically", text(expr, src))),
+                    },
+                    Element::Directive(_) => {
+                        return Value::Unknown(format!("{} cannot be resolved statically", text(expr, src)));
+                    }
+                }
+            }
+            Value::Str(s)
+        }
+        Expression::FuncCall(call) if call.name.namespace.is_empty() => match call.name.name.as_str() {
+            "merge" => Value::merge(call.args.iter().map(|a| eval(r, a, src, depth + 1)).collect::<Vec<_>>()),
+            "tomap" | "toset" | "tostring" if call.args.len() == 1 => {
+                call.args.iter().next().map_or(Value::Null, |a| eval(r, a, src, depth + 1))
+            }
+            _ => Value::Unknown(format!("{} cannot be resolved statically", text(expr, src))),
+        },
+        Expression::Conditional(c) => {
+            let why = format!("{} decides", text(&c.cond_expr, src));
+            Value::either(eval(r, &c.true_expr, src, depth + 1), eval(r, &c.false_expr, src, depth + 1), why)
+        }
+        Expression::Traversal(t) => r.reference(t, src, depth + 1),
+        Expression::Variable(v) => Value::Unknown(format!("{} is known only at apply time", v.as_str())),
+        other => Value::Unknown(format!("{} cannot be resolved statically", text(other, src))),
+    }
+}
+
+/// A JSON value (from `.tfvars.json` or `modules.json`) as a static value.
+pub fn from_json(value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Object(map) => Value::Object(Object {
+            entries: map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect(),
+            open: None,
+        }),
+        _ => Value::Other,
     }
 }
 

@@ -60,7 +60,7 @@ fn merge_resolves_locals_and_calls_the_rest_unknown() {
     assert_eq!(code, 0, "unknown is not missing");
     assert_eq!(
         stdout,
-        "merge/main.tf:17: aws_sns_topic.refunds: unknown: tag \"product_area\" may be set: var.extra has no default\n"
+        "merge/main.tf:17: aws_sns_topic.refunds: unknown: tag \"product_area\" may be set: var.extra comes from the module's callers, and none is in the linted tree\n"
     );
     let (code, _, _) = lint("merge", &["--strict"]);
     assert_eq!(code, 1, "--strict fails on unknowns");
@@ -70,7 +70,7 @@ fn merge_resolves_locals_and_calls_the_rest_unknown() {
 fn unresolvable_values_are_unknown() {
     let (code, stdout, _) = lint("unresolvable", &[]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("unresolvable/main.tf:5: aws_lambda_function.resize: unknown: tag \"product_area\" may be set: module.labels.tags is known only at apply time"), "{stdout}");
+    assert!(stdout.contains("unresolvable/main.tf:5: aws_lambda_function.resize: unknown: tag \"product_area\" may be set: module.labels is not followed: \"cloudposse/label/null\" is not a local path and there is no .terraform/modules/modules.json (run terraform init)"), "{stdout}");
     assert!(stdout.contains("unresolvable/main.tf:10: aws_lambda_function.thumbs: unknown:"), "{stdout}");
 }
 
@@ -87,15 +87,23 @@ fn ignore_comments_suppress_and_verbose_shows_the_reason() {
 }
 
 #[test]
-fn modules_inherit_the_root_providers() {
+fn each_instance_of_a_module_inherits_the_root_providers() {
+    // The log group has no tags of its own and the root's default_tags lack the
+    // key: one finding per call, at the resource, where the fix goes.
     let (code, stdout, _) = lint("module_layout", &["--format", "json"]);
     assert_eq!(code, 1);
     let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(findings.len(), 1, "{stdout}");
-    assert_eq!(findings[0]["address"], "aws_cloudwatch_log_group.this");
-    assert_eq!(findings[0]["status"], "missing");
-    assert_eq!(findings[0]["line"], 16);
-    assert!(findings[0]["file"].as_str().unwrap().ends_with("modules/ecs-service/main.tf"));
+    let calls: Vec<&str> = findings.iter().map(|f| f["chain"][0]["call"].as_str().unwrap()).collect();
+    assert_eq!(calls, ["module.checkout_api", "module.cart", "module.worker"], "{stdout}");
+    for f in &findings {
+        assert_eq!(f["resource"]["address"], "aws_cloudwatch_log_group.this");
+        assert_eq!(f["status"], "missing");
+        assert_eq!((f["line"].as_u64(), f["resource"]["line"].as_u64()), (Some(16), Some(16)));
+        assert_eq!(f["file"], "module_layout/modules/ecs-service/main.tf");
+        assert_eq!(f["chain"][0]["file"], "module_layout/main.tf");
+    }
+    assert_eq!(findings[1]["address"], "module.cart.aws_cloudwatch_log_group.this");
+    assert_eq!(findings[1]["chain"][0]["line"], 14);
 }
 
 #[test]
