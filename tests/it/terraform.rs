@@ -359,3 +359,16 @@ fn a_service_module_called_twice_gives_two_services() {
     assert!(stdout.contains("services_twice/main.tf:11)"), "the call site names the service: {stdout}");
     assert!(stdout.contains("2 services mapped from Terraform, 0 without a product_area"), "{stdout}");
 }
+
+#[test]
+fn the_capture_kit_tags_everything_it_creates() {
+    let kit = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/capture");
+    let tree = load(std::slice::from_ref(&kit), &[]).unwrap();
+    let graph = Graph::build(&tree);
+    assert!(graph.unfollowed.is_empty(), "both submodules are followed");
+    let calls: Vec<String> = graph.instances.iter().filter_map(|i| i.chain.last().map(|s| s.call.clone())).collect();
+    assert_eq!(calls, ["module.collector", "module.sender_prod", "module.sender_staging"]);
+    let found = lint_graph(&graph, "product_area");
+    assert!(found.is_empty(), "{found:#?}");
+    Command::cargo_bin("apportion").unwrap().arg("lint-terraform").arg(&kit).env_remove("APPORTION_DB").assert().code(0).stdout("");
+}
