@@ -238,3 +238,48 @@ pub fn text(expr: &Expression, src: &str) -> String {
         written
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(hcl: &str) -> Keys {
+        let body = hcl_edit::parser::parse_body(hcl).unwrap();
+        let attr = body.get_attribute("tags").unwrap();
+        Keys::of(&eval(&Literal, &attr.value, hcl, 0))
+    }
+
+    #[test]
+    fn merge_keeps_every_key_and_an_unknown_part_leaves_it_open() {
+        let k = keys("tags = merge({ a = \"1\" }, { b = \"2\" }, null)");
+        assert_eq!(k.known.iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(k.open.is_none());
+        let k = keys("tags = merge({ product_area = \"x\" }, var.more)");
+        assert!(k.known.contains("product_area"));
+        assert!(k.open.is_some(), "var.more may add keys");
+    }
+
+    #[test]
+    fn a_condition_knows_the_keys_both_branches_have() {
+        let k = keys("tags = var.prod ? { product_area = \"a\", env = \"prod\" } : { product_area = \"b\" }");
+        assert_eq!(k.known.iter().collect::<Vec<_>>(), ["product_area"]);
+        assert!(k.open.as_deref().is_some_and(|w| w.contains("var.prod")), "{k:?}");
+    }
+
+    #[test]
+    fn empty_and_null_tags_are_blank_not_known() {
+        let k = keys("tags = { product_area = \"\", team = null, env = \"prod\" }");
+        assert_eq!(k.known.iter().collect::<Vec<_>>(), ["env"]);
+        assert_eq!(k.blank.iter().collect::<Vec<_>>(), ["product_area", "team"]);
+    }
+
+    #[test]
+    fn string_keys_templates_and_computed_keys() {
+        let k = keys("tags = { \"product_area\" = \"x-${\"y\"}\", (var.k) = \"v\" }");
+        assert!(k.known.contains("product_area"));
+        assert!(k.open.as_deref().is_some_and(|w| w.contains("computed tag key")), "{k:?}");
+        let body = hcl_edit::parser::parse_body("name = \"a-${\"b\"}\"").unwrap();
+        let value = eval(&Literal, &body.get_attribute("name").unwrap().value, "", 0);
+        assert_eq!(value, Value::Str("a-b".to_owned()));
+    }
+}

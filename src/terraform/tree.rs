@@ -242,3 +242,31 @@ fn read_var_files(paths: &[PathBuf]) -> Result<HashMap<String, Value>, TfError> 
     }
     Ok(values)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_tfvars_count_and_later_files_win() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), "variable \"tags\" {}\nvariable \"name\" {}\n").unwrap();
+        std::fs::write(dir.path().join("terraform.tfvars"), "tags = { a = \"1\" }\nname = \"first\"\n").unwrap();
+        std::fs::write(dir.path().join("b.auto.tfvars.json"), r#"{"name": "second", "tags": {"product_area": "x"}}"#).unwrap();
+        let tree = load(&[dir.path().to_path_buf()], &[]).unwrap();
+        let Role::Root(values) = &tree.entries[0].role else { panic!("tfvars make a root") };
+        assert_eq!(values["name"], Value::Str("second".to_owned()));
+        assert_eq!(values["tags"].get("product_area"), Value::Str("x".to_owned()));
+    }
+
+    #[test]
+    fn a_broken_modules_json_is_an_error_that_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.tf"), "provider \"aws\" {}\n").unwrap();
+        std::fs::create_dir_all(dir.path().join(".terraform/modules")).unwrap();
+        std::fs::write(dir.path().join(".terraform/modules/modules.json"), "{\"Modules\": 3}").unwrap();
+        let err = load(&[dir.path().to_path_buf()], &[]).err().unwrap();
+        assert!(matches!(err, TfError::Manifest { .. }), "{err}");
+        assert!(err.to_string().contains("modules.json"), "{err}");
+    }
+}
