@@ -118,26 +118,37 @@ pub struct FinalizeArgs {
 pub enum ServicesCommand {
     /// Show each service's product area and where the entry came from
     List,
-    /// Record service → product area from ECS service modules in Terraform
-    ImportTerraform {
-        /// Directory of .tf files (searched recursively)
-        dir: PathBuf,
-    },
+    /// Record service → product area from ECS services in Terraform, module by module
+    ImportTerraform(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Directories of .tf files (each searched recursively, .terraform/ skipped)
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Values for the root modules' variables, as `terraform plan -var-file` (repeatable)
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// Directory of .tf files (searched recursively, .terraform/ skipped)
-    pub dir: PathBuf,
+    /// Directories of .tf files (each searched recursively, .terraform/ skipped)
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Values for the root modules' variables, as `terraform plan -var-file` (repeatable)
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
     /// The tag every taggable resource must carry
     #[arg(long, default_value = "product_area", value_name = "KEY")]
     pub tag_key: String,
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
-    /// Fail on tags that cannot be resolved statically, too
+    /// Fail on tags that cannot be resolved statically (and module calls not followed), too
     #[arg(long)]
     pub strict: bool,
-    /// Also list resources suppressed with `# apportion:ignore`, with the reason
+    /// Also list resources suppressed with `# apportion:ignore` (with the reason) and module calls not followed
     #[arg(long, short)]
     pub verbose: bool,
 }

@@ -33,17 +33,12 @@ impl Idle {
 }
 
 /// Resource weighting of the ECS split: CPU, memory, or both at `cpu_ratio`:1.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Weight {
+    #[default]
     Cpu,
     Memory,
     CpuMemory { cpu_ratio: f64 },
-}
-
-impl Default for Weight {
-    fn default() -> Weight {
-        Weight::Cpu
-    }
 }
 
 impl Weight {

@@ -34,8 +34,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Runs) => history::runs(&open(db_path)?),
         Some(Command::Finalize(args)) => history::finalize(&open(db_path)?, &args.month),
         Some(Command::Services(ServicesCommand::List)) => history::services(&open(db_path)?),
-        Some(Command::Services(ServicesCommand::ImportTerraform { dir })) => {
-            terraform::import(&open(db_path)?, &rules, &dir)
+        Some(Command::Services(ServicesCommand::ImportTerraform(args))) => {
+            terraform::import(&open(db_path)?, &rules, &args)
         }
         Some(Command::LintTerraform(args)) => terraform::lint(db_path.as_deref(), &args),
         Some(Command::Coverage(args)) => insights::coverage(&open(db_path)?, &args),

@@ -2,30 +2,31 @@
 //! `services import-terraform`.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{LintArgs, LintFormat};
+use crate::cli::{ImportArgs, LintArgs, LintFormat};
 use crate::db::Db;
 use crate::safe_text::for_terminal;
-use crate::terraform::lint::Status;
-use crate::terraform::{self, TfError};
+use crate::terraform::lint::{Finding, Status};
+use crate::terraform::{self, Graph, TfError, Tree};
 
-fn load_or_report(dir: &Path) -> std::result::Result<Vec<terraform::Module>, ExitCode> {
-    terraform::load(dir).map_err(|e: TfError| {
+fn load_or_report(dirs: &[PathBuf], var_files: &[PathBuf]) -> std::result::Result<Tree, ExitCode> {
+    terraform::load(dirs, var_files).map_err(|e: TfError| {
         eprintln!("error: {}", for_terminal(&e.to_string()));
         ExitCode::from(2)
     })
 }
 
-pub fn lint(db_path: Option<&Path>, args: &LintArgs) -> Result<ExitCode> {
-    let modules = match load_or_report(&args.dir) {
-        Ok(m) => m,
+pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCode> {
+    let tree = match load_or_report(&args.dirs, &args.var_files) {
+        Ok(t) => t,
         Err(code) => return Ok(code),
     };
-    let mut findings = terraform::lint::lint(&modules, &args.tag_key);
+    let graph = Graph::build(&tree);
+    let mut findings = terraform::lint::lint(&graph, &args.tag_key);
     if let Some(path) = db_path {
         let db = Db::open(path).with_context(|| format!("opening database {}", path.display()))?;
         let names: Vec<String> = findings.iter().flat_map(|f| f.names.clone()).collect();
@@ -36,9 +37,13 @@ pub fn lint(db_path: Option<&Path>, args: &LintArgs) -> Result<ExitCode> {
         // The biggest untagged spend first.
         findings.sort_by(|a, b| b.billed.unwrap_or(0.0).total_cmp(&a.billed.unwrap_or(0.0)));
     }
-    let failing = |f: &&terraform::lint::Finding| f.status == Status::Missing || (args.strict && f.status == Status::Unknown);
-    let shown: Vec<&terraform::lint::Finding> =
-        findings.iter().filter(|f| args.verbose || f.status != Status::Ignored).collect();
+    let failing = |f: &Finding| match f.status {
+        Status::Missing => true,
+        Status::Unknown | Status::Unfollowed => args.strict,
+        Status::Ignored => false,
+    };
+    let shown: Vec<&Finding> =
+        findings.iter().filter(|f| args.verbose || !matches!(f.status, Status::Ignored | Status::Unfollowed)).collect();
     let mut out = std::io::stdout().lock();
     match args.format {
         LintFormat::Json => {
@@ -47,32 +52,38 @@ pub fn lint(db_path: Option<&Path>, args: &LintArgs) -> Result<ExitCode> {
         }
         LintFormat::Text => {
             for f in &shown {
-                let billed = f.billed.filter(|b| *b > 0.0).map(|b| format!(" (${b:.2} billed)")).unwrap_or_default();
-                let status = match f.status {
-                    Status::Missing => "missing",
-                    Status::Unknown => "unknown",
-                    Status::Ignored => "ignored",
-                };
-                writeln!(
-                    out,
-                    "{}:{}: {}: {status}: {}{billed}",
-                    for_terminal(&f.file.display().to_string()),
-                    f.line,
-                    for_terminal(&f.address),
-                    for_terminal(&f.message)
-                )?;
+                writeln!(out, "{}", text_line(f))?;
             }
         }
     }
-    Ok(if findings.iter().any(|f| failing(&f)) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if findings.iter().any(failing) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-pub fn import(db: &Db, rules: &super::RulesPath, dir: &Path) -> Result<ExitCode> {
-    let modules = match load_or_report(dir) {
-        Ok(m) => m,
+/// `file:line: [module.a › module.b › ]address[ (its file:line)]: status: message`
+fn text_line(f: &Finding) -> String {
+    let billed = f.billed.filter(|b| *b > 0.0).map(|b| format!(" (${b:.2} billed)")).unwrap_or_default();
+    let what = if f.chain.is_empty() {
+        f.resource.address.clone()
+    } else {
+        let calls: Vec<&str> = f.chain.iter().map(|s| s.call.as_str()).collect();
+        format!("{} › {} ({}:{})", calls.join(" › "), f.resource.address, f.resource.file.display(), f.resource.line)
+    };
+    format!(
+        "{}:{}: {}: {}: {}{billed}",
+        for_terminal(&f.file.display().to_string()),
+        f.line,
+        for_terminal(&what),
+        f.status.word(),
+        for_terminal(&f.message)
+    )
+}
+
+pub fn import(db: &Db, rules: &super::RulesPath, args: &ImportArgs) -> Result<ExitCode> {
+    let tree = match load_or_report(&args.dirs, &args.var_files) {
+        Ok(t) => t,
         Err(code) => return Ok(code),
     };
-    let declared = terraform::services::declared(&modules);
+    let declared = terraform::services::declared(&Graph::build(&tree));
     let entries: Vec<(String, String, String)> = declared
         .iter()
         .filter_map(|d| d.area.clone().map(|a| (d.service.clone(), a, d.source.clone())))

@@ -140,14 +140,17 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
     Ok(report)
 }
 
-/// Load every new file; returns (file id, rows) per candidate (None when
-/// kept or skipped) and the ids of unchanged files that stay.
+/// (file id, rows) per candidate (None when kept or skipped), and the ids of
+/// unchanged files that stay.
+type LoadOutcome = (Vec<Option<(i64, usize)>>, Vec<i64>);
+
+/// Load every new file.
 fn load_all(
     db: &Db,
     tx: &SyncTransaction<'_>,
     candidates: &[Candidate],
     progress: &mut dyn SyncProgress,
-) -> Result<(Vec<Option<(i64, usize)>>, Vec<i64>), IngestError> {
+) -> Result<LoadOutcome, IngestError> {
     let kept: Vec<i64> = candidates.iter().filter_map(|c| c.existing).collect();
     let count = candidates
         .iter()

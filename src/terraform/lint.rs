@@ -1,16 +1,17 @@
-//! `lint-terraform`: every taggable AWS resource must carry the tag, through
-//! its own `tags`, a `tags` block, `merge(...)`, locals, variable defaults, or
-//! its provider's `default_tags`. What cannot be resolved is "unknown".
+//! `lint-terraform`: every taggable AWS resource of every module instance must
+//! carry the tag, through its `tags`, a `tags` block, or the `default_tags` of
+//! the provider the instance receives. What cannot be resolved is "unknown".
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 
 use hcl_edit::Span;
-use hcl_edit::expr::{Expression, TraversalOperator};
 use serde::Serialize;
 
-use super::scope::{Keys, Scope};
-use super::{Module, line_of};
+use super::eval::{Keys, Value};
+use super::instance::{Graph, Step, provider_alias};
+use super::scope::{blocks, label};
+use super::{ignore_reason, line_of};
 
 /// The taggable resource types shipped in `assets/`.
 pub const TAGGABLE: &str = include_str!("../../assets/taggable-aws-resources.txt");
@@ -29,13 +30,41 @@ pub enum Status {
     Missing,
     Unknown,
     Ignored,
+    /// A module call that leads to no local folder: what it creates is unknown.
+    Unfollowed,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Missing => "missing",
+            Status::Unknown => "unknown",
+            Status::Ignored => "ignored",
+            Status::Unfollowed => "not followed",
+        }
+    }
+}
+
+/// A resource (or module call) as written in a module's code.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Place {
+    /// `aws_s3_bucket.this`, or `module.labels` for a call not followed.
+    pub address: String,
+    pub file: PathBuf,
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// Where the fix goes: the module call that decides the resource's tags
+    /// (or the call into downloaded code), else the resource itself.
     pub file: PathBuf,
     pub line: usize,
+    /// The address Terraform shows: `module.a.module.b.aws_s3_bucket.this`.
     pub address: String,
+    /// The module calls from the entry module down to the resource.
+    pub chain: Vec<Step>,
+    pub resource: Place,
     pub status: Status,
     pub message: String,
     /// Literal names (bucket, table, function…) that may link it to billing lines.
@@ -44,6 +73,20 @@ pub struct Finding {
     /// Billed dollars of those names, when ranked against a database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billed: Option<f64>,
+}
+
+impl Finding {
+    /// `anchor`: the call on the chain where the fix goes; None for the resource itself.
+    fn new(chain: Vec<Step>, resource: Place, status: Status, message: String, anchor: Option<usize>) -> Finding {
+        let (file, line) = match anchor.and_then(|k| chain.get(k)) {
+            Some(call) => (call.file.clone(), call.line),
+            None => (resource.file.clone(), resource.line),
+        };
+        let mut address: Vec<&str> = chain.iter().map(|s| s.call.as_str()).collect();
+        address.push(&resource.address);
+        let address = address.join(".");
+        Finding { file, line, address, chain, resource, status, message, names: Vec::new(), billed: None }
+    }
 }
 
 const NAME_ATTRIBUTES: [&str; 8] = [
@@ -57,99 +100,75 @@ const NAME_ATTRIBUTES: [&str; 8] = [
     "domain_name",
 ];
 
-pub fn lint(modules: &[Module], tag_key: &str) -> Vec<Finding> {
+/// Findings in the order a reader fixes them: by the place of the fix.
+pub fn lint(graph: &Graph<'_>, tag_key: &str) -> Vec<Finding> {
     let taggable = taggable_types();
-    let scopes: Vec<Scope<'_>> = modules.iter().map(Scope::of).collect();
     let mut findings = Vec::new();
-    for (index, module) in modules.iter().enumerate() {
-        let scope = &scopes[index];
-        // A module without provider blocks uses its nearest ancestor's providers.
-        let provider_scope = (0..modules.len())
-            .filter(|&i| !scopes[i].providers.is_empty() && module.dir.starts_with(&modules[i].dir))
-            .max_by_key(|&i| modules[i].dir.components().count())
-            .map(|i| &scopes[i]);
-        for file in &module.files {
+    for (i, instance) in graph.instances.iter().enumerate() {
+        for file in &graph.tree.modules[instance.module].files {
             let src = file.source.as_str();
-            for block in file.body.blocks().filter(|b| b.ident.as_str() == "resource") {
-                let [kind, name] = [0, 1].map(|i| block.labels.get(i).map(|l| l.as_str().to_owned()).unwrap_or_default());
+            for block in blocks(&file.body, "resource") {
+                let kind = label(block, 0);
                 if !taggable.contains(kind.as_str()) {
                     continue;
                 }
-                let start = block.span().map_or(0, |r| r.start);
-                let line = line_of(src, start);
-                let address = format!("{kind}.{name}");
+                let line = line_of(src, block.span().map_or(0, |r| r.start));
                 let own = match block.body.get_attribute("tags") {
-                    Some(attr) => scope.keys(&attr.value, src, 0),
+                    Some(attr) => Keys::of(&graph.value(i, &attr.value, src)),
                     None => Keys {
-                        known: block
-                            .body
-                            .blocks()
-                            .filter(|b| b.ident.as_str() == "tags")
+                        known: blocks(&block.body, "tags")
                             .flat_map(|b| b.body.attributes().map(|a| a.key.as_str().to_owned()))
                             .collect(),
-                        open: None,
+                        ..Keys::default()
                     },
                 };
-                let alias = block.body.get_attribute("provider").and_then(|a| provider_alias(&a.value));
-                let inherited = match provider_scope {
-                    Some(ps) => match ps.providers.iter().find(|(a, _)| *a == alias) {
-                        Some((_, Some((tags, file_src)))) => ps.keys(tags, file_src, 0),
-                        Some((_, None)) => Keys::default(),
-                        None if alias.is_some() => Keys {
-                            open: Some(format!("provider aws.{} is not declared", alias.clone().unwrap_or_default())),
-                            ..Keys::default()
-                        },
-                        None => Keys::default(),
-                    },
-                    None => Keys::default(),
+                let alias = block.body.get_attribute("provider").and_then(|a| provider_alias(&a.value)).unwrap_or(None);
+                let inherited = match (graph.default_tags(i, &alias), &alias) {
+                    (Some(tags), _) => Keys::of(&tags),
+                    (None, Some(alias)) => Keys::of(&Value::Unknown(match instance.chain.last() {
+                        Some(step) => format!("provider aws.{alias} is not passed to {}", step.call),
+                        None => format!("provider aws.{alias} is not declared"),
+                    })),
+                    (None, None) => Keys::default(),
                 };
                 let keys = own.union(inherited);
                 if keys.known.contains(tag_key) {
                     continue;
                 }
-                let names = NAME_ATTRIBUTES
-                    .iter()
-                    .filter_map(|a| block.body.get_attribute(a).and_then(|attr| scope.string(&attr.value, 0)))
-                    .collect();
-                let (status, message) = match (ignore_reason(src, line), keys.open) {
+                let (status, message) = match (ignore_reason(src, line).or_else(|| instance.ignored.clone()), keys.open) {
                     (Some(reason), _) => (Status::Ignored, reason),
                     (None, Some(why)) => (Status::Unknown, format!("tag {tag_key:?} may be set: {why}")),
+                    (None, None) if keys.blank.contains(tag_key) => (Status::Missing, format!("tag {tag_key:?} is empty")),
                     (None, None) => (Status::Missing, format!("no tag {tag_key:?}")),
                 };
-                findings.push(Finding {
-                    file: file.path.clone(),
-                    line,
-                    address,
-                    status,
-                    message,
-                    names,
-                    billed: None,
-                });
+                let place = Place { address: format!("{kind}.{}", label(block, 1)), file: file.path.clone(), line };
+                // The call that decides the tags; inside downloaded code, the call into it.
+                let decided = block.body.get_attribute("tags").and_then(|a| graph.decided_at(i, &a.value, 0));
+                let anchor = match (decided, instance.downloaded_from) {
+                    (Some(d), Some(r)) => Some(d.min(r)),
+                    (d, r) => d.or(r),
+                };
+                let mut finding = Finding::new(instance.chain.clone(), place, status, message, anchor);
+                finding.names = NAME_ATTRIBUTES
+                    .iter()
+                    .filter_map(|a| block.body.get_attribute(a))
+                    .filter_map(|attr| graph.value(i, &attr.value, src).as_str().map(str::to_owned))
+                    .collect();
+                findings.push(finding);
             }
         }
     }
-    findings
-}
-
-/// `aws.x` in `provider = aws.x`.
-fn provider_alias(expr: &Expression) -> Option<String> {
-    let Expression::Traversal(t) = expr else { return None };
-    match (&t.expr, t.operators.as_slice()) {
-        (Expression::Variable(root), [op]) if root.as_str() == "aws" => match op.value() {
-            TraversalOperator::GetAttr(alias) => Some(alias.as_str().to_owned()),
-            _ => None,
-        },
-        _ => None,
+    for call in &graph.unfollowed {
+        let (outer, this) = call.chain.split_at(call.chain.len().saturating_sub(1));
+        let Some(this) = this.first() else { continue };
+        let place = Place { address: this.call.clone(), file: this.file.clone(), line: this.line };
+        let (status, message) = match &call.ignored {
+            Some(reason) => (Status::Ignored, reason.clone()),
+            None => (Status::Unfollowed, format!("what it creates is unknown: {}", call.reason)),
+        };
+        let anchor = graph.instances[call.caller].downloaded_from;
+        findings.push(Finding::new(outer.to_vec(), place, status, message, anchor));
     }
-}
-
-/// `# apportion:ignore <reason>` on the resource's first line or the line above.
-fn ignore_reason(src: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = src.lines().collect();
-    [line.checked_sub(1), line.checked_sub(2)]
-        .into_iter()
-        .flatten()
-        .filter_map(|i| lines.get(i))
-        .find_map(|l| l.split_once("apportion:ignore").map(|(_, reason)| reason.trim().to_owned()))
-        .map(|r| if r.is_empty() { "no reason given".to_owned() } else { r })
+    findings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    findings
 }

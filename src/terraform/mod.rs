@@ -1,13 +1,20 @@
 //! Terraform, read with a real HCL parser (hcl-edit, which keeps source
-//! spans): the tag lint for CI and the service → product area map.
+//! spans): the tag lint for CI and the service → product area map, both
+//! judging each module instance from its call site.
 
+mod eval;
+pub mod instance;
 pub mod lint;
 mod scope;
 pub mod services;
+pub mod tree;
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use hcl_edit::structure::Body;
+
+pub use instance::Graph;
+pub use tree::{Tree, load};
 
 /// One parsed `.tf` file with its text, for line numbers and comments.
 pub struct TfFile {
@@ -30,51 +37,67 @@ pub enum TfError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: no .tf files found")]
     Empty { path: PathBuf },
+    #[error("{path}: not a Terraform module manifest: {message}")]
+    Manifest { path: PathBuf, message: String },
 }
 
-/// Every module under `root` (skipping `.terraform/`), files sorted by path.
-pub fn load(root: &Path) -> Result<Vec<Module>, TfError> {
-    let io = |path: &Path, source: std::io::Error| TfError::Io { path: path.to_path_buf(), source };
-    if !root.exists() {
-        return Err(io(root, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")));
-    }
-    let mut modules: Vec<Module> = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.file_name() != ".terraform");
-    for entry in walker {
-        let entry = entry.map_err(|e| TfError::Io {
-            path: e.path().map_or_else(|| root.to_path_buf(), Path::to_path_buf),
-            source: e.into(),
-        })?;
-        let path = entry.path();
-        if !entry.file_type().is_file() || path.extension().and_then(|e| e.to_str()) != Some("tf") {
-            continue;
+/// Parse one HCL file (`.tf` or `.tfvars`).
+fn parse_file(path: &Path) -> Result<TfFile, TfError> {
+    let source = std::fs::read_to_string(path).map_err(|e| TfError::Io { path: path.to_path_buf(), source: e })?;
+    let body = hcl_edit::parser::parse_body(&source).map_err(|e| {
+        let location = e.location();
+        TfError::Parse {
+            path: path.to_path_buf(),
+            line: location.line(),
+            message: format!("HCL parse error at column {}: {}", location.column(), e.message()),
         }
-        let source = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
-        let body = hcl_edit::parser::parse_body(&source).map_err(|e| {
-            let location = e.location();
-            TfError::Parse {
-                path: path.to_path_buf(),
-                line: location.line(),
-                message: format!("HCL parse error at column {}: {}", location.column(), e.message()),
+    })?;
+    Ok(TfFile { path: path.to_path_buf(), source, body })
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system (paths stay as
+/// the user wrote them, relative where they were relative).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
             }
-        })?;
-        let dir = path.parent().unwrap_or(root).to_path_buf();
-        let file = TfFile { path: path.to_path_buf(), source, body };
-        match modules.iter_mut().find(|m| m.dir == dir) {
-            Some(m) => m.files.push(file),
-            None => modules.push(Module { dir, files: vec![file] }),
+            Component::ParentDir if matches!(out.last(), Some(Component::RootDir | Component::Prefix(_))) => {}
+            other => out.push(other),
         }
     }
-    if modules.is_empty() {
-        return Err(TfError::Empty { path: root.to_path_buf() });
-    }
-    Ok(modules)
+    if out.is_empty() { PathBuf::from(".") } else { out.iter().collect() }
+}
+
+/// `# apportion:ignore <reason>` on a block's first line or the line above.
+pub fn ignore_reason(src: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = src.lines().collect();
+    [line.checked_sub(1), line.checked_sub(2)]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| lines.get(i))
+        .find_map(|l| l.split_once("apportion:ignore").map(|(_, reason)| reason.trim().to_owned()))
+        .map(|r| if r.is_empty() { "no reason given".to_owned() } else { r })
 }
 
 /// 1-based line of a byte offset.
 pub fn line_of(source: &str, offset: usize) -> usize {
     source.as_bytes()[..offset.min(source.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_is_lexical() {
+        assert_eq!(normalize(Path::new("./main.tf")), PathBuf::from("main.tf"));
+        assert_eq!(normalize(Path::new("envs/prod/../../modules/x")), PathBuf::from("modules/x"));
+        assert_eq!(normalize(Path::new("../shared/./x")), PathBuf::from("../shared/x"));
+        assert_eq!(normalize(Path::new(".")), PathBuf::from("."));
+        assert_eq!(normalize(Path::new("/a/../../b")), PathBuf::from("/b"));
+    }
 }

@@ -1,164 +1,124 @@
-//! What a module's expressions resolve to statically: locals, variable
-//! defaults, provider default_tags. Anything else is "unknown", never "missing".
+//! What one module declares, borrowed from its parsed files: locals,
+//! variables, outputs, aws providers and module calls.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
+use std::path::Path;
 
 use hcl_edit::Span;
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body};
 
-use super::Module;
+use super::eval::literal;
+use super::{Module, line_of};
 
-/// The tag keys an expression certainly has, and why more may exist.
-#[derive(Debug, Clone, Default)]
-pub struct Keys {
-    pub known: BTreeSet<String>,
-    pub open: Option<String>,
+/// An expression and the text of the file it is written in.
+#[derive(Clone, Copy)]
+pub struct Def<'a> {
+    pub expr: &'a Expression,
+    pub src: &'a str,
 }
 
-impl Keys {
-    fn unknown(why: String) -> Keys {
-        Keys { known: BTreeSet::new(), open: Some(why) }
+/// A `provider "aws"` block.
+pub struct Provider<'a> {
+    pub alias: Option<String>,
+    pub default_tags: Option<Def<'a>>,
+}
+
+/// A `module "NAME" { … }` block.
+pub struct Call<'a> {
+    pub name: String,
+    pub block: &'a Block,
+    pub src: &'a str,
+    pub file: &'a Path,
+    pub line: usize,
+    /// The `source` argument when it is a plain string.
+    pub source: Option<String>,
+}
+
+/// Arguments of a module block that are not the module's variables.
+const META_ARGUMENTS: [&str; 6] = ["source", "version", "count", "for_each", "providers", "depends_on"];
+
+impl<'a> Call<'a> {
+    /// The value the call gives variable `name`, if it sets it.
+    pub fn argument(&self, name: &str) -> Option<Def<'a>> {
+        if META_ARGUMENTS.contains(&name) {
+            return None;
+        }
+        self.block.body.get_attribute(name).map(|a| Def { expr: &a.value, src: self.src })
     }
 
-    pub fn union(mut self, other: Keys) -> Keys {
-        self.known.extend(other.known);
-        self.open = self.open.or(other.open);
-        self
+    pub fn is_local(&self) -> bool {
+        self.source.as_deref().is_some_and(is_local_source)
     }
 }
 
-/// Names a module defines, borrowed from its parsed files.
+/// Terraform's rule: a local path starts with `./` or `../`.
+pub fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
+}
+
 pub struct Scope<'a> {
-    locals: HashMap<String, (&'a Expression, &'a str)>,
-    variables: HashMap<String, Option<(&'a Expression, &'a str)>>,
-    /// (alias, default_tags `tags` expression, its file's source)
-    pub providers: Vec<(Option<String>, Option<(&'a Expression, &'a str)>)>,
+    pub locals: HashMap<String, Def<'a>>,
+    /// Declared variables and their defaults.
+    pub variables: HashMap<String, Option<Def<'a>>>,
+    pub outputs: HashMap<String, Def<'a>>,
+    pub providers: Vec<Provider<'a>>,
+    pub calls: Vec<Call<'a>>,
 }
 
-fn blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+pub fn blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
     body.blocks().filter(move |b| b.ident.as_str() == ident)
+}
+
+pub fn label(block: &Block, index: usize) -> String {
+    block.labels.get(index).map(|l| l.as_str().to_owned()).unwrap_or_default()
 }
 
 impl<'a> Scope<'a> {
     pub fn of(module: &'a Module) -> Scope<'a> {
-        let mut scope = Scope { locals: HashMap::new(), variables: HashMap::new(), providers: Vec::new() };
+        let mut scope = Scope {
+            locals: HashMap::new(),
+            variables: HashMap::new(),
+            outputs: HashMap::new(),
+            providers: Vec::new(),
+            calls: Vec::new(),
+        };
         for file in &module.files {
             let src = file.source.as_str();
+            let def = |expr: &'a Expression| Def { expr, src };
             for locals in blocks(&file.body, "locals") {
                 for attr in locals.body.attributes() {
-                    scope.locals.insert(attr.key.as_str().to_owned(), (&attr.value, src));
+                    scope.locals.insert(attr.key.as_str().to_owned(), def(&attr.value));
                 }
             }
             for var in blocks(&file.body, "variable") {
-                if let Some(name) = var.labels.first() {
-                    let default = var.body.get_attribute("default").map(|a| (&a.value, src));
-                    scope.variables.insert(name.as_str().to_owned(), default);
+                let default = var.body.get_attribute("default").map(|a| def(&a.value));
+                scope.variables.insert(label(var, 0), default);
+            }
+            for output in blocks(&file.body, "output") {
+                if let Some(value) = output.body.get_attribute("value") {
+                    scope.outputs.insert(label(output, 0), def(&value.value));
                 }
             }
-            for provider in blocks(&file.body, "provider") {
-                if provider.labels.first().map(|l| l.as_str()) != Some("aws") {
-                    continue;
-                }
+            for provider in blocks(&file.body, "provider").filter(|p| label(p, 0) == "aws") {
                 let alias = provider.body.get_attribute("alias").and_then(|a| literal(&a.value));
-                let tags = blocks(&provider.body, "default_tags")
+                let default_tags = blocks(&provider.body, "default_tags")
                     .next()
                     .and_then(|d| d.body.get_attribute("tags"))
-                    .map(|a| (&a.value, src));
-                scope.providers.push((alias, tags));
+                    .map(|a| def(&a.value));
+                scope.providers.push(Provider { alias, default_tags });
+            }
+            for call in blocks(&file.body, "module") {
+                scope.calls.push(Call {
+                    name: label(call, 0),
+                    block: call,
+                    src,
+                    file: &file.path,
+                    line: line_of(src, call.span().map_or(0, |r| r.start)),
+                    source: call.body.get_attribute("source").and_then(|a| literal(&a.value)),
+                });
             }
         }
         scope
-    }
-
-    /// Tag keys of `expr` (from a file whose text is `src`).
-    pub fn keys(&self, expr: &Expression, src: &str, depth: usize) -> Keys {
-        if depth > 16 {
-            return Keys::unknown("references nest too deeply".to_owned());
-        }
-        match expr {
-            Expression::Object(object) => {
-                let mut keys = Keys::default();
-                for (key, _) in object.iter() {
-                    match key {
-                        ObjectKey::Ident(ident) => {
-                            keys.known.insert(ident.as_str().to_owned());
-                        }
-                        ObjectKey::Expression(Expression::String(s)) => {
-                            keys.known.insert(s.value().to_string());
-                        }
-                        ObjectKey::Expression(e) => {
-                            keys.open = keys.open.or(Some(format!("a computed tag key {}", text(e, src))));
-                        }
-                    }
-                }
-                keys
-            }
-            Expression::Null(_) => Keys::default(),
-            Expression::Parenthesis(p) => self.keys(p.inner(), src, depth + 1),
-            Expression::FuncCall(call) if call.name.name.as_str() == "merge" && call.name.namespace.is_empty() => call
-                .args
-                .iter()
-                .map(|arg| self.keys(arg, src, depth + 1))
-                .fold(Keys::default(), Keys::union),
-            Expression::Traversal(t) => match (&t.expr, t.operators.first().map(|o| o.value())) {
-                (Expression::Variable(root), Some(TraversalOperator::GetAttr(name))) if t.operators.len() == 1 => {
-                    match root.as_str() {
-                        "local" => match self.locals.get(name.as_str()) {
-                            Some((value, file)) => self.keys(value, file, depth + 1),
-                            None => Keys::unknown(format!("local.{} is not defined in this module", name.as_str())),
-                        },
-                        "var" => match self.variables.get(name.as_str()) {
-                            Some(Some((value, file))) => self.keys(value, file, depth + 1),
-                            Some(None) => Keys::unknown(format!("var.{} has no default", name.as_str())),
-                            None => Keys::unknown(format!("var.{} is not declared in this module", name.as_str())),
-                        },
-                        _ => Keys::unknown(format!("{} is known only at apply time", text(expr, src))),
-                    }
-                }
-                _ => Keys::unknown(format!("{} is known only at apply time", text(expr, src))),
-            },
-            other => Keys::unknown(format!("{} cannot be resolved statically", text(other, src))),
-        }
-    }
-
-    /// A string value, through locals and variable defaults.
-    pub fn string(&self, expr: &Expression, depth: usize) -> Option<String> {
-        if depth > 16 {
-            return None;
-        }
-        if let Some(s) = literal(expr) {
-            return Some(s);
-        }
-        let Expression::Traversal(t) = expr else { return None };
-        let (Expression::Variable(root), [op]) = (&t.expr, t.operators.as_slice()) else { return None };
-        let TraversalOperator::GetAttr(name) = op.value() else { return None };
-        match root.as_str() {
-            "local" => self.locals.get(name.as_str()).and_then(|(v, _)| self.string(v, depth + 1)),
-            "var" => self.variables.get(name.as_str())?.and_then(|(v, _)| self.string(v, depth + 1)),
-            _ => None,
-        }
-    }
-}
-
-/// A plain string literal (no interpolation).
-pub fn literal(expr: &Expression) -> Option<String> {
-    match expr {
-        Expression::String(s) => Some(s.value().to_string()),
-        _ => None,
-    }
-}
-
-/// The expression as written, for messages.
-pub fn text(expr: &Expression, src: &str) -> String {
-    let written = expr
-        .span()
-        .and_then(|r| src.get(r))
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "an expression".to_owned());
-    if written.chars().count() > 60 {
-        format!("{}…", written.chars().take(60).collect::<String>())
-    } else {
-        written
     }
 }

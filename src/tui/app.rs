@@ -192,13 +192,11 @@ impl App {
             Action::PageDown => self.picked = (self.picked + 20).min(len.saturating_sub(1)),
             Action::Top => self.picked = 0,
             Action::Bottom => self.picked = len.saturating_sub(1),
-            Action::PreviousMonth | Action::NextMonth => {
-                if self.shift_month(action == Action::PreviousMonth) {
-                    self.picked = 0;
-                    let mut requests = self.reload_stack();
-                    requests.extend(self.screen_request());
-                    return requests;
-                }
+            Action::PreviousMonth | Action::NextMonth if self.shift_month(action == Action::PreviousMonth) => {
+                self.picked = 0;
+                let mut requests = self.reload_stack();
+                requests.extend(self.screen_request());
+                return requests;
             }
             Action::Drill | Action::AssignResource | Action::AssignProduct | Action::AssignUsageType
                 if self.screen == Screen::Tagging =>

@@ -33,8 +33,7 @@ pub fn run(db: &Db, export_dir: PathBuf, rules_path: PathBuf) -> Result<()> {
     let (tx, rx) = channel();
     let requests = spawn_worker(db.try_clone()?, tx.clone());
     std::thread::spawn(move || {
-        loop {
-            let Ok(ev) = event::read() else { break };
+        while let Ok(ev) = event::read() {
             let sent = match ev {
                 TermEvent::Key(k) if k.kind != KeyEventKind::Release => tx.send(Event::Key(k)),
                 TermEvent::Resize(_, _) => tx.send(Event::Resize),

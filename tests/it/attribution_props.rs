@@ -96,12 +96,12 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
         .unwrap();
         events.push(tasks);
     }
-    for i in 0..2 {
+    for (i, resource) in RESOURCES.iter().enumerate().take(2) {
         let mut tasks = String::new();
         writeln!(
             tasks,
             "{{\"detail-type\":\"ECS Container Instance State Change\",\"detail\":{{\"containerInstanceArn\":\"arn:aws:ecs:r:1:container-instance/c/ci{i}\",\"ec2InstanceId\":\"{}\",\"registeredResources\":[{{\"name\":\"CPU\",\"integerValue\":2048}},{{\"name\":\"MEMORY\",\"integerValue\":8192}}],\"version\":1}}}}",
-            RESOURCES[i]
+            resource
         )
         .unwrap();
         events.push(tasks);

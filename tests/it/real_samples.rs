@@ -134,7 +134,7 @@ fn koku_header_variants() {
     let Some(real) = real_samples() else { return };
     let dir = real.join("koku-cur-header-variants");
     let (_d, db) = temp_db();
-    sync(&db, &[dir.clone()]);
+    sync(&db, std::slice::from_ref(&dir));
     // Alphabetical legacy CUR in NOK with odd headers: three SavingsPlanCoveredUsage hours.
     let file = dir.join("2023-06-01.csv");
     let expected = independent_sums(&file, |_, _| String::new(), "lineItem/UnblendedCost", |_, _| true);
