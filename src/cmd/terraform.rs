@@ -47,8 +47,8 @@ pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCo
     let mut out = std::io::stdout().lock();
     match args.format {
         LintFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &shown)?;
-            writeln!(out)?;
+            let text = serde_json::to_string_pretty(&shown)?;
+            writeln!(out, "{}", crate::safe_text::for_terminal_json(&text))?;
         }
         LintFormat::Text => {
             for f in &shown {
