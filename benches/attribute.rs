@@ -12,7 +12,7 @@ use apportion::attribute::run_rules;
 use apportion::db::Db;
 use apportion::demo::{FleetEvents, bench_month, service_map_csv};
 use apportion::ingest::sync_paths;
-use apportion::rules::Rules;
+use apportion::attribute::rules::Rules;
 
 fn main() {
     let rows: usize = std::env::var("APPORTION_BENCH_ROWS")

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use apportion::db::Db;
 use apportion::tui::app::{Action, App, Request, SortKey};
-use apportion::tui::{answer, render};
+use apportion::attribute::RulesChoice;
+use apportion::tui::{Worker, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -48,6 +49,10 @@ fn main() {
         println!("generated {rows} allocation rows (12 months) in {:.1}s", t.elapsed().as_secs_f64());
     }
     let db = Db::open(&path).expect("open");
+    let worker = Worker {
+        db: db.try_clone().expect("connection"),
+        rules: RulesChoice { given: None, default: dir.join("no-rules.toml") },
+    };
     let mut app = App::new(db.explored_months().expect("months"), dir.clone());
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     let mut settle = |app: &mut App, requests: Vec<Request>| {
@@ -56,7 +61,7 @@ fn main() {
             if matches!(r, Request::Export { .. } | Request::Explain { .. }) {
                 continue;
             }
-            let more = app.receive(answer(&db, r));
+            let more = app.receive(worker.answer(r));
             queue.extend(more);
         }
         terminal.draw(|f| render::draw(f, app)).expect("draw");

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::db::{CostMeasure, Dimension};
 use crate::report::{OutputFormat, parse_month};
-use crate::rules::{Idle, Weight};
+use crate::attribute::rules::{Idle, Weight};
 
 #[derive(Debug, Parser)]
 #[command(name = "apportion", version, about = "Who spent the AWS bill, and what will more traffic cost? Offline, from billing exports.")]
@@ -18,6 +18,12 @@ pub struct Cli {
     /// Attribution rules [default: the platform config dir's rules.toml]
     #[arg(long, global = true, env = "APPORTION_RULES", value_name = "FILE")]
     pub rules: Option<PathBuf>,
+
+    /// Memory DuckDB may use before it spills to a temp directory beside the
+    /// database, e.g. 2GB or 1500MiB [default: 3 GiB or a quarter of the
+    /// machine's memory, whichever is smaller, at least 1 GiB]
+    #[arg(long, global = true, env = "APPORTION_MEMORY_LIMIT", value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -31,7 +37,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Load billing exports (files or directories, recursively); re-delivered months replace old ones
     Sync(SyncArgs),
-    /// Attribute every billing line to a product area again, with the current rules
+    /// Attribute every month again (or one with --month), with the database's rules and any new flags
     Attribute(AttributeArgs),
     /// Cost of a month grouped by dimensions
     Report(ReportArgs),
@@ -170,6 +176,9 @@ pub struct AttributeArgs {
     /// Cost allocation tag that names the product area [default: rules.toml tag_key, else product_area]
     #[arg(long, value_name = "KEY")]
     pub tag_key: Option<String>,
+    /// Attribute only this billing period, YYYY-MM [default: every month]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
 }
 
 fn parse_idle(text: &str) -> Result<Idle, String> {

@@ -13,7 +13,6 @@ pub mod db;
 pub mod demo;
 pub mod ingest;
 pub mod report;
-pub mod rules;
 pub mod safe_text;
 pub mod terraform;
 pub mod tui;

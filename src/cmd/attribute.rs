@@ -1,27 +1,46 @@
-//! `attribute`: re-run attribution with the current rules and flags.
+//! `attribute`: attribute every month again (or one), with the database's
+//! rules and any new flags, and say what it did.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::attribute::{Overrides, run as attribute};
+use crate::attribute::{Overrides, Plan, RulesChoice, plan, run as attribute};
 use crate::cli::AttributeArgs;
-use crate::db::{Db, RunSummary};
+use crate::db::{Db, RunSummary, Scope};
 use crate::report::display_money;
 
-pub fn run(db: &Db, rules: &super::RulesPath, args: &AttributeArgs) -> Result<ExitCode> {
+pub fn run(db: &Db, rules: &RulesChoice, args: &AttributeArgs) -> Result<ExitCode> {
     let overrides = Overrides {
         idle: args.idle,
         weight: args.weight,
         tag_key: args.tag_key.clone(),
     };
-    let summary = attribute(db, &rules.path, rules.explicit, &overrides)?;
-    print_run(&summary, &mut std::io::stdout().lock())?;
+    let plan = plan(db, rules, &overrides)?;
+    let scope = args.month.clone().map_or(Scope::All, Scope::Month);
+    let summary = attribute_with_progress(db, &plan, &scope)?;
+    print_run(&plan, &summary, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn print_run(summary: &RunSummary, out: &mut dyn Write) -> std::io::Result<()> {
+/// Attribute with a bar per month while stdout is a terminal.
+pub fn attribute_with_progress(db: &Db, plan: &Plan, scope: &Scope) -> Result<RunSummary> {
+    if std::io::stdout().is_terminal() {
+        let mut bar = super::progress::Bar::start(db)?;
+        attribute(db, plan, scope, &mut bar)
+    } else {
+        attribute(db, plan, scope, &mut ())
+    }
+}
+
+pub fn print_run(plan: &Plan, summary: &RunSummary, out: &mut dyn Write) -> std::io::Result<()> {
+    if let Some(note) = &plan.note {
+        writeln!(out, "{}", crate::safe_text::for_terminal(note))?;
+    }
+    let Some(run_id) = summary.run_id else {
+        return writeln!(out, "attribution: every month is up to date");
+    };
     let parts: Vec<String> = summary
         .by_method
         .iter()
@@ -29,9 +48,16 @@ pub fn print_run(summary: &RunSummary, out: &mut dyn Write) -> std::io::Result<(
         .collect();
     writeln!(
         out,
-        "attribution run {} over {} month(s): {}",
-        summary.run_id,
+        "attribution run {run_id} over {} month(s) ({}): {}",
         summary.periods.len(),
+        month_span(&summary.periods),
         if parts.is_empty() { "nothing to attribute".to_owned() } else { parts.join(", ") }
     )
+}
+
+fn month_span(periods: &[String]) -> String {
+    match periods {
+        [first, _, _, .., last] => format!("{first} … {last}"),
+        few => few.join(", "),
+    }
 }

@@ -4,15 +4,14 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
 use crate::cli::DemoArgs;
-use crate::db::{CostMeasure, Db, Dimension};
+use crate::attribute::RulesChoice;
+use crate::db::{CostMeasure, Dimension, Scope};
 use crate::demo::{FleetEvents, demo_months, metrics_csv, service_map_csv};
-use crate::rules::Rules;
 use crate::ingest::sync_paths;
 use crate::report::{OutputFormat, cost_report, write_report};
 
@@ -21,7 +20,8 @@ const DEMO_RULES: &str = include_str!("../../assets/demo-rules.toml");
 /// Lines per demo month: enough to feel real, small enough to build in a second.
 const DEMO_LINES_PER_MONTH: usize = 20_000;
 
-pub fn run(db_path: PathBuf, args: &DemoArgs) -> Result<ExitCode> {
+pub fn run(opener: &super::Opener, args: &DemoArgs) -> Result<ExitCode> {
+    let db_path = opener.path.clone().unwrap_or_else(crate::config::default_demo_db_path);
     let scratch = tempfile::tempdir().context("creating a temp dir for the demo exports")?;
     let dir = args.out.clone().unwrap_or_else(|| scratch.path().to_path_buf());
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -48,15 +48,20 @@ pub fn run(db_path: PathBuf, args: &DemoArgs) -> Result<ExitCode> {
     }
     std::fs::write(dir.join("services.csv"), service_map_csv())?;
     std::fs::write(dir.join("rules.toml"), DEMO_RULES)?;
-    let db = Db::open(&db_path).with_context(|| format!("opening database {}", db_path.display()))?;
+    let db = opener.open_at(&db_path)?;
     sync_paths(&db, std::slice::from_ref(&dir), &mut ()).context("syncing the demo exports")?;
-    // The demo's rules live beside its database, so the tagging view can add to them.
+    // The demo's rules live beside its database, which remembers them, so the
+    // tagging view and later commands without --rules add to and use them.
     let rules_path = db_path.with_file_name("demo-rules.toml");
     std::fs::write(&rules_path, DEMO_RULES).with_context(|| format!("writing {}", rules_path.display()))?;
-    let rules = Rules::parse(DEMO_RULES, "assets/demo-rules.toml").context("the bundled demo rules")?;
-    crate::attribute::run_rules(&db, &rules, DEMO_RULES, &Default::default())?;
+    let rules = RulesChoice {
+        given: Some(rules_path),
+        default: crate::config::default_rules_path(),
+    };
+    let plan = crate::attribute::plan(&db, &rules, &Default::default())?;
+    crate::attribute::run(&db, &plan, &Scope::All, &mut ())?;
     if !args.no_tui {
-        return super::explore(&db, &rules_path);
+        return super::explore(&db, RulesChoice { given: None, ..rules });
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

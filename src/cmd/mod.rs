@@ -6,6 +6,7 @@ mod demo;
 mod explain;
 mod history;
 mod insights;
+mod progress;
 mod terraform;
 mod report;
 mod sync;
@@ -16,50 +17,75 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::cli::{Cli, Command, ServicesCommand};
+use crate::attribute::RulesChoice;
 use crate::config;
 use crate::db::Db;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    let db_path = cli.db.clone();
-    let rules = RulesPath {
-        explicit: cli.rules.is_some(),
-        path: cli.rules.clone().unwrap_or_else(config::default_rules_path),
+    let db = Opener {
+        path: cli.db.clone(),
+        memory_limit: cli.memory_limit.clone(),
+    };
+    let rules = RulesChoice {
+        given: cli.rules.clone(),
+        default: config::default_rules_path(),
     };
     match cli.command {
-        Some(Command::Demo(args)) => demo::run(db_path.unwrap_or_else(config::default_demo_db_path), &args),
-        Some(Command::Sync(args)) => sync::run(&open(db_path)?, &rules, &args),
-        Some(Command::Attribute(args)) => attribute::run(&open(db_path)?, &rules, &args),
-        Some(Command::Report(args)) => report::run(&open(db_path)?, &args),
-        Some(Command::Explain(args)) => explain::run(&open(db_path)?, &args),
-        Some(Command::Runs) => history::runs(&open(db_path)?),
-        Some(Command::Finalize(args)) => history::finalize(&open(db_path)?, &args.month),
-        Some(Command::Services(ServicesCommand::List)) => history::services(&open(db_path)?),
-        Some(Command::Services(ServicesCommand::ImportTerraform(args))) => {
-            terraform::import(&open(db_path)?, &rules, &args)
-        }
-        Some(Command::LintTerraform(args)) => terraform::lint(db_path.as_deref(), &args),
-        Some(Command::Coverage(args)) => insights::coverage(&open(db_path)?, &args),
-        Some(Command::Spikes(args)) => insights::spikes(&open(db_path)?, &args),
-        Some(Command::UnitCost(args)) => insights::unit_cost(&open(db_path)?, &args),
-        Some(Command::Forecast(args)) => insights::forecast(&open(db_path)?, &args),
-        None | Some(Command::Tui) => explore(&open(db_path)?, &rules.path),
+        Some(Command::Demo(args)) => demo::run(&db.demo(), &args),
+        Some(Command::Sync(args)) => sync::run(&db.open()?, &rules, &args),
+        Some(Command::Attribute(args)) => attribute::run(&db.open()?, &rules, &args),
+        Some(Command::Report(args)) => report::run(&db.read()?, &args),
+        Some(Command::Explain(args)) => explain::run(&db.read()?, &args),
+        Some(Command::Runs) => history::runs(&db.read()?),
+        Some(Command::Finalize(args)) => history::finalize(&db.open()?, &args.month),
+        Some(Command::Services(ServicesCommand::List)) => history::services(&db.read()?),
+        Some(Command::Services(ServicesCommand::ImportTerraform(args))) => terraform::import(&db.open()?, &rules, &args),
+        Some(Command::LintTerraform(args)) => terraform::lint(db.path.as_deref(), &args),
+        Some(Command::Coverage(args)) => insights::coverage(&db.read()?, &args),
+        Some(Command::Spikes(args)) => insights::spikes(&db.read()?, &args),
+        Some(Command::UnitCost(args)) => insights::unit_cost(&db.read()?, &args),
+        Some(Command::Forecast(args)) => insights::forecast(&db.read()?, &args),
+        None | Some(Command::Tui) => explore(&db.open()?, rules),
     }
 }
 
-/// Open the explorer; its CSV exports go to the current directory, rules
-/// assigned in the tagging view to `rules`.
-pub fn explore(db: &Db, rules: &std::path::Path) -> Result<ExitCode> {
-    crate::tui::run(db, std::env::current_dir()?, rules.to_path_buf())?;
+/// Open the explorer; its CSV exports go to the current directory, areas
+/// assigned in the tagging view to the rules file `rules` resolves to.
+pub fn explore(db: &Db, rules: RulesChoice) -> Result<ExitCode> {
+    crate::tui::run(db, std::env::current_dir()?, rules)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Where rules come from; a missing file is fine unless it was named.
-pub struct RulesPath {
-    pub path: PathBuf,
-    pub explicit: bool,
+/// Which database to open, and with how much memory.
+pub struct Opener {
+    pub path: Option<PathBuf>,
+    pub memory_limit: Option<String>,
 }
 
-fn open(path: Option<PathBuf>) -> Result<Db> {
-    let path = path.unwrap_or_else(config::default_db_path);
-    Db::open(&path).with_context(|| format!("opening database {}", path.display()))
+impl Opener {
+    fn open(&self) -> Result<Db> {
+        let path = self.path.clone().unwrap_or_else(config::default_db_path);
+        self.open_at(&path)
+    }
+
+    pub fn open_at(&self, path: &std::path::Path) -> Result<Db> {
+        Db::open_with(path, self.memory_limit.as_deref()).with_context(|| format!("opening database {}", path.display()))
+    }
+
+    /// For commands that only read: they work without the rules file, and say it is missing.
+    fn read(&self) -> Result<Db> {
+        let db = self.open()?;
+        if let Some(warning) = crate::attribute::missing_rules_warning(&db)? {
+            eprintln!("{}", crate::safe_text::for_terminal(&warning));
+        }
+        Ok(db)
+    }
+
+    /// The demo's database: never the real one unless `--db` names it.
+    fn demo(&self) -> Opener {
+        Opener {
+            path: Some(self.path.clone().unwrap_or_else(config::default_demo_db_path)),
+            memory_limit: self.memory_limit.clone(),
+        }
+    }
 }

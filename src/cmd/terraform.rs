@@ -78,7 +78,7 @@ fn text_line(f: &Finding) -> String {
     )
 }
 
-pub fn import(db: &Db, rules: &super::RulesPath, args: &ImportArgs) -> Result<ExitCode> {
+pub fn import(db: &Db, rules: &crate::attribute::RulesChoice, args: &ImportArgs) -> Result<ExitCode> {
     let tree = match load_or_report(&args.dirs, &args.var_files) {
         Ok(t) => t,
         Err(code) => return Ok(code),
@@ -98,8 +98,9 @@ pub fn import(db: &Db, rules: &super::RulesPath, args: &ImportArgs) -> Result<Ex
     }
     let missing = declared.iter().filter(|d| d.area.is_none()).count();
     writeln!(out, "{} services mapped from Terraform, {missing} without a product_area", entries.len())?;
-    let summary = crate::attribute::run(db, &rules.path, rules.explicit, &Default::default())
-        .context("the map is saved, but attributing with it failed")?;
-    super::attribute::print_run(&summary, &mut out)?;
+    let after = "the map is saved, but attributing with it failed";
+    let plan = crate::attribute::plan(db, rules, &Default::default()).context(after)?;
+    let summary = super::attribute::attribute_with_progress(db, &plan, &crate::db::Scope::Changed).context(after)?;
+    super::attribute::print_run(&plan, &summary, &mut out)?;
     Ok(if missing > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -1,10 +1,12 @@
-//! Runs the attribution batch (`sql/attribute.sql`) in one transaction: the
-//! latest allocations are replaced, rollups appended, conservation verified.
+//! Runs the attribution batch (`sql/attribute.sql`) one billing period at a
+//! time: a month's allocations, explorer tables and rollups are replaced in
+//! one transaction per month, its conservation is verified, and the
+//! fingerprint of its inputs is kept so an unchanged month is not redone.
 
 use duckdb::params;
 
 use super::{Db, DbError, Result};
-use crate::rules::Rule;
+use crate::attribute::rules::Rule;
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -16,13 +18,53 @@ pub struct AttributionInput {
     pub memory_weight: f64,
     pub rules_text: String,
     pub rules: Vec<Rule>,
+    /// The rules file's absolute path ('' when there is none) and content hash
+    /// ('' when the file did not exist).
+    pub rules_path: String,
+    pub rules_hash: String,
+    /// The settings given as flags, which later runs keep.
+    pub idle_flag: Option<String>,
+    pub weight_flag: Option<String>,
+    pub tag_key_flag: Option<String>,
 }
+
+impl AttributionInput {
+    /// Everything every month's result depends on besides its own data.
+    fn settings_key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.tag_key, self.idle, self.weight_name, self.cpu_weight, self.memory_weight, self.rules_text
+        )
+    }
+}
+
+/// Which months a run attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    /// Months whose inputs changed since their last attribution (after a sync).
+    Changed,
+    /// Every month.
+    All,
+    /// One month, `YYYY-MM`.
+    Month(String),
+}
+
+/// Hooks for a progress display; the default does nothing.
+pub trait MonthProgress {
+    fn months(&mut self, _count: usize) {}
+    fn month_started(&mut self, _month: &str, _index: usize) {}
+    fn month_finished(&mut self) {}
+}
+
+impl MonthProgress for () {}
 
 #[derive(Debug, Clone)]
 pub struct RunSummary {
-    pub run_id: i64,
+    /// None when no month needed attributing.
+    pub run_id: Option<i64>,
+    /// The months this run attributed.
     pub periods: Vec<String>,
-    /// (method kind, unblended cost) over all periods, for the summary line.
+    /// (method kind, unblended cost) over those months, for the summary line.
     pub by_method: Vec<(String, String)>,
 }
 
@@ -36,13 +78,93 @@ pub struct ConservationError {
 }
 
 const ATTRIBUTE_SQL: &str = include_str!("sql/attribute.sql");
+const FINGERPRINTS_SQL: &str = include_str!("sql/month_fingerprints.sql");
 
 impl Db {
-    pub fn attribute(&self, input: &AttributionInput) -> Result<RunSummary> {
-        self.in_transaction(|| self.attribute_in_transaction(input))
+    pub fn attribute(&self, input: &AttributionInput, scope: &Scope, progress: &mut dyn MonthProgress) -> Result<RunSummary> {
+        self.forget_months_without_lines()?;
+        let fingerprints = self.month_fingerprints(&input.settings_key())?;
+        let months: Vec<&(String, String)> = match scope {
+            Scope::All => fingerprints.iter().collect(),
+            Scope::Month(m) => fingerprints.iter().filter(|(p, _)| p == m).collect(),
+            Scope::Changed => {
+                let known = self.known_fingerprints()?;
+                fingerprints.iter().filter(|(p, f)| known.get(p) != Some(f)).collect()
+            }
+        };
+        if months.is_empty() {
+            return Ok(RunSummary {
+                run_id: None,
+                periods: Vec::new(),
+                by_method: Vec::new(),
+            });
+        }
+        let run_id = self.in_transaction(|| self.start_run(input))?;
+        progress.months(months.len());
+        for (index, (month, fingerprint)) in months.iter().enumerate() {
+            progress.month_started(month, index);
+            self.in_transaction(|| self.attribute_month(input, run_id, month, fingerprint))?;
+            progress.month_finished();
+        }
+        let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
+        self.conn.execute(
+            "UPDATE attribution_runs SET periods = ?::VARCHAR[] WHERE run_id = ?",
+            params![format!("[{}]", periods.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", ")), run_id],
+        )?;
+        let by_method = self.methods_of_run(run_id)?;
+        Ok(RunSummary {
+            run_id: Some(run_id),
+            periods,
+            by_method,
+        })
     }
 
-    fn attribute_in_transaction(&self, input: &AttributionInput) -> Result<RunSummary> {
+    fn start_run(&self, input: &AttributionInput) -> Result<i64> {
+        let run_id: i64 = self.conn.query_row("SELECT COALESCE(max(run_id), 0) + 1 FROM attribution_runs", [], |r| r.get(0))?;
+        self.conn.execute(
+            "INSERT INTO attribution_runs (run_id, started_at, idle, weight, tag_key, rules_text, rule_count, periods,
+                                           rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag)
+             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR[], ?, ?, ?, ?, ?)",
+            params![
+                run_id,
+                input.idle,
+                input.weight_name,
+                input.tag_key,
+                input.rules_text,
+                input.rules.len() as i64,
+                input.rules_path,
+                input.rules_hash,
+                input.idle_flag,
+                input.weight_flag,
+                input.tag_key_flag
+            ],
+        )?;
+        Ok(run_id)
+    }
+
+    fn attribute_month(&self, input: &AttributionInput, run_id: i64, month: &str, fingerprint: &str) -> Result<()> {
+        let conn = &self.conn;
+        self.stage_inputs(input)?;
+        conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_month (run_id BIGINT, period DATE)")?;
+        conn.execute(
+            "INSERT INTO attr_month VALUES (?, strptime(?, '%Y-%m')::DATE)",
+            params![run_id, month],
+        )?;
+        conn.execute_batch(ATTRIBUTE_SQL)?;
+        self.check_conservation(month)?;
+        conn.execute(
+            "DELETE FROM attributed_months WHERE billing_period = strptime(?, '%Y-%m')::DATE",
+            params![month],
+        )?;
+        conn.execute(
+            "INSERT INTO attributed_months VALUES (strptime(?, '%Y-%m')::DATE, ?, ?)",
+            params![month, run_id, fingerprint],
+        )?;
+        Ok(())
+    }
+
+    /// The settings and rules as the temp tables the SQL batch reads.
+    fn stage_inputs(&self, input: &AttributionInput) -> Result<()> {
         let conn = &self.conn;
         conn.execute_batch(
             "CREATE OR REPLACE TEMP TABLE attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE);
@@ -55,112 +177,100 @@ impl Db {
             "INSERT INTO attr_settings VALUES (?, ?, ?, ?)",
             params![input.tag_key, input.idle, input.cpu_weight, input.memory_weight],
         )?;
-        {
-            let mut rules = conn.appender("attr_rules")?;
-            let mut tags = conn.appender("attr_rule_tags")?;
-            for r in &input.rules {
-                rules.append_row(params![
-                    r.number as i64,
-                    r.area,
-                    r.area_from_tag,
-                    r.product,
-                    r.usage_type,
-                    r.operation,
-                    r.account,
-                    r.region,
-                    r.resource,
-                    r.line_item_type
-                ])?;
-                for (k, g) in &r.tags {
-                    tags.append_row(params![r.number as i64, k, g])?;
-                }
+        let mut rules = conn.appender("attr_rules")?;
+        let mut tags = conn.appender("attr_rule_tags")?;
+        for r in &input.rules {
+            rules.append_row(params![
+                r.number as i64,
+                r.area,
+                r.area_from_tag,
+                r.product,
+                r.usage_type,
+                r.operation,
+                r.account,
+                r.region,
+                r.resource,
+                r.line_item_type
+            ])?;
+            for (k, g) in &r.tags {
+                tags.append_row(params![r.number as i64, k, g])?;
             }
-            rules.flush()?;
-            tags.flush()?;
         }
-        conn.execute_batch(ATTRIBUTE_SQL)?;
-        let run_id: i64 = conn.query_row("SELECT COALESCE(max(run_id), 0) + 1 FROM attribution_runs", [], |r| r.get(0))?;
-        conn.execute_batch("DELETE FROM allocations")?;
-        conn.execute(
-            "INSERT INTO allocations
-             SELECT ?, b.billing_period, COALESCE(CAST(b.usage_start AS DATE), b.billing_period),
-                    COALESCE(b.product_name, b.product_code, ''), COALESCE(b.usage_type, ''), b.usage_account,
-                    COALESCE(b.resource_id, ''), f.area, f.service, f.method, sum(f.u), sum(f.a), sum(f.bl)
-             FROM a_final f JOIN billing_lines b ON b.rowid = f.line_id
-             GROUP BY ALL",
-            params![run_id],
-        )?;
-        self.check_conservation()?;
-        let periods: Vec<String> = {
-            let mut stmt = conn.prepare(
-                "SELECT DISTINCT strftime(billing_period, '%Y-%m') AS p FROM allocations ORDER BY p",
-            )?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        conn.execute(
-            "INSERT INTO attribution_runs VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, ?::VARCHAR[])",
-            params![
-                run_id,
-                input.idle,
-                input.weight_name,
-                input.tag_key,
-                input.rules_text,
-                input.rules.len() as i64,
-                format!("[{}]", periods.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", "))
-            ],
-        )?;
-        for (table, dims) in [
-            ("rollup_product_area", "product, area"),
-            ("rollup_area_service", "area, service"),
-            ("rollup_area_account", "area, account"),
-        ] {
-            conn.execute_batch(&format!(
-                "INSERT INTO {table} SELECT run_id, billing_period, {dims},
-                        sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
-                 FROM allocations GROUP BY ALL"
-            ))?;
-        }
-        let by_method = {
-            let mut stmt = conn.prepare(
-                "SELECT CASE WHEN starts_with(method, 'rule:') THEN 'rule'
-                             WHEN starts_with(method, 'ebs→') THEN 'ebs' ELSE method END AS m,
-                        CAST(sum(unblended_cost) AS VARCHAR)
-                 FROM allocations GROUP BY m ORDER BY m",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        Ok(RunSummary {
-            run_id,
-            periods,
-            by_method,
+        rules.flush()?;
+        tags.flush()?;
+        Ok(())
+    }
+
+    /// (month, fingerprint of its inputs) for every month with lines.
+    fn month_fingerprints(&self, settings_key: &str) -> Result<Vec<(String, String)>> {
+        let service_map: String = self.conn.query_row(
+            "SELECT CAST(list_sort(list(CAST({'service': service, 'cluster': cluster, 'area': product_area,
+                                                'terraform': file_id = 0} AS VARCHAR))) AS VARCHAR)
+             FROM service_map",
+            [],
+            |r| r.get::<_, Option<String>>(0),
+        )?
+        .unwrap_or_default();
+        let shared = format!("{settings_key}|{service_map}");
+        let mut stmt = self.conn.prepare(FINGERPRINTS_SQL)?;
+        let rows = stmt.query_map(params![shared], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn known_fingerprints(&self) -> Result<std::collections::HashMap<String, String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT strftime(billing_period, '%Y-%m'), fingerprint FROM attributed_months")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A month whose lines are all gone (replaced by a delivery of another
+    /// month) keeps no allocations either.
+    fn forget_months_without_lines(&self) -> Result<()> {
+        self.in_transaction(|| {
+            for table in ["allocations", "explore_cells", "explore_days", "attributed_months"] {
+                self.conn.execute_batch(&format!(
+                    "DELETE FROM {table} WHERE billing_period NOT IN (SELECT DISTINCT billing_period FROM billing_lines)"
+                ))?;
+            }
+            Ok(())
         })
     }
 
-    /// Allocated equals billed, per period and cost measure, to the last decimal.
-    fn check_conservation(&self) -> Result<()> {
+    fn methods_of_run(&self, run_id: i64) -> Result<Vec<(String, String)>> {
         let mut stmt = self.conn.prepare(
-            "WITH billed AS (SELECT billing_period, sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b
-                             FROM billing_lines GROUP BY 1),
-                  allocated AS (SELECT billing_period, sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b
-                                FROM allocations GROUP BY 1)
-             SELECT strftime(billing_period, '%Y-%m'), m.name,
-                    CAST(COALESCE(m.billed, 0) AS VARCHAR), CAST(COALESCE(m.allocated, 0) AS VARCHAR)
-             FROM billed FULL JOIN allocated USING (billing_period),
+            "SELECT CASE WHEN starts_with(method, 'rule:') THEN 'rule'
+                         WHEN starts_with(method, 'ebs→') THEN 'ebs' ELSE method END AS m,
+                    CAST(sum(unblended_cost) AS VARCHAR)
+             FROM allocations WHERE run_id = ? GROUP BY m ORDER BY m",
+        )?;
+        let rows = stmt.query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Allocated equals billed in `month`, per cost measure, to the last decimal.
+    fn check_conservation(&self, month: &str) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "WITH billed AS (SELECT sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b
+                             FROM billing_lines WHERE billing_period = strptime(?1, '%Y-%m')::DATE),
+                  allocated AS (SELECT sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b
+                                FROM allocations WHERE billing_period = strptime(?1, '%Y-%m')::DATE)
+             SELECT m.name, CAST(COALESCE(m.billed, 0) AS VARCHAR), CAST(COALESCE(m.allocated, 0) AS VARCHAR)
+             FROM billed, allocated,
                   LATERAL (VALUES ('unblended', billed.u, allocated.u),
                                   ('amortized', billed.a, allocated.a),
                                   ('blended', billed.b, allocated.b)) m(name, billed, allocated)
              WHERE m.billed IS DISTINCT FROM m.allocated
              LIMIT 1",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(params![month])?;
         if let Some(r) = rows.next()? {
             return Err(DbError::Conservation(ConservationError {
-                period: r.get(0)?,
-                measure: r.get(1)?,
-                billed: r.get(2)?,
-                allocated: r.get(3)?,
+                period: month.to_owned(),
+                measure: r.get(0)?,
+                billed: r.get(1)?,
+                allocated: r.get(2)?,
             }));
         }
         Ok(())

@@ -34,7 +34,7 @@ impl Db {
         let conn = &self.conn;
         let found: Option<(String, String, i64, String)> = conn
             .query_row(
-                "SELECT any_value(resource_id), any_value(resource_short), count(*), CAST(sum(unblended_cost) AS VARCHAR)
+                "SELECT any_value(resource_id), any_value(resource_short), CAST(sum(line_count) AS BIGINT), CAST(sum(unblended_cost) AS VARCHAR)
                  FROM billing_lines
                  WHERE billing_period = strptime(?, '%Y-%m')::DATE AND (resource_id = ? OR resource_short = ?)
                  HAVING count(*) > 0",

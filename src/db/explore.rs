@@ -1,5 +1,7 @@
 //! Queries behind the explorer: the children of a drill-down path with this
-//! and last month's cost, and a daily series for a sparkline. Path columns
+//! and last month's cost, and a daily series for a sparkline. They read the
+//! per-month tables attribution keeps (`explore_cells`, `explore_days`), so a
+//! keypress costs the same with one month held or ten years. Path columns
 //! come from the closed `Level` enum; values are bound parameters.
 
 use duckdb::params_from_iter;
@@ -20,7 +22,7 @@ impl Level {
         match self {
             Level::Product => "product",
             Level::Area => "area",
-            Level::Leaf => "CASE WHEN service <> '' THEN service ELSE resource END",
+            Level::Leaf => "leaf",
         }
     }
 
@@ -59,9 +61,9 @@ impl Db {
         let (filter, mut values) = path_filter(path);
         let cost = measure.column_name();
         let sql = format!(
-            "WITH cur AS (SELECT {key} AS name, bool_or(service <> '') AS svc, sum({cost}) AS cost FROM allocations
+            "WITH cur AS (SELECT {key} AS name, bool_or(is_service) AS svc, sum({cost}) AS cost FROM explore_cells
                           WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1),
-                  prev AS (SELECT {key} AS name, sum({cost}) AS cost FROM allocations
+                  prev AS (SELECT {key} AS name, sum({cost}) AS cost FROM explore_cells
                            WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1)
              SELECT cur.name, cur.svc, CAST(cur.cost AS DOUBLE), CAST(COALESCE(prev.cost, 0) AS DOUBLE)
              FROM cur LEFT JOIN prev USING (name)
@@ -90,7 +92,7 @@ impl Db {
         let sql = format!(
             "WITH days AS (SELECT unnest(range(strptime(?, '%Y-%m')::DATE, (strptime(?, '%Y-%m') + INTERVAL 1 MONTH)::DATE, INTERVAL 1 DAY))::DATE AS d)
              SELECT CAST(COALESCE(sum(a.{cost}), 0) AS DOUBLE)
-             FROM days LEFT JOIN allocations a
+             FROM days LEFT JOIN explore_days a
                ON a.usage_date = days.d AND a.billing_period = strptime(?, '%Y-%m')::DATE {filter}
              GROUP BY days.d ORDER BY days.d",
             cost = measure.column_name(),
@@ -106,7 +108,7 @@ impl Db {
     pub fn explored_months(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT DISTINCT strftime(billing_period, '%Y-%m') AS m FROM allocations ORDER BY m")?;
+            .prepare("SELECT DISTINCT strftime(billing_period, '%Y-%m') AS m FROM explore_cells ORDER BY m")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

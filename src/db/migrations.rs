@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "attribution", include_str!("migrations/0003_attribution.sql")),
     (4, "metrics", include_str!("migrations/0004_metrics.sql")),
     (5, "newest event wins", include_str!("migrations/0005_newest_event_wins.sql")),
+    (6, "months", include_str!("migrations/0006_months.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
-pub use attribution::{AttributionInput, ConservationError, RunSummary};
+pub use attribution::{AttributionInput, ConservationError, MonthProgress, RunSummary, Scope};
 pub use explain::Explanation;
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
 pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
 pub use reports::{CostMeasure, Dimension, ReportRow};
-pub use runs::{RunInfo, ServiceEntry};
+pub use runs::{LastRun, RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,8 @@ pub enum DbError {
         "{path} is not an apportion database (DuckDB would open it as a read-only view of the file and every write would be lost); name a new file or an existing .duckdb with --db"
     )]
     NotADatabase { path: PathBuf },
+    #[error("cannot use {setting}: {message}")]
+    Setting { setting: String, message: String },
     #[error(transparent)]
     Conservation(#[from] ConservationError),
     #[error(transparent)]
@@ -54,8 +56,16 @@ pub struct Db {
 }
 
 impl Db {
-    /// Open (creating if needed) the database at `path` and run pending migrations.
+    /// Open (creating if needed) the database at `path` and run pending
+    /// migrations, with the default memory limit.
     pub fn open(path: &Path) -> Result<Db> {
+        Db::open_with(path, None)
+    }
+
+    /// Open with DuckDB's memory limited to `memory_limit` (e.g. `2GB`;
+    /// None: [`default_memory_limit`]); past it, work spills to a temp
+    /// directory beside the database.
+    pub fn open_with(path: &Path, memory_limit: Option<&str>) -> Result<Db> {
         refuse_other_files(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
@@ -66,6 +76,20 @@ impl Db {
         let conn = Connection::open(path).map_err(|e| classify_open_error(path, e))?;
         // Line order carries no meaning here, and bulk loads are faster without it.
         conn.execute_batch("SET preserve_insertion_order = false")?;
+        let limit = memory_limit.map_or_else(default_memory_limit, str::to_owned);
+        let spill = path.with_file_name(format!(
+            "{}.tmp",
+            path.file_name().map_or_else(|| "apportion.duckdb".into(), |n| n.to_string_lossy())
+        ));
+        conn.execute_batch(&format!(
+            "SET memory_limit = {}; SET temp_directory = {};",
+            quote::literal(&limit),
+            quote::literal(&spill.to_string_lossy())
+        ))
+        .map_err(|e| DbError::Setting {
+            setting: format!("memory limit {limit:?}"),
+            message: e.to_string(),
+        })?;
         let db = Db {
             conn,
             path: path.to_path_buf(),
@@ -127,6 +151,22 @@ impl Db {
     pub fn applied_migrations(&self) -> Result<Vec<i64>> {
         migrations::applied(&self.conn).map_err(Into::into)
     }
+}
+
+/// 3 GiB or a quarter of the machine's memory, whichever is smaller, and at
+/// least 1 GiB: a laptop keeps room for everything else it runs.
+pub fn default_memory_limit() -> String {
+    const GIB: u64 = 1 << 30;
+    let quarter = machine_memory().map_or(3 * GIB, |m| m / 4);
+    format!("{}MiB", quarter.clamp(GIB, 3 * GIB) >> 20)
+}
+
+/// Total memory from `/proc/meminfo` (Linux); None elsewhere.
+fn machine_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// DuckDB opens an existing CSV, JSON or Parquet file as an in-memory

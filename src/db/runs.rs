@@ -1,7 +1,7 @@
 //! Attribution history: the list of runs, closing months into finalized
 //! rollups, and the service map as recorded.
 
-use duckdb::params;
+use duckdb::{OptionalExt, params};
 
 use super::{Db, Result};
 
@@ -13,7 +13,21 @@ pub struct RunInfo {
     pub weight: String,
     pub tag_key: String,
     pub rule_count: i64,
+    /// The months the run attributed.
     pub periods: Vec<String>,
+    /// The rules file ('' when none) and its content hash ('' when it did not exist).
+    pub rules_path: String,
+    pub rules_hash: String,
+}
+
+/// What the latest run was attributed with, for the next run to keep.
+#[derive(Debug, Clone)]
+pub struct LastRun {
+    pub rules_path: String,
+    pub rules_hash: String,
+    pub idle_flag: Option<String>,
+    pub weight_flag: Option<String>,
+    pub tag_key_flag: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -27,7 +41,8 @@ pub struct ServiceEntry {
 impl Db {
     pub fn runs(&self) -> Result<Vec<RunInfo>> {
         let mut stmt = self.conn.prepare(
-            "SELECT run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S'), idle, weight, tag_key, rule_count, periods
+            "SELECT run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S'), idle, weight, tag_key, rule_count, periods,
+                    COALESCE(rules_path, ''), COALESCE(rules_hash, '')
              FROM attribution_runs ORDER BY run_id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -39,9 +54,32 @@ impl Db {
                 tag_key: r.get(4)?,
                 rule_count: r.get(5)?,
                 periods: super::store::list_of_text(r.get(6)?),
+                rules_path: r.get(7)?,
+                rules_hash: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The rules and flag-given settings of the latest run, if any.
+    pub fn last_run(&self) -> Result<Option<LastRun>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT COALESCE(rules_path, ''), COALESCE(rules_hash, ''), idle_flag, weight_flag, tag_key_flag
+                 FROM attribution_runs ORDER BY run_id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(LastRun {
+                        rules_path: r.get(0)?,
+                        rules_hash: r.get(1)?,
+                        idle_flag: r.get(2)?,
+                        weight_flag: r.get(3)?,
+                        tag_key_flag: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Copy the latest run's rollups of `month` into the finalized tables,

@@ -216,11 +216,21 @@ impl SyncTransaction<'_> {
     fn dominant_period(&self, file_id: i64, placeholder: &str) -> Result<Option<String>> {
         Ok(self.db.conn.query_row(
             "SELECT strftime(arg_max(billing_period, {'lines': n, 'earlier': -epoch(billing_period)}), '%Y-%m-%d')
-             FROM (SELECT billing_period, count(*) AS n FROM billing_lines
+             FROM (SELECT billing_period, sum(line_count) AS n FROM billing_lines
                    WHERE file_id = ? AND billing_period <> ?::DATE GROUP BY 1)",
             params![file_id, placeholder],
             |r| r.get(0),
         )?)
+    }
+
+    /// How many export lines the file's rows stand for.
+    pub fn lines_of_file(&self, file_id: i64) -> Result<usize> {
+        let n: i64 = self.db.conn.query_row(
+            "SELECT CAST(COALESCE(sum(line_count), 0) AS BIGINT) FROM billing_lines WHERE file_id = ?",
+            params![file_id],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
     }
 
     /// Keep the identities of a file's first lines (`select` yields file id
@@ -366,23 +376,39 @@ impl SyncTransaction<'_> {
              SELECT DISTINCT payer_account, billing_period FROM billing_lines
              WHERE file_id IN (SELECT file_id FROM sync_loaded)",
         )?;
-        let replaced = conn.execute(
-            "DELETE FROM billing_lines b
-             WHERE b.file_id NOT IN (SELECT file_id FROM sync_held)
+        let stale = "b.file_id NOT IN (SELECT file_id FROM sync_held)
                AND EXISTS (SELECT 1 FROM sync_keys k
-                           WHERE k.payer_account = b.payer_account AND k.billing_period = b.billing_period)",
+                           WHERE k.payer_account = b.payer_account AND k.billing_period = b.billing_period)";
+        let replaced: i64 = conn.query_row(
+            &format!("SELECT CAST(COALESCE(sum(line_count), 0) AS BIGINT) FROM billing_lines b WHERE {stale}"),
             [],
+            |r| r.get(0),
         )?;
+        conn.execute(&format!("DELETE FROM billing_lines b WHERE {stale}"), [])?;
         // An event file or service map synced again under the same path replaces
         // what its earlier version loaded (events are deduplicated anyway).
+        conn.execute_batch(
+            "CREATE OR REPLACE TEMP TABLE sync_replaced AS
+             SELECT old.file_id FROM source_files old JOIN source_files new ON old.path = new.path
+             WHERE new.file_id IN (SELECT file_id FROM sync_loaded)
+               AND old.file_id NOT IN (SELECT file_id FROM sync_held);
+             CREATE OR REPLACE TEMP TABLE sync_tasks AS
+             SELECT DISTINCT task_arn FROM ecs_task_events
+             WHERE file_id IN (SELECT file_id FROM sync_loaded UNION ALL SELECT file_id FROM sync_replaced);",
+        )?;
         for table in EVENT_TABLES {
             conn.execute_batch(&format!(
-                "DELETE FROM {table} WHERE file_id IN (
-                     SELECT old.file_id FROM source_files old JOIN source_files new ON old.path = new.path
-                     WHERE new.file_id IN (SELECT file_id FROM sync_loaded)
-                       AND old.file_id NOT IN (SELECT file_id FROM sync_held))"
+                "DELETE FROM {table} WHERE file_id IN (SELECT file_id FROM sync_replaced)"
             ))?;
         }
+        // Tasks whose events changed are derived again from all their events.
+        conn.execute_batch(
+            "DELETE FROM ecs_task_spans WHERE task_arn IN (SELECT task_arn FROM sync_tasks);
+             INSERT INTO ecs_task_spans
+             SELECT task_arn, regexp_extract(container_instance_arn, '([^/]+)$', 1), service, cluster_arn,
+                    cpu_units, memory_mb, started_at, stopped_at
+             FROM ecs_task_newest WHERE task_arn IN (SELECT task_arn FROM sync_tasks);",
+        )?;
         let live: Vec<String> = std::iter::once("billing_lines")
             .chain(EVENT_TABLES)
             .map(|t| format!("SELECT file_id FROM {t}"))
@@ -393,7 +419,7 @@ impl SyncTransaction<'_> {
                AND file_id NOT IN (SELECT file_id FROM sync_held)",
             live.join(" UNION ")
         ))?;
-        Ok(replaced)
+        Ok(replaced as usize)
     }
 
     fn with_id_table(&self, name: &str, ids: &[i64]) -> Result<()> {
@@ -413,12 +439,12 @@ impl SyncTransaction<'_> {
             "SELECT s.file_id,
                     COALESCE(list(DISTINCT strftime(b.billing_period, '%Y-%m') ORDER BY strftime(b.billing_period, '%Y-%m'))
                              FILTER (WHERE b.file_id IS NOT NULL), []),
-                    count(b.file_id),
+                    CAST(COALESCE(sum(b.line_count), 0) AS BIGINT),
                     CAST(COALESCE(sum(b.unblended_cost), 0) AS VARCHAR),
                     COALESCE(list(DISTINCT COALESCE(b.currency, 'USD') ORDER BY COALESCE(b.currency, 'USD'))
                              FILTER (WHERE b.file_id IS NOT NULL), []),
-                    count(*) FILTER (WHERE b.usage_start < b.billing_period
-                                        OR b.usage_start >= b.billing_period + INTERVAL 1 MONTH)
+                    CAST(COALESCE(sum(b.line_count) FILTER (WHERE b.usage_start < b.billing_period
+                                        OR b.usage_start >= b.billing_period + INTERVAL 1 MONTH), 0) AS BIGINT)
              FROM sync_summary s LEFT JOIN billing_lines b ON b.file_id = s.file_id
              GROUP BY s.file_id ORDER BY s.file_id",
         )?;

@@ -62,13 +62,12 @@ pub(super) fn load(
     if let Some(period) = &named_period {
         normalization.set("billing_period", format!("DATE '{period}'"));
     }
-    let exprs: Vec<String> = normalization.columns.iter().map(|(t, e)| format!("{e} AS {t}")).collect();
-    let filter = normalization.filter.as_ref().map(|f| format!(" WHERE {f}")).unwrap_or_default();
+    let filter = normalization.filter.as_deref();
     let sql = format!(
-        "INSERT INTO billing_lines BY NAME SELECT {file_id} AS file_id, {exprs} FROM {reader}{filter}",
-        exprs = exprs.join(",\n  "),
+        "INSERT INTO billing_lines BY NAME SELECT {file_id} AS file_id, * FROM ({})",
+        builder.grouped_select(&normalization.columns, &reader, filter)
     );
-    let lines = tx.insert_lines(&sql).map_err(|e| fail(&builder.checks, &e.to_string()))?;
+    tx.insert_lines(&sql).map_err(|e| fail(&builder.checks, &e.to_string()))?;
     let settled = match normalization.period {
         PeriodSource::File => tx.settle_file_period(file_id, named_period.as_deref(), UNDATED)?,
         PeriodSource::Column => tx.settle_undated_lines(file_id, UNDATED)?,
@@ -76,15 +75,15 @@ pub(super) fn load(
     if !settled {
         return Err(file_error("no line carries a billing period or a usage date, so its month is unknown".to_owned()));
     }
-    let key = normalization
-        .line_key
-        .clone()
-        .unwrap_or_else(|| format!("md5(concat_ws('|', {}))", normalization.value_exprs().join(", ")));
+    // The first lines' identities, read row by row (a line's own id where the
+    // export has one, else the whole line).
+    let key = normalization.line_key.clone().unwrap_or_else(|| "md5(concat_ws('|', *COLUMNS(*)))".to_owned());
+    let where_clause = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
     let sample = format!(
-        "SELECT {file_id}, k FROM (SELECT {key} AS k FROM {reader}{filter} LIMIT {KEY_SAMPLE_LINES}) WHERE k IS NOT NULL"
+        "SELECT {file_id}, k FROM (SELECT {key} AS k FROM {reader}{where_clause} LIMIT {KEY_SAMPLE_LINES}) WHERE k IS NOT NULL"
     );
     tx.sample_line_keys(&sample).map_err(|e| fail(&builder.checks, &e.to_string()))?;
-    Ok(lines)
+    Ok(tx.lines_of_file(file_id)?)
 }
 
 /// DuckDB reads a CSV whose rows are wider than its header as some other

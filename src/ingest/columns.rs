@@ -46,12 +46,24 @@ impl Columns {
     }
 }
 
-/// Builds expressions over [`Columns`], remembering which source columns must
-/// hold numbers or timestamps so a failed load can be traced to a line.
+/// Builds one normalizing SELECT over [`Columns`] in two stages, because
+/// parsing is where a load spends its time. Stage one reads the file and
+/// groups its lines by the raw text of every column the normalization uses
+/// (money and quantities summed, lines counted), so lines that need no
+/// hour-by-hour attribution become one row per day; only EC2 instance and EBS
+/// volume lines (`timed`) keep their own interval. Stage two parses and
+/// normalizes the grouped rows. It also remembers which source columns must
+/// hold numbers or timestamps, so a failed load can be traced to a line.
 pub struct SelectBuilder<'a> {
     pub columns: &'a Columns,
     pub checks: ValueChecks,
     missing: Vec<String>,
+    /// Stage one's group keys: (expression over the file's columns, alias).
+    keys: Vec<(String, String)>,
+    /// Stage one's sums: (aggregate over the file's columns, alias).
+    measures: Vec<(String, String)>,
+    /// Whether a line is an EC2 instance or EBS volume, over the file's columns.
+    timed: Option<String>,
 }
 
 impl<'a> SelectBuilder<'a> {
@@ -60,6 +72,9 @@ impl<'a> SelectBuilder<'a> {
             columns,
             checks: ValueChecks::default(),
             missing: Vec::new(),
+            keys: Vec::new(),
+            measures: Vec::new(),
+            timed: None,
         }
     }
 
@@ -71,26 +86,65 @@ impl<'a> SelectBuilder<'a> {
         self.columns.find(keys).map(|n| (n.to_owned(), quote::identifier(n)))
     }
 
-    /// `ap_text(col)`, or NULL when absent.
-    pub fn text(&self, keys: &[&str]) -> Option<String> {
+    /// A stage-one group key; the alias stage two refers to it by.
+    pub fn key(&mut self, raw: String) -> String {
+        if let Some((_, alias)) = self.keys.iter().find(|(r, _)| *r == raw) {
+            return alias.clone();
+        }
+        let alias = format!("k{}", self.keys.len());
+        self.keys.push((raw, alias.clone()));
+        alias
+    }
+
+    fn measure(&mut self, aggregate: String) -> String {
+        if let Some((_, alias)) = self.measures.iter().find(|(a, _)| *a == aggregate) {
+            return alias.clone();
+        }
+        let alias = format!("m{}", self.measures.len());
+        self.measures.push((aggregate, alias.clone()));
+        alias
+    }
+
+    /// A column as the file holds it, for row filters and line identities.
+    pub fn raw(&self, keys: &[&str]) -> Option<String> {
         self.column(keys).map(|(_, c)| format!("ap_text({c})"))
     }
 
-    pub fn text_or_null(&self, keys: &[&str]) -> String {
+    /// `ap_text(col)`, or NULL when absent.
+    pub fn text(&mut self, keys: &[&str]) -> Option<String> {
+        let (_, c) = self.column(keys)?;
+        Some(format!("ap_text({})", self.key(c)))
+    }
+
+    pub fn text_or_null(&mut self, keys: &[&str]) -> String {
         self.text(keys).unwrap_or_else(|| "NULL".to_owned())
+    }
+
+    /// The resource id; EC2 instances and EBS volumes are attributed hour by
+    /// hour, so their lines are never merged across hours.
+    pub fn resource(&mut self, keys: &[&str]) -> String {
+        match self.column(keys) {
+            Some((_, c)) => {
+                self.timed = Some(format!(
+                    "COALESCE(ap_short_id(ap_text({c})) LIKE 'i-%' OR ap_short_id(ap_text({c})) LIKE 'vol-%', false)"
+                ));
+                format!("ap_text({})", self.key(c))
+            }
+            None => "NULL".to_owned(),
+        }
     }
 
     pub fn money(&mut self, keys: &[&str]) -> Option<String> {
         let (name, c) = self.column(keys)?;
         self.checks.money.push(name);
-        Some(format!("ap_money({c})"))
+        Some(self.measure(format!("sum(ap_money({c}))")))
     }
 
     pub fn number_or_null(&mut self, keys: &[&str]) -> String {
         match self.column(keys) {
             Some((name, c)) => {
                 self.checks.numeric.push(name);
-                format!("ap_number({c})")
+                self.measure(format!("sum(ap_number({c}))"))
             }
             None => "NULL".to_owned(),
         }
@@ -99,11 +153,32 @@ impl<'a> SelectBuilder<'a> {
     pub fn time(&mut self, keys: &[&str]) -> Option<String> {
         let (name, c) = self.column(keys)?;
         self.checks.temporal.push(name);
-        Some(format!("ap_time({c})"))
+        Some(format!("ap_time({})", self.key(c)))
     }
 
-    pub fn time_or_null(&mut self, keys: &[&str]) -> String {
-        self.time(keys).unwrap_or_else(|| "NULL".to_owned())
+    /// Start and end of a line's usage. A line that is not timed keeps only
+    /// its day, so a day of hourly lines of one kind becomes one row.
+    pub fn usage_interval(&mut self, start: &[&str], end: &[&str]) -> (String, String) {
+        let start = match self.column(start) {
+            Some((name, c)) => {
+                self.checks.temporal.push(name);
+                let k = self.key(format!(
+                    "CASE WHEN ap_timed THEN ap_text({c}) ELSE strftime(date_trunc('day', ap_time({c})), '%Y-%m-%d') END"
+                ));
+                format!("ap_time({k})")
+            }
+            None => "NULL".to_owned(),
+        };
+        let end = match self.column(end) {
+            Some((name, c)) => {
+                self.checks.temporal.push(name);
+                let k = self.key(format!("CASE WHEN ap_timed THEN ap_text({c}) END"));
+                let m = self.measure(format!("max(CASE WHEN NOT ap_timed THEN ap_time({c}) END)"));
+                format!("COALESCE(ap_time({k}), {m})")
+            }
+            None => "NULL".to_owned(),
+        };
+        (start, end)
     }
 
     /// Note a required column that is absent; reported once all are known.
@@ -117,35 +192,55 @@ impl<'a> SelectBuilder<'a> {
     pub fn missing(&self) -> &[String] {
         &self.missing
     }
-}
 
-/// A JSON object over tag columns: (tag key as stored, source column name).
-/// Empty cells become `null`, which reads the same as an absent key. (JSON
-/// text stores far faster than a MAP column: a sync-speed choice.)
-pub fn tag_map_from_columns(tags: &[(String, String)]) -> String {
-    if tags.is_empty() {
-        return "NULL::JSON".to_owned();
+    /// A JSON object over tag columns: (tag key as stored, source column name).
+    /// Empty cells become `null`, which reads the same as an absent key. (JSON
+    /// text stores far faster than a MAP column: a sync-speed choice.)
+    pub fn tag_object(&mut self, tags: &[(String, String)]) -> String {
+        if tags.is_empty() {
+            return "NULL::JSON".to_owned();
+        }
+        let pairs: Vec<String> = tags
+            .iter()
+            .map(|(k, col)| format!("{}, ap_text({})", quote::literal(k), self.key(quote::identifier(col))))
+            .collect();
+        format!("json_object({})", pairs.join(", "))
     }
-    let pairs: Vec<String> = tags
-        .iter()
-        .map(|(k, col)| format!("{}, ap_text({})", quote::literal(k), quote::identifier(col)))
-        .collect();
-    format!("json_object({})", pairs.join(", "))
-}
 
-/// A map column (or a JSON object in text) of tags as a JSON object, with
-/// `resourceTags/` and `user:`/`user_` prefixes removed and empty values dropped.
-pub fn tag_map_from_map_column(column: &str, duck_type: &str) -> String {
-    let c = quote::identifier(column);
-    let as_map = if duck_type.starts_with("MAP") {
-        c
-    } else {
-        format!("CAST(CAST(ap_text({c}) AS JSON) AS MAP(VARCHAR, VARCHAR))")
-    };
-    format!(
-        "CAST(map_from_entries(list_transform(list_filter(map_entries({as_map}), lambda e: NULLIF(trim(e.value), '') IS NOT NULL), \
-         lambda e: {{'key': regexp_replace(e.key, '^(resourceTags/)?(user[:_])?', ''), 'value': e.value}})) AS JSON)"
-    )
+    /// A map column (or a JSON object in text) of tags as a JSON object, with
+    /// `resourceTags/` and `user:`/`user_` prefixes removed and empty values dropped.
+    pub fn tag_map(&mut self, column: &str, duck_type: &str) -> String {
+        let k = self.key(quote::identifier(column));
+        let as_map = if duck_type.starts_with("MAP") {
+            k
+        } else {
+            format!("CAST(CAST(ap_text({k}) AS JSON) AS MAP(VARCHAR, VARCHAR))")
+        };
+        format!(
+            "CAST(map_from_entries(list_transform(list_filter(map_entries({as_map}), lambda e: NULLIF(trim(e.value), '') IS NOT NULL), \
+             lambda e: {{'key': regexp_replace(e.key, '^(resourceTags/)?(user[:_])?', ''), 'value': e.value}})) AS JSON)"
+        )
+    }
+
+    /// The whole two-stage SELECT: `columns` (target, stage-two expression)
+    /// over the grouped rows of `reader`, whose lines pass `filter`.
+    pub fn grouped_select(&self, columns: &[(&str, String)], reader: &str, filter: Option<&str>) -> String {
+        let timed = self.timed.as_deref().unwrap_or("false");
+        let stage_one: Vec<String> = self
+            .keys
+            .iter()
+            .chain(&self.measures)
+            .map(|(expr, alias)| format!("{expr} AS {alias}"))
+            .collect();
+        let targets: Vec<String> = columns.iter().map(|(t, e)| format!("{e} AS {t}")).collect();
+        format!(
+            "SELECT {targets}, line_count\nFROM (SELECT {stage_one}, count(*) AS line_count\n      \
+             FROM (SELECT *, {timed} AS ap_timed FROM {reader}{filter})\n      GROUP BY ALL)",
+            targets = targets.join(",\n  "),
+            stage_one = stage_one.join(",\n        "),
+            filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default(),
+        )
+    }
 }
 
 /// Region from an availability zone such as `us-east-1a`.

@@ -3,7 +3,7 @@
 //! account, product and usage type for the month, with `user:*` tag columns.
 //! The oldest tagged history many accounts have.
 
-use super::columns::{SelectBuilder, region_from_zone, tag_map_from_columns, unique_tags};
+use super::columns::{SelectBuilder, region_from_zone, unique_tags};
 use super::{Normalization, PeriodSource, period_expr};
 
 pub fn is_header(keys: &[String]) -> bool {
@@ -13,14 +13,14 @@ pub fn is_header(keys: &[String]) -> bool {
 
 pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     let record_type = b.text_or_null(&["recordtype"]);
+    let raw_record_type = b.raw(&["recordtype"]).unwrap_or_else(|| "NULL".to_owned());
     let payer = b.text_or_null(&["payeraccountid"]);
     let linked = b.text_or_null(&["linkedaccountid"]);
     let invoice = b.text_or_null(&["invoiceid"]);
     let zone = b.text_or_null(&["availabilityzone"]);
     let total = b.money(&["totalcost"]);
     let total = b.require(total, "TotalCost");
-    let start = b.time_or_null(&["usagestartdate"]);
-    let end = b.time_or_null(&["usageenddate"]);
+    let (start, end) = b.usage_interval(&["usagestartdate"], &["usageenddate"]);
     let bill_start = b.time(&["billingperiodstartdate"]);
     let bill_start = b.require(bill_start, "BillingPeriodStartDate");
     let tags: Vec<(String, String)> = b
@@ -57,16 +57,16 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         ("unblended_cost", total.clone()),
         ("blended_cost", total.clone()),
         ("amortized_cost", total),
-        ("tags", tag_map_from_columns(&unique_tags(tags))),
+        ("tags", b.tag_object(&unique_tags(tags))),
     ];
     Normalization {
         columns,
         // Totals restate the lines above them; the disclaimer carries no money.
         // Every other record (LinkedLineItem, PayerLineItem, Rounding, CBRounding) is money.
         filter: Some(format!(
-            "NOT COALESCE({record_type} IN ('InvoiceTotal', 'AccountTotal', 'StatementTotal', 'EstimatedDisclaimer'), false)"
+            "NOT COALESCE({raw_record_type} IN ('InvoiceTotal', 'AccountTotal', 'StatementTotal', 'EstimatedDisclaimer'), false)"
         )),
         period: PeriodSource::Column,
-        line_key: b.text(&["recordid"]),
+        line_key: b.raw(&["recordid"]),
     }
 }

@@ -1,9 +1,7 @@
 //! Legacy Cost and Usage Report (`lineItem/UnblendedCost` headers, or the
 //! Athena snake_case form) and CUR 2.0 (snake_case with map columns).
 
-use super::columns::{
-    SelectBuilder, key, region_from_zone, tag_map_from_columns, tag_map_from_map_column, unique_tags,
-};
+use super::columns::{SelectBuilder, key, region_from_zone, unique_tags};
 use super::{Normalization, PeriodSource, period_expr};
 
 /// `lineItem/…` columns beside `bill/…` or `identity/…` ones, in either spelling.
@@ -23,14 +21,13 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
     let usage_account = b.text_or_null(&["lineitemusageaccountid"]);
     let invoice = b.text(&["billinvoiceid"]);
     let zone = b.text_or_null(&["lineitemavailabilityzone"]);
-    let resource = b.text_or_null(&["lineitemresourceid"]);
+    let resource = b.resource(&["lineitemresourceid"]);
     let product_code = b.text_or_null(&["lineitemproductcode"]);
     let unblended = b.money(&["lineitemunblendedcost"]);
     let unblended = b.require(unblended, "lineItem/UnblendedCost");
     let blended = b.money(&["lineitemblendedcost"]).unwrap_or_else(|| unblended.clone());
     let amortized = amortized_expr(b, &line_type, &unblended);
-    let start = b.time_or_null(&["lineitemusagestartdate"]);
-    let end = b.time_or_null(&["lineitemusageenddate"]);
+    let (start, end) = b.usage_interval(&["lineitemusagestartdate"], &["lineitemusageenddate"]);
     // A line belongs to its bill's period; a CUR without the column is one
     // statement, whose month is the one most of its lines were used in.
     let bill_start = b.time(&["billbillingperiodstartdate"]);
@@ -42,7 +39,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
             PeriodSource::File,
         ),
     };
-    let line_key = match (b.text(&["identitylineitemid"]), b.text(&["identitytimeinterval"])) {
+    let line_key = match (b.raw(&["identitylineitemid"]), b.raw(&["identitytimeinterval"])) {
         (Some(id), Some(interval)) => Some(format!("{id} || '/' || COALESCE({interval}, '')")),
         (id, _) => id,
     };
@@ -52,11 +49,17 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
         options.extend(b.text(&["productproductname"]));
         // CUR 2.0 keeps product attributes in one map column (a JSON object in CSV).
         match b.columns.type_of("product") {
-            Some("MAP(VARCHAR, VARCHAR)") if cur2 => options.push("ap_text(\"product\"['product_name'])".to_owned()),
-            Some("VARCHAR") if cur2 => options.push(
-                "CASE WHEN json_valid(\"product\") THEN NULLIF(json_extract_string(\"product\", '$.product_name'), '') END"
-                    .to_owned(),
-            ),
+            Some("MAP(VARCHAR, VARCHAR)") if cur2 => {
+                let k = b.key("\"product\"['product_name']".to_owned());
+                options.push(format!("ap_text({k})"));
+            }
+            Some("VARCHAR") if cur2 => {
+                let k = b.key(
+                    "CASE WHEN json_valid(\"product\") THEN NULLIF(json_extract_string(\"product\", '$.product_name'), '') END"
+                        .to_owned(),
+                );
+                options.push(k);
+            }
             _ => {}
         }
         options.push(product_code.clone());
@@ -141,10 +144,11 @@ fn amortized_expr(b: &mut SelectBuilder<'_>, line_type: &str, unblended: &str) -
 /// `tags` as the keys were written (`resourceTags/user:CostCenter`), the
 /// spelling DBR, legacy CUR and FOCUS use too, and in `resource_tags` renamed
 /// to snake case (`user_cost_center`); `tags` wins.
-fn tag_expr(b: &SelectBuilder<'_>) -> String {
+fn tag_expr(b: &mut SelectBuilder<'_>) -> String {
     for column in ["tags", "resource_tags"] {
         if let Some(t) = b.columns.type_of(column) {
-            return tag_map_from_map_column(column, t);
+            let t = t.to_owned();
+            return b.tag_map(column, &t);
         }
     }
     let tags: Vec<(String, String)> = b
@@ -161,5 +165,5 @@ fn tag_expr(b: &SelectBuilder<'_>) -> String {
             (!key(stored).is_empty()).then(|| (stored.to_owned(), name.to_owned()))
         })
         .collect();
-    tag_map_from_columns(&unique_tags(tags))
+    b.tag_object(&unique_tags(tags))
 }

@@ -1,7 +1,7 @@
 //! Detailed billing report with resources and tags (DBR-RT): 22 fixed columns
 //! (20 for standalone accounts) then `user:*`/`aws:*` tag columns.
 
-use super::columns::{SelectBuilder, region_from_zone, tag_map_from_columns, unique_tags};
+use super::columns::{SelectBuilder, region_from_zone, unique_tags};
 use super::{Normalization, PeriodSource, period_expr};
 
 pub fn is_header(keys: &[String]) -> bool {
@@ -11,17 +11,17 @@ pub fn is_header(keys: &[String]) -> bool {
 
 pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     let record_type = b.text_or_null(&["recordtype"]);
+    let raw_record_type = b.raw(&["recordtype"]).unwrap_or_else(|| "NULL".to_owned());
     let payer = b.text_or_null(&["payeraccountid"]);
     let linked = b.text_or_null(&["linkedaccountid"]);
     let invoice = b.text_or_null(&["invoiceid"]);
     let zone = b.text_or_null(&["availabilityzone"]);
-    let resource = b.text_or_null(&["resourceid"]);
-    let record_id = b.text(&["recordid"]);
+    let resource = b.resource(&["resourceid"]);
+    let record_id = b.raw(&["recordid"]);
     let unblended = b.money(&["unblendedcost", "cost", "blendedcost"]);
     let unblended = b.require(unblended, "UnBlendedCost (or Cost)");
     let blended = b.money(&["blendedcost"]).unwrap_or_else(|| unblended.clone());
-    let start = b.time_or_null(&["usagestartdate"]);
-    let end = b.time_or_null(&["usageenddate"]);
+    let (start, end) = b.usage_interval(&["usagestartdate"], &["usageenddate"]);
     let usage_amount = b.number_or_null(&["usagequantity"]);
     let tags: Vec<(String, String)> = b
         .columns
@@ -55,12 +55,12 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         ("unblended_cost", unblended.clone()),
         ("blended_cost", blended),
         ("amortized_cost", unblended),
-        ("tags", tag_map_from_columns(&unique_tags(tags))),
+        ("tags", b.tag_object(&unique_tags(tags))),
     ];
     Normalization {
         columns,
         // InvoiceTotal, AccountTotal, StatementTotal restate the lines above them.
-        filter: Some(format!("NOT COALESCE(ends_with({record_type}, 'Total'), false)")),
+        filter: Some(format!("NOT COALESCE(ends_with({raw_record_type}, 'Total'), false)")),
         period: PeriodSource::File,
         line_key: record_id,
     }

@@ -7,7 +7,7 @@ use crate::db::quote;
 /// Every JSON object of the file, with CloudTrail `Records` arrays unnested.
 pub fn objects_sql(path: &str, gzip: bool) -> String {
     let reader = format!(
-        "read_json_objects({}, format = 'auto', compression = '{}', maximum_object_size = 1073741824, hive_partitioning = false)",
+        "read_json_objects({}, format = 'auto', compression = '{}', maximum_object_size = 268435456, hive_partitioning = false)",
         quote::literal(path),
         if gzip { "gzip" } else { "none" }
     );

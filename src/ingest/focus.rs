@@ -1,7 +1,7 @@
 //! FinOps FOCUS 1.0–1.2 exports: `BilledCost`/`EffectiveCost`, `Tags` as a JSON
 //! object, provider extensions in `x_*` columns.
 
-use super::columns::{SelectBuilder, region_from_zone, tag_map_from_map_column};
+use super::columns::{SelectBuilder, region_from_zone};
 use super::{Normalization, PeriodSource, period_expr};
 
 pub fn is_header(keys: &[String]) -> bool {
@@ -16,12 +16,11 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     let sub_account = b.text_or_null(&["subaccountid"]);
     let invoice = b.text(&["invoiceid"]);
     let zone = b.text_or_null(&["availabilityzone"]);
-    let resource = b.text_or_null(&["resourceid"]);
+    let resource = b.resource(&["resourceid"]);
     let billed = b.money(&["billedcost"]);
     let billed = b.require(billed, "BilledCost");
     let effective = b.money(&["effectivecost"]).unwrap_or_else(|| billed.clone());
-    let start = b.time_or_null(&["chargeperiodstart"]);
-    let end = b.time_or_null(&["chargeperiodend"]);
+    let (start, end) = b.usage_interval(&["chargeperiodstart"], &["chargeperiodend"]);
     let (period_start, period) = match b.time(&["billingperiodstart"]) {
         Some(bill) => (bill, PeriodSource::Column),
         None => (start.clone(), PeriodSource::File),
@@ -33,8 +32,8 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     );
     let tags = match b.columns.find(&["tags"]) {
         Some(name) => {
-            let t = b.columns.type_of(name).unwrap_or("VARCHAR").to_owned();
-            tag_map_from_map_column(name, &t)
+            let (name, t) = (name.to_owned(), b.columns.type_of(name).unwrap_or("VARCHAR").to_owned());
+            b.tag_map(&name, &t)
         }
         None => "NULL::JSON".to_owned(),
     };

@@ -122,12 +122,6 @@ impl Normalization {
             *e = expr;
         }
     }
-
-    /// Every normalized value of a line, for telling two lines apart when the
-    /// export gives lines no identity of their own.
-    fn value_exprs(&self) -> Vec<String> {
-        self.columns.iter().map(|(_, e)| format!("CAST({e} AS VARCHAR)")).collect()
-    }
 }
 
 /// A line belongs to the billing period of its delivery.

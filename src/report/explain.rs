@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::display_money;
 use crate::db::Explanation;
-use crate::rules::{Rule, Rules};
+use crate::attribute::rules::{Rule, Rules};
 use crate::safe_text::for_terminal;
 
 pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()> {

@@ -107,8 +107,6 @@ pub struct App {
     /// Where `e` writes the CSV of the current table.
     pub export_dir: std::path::PathBuf,
     pub screen: Screen,
-    /// The rules file the tagging view appends to.
-    pub rules_path: std::path::PathBuf,
     pub coverage: Option<Coverage>,
     pub spikes: Option<Spikes>,
     pub unit_costs: Vec<UnitCost>,
@@ -149,7 +147,6 @@ impl App {
             quit: false,
             export_dir,
             screen: Screen::Explorer,
-            rules_path: std::path::PathBuf::from("rules.toml"),
             coverage: None,
             spikes: None,
             unit_costs: Vec::new(),
@@ -216,7 +213,7 @@ impl App {
                 if self.added_rules == 0 {
                     self.status = "nothing to undo in this session".to_owned();
                 } else {
-                    return vec![Request::UndoRule { rules: self.rules_path.clone() }];
+                    return vec![Request::UndoRule];
                 }
             }
             Action::Drill if self.screen == Screen::Spikes => {
@@ -297,7 +294,7 @@ impl App {
                     return Vec::new();
                 }
                 self.loading = true;
-                return vec![Request::AssignRule { rules: self.rules_path.clone(), assignment }];
+                return vec![Request::AssignRule { assignment }];
             }
             _ => {}
         }

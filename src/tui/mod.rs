@@ -17,6 +17,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 
 use self::app::{App, Request, Response};
+use crate::attribute::RulesChoice;
 use crate::db::Db;
 
 /// Everything the loop reacts to.
@@ -28,10 +29,11 @@ pub enum Event {
 }
 
 /// Open the explorer on `db` in the real terminal; restores it on exit, error and panic.
-pub fn run(db: &Db, export_dir: PathBuf, rules_path: PathBuf) -> Result<()> {
+/// Areas assigned in the tagging view become rules of the file `rules` resolves to.
+pub fn run(db: &Db, export_dir: PathBuf, rules: RulesChoice) -> Result<()> {
     let months = db.explored_months()?;
     let (tx, rx) = channel();
-    let requests = spawn_worker(db.try_clone()?, tx.clone());
+    let requests = spawn_worker(Worker { db: db.try_clone()?, rules }, tx.clone());
     std::thread::spawn(move || {
         while let Ok(ev) = event::read() {
             let sent = match ev {
@@ -47,8 +49,7 @@ pub fn run(db: &Db, export_dir: PathBuf, rules_path: PathBuf) -> Result<()> {
     // ratatui::init enters raw mode and the alternate screen, and installs a
     // panic hook that restores the terminal before the panic message prints.
     let mut terminal = ratatui::init();
-    let mut app = App::new(months, export_dir);
-    app.rules_path = rules_path;
+    let app = App::new(months, export_dir);
     let outcome = run_loop(&mut terminal, app, &rx, &requests);
     ratatui::restore();
     outcome.map(|_| ())
@@ -90,9 +91,16 @@ where
     }
 }
 
+/// What answers the explorer's requests: its own connection, and where the
+/// rules the tagging view assigns go.
+pub struct Worker {
+    pub db: Db,
+    pub rules: RulesChoice,
+}
+
 /// A thread with its own connection that answers requests in order, skipping
 /// row and sparkline requests that a newer one has superseded.
-pub fn spawn_worker(db: Db, events: Sender<Event>) -> Sender<Request> {
+pub fn spawn_worker(worker: Worker, events: Sender<Event>) -> Sender<Request> {
     let (tx, rx) = channel::<Request>();
     std::thread::spawn(move || {
         while let Ok(first) = rx.recv() {
@@ -109,7 +117,7 @@ pub fn spawn_worker(db: Db, events: Sender<Event>) -> Sender<Request> {
                 if superseded {
                     continue;
                 }
-                if events.send(Event::Response(answer(&db, request))).is_err() {
+                if events.send(Event::Response(worker.answer(request))).is_err() {
                     return;
                 }
             }
@@ -118,8 +126,14 @@ pub fn spawn_worker(db: Db, events: Sender<Event>) -> Sender<Request> {
     tx
 }
 
-/// Run one request against the database.
-pub fn answer(db: &Db, request: Request) -> Response {
+impl Worker {
+    /// Run one request against the database.
+    pub fn answer(&self, request: Request) -> Response {
+        answer(&self.db, &self.rules, request)
+    }
+}
+
+fn answer(db: &Db, rules: &RulesChoice, request: Request) -> Response {
     let failed = |e: &dyn std::fmt::Display| Response::Failed { message: e.to_string() };
     match request {
         Request::Rows {
@@ -167,36 +181,16 @@ pub fn answer(db: &Db, request: Request) -> Response {
             Ok(rows) => Response::UnitCosts(rows),
             Err(e) => failed(&e),
         },
-        Request::AssignRule { rules, assignment } => {
-            let changed = crate::rules::append_rule(&rules, &assignment.area, assignment.field, &assignment.value)
-                .map_err(anyhow::Error::from)
-                .and_then(|n| crate::attribute::run(db, &rules, true, &Default::default()).map(|_| n));
-            match changed {
-                Ok(n) => Response::RulesChanged {
-                    message: format!(
-                        "rule {n} added to {}: {} = {:?} → {}",
-                        rules.display(),
-                        assignment.field,
-                        assignment.value,
-                        assignment.area
-                    ),
-                    added: true,
-                },
+        Request::AssignRule { assignment } => {
+            match crate::attribute::assign(db, rules, &assignment.area, assignment.field, &assignment.value) {
+                Ok(message) => Response::RulesChanged { message, added: true },
                 Err(e) => failed(&format!("{e:#}")),
             }
         }
-        Request::UndoRule { rules } => {
-            let changed = crate::rules::remove_last_rule(&rules)
-                .map_err(anyhow::Error::from)
-                .and_then(|()| crate::attribute::run(db, &rules, true, &Default::default()));
-            match changed {
-                Ok(_) => Response::RulesChanged {
-                    message: format!("removed the last rule of {}", rules.display()),
-                    added: false,
-                },
-                Err(e) => failed(&format!("{e:#}")),
-            }
-        }
+        Request::UndoRule => match crate::attribute::undo_assign(db, rules) {
+            Ok(message) => Response::RulesChanged { message, added: false },
+            Err(e) => failed(&format!("{e:#}")),
+        },
         Request::Export { path, header, rows } => {
             let written = (|| -> std::io::Result<()> {
                 let mut w = csv::Writer::from_path(&path)?;

@@ -44,15 +44,10 @@ pub enum Request {
         month: String,
     },
     UnitCosts,
-    /// Append a rule to the rules file and re-attribute.
-    AssignRule {
-        rules: std::path::PathBuf,
-        assignment: Assignment,
-    },
-    /// Remove the last rule of the rules file and re-attribute.
-    UndoRule {
-        rules: std::path::PathBuf,
-    },
+    /// Append a rule to the database's rules file and re-attribute.
+    AssignRule { assignment: Assignment },
+    /// Remove the last rule of that file and re-attribute.
+    UndoRule,
 }
 
 /// What the worker answers.

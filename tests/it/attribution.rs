@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
-use apportion::rules::{Idle, Rules};
+use apportion::attribute::rules::{Idle, Rules};
 
 use crate::common::*;
 

@@ -7,7 +7,7 @@ use std::process::Command as Process;
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
 use apportion::ingest::{FileStatus, sync_paths};
-use apportion::rules::Rules;
+use apportion::attribute::rules::Rules;
 use predicates::prelude::*;
 
 use crate::common::*;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use apportion::db::Db;
 use apportion::tui::app::{Action, App, Request, SortKey};
-use apportion::tui::{Event, answer, render, run_loop, spawn_worker};
+use apportion::attribute::RulesChoice;
+use apportion::tui::{Event, Worker, render, run_loop, spawn_worker};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -33,9 +34,21 @@ fn act(app: &mut App, db: &Db, action: Action) {
 }
 
 fn settle(app: &mut App, db: &Db, mut requests: Vec<Request>) {
+    let worker = worker(db);
     while let Some(request) = requests.pop() {
-        let more = app.receive(answer(db, request));
+        let more = app.receive(worker.answer(request));
         requests.extend(more);
+    }
+}
+
+/// A worker whose rules are the ones the database remembers (no default file).
+fn worker(db: &Db) -> Worker {
+    Worker {
+        db: db.try_clone().unwrap(),
+        rules: RulesChoice {
+            given: None,
+            default: std::env::temp_dir().join("apportion-tests-no-such-rules.toml"),
+        },
     }
 }
 
@@ -108,7 +121,7 @@ fn a_resource_id_with_escape_sequences_renders_as_harmless_text() {
     let csv = write_hostile_cur(dir.path());
     let (_d, db) = temp_db();
     sync(&db, &[csv]);
-    apportion::attribute::run_rules(&db, &apportion::rules::Rules::defaults(), "", &Default::default()).unwrap();
+    apportion::attribute::run_rules(&db, &apportion::attribute::rules::Rules::defaults(), "", &Default::default()).unwrap();
     let mut app = started(&db, dir.path());
     act(&mut app, &db, Action::Drill);
     act(&mut app, &db, Action::Drill);
@@ -127,7 +140,7 @@ fn journey_through_the_real_loop() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
     let (tx, rx) = channel();
-    let requests = spawn_worker(db.try_clone().unwrap(), tx.clone());
+    let requests = spawn_worker(worker(&db), tx.clone());
     let app = App::new(db.explored_months().unwrap(), dir.path().to_path_buf());
     // Keys arrive as a user types them; the worker answers in between.
     let typist = std::thread::spawn(move || {
@@ -185,7 +198,6 @@ fn tagging_spikes_and_unit_cost_views() {
     assert!(rules.exists(), "the demo keeps its rules beside its database");
     let original = std::fs::read_to_string(&rules).unwrap();
     let mut app = started(&db, dir.path());
-    app.rules_path = rules.clone();
 
     act(&mut app, &db, Action::Show(Screen::Tagging));
     insta::assert_snapshot!("tagging", frame(&app, 110, 20));

@@ -2,17 +2,21 @@
 -- version 2 without stoppedAt beats a STOPPED event of version 1, so no field
 -- of a task comes from an event older than the one that counts. Ties (the
 -- same event delivered twice) break on the event itself, the same every time.
-CREATE OR REPLACE VIEW ecs_tasks AS
-SELECT t.task_arn, t.e.container_instance_arn, t.e.service, t.e.cluster_arn, t.e.cpu_units, t.e.memory_mb,
-       t.e.started_at, t.e.stopped_at, i.instance_id, i.reg_cpu, i.reg_mem
+CREATE VIEW ecs_task_newest AS
+SELECT task_arn, e.container_instance_arn, e.service, e.cluster_arn, e.cpu_units, e.memory_mb,
+       e.started_at, e.stopped_at
 FROM (SELECT task_arn,
              arg_max({'container_instance_arn': container_instance_arn, 'service': service, 'cluster_arn': cluster_arn,
                       'cpu_units': cpu_units, 'memory_mb': memory_mb, 'started_at': started_at, 'stopped_at': stopped_at},
                      {'version': COALESCE(version, -1), 'time': event_time, 'stopped_at': stopped_at,
                       'started_at': started_at, 'status': last_status, 'cpu': cpu_units, 'memory': memory_mb,
                       'instance': container_instance_arn, 'service': service}) AS e
-      FROM ecs_task_events GROUP BY task_arn) t
-LEFT JOIN ecs_instances i ON i.ci_key = regexp_extract(t.e.container_instance_arn, '([^/]+)$', 1);
+      FROM ecs_task_events GROUP BY task_arn);
+
+CREATE OR REPLACE VIEW ecs_tasks AS
+SELECT t.*, i.instance_id, i.reg_cpu, i.reg_mem
+FROM ecs_task_newest t
+LEFT JOIN ecs_instances i ON i.ci_key = regexp_extract(t.container_instance_arn, '([^/]+)$', 1);
 
 -- The product area of an ECS service as attribution and `explain` both see it:
 -- an entry for the task's cluster wins over one without, a Terraform entry

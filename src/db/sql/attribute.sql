@@ -1,6 +1,37 @@
--- Attribution of every billing line to product areas, as one batch of
--- set-based statements. Inputs besides the tables: attr_settings (one row:
--- tag_key, idle, cpu_w, mem_w), attr_rules and attr_rule_tags.
+-- Attribution of one billing period's lines to product areas, as one batch
+-- of set-based statements, from its input tables to the rows the reports and
+-- the explorer read. Steps: 1. EBS merge (a volume's attached fraction moves
+-- to its instance), 2. ECS split (an instance piece is divided among the
+-- services whose tasks ran on it), 3.–5. tag, rules, unallocated, for pieces
+-- nobody ran on; then money is rounded so every sum is exact, and the month's
+-- allocations, explorer tables and rollups are replaced or appended.
+--
+-- Inputs besides the database's tables, as temp tables:
+--   attr_month    (run_id BIGINT, period DATE)              the run and the month
+--   attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE)
+--   attr_rules    (n, area, area_from_tag, product, usage_type, operation,
+--                  account, region, resource, line_item_type)
+--   attr_rule_tags (n, key, pattern)
+-- To run it by hand: `duckdb apportion.duckdb`, create those four (e.g.
+--   CREATE TEMP TABLE attr_month AS SELECT 999 AS run_id, DATE '2026-09-01' AS period;
+--   CREATE TEMP TABLE attr_settings AS SELECT 'product_area' AS tag_key, 'spread' AS idle, 1.0 AS cpu_w, 0.0 AS mem_w;
+--   CREATE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR, product VARCHAR, usage_type VARCHAR,
+--       operation VARCHAR, account VARCHAR, region VARCHAR, resource VARCHAR, line_item_type VARCHAR);
+--   CREATE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);
+-- ), then `.read src/db/sql/attribute.sql`.
+
+-- The month's lines; a line is identified by its row in billing_lines.
+CREATE OR REPLACE TEMP TABLE a_lines AS
+SELECT rowid AS line_id, billing_period, usage_account, line_type, product_name, product_code, usage_type,
+       operation, region, resource_id, resource_short, usage_start, usage_end, tags,
+       unblended_cost, amortized_cost, blended_cost
+FROM billing_lines WHERE billing_period = (SELECT period FROM attr_month);
+
+-- The hours the month's instance and volume lines span: tasks and
+-- attachments matter only inside them (an open-ended task ends here).
+CREATE OR REPLACE TEMP TABLE a_range AS
+SELECT min(usage_start) AS lo, max(usage_end) AS hi FROM a_lines
+WHERE resource_short LIKE 'i-%' OR resource_short LIKE 'vol-%';
 
 -- Each placed task with its load: its share of the instance's capacity.
 CREATE OR REPLACE TEMP TABLE a_tasks AS
@@ -8,8 +39,9 @@ SELECT t.task_arn, t.service, t.cluster_arn, t.started_at,
        COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) AS stopped_at, t.instance_id,
        s.cpu_w * COALESCE(t.cpu_units, 0) / COALESCE(NULLIF(t.reg_cpu, 0), 1024)
      + s.mem_w * COALESCE(t.memory_mb, 0) / COALESCE(NULLIF(t.reg_mem, 0), 4096) AS load
-FROM ecs_tasks t CROSS JOIN attr_settings s
-WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL;
+FROM ecs_tasks t CROSS JOIN attr_settings s CROSS JOIN a_range r
+WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL
+  AND t.started_at < r.hi AND COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) > r.lo;
 
 -- Service → area, the one lookup `explain` uses too.
 CREATE OR REPLACE TEMP TABLE a_services AS
@@ -18,12 +50,12 @@ FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks);
 
 -- 1. EBS merge: the overlapping fraction of a volume line moves to the instance.
 CREATE OR REPLACE TEMP TABLE a_merge AS
-SELECT b.rowid AS line_id, a.instance_id,
+SELECT b.line_id AS line_id, a.instance_id,
        greatest(b.usage_start, a.att_start) AS p_start,
        least(b.usage_end, a.att_end) AS p_end,
        CAST(epoch(least(b.usage_end, a.att_end) - greatest(b.usage_start, a.att_start))
             / epoch(b.usage_end - b.usage_start) AS DECIMAL(38, 18)) AS frac
-FROM billing_lines b JOIN ebs_attachments a ON a.volume_id = b.resource_short
+FROM a_lines b JOIN ebs_attachments a ON a.volume_id = b.resource_short
 WHERE b.resource_short LIKE 'vol-%' AND b.usage_end > b.usage_start
   AND least(b.usage_end, a.att_end) > greatest(b.usage_start, a.att_start);
 
@@ -37,10 +69,10 @@ FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
              'ebs→' || instance_id AS merged
       FROM a_merge
       UNION ALL
-      SELECT b.rowid, CASE WHEN b.resource_short LIKE 'i-%' THEN b.resource_short END,
+      SELECT b.line_id, CASE WHEN b.resource_short LIKE 'i-%' THEN b.resource_short END,
              b.usage_start, b.usage_end, 1 - COALESCE(m.f, 0), NULL
-      FROM billing_lines b
-      LEFT JOIN (SELECT line_id, least(1, sum(frac)) AS f FROM a_merge GROUP BY line_id) m ON m.line_id = b.rowid
+      FROM a_lines b
+      LEFT JOIN (SELECT line_id, least(1, sum(frac)) AS f FROM a_merge GROUP BY line_id) m ON m.line_id = b.line_id
       WHERE COALESCE(m.f, 0) < 1);
 
 -- 2. ECS split: CPU-seconds (or the chosen weight) of the tasks that ran on the
@@ -48,10 +80,9 @@ FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
 -- proportional to the data instead of pieces × tasks per instance.
 CREATE OR REPLACE TEMP TABLE a_task_hours AS
 SELECT t.*, u.hour
--- An open-ended task runs to the end of the data; with no billing lines there
--- is nothing to split (and no end to run to).
-FROM (SELECT *, least(stopped_at, COALESCE((SELECT max(usage_end) FROM billing_lines), started_at)) AS until FROM a_tasks) t,
-     unnest(range(date_trunc('hour', t.started_at), t.until, INTERVAL 1 HOUR)) AS u(hour)
+FROM (SELECT a.*, least(a.stopped_at, r.hi) AS until, greatest(a.started_at, r.lo) AS since
+      FROM a_tasks a CROSS JOIN a_range r) t,
+     unnest(range(date_trunc('hour', t.since), t.until, INTERVAL 1 HOUR)) AS u(hour)
 WHERE t.load > 0;
 
 CREATE OR REPLACE TEMP TABLE a_piece_hours AS
@@ -83,8 +114,14 @@ WINDOW piece AS (PARTITION BY piece_id);
 -- 3–5. Tag, rules, unallocated, for pieces nobody ran on. A merged piece
 -- is judged as its instance: the instance's tags and id.
 CREATE OR REPLACE TEMP TABLE a_instance_tags AS
-SELECT billing_period, resource_short AS instance_id, arg_max(tags, usage_start) AS tags
-FROM billing_lines WHERE resource_short LIKE 'i-%' AND tags IS NOT NULL GROUP BY ALL;
+-- (Ties between lines of one hour break on the tag text: the same data
+-- always picks the same set. A set of empty values is no tags.)
+SELECT billing_period, resource_short AS instance_id,
+       arg_max(tags, {'start': usage_start, 'text': CAST(tags AS VARCHAR)}) AS tags
+FROM a_lines
+WHERE resource_short LIKE 'i-%' AND tags IS NOT NULL
+  AND len(list_filter(map_values(CAST(tags AS MAP(VARCHAR, VARCHAR))), lambda v: NULLIF(trim(v), '') IS NOT NULL)) > 0
+GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE a_plain AS
 SELECT p.piece_id, p.line_id, p.frac, p.merged,
@@ -96,7 +133,7 @@ SELECT p.piece_id, p.line_id, p.frac, p.merged,
        COALESCE(b.line_type, '') AS line_type,
        CASE WHEN p.merged IS NOT NULL THEN it.tags ELSE b.tags END AS tags
 FROM a_pieces p
-JOIN billing_lines b ON b.rowid = p.line_id
+JOIN a_lines b ON b.line_id = p.line_id
 LEFT JOIN a_instance_tags it
        ON p.merged IS NOT NULL AND it.instance_id = p.owner AND it.billing_period = b.billing_period
 WHERE p.frac > 0
@@ -178,7 +215,7 @@ CREATE OR REPLACE TEMP TABLE a_piece_money AS
 -- Ties between pieces are broken by what they are (owner, start), never by
 -- their arbitrary id, so the same data always rounds the same way.
 SELECT p.piece_id, p.line_id, b.unblended_cost AS u, b.amortized_cost AS a, b.blended_cost AS bl
-FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
+FROM a_pieces p JOIN a_lines b ON b.line_id = p.line_id
 WHERE p.frac = 1
 UNION ALL
 SELECT r.piece_id, r.line_id,
@@ -191,7 +228,7 @@ FROM (SELECT p.piece_id, p.line_id,
              CAST(b.blended_cost * p.frac AS DECIMAL(38, 10)) AS bl,
              b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
              row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.owner NULLS FIRST, p.p_start, p.piece_id) AS rn
-      FROM a_pieces p JOIN billing_lines b ON b.rowid = p.line_id
+      FROM a_pieces p JOIN a_lines b ON b.line_id = p.line_id
       WHERE p.frac < 1 AND p.piece_id IN (SELECT piece_id FROM a_parts)) r
 LEFT JOIN (SELECT p.line_id,
                   sum(CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10))) AS u,
@@ -199,7 +236,7 @@ LEFT JOIN (SELECT p.line_id,
                   sum(CAST(b.blended_cost * p.frac AS DECIMAL(38, 10))) AS bl
            FROM (SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY frac DESC, owner NULLS FIRST, p_start, piece_id) AS rn
                  FROM a_pieces WHERE frac < 1 AND piece_id IN (SELECT piece_id FROM a_parts)) p
-           JOIN billing_lines b ON b.rowid = p.line_id
+           JOIN a_lines b ON b.line_id = p.line_id
            WHERE p.rn > 1 GROUP BY p.line_id) o
        ON o.line_id = r.line_id AND r.rn = 1;
 
@@ -230,5 +267,38 @@ LEFT JOIN (SELECT piece_id, sum(u) AS u, sum(a) AS a, sum(bl) AS bl FROM a_money
        ON o.piece_id = m.piece_id AND m.rn = 1
 UNION ALL
 -- A line no piece reached (it cannot happen; kept so conservation is checked, not assumed).
-SELECT b.rowid, '', '(unallocated)', 'unallocated', b.unblended_cost, b.amortized_cost, b.blended_cost
-FROM billing_lines b WHERE b.rowid NOT IN (SELECT line_id FROM a_parts);
+SELECT b.line_id, '', '(unallocated)', 'unallocated', b.unblended_cost, b.amortized_cost, b.blended_cost
+FROM a_lines b WHERE b.line_id NOT IN (SELECT line_id FROM a_parts);
+
+-- The month's results replace its rows; rollups keep every run's.
+DELETE FROM allocations WHERE billing_period = (SELECT period FROM attr_month);
+INSERT INTO allocations
+SELECT m.run_id, b.billing_period, COALESCE(CAST(b.usage_start AS DATE), b.billing_period),
+       COALESCE(b.product_name, b.product_code, ''), COALESCE(b.usage_type, ''), b.usage_account,
+       COALESCE(b.resource_id, ''), f.area, f.service, f.method, sum(f.u), sum(f.a), sum(f.bl)
+FROM a_final f JOIN a_lines b ON b.line_id = f.line_id CROSS JOIN attr_month m
+GROUP BY ALL;
+
+DELETE FROM explore_cells WHERE billing_period = (SELECT period FROM attr_month);
+INSERT INTO explore_cells
+SELECT billing_period, product, area, CASE WHEN service <> '' THEN service ELSE resource END, bool_or(service <> ''),
+       sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
+FROM allocations WHERE billing_period = (SELECT period FROM attr_month)
+GROUP BY 1, 2, 3, 4;
+
+DELETE FROM explore_days WHERE billing_period = (SELECT period FROM attr_month);
+INSERT INTO explore_days
+SELECT billing_period, usage_date, product, area, CASE WHEN service <> '' THEN service ELSE resource END,
+       sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
+FROM allocations WHERE billing_period = (SELECT period FROM attr_month)
+GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO rollup_product_area
+SELECT run_id, billing_period, product, area, sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
+FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY ALL;
+INSERT INTO rollup_area_service
+SELECT run_id, billing_period, area, service, sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
+FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY ALL;
+INSERT INTO rollup_area_account
+SELECT run_id, billing_period, area, account, sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
+FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY ALL;

@@ -1,0 +1,93 @@
+//! Progress bars on a terminal: one per file while syncing (fed by DuckDB's
+//! own estimate of the running statement), one per month while attributing.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::db::{Db, MonthProgress};
+use crate::ingest::SyncProgress;
+use crate::safe_text::for_terminal;
+
+/// A bar that follows the running DuckDB statement.
+pub struct Bar {
+    bar: ProgressBar,
+    stop: Arc<AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Bar {
+    pub fn start(db: &Db) -> Result<Bar> {
+        let bar = ProgressBar::new(100);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos:>3}% {wide_msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        let probe = db.progress_probe()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let ticker = {
+            let (bar, stop) = (bar.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(p) = probe.percent() {
+                        bar.set_position(p.clamp(0.0, 100.0) as u64);
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            })
+        };
+        Ok(Bar {
+            bar,
+            stop,
+            ticker: Some(ticker),
+        })
+    }
+
+    pub fn finish(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl SyncProgress for Bar {
+    fn file_started(&mut self, path: &Path, index: usize, count: usize) {
+        self.bar.set_position(0);
+        self.bar.set_prefix(format!("{}/{}", index + 1, count));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        self.bar.set_message(for_terminal(&name).into_owned());
+    }
+
+    fn file_finished(&mut self) {
+        self.bar.set_position(100);
+    }
+}
+
+impl MonthProgress for Bar {
+    fn month_started(&mut self, month: &str, index: usize) {
+        self.bar.set_position(0);
+        self.bar.set_prefix(format!("attributing {month}"));
+        self.bar.set_message(format!("month {}", index + 1));
+    }
+
+    fn months(&mut self, count: usize) {
+        self.bar.set_message(format!("{count} month(s)"));
+    }
+
+    fn month_finished(&mut self) {
+        self.bar.set_position(100);
+    }
+}

@@ -1,0 +1,38 @@
+-- What each billing period's attribution depends on, as one fingerprint per
+-- month: the files its lines came from, the tasks and attachments over the
+-- hours its instance and volume lines span (clipped to those hours, so a
+-- task that stops next month changes nothing here), and `?`, the rules,
+-- settings and service map every month shares. A month whose fingerprint is
+-- what its last attribution saw needs no new one.
+WITH months AS (
+    SELECT billing_period,
+           CAST(list_sort(list(DISTINCT file_id)) AS VARCHAR) AS files,
+           min(usage_start) FILTER (WHERE resource_short LIKE 'i-%' OR resource_short LIKE 'vol-%') AS lo,
+           max(usage_end) FILTER (WHERE resource_short LIKE 'i-%' OR resource_short LIKE 'vol-%') AS hi
+    FROM billing_lines GROUP BY billing_period),
+tasks AS (
+    SELECT m.billing_period,
+           bit_xor(md5_number(CAST({'task': t.task_arn, 'instance': t.instance_id, 'service': t.service,
+                                    'cluster': t.cluster_arn, 'cpu': t.cpu_units, 'memory': t.memory_mb,
+                                    'reg_cpu': t.reg_cpu, 'reg_mem': t.reg_mem,
+                                    'from': greatest(t.started_at, m.lo),
+                                    'to': least(COALESCE(t.stopped_at, 'infinity'::TIMESTAMP), m.hi)} AS VARCHAR))) AS k,
+           count(*) AS n
+    FROM months m JOIN ecs_tasks t
+      ON t.started_at < m.hi AND COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) > m.lo
+    WHERE t.instance_id IS NOT NULL
+    GROUP BY 1),
+attachments AS (
+    SELECT m.billing_period,
+           bit_xor(md5_number(CAST({'volume': a.volume_id, 'instance': a.instance_id,
+                                    'from': greatest(a.att_start, m.lo), 'to': least(a.att_end, m.hi)} AS VARCHAR))) AS k,
+           count(*) AS n
+    FROM months m JOIN ebs_attachments a ON a.att_start < m.hi AND a.att_end > m.lo
+    GROUP BY 1)
+SELECT strftime(m.billing_period, '%Y-%m'),
+       md5(concat_ws('|', ?, m.files, COALESCE(CAST(t.k AS VARCHAR), '-'), COALESCE(CAST(t.n AS VARCHAR), '0'),
+                     COALESCE(CAST(a.k AS VARCHAR), '-'), COALESCE(CAST(a.n AS VARCHAR), '0')))
+FROM months m
+LEFT JOIN tasks t USING (billing_period)
+LEFT JOIN attachments a USING (billing_period)
+ORDER BY 1;
