@@ -8,6 +8,8 @@
 //! attached, detached and moved. The rest is DynamoDB, S3, ElastiCache,
 //! CloudWatch and data transfer, per resource per hour.
 
+#![allow(dead_code)] // shared by the year and sync benchmarks and the generate_year example, each using part of it
+
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -171,6 +173,19 @@ impl Year {
             }
         }
         out
+    }
+
+    /// The files of month `index` as an earlier run wrote them.
+    pub fn paths_of(&self, index: u32) -> MonthFiles {
+        let start = add_months(NaiveDate::from_ymd_opt(2025, 10, 1).expect("date"), index);
+        let month = format!("{}-{:02}", start.year(), start.month());
+        MonthFiles {
+            billing: self.dir.join(format!("{PAYER}-aws-billing-detailed-line-items-with-resources-and-tags-{month}.csv")),
+            events: self.dir.join(format!("ecs-events-{month}.jsonl.gz")),
+            trail: self.dir.join(format!("cloudtrail-{month}.json.gz")),
+            month,
+            ..MonthFiles::default()
+        }
     }
 
     /// Write month `index` (0-based from 2025-10) and its events.

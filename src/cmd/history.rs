@@ -11,7 +11,7 @@ use crate::safe_text::for_terminal;
 pub fn runs(db: &Db) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let finalized = db.finalized_months()?;
-    writeln!(out, "{:>5}  {:<19}  {:<8}  {:<14}  {:<14}  {:>5}  months", "run", "started", "idle", "weight", "tag key", "rules")?;
+    writeln!(out, "{:>5}  {:<19}  {:<8}  {:<14}  {:<14}  {:>5}  months attributed", "run", "started", "idle", "weight", "tag key", "rules")?;
     for r in db.runs()? {
         writeln!(
             out,
@@ -24,6 +24,12 @@ pub fn runs(db: &Db) -> Result<ExitCode> {
             r.rule_count,
             r.periods.join(" ")
         )?;
+        let rules = match (r.rules_path.as_str(), r.rules_hash.as_str()) {
+            ("", _) => "no rules file".to_owned(),
+            (path, "") => format!("{} (absent: no rules)", for_terminal(path)),
+            (path, hash) => format!("{} (content {})", for_terminal(path), &hash[..hash.len().min(12)]),
+        };
+        writeln!(out, "       rules: {rules}")?;
     }
     for (month, run, reason) in finalized {
         writeln!(out, "finalized {month}: run {run} ({reason})")?;

@@ -83,8 +83,8 @@ const FINGERPRINTS_SQL: &str = include_str!("sql/month_fingerprints.sql");
 impl Db {
     pub fn attribute(&self, input: &AttributionInput, scope: &Scope, progress: &mut dyn MonthProgress) -> Result<RunSummary> {
         self.forget_months_without_lines()?;
-        let fingerprints = self.month_fingerprints(&input.settings_key())?;
-        let months: Vec<&(String, String)> = match scope {
+    let fingerprints = self.month_fingerprints(&input.settings_key())?;
+    let months: Vec<&(String, String)> = match scope {
             Scope::All => fingerprints.iter().collect(),
             Scope::Month(m) => fingerprints.iter().filter(|(p, _)| p == m).collect(),
             Scope::Changed => {
@@ -106,7 +106,7 @@ impl Db {
             self.in_transaction(|| self.attribute_month(input, run_id, month, fingerprint))?;
             progress.month_finished();
         }
-        let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
+    let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         self.conn.execute(
             "UPDATE attribution_runs SET periods = ?::VARCHAR[] WHERE run_id = ?",
             params![format!("[{}]", periods.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", ")), run_id],
@@ -211,7 +211,15 @@ impl Db {
             |r| r.get::<_, Option<String>>(0),
         )?
         .unwrap_or_default();
-        let shared = format!("{settings_key}|{service_map}");
+        let instances: String = self.conn.query_row(
+            "SELECT CAST(list_sort(list(CAST({'ci': ci_key, 'instance': instance_id, 'cpu': reg_cpu,
+                                                'memory': reg_mem} AS VARCHAR))) AS VARCHAR)
+             FROM ecs_instances",
+            [],
+            |r| r.get::<_, Option<String>>(0),
+        )?
+        .unwrap_or_default();
+        let shared = format!("{settings_key}|{service_map}|{instances}");
         let mut stmt = self.conn.prepare(FINGERPRINTS_SQL)?;
         let rows = stmt.query_map(params![shared], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -48,12 +48,15 @@ pub struct FormatConflict {
     pub formats: String,
 }
 
-/// Counts of each event kind among the first objects of a staged file.
+/// Counts of each event kind among the rows of an event file.
 const KIND_COUNTS: &str = "
-    SELECT count(*) FILTER (WHERE j->>'$.\"detail-type\"' = 'ECS Task State Change'),
-           count(*) FILTER (WHERE j->>'$.\"detail-type\"' = 'ECS Container Instance State Change'),
-           count(*) FILTER (WHERE COALESCE(j->>'$.detail.eventName', j->>'$.eventName') IN ('AttachVolume', 'DetachVolume'))
-    FROM (SELECT j FROM event_objects LIMIT 10000)";
+    SELECT count(*) FILTER (WHERE kind = 'ECS Task State Change'),
+           count(*) FILTER (WHERE kind = 'ECS Container Instance State Change'),
+           count(*) FILTER (WHERE r.eventName IN ('AttachVolume', 'DetachVolume'))
+    FROM event_rows";
+
+const EVENT_INSERTS: &str = include_str!("sql/event_inserts.sql");
+const TASK_SPANS_SQL: &str = include_str!("sql/task_spans.sql");
 
 /// Tables of non-billing files, each with a `file_id` column.
 const EVENT_TABLES: [&str; 5] = [
@@ -117,18 +120,18 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn stage_event_objects(&self, objects_sql: &str) -> Result<()> {
+    fn stage_event_rows(&self, rows_sql: &str) -> Result<()> {
         self.conn
-            .execute_batch(&format!("CREATE OR REPLACE TEMP TABLE event_objects AS {objects_sql}"))?;
+            .execute_batch(&format!("CREATE OR REPLACE TEMP TABLE event_rows AS {rows_sql}"))?;
         Ok(())
     }
 
-    /// How many ECS task, container instance and EBS attach/detach events the
-    /// first objects of an event file hold.
-    pub fn event_kind_counts(&self, objects_sql: &str) -> Result<[i64; 3]> {
-        self.stage_event_objects(objects_sql)?;
+    /// How many ECS task, container instance and EBS attach/detach events
+    /// `rows_sql` (the first objects of an event file) holds.
+    pub fn event_kind_counts(&self, rows_sql: &str) -> Result<[i64; 3]> {
+        self.stage_event_rows(rows_sql)?;
         let counts = self.conn.query_row(KIND_COUNTS, [], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?;
-        self.conn.execute_batch("DROP TABLE IF EXISTS event_objects")?;
+        self.conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
         Ok(counts)
     }
 
@@ -274,9 +277,15 @@ impl SyncTransaction<'_> {
             .optional()?)
     }
 
-    /// Stage every JSON object of an event file in the temp table `event_objects`.
-    pub fn stage_event_objects(&self, objects_sql: &str) -> Result<()> {
-        self.db.stage_event_objects(objects_sql)
+    /// Load an event file (`rows_sql`, see `ingest::events`) for `file_id`; returns rows inserted.
+    pub fn insert_events(&self, rows_sql: &str, file_id: i64) -> Result<usize> {
+        self.db.stage_event_rows(rows_sql)?;
+        let mut rows = 0;
+        for statement in sql_statements(EVENT_INSERTS) {
+            rows += self.db.conn.execute(&statement, params![file_id])?;
+        }
+        self.db.conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
+        Ok(rows)
     }
 
     /// Service map entries (service, cluster, area) from one file; they replace
@@ -392,6 +401,8 @@ impl SyncTransaction<'_> {
              SELECT old.file_id FROM source_files old JOIN source_files new ON old.path = new.path
              WHERE new.file_id IN (SELECT file_id FROM sync_loaded)
                AND old.file_id NOT IN (SELECT file_id FROM sync_held);
+             CREATE OR REPLACE TEMP TABLE sync_replaced_events AS
+             SELECT DISTINCT file_id FROM ecs_task_events WHERE file_id IN (SELECT file_id FROM sync_replaced);
              CREATE OR REPLACE TEMP TABLE sync_tasks AS
              SELECT DISTINCT task_arn FROM ecs_task_events
              WHERE file_id IN (SELECT file_id FROM sync_loaded UNION ALL SELECT file_id FROM sync_replaced);",
@@ -401,14 +412,11 @@ impl SyncTransaction<'_> {
                 "DELETE FROM {table} WHERE file_id IN (SELECT file_id FROM sync_replaced)"
             ))?;
         }
-        // Tasks whose events changed are derived again from all their events.
-        conn.execute_batch(
-            "DELETE FROM ecs_task_spans WHERE task_arn IN (SELECT task_arn FROM sync_tasks);
-             INSERT INTO ecs_task_spans
-             SELECT task_arn, regexp_extract(container_instance_arn, '([^/]+)$', 1), service, cluster_arn,
-                    cpu_units, memory_mb, started_at, stopped_at
-             FROM ecs_task_newest WHERE task_arn IN (SELECT task_arn FROM sync_tasks);",
-        )?;
+        // Tasks whose events changed get their spans again.
+        let changed_tasks: i64 = conn.query_row("SELECT count(*) FROM sync_tasks", [], |r| r.get(0))?;
+        if changed_tasks > 0 {
+            conn.execute_batch(TASK_SPANS_SQL)?;
+        }
         let live: Vec<String> = std::iter::once("billing_lines")
             .chain(EVENT_TABLES)
             .map(|t| format!("SELECT file_id FROM {t}"))
@@ -480,6 +488,16 @@ impl Drop for SyncTransaction<'_> {
             let _ = self.db.conn.execute_batch("ROLLBACK");
         }
     }
+}
+
+/// The statements of a `.sql` file, without its comment lines.
+fn sql_statements(text: &str) -> Vec<String> {
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 pub(super) fn list_of_text(value: duckdb::types::Value) -> Vec<String> {

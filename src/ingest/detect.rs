@@ -146,20 +146,37 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
             return Ok(Detected::Manifest(m));
         }
     }
-    let objects = events::objects_sql(&path_text(path), container == Container::Gzip);
-    let counts = db.event_kind_counts(&objects).map_err(|e| match event_records::find_bad_record(path, container) {
-        Some(f) => IngestError::Line {
-            path: path.to_path_buf(),
-            line: f.line,
-            message: f.message,
+    let rows = events::rows_sql(&path_text(path), container == Container::Gzip, Some(EVENTS_LOOKED_AT));
+    let counts = match db.event_kind_counts(&rows) {
+        Ok(counts) => counts,
+        // Unreadable as events: a broken event file is an error that names the
+        // record; any other JSON is simply not events.
+        Err(e) => match event_records::find_bad_record(path, container) {
+            Some(f) => {
+                return Err(IngestError::Line {
+                    path: path.to_path_buf(),
+                    line: f.line,
+                    message: f.message,
+                });
+            }
+            None if serde_json_is_valid(path, container) => [0, 0, 0],
+            None => return Err(file_error(format!("unreadable JSON: {}", first_line_of(&e.to_string())))),
         },
-        None => file_error(format!("unreadable JSON: {}", first_line_of(&e.to_string()))),
-    })?;
+    };
     Ok(if counts.iter().any(|&n| n > 0) {
         Detected::Export(ExportKind::Events)
     } else {
         Detected::Other("JSON without ECS task, container instance or EBS attach/detach events".to_owned())
     })
+}
+
+/// Objects read to tell an event file from other JSON.
+const EVENTS_LOOKED_AT: usize = 10_000;
+
+/// Whether the file parses as JSON values at all (so it is JSON of another kind, not broken).
+fn serde_json_is_valid(path: &Path, container: Container) -> bool {
+    let Ok(reader) = super::container::open_text(path, container) else { return false };
+    serde_json::Deserializer::from_reader(reader).into_iter::<serde::de::IgnoredAny>().all(|v| v.is_ok())
 }
 
 /// The largest JSON file looked at as a possible manifest (a manifest of a

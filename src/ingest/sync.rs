@@ -190,9 +190,9 @@ fn load_all(
 }
 
 fn load_events(tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<usize, IngestError> {
-    let objects = events::objects_sql(&path_text(&c.path), c.container == Container::Gzip);
+    let rows = events::rows_sql(&path_text(&c.path), c.container == Container::Gzip, None);
     // DuckDB names a byte or a value; the record (and its line) is found by walking the file.
-    let failed = |e: crate::db::DbError| match event_records::find_bad_record(&c.path, c.container) {
+    tx.insert_events(&rows, file_id).map_err(|e| match event_records::find_bad_record(&c.path, c.container) {
         Some(f) => IngestError::Line {
             path: c.path.clone(),
             line: f.line,
@@ -202,13 +202,7 @@ fn load_events(tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<
             path: c.path.clone(),
             message: format!("could not be loaded: {}", first_line_of(&e.to_string())),
         },
-    };
-    tx.stage_event_objects(&objects).map_err(failed)?;
-    let mut rows = 0;
-    for sql in events::insert_sql(file_id) {
-        rows += tx.insert_lines(&sql).map_err(failed)?;
-    }
-    Ok(rows)
+    })
 }
 
 /// Manifests decide which CUR files of their period are current; without

@@ -9,6 +9,7 @@ mod properties;
 mod real_samples;
 mod redelivery;
 mod reliability;
+mod rules_memory;
 mod attribution;
 mod attribution_props;
 mod cli;

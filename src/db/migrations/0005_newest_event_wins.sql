@@ -2,19 +2,27 @@
 -- version 2 without stoppedAt beats a STOPPED event of version 1, so no field
 -- of a task comes from an event older than the one that counts. Ties (the
 -- same event delivered twice) break on the event itself, the same every time.
+-- Which of two events of a task is newer: its version, then its time, then
+-- the event itself (the same order everywhere a task is derived).
+CREATE MACRO ap_event_order(version, event_time, stopped_at, started_at, last_status, cpu_units, memory_mb,
+                            container_instance_arn, service) AS
+    {'version': COALESCE(version, -1), 'time': event_time, 'stopped_at': stopped_at, 'started_at': started_at,
+     'status': last_status, 'cpu': cpu_units, 'memory': memory_mb, 'instance': container_instance_arn,
+     'service': service};
+
 CREATE VIEW ecs_task_newest AS
-SELECT task_arn, e.container_instance_arn, e.service, e.cluster_arn, e.cpu_units, e.memory_mb,
-       e.started_at, e.stopped_at
+SELECT task_arn, e.*
 FROM (SELECT task_arn,
              arg_max({'container_instance_arn': container_instance_arn, 'service': service, 'cluster_arn': cluster_arn,
-                      'cpu_units': cpu_units, 'memory_mb': memory_mb, 'started_at': started_at, 'stopped_at': stopped_at},
-                     {'version': COALESCE(version, -1), 'time': event_time, 'stopped_at': stopped_at,
-                      'started_at': started_at, 'status': last_status, 'cpu': cpu_units, 'memory': memory_mb,
-                      'instance': container_instance_arn, 'service': service}) AS e
+                      'cpu_units': cpu_units, 'memory_mb': memory_mb, 'started_at': started_at, 'stopped_at': stopped_at,
+                      'version': version, 'event_time': event_time, 'last_status': last_status},
+                     ap_event_order(version, event_time, stopped_at, started_at, last_status, cpu_units, memory_mb,
+                                    container_instance_arn, service)) AS e
       FROM ecs_task_events GROUP BY task_arn);
 
 CREATE OR REPLACE VIEW ecs_tasks AS
-SELECT t.*, i.instance_id, i.reg_cpu, i.reg_mem
+SELECT t.task_arn, t.container_instance_arn, t.service, t.cluster_arn, t.cpu_units, t.memory_mb,
+       t.started_at, t.stopped_at, i.instance_id, i.reg_cpu, i.reg_mem
 FROM ecs_task_newest t
 LEFT JOIN ecs_instances i ON i.ci_key = regexp_extract(t.container_instance_arn, '([^/]+)$', 1);
 

@@ -8,20 +8,32 @@
 ALTER TABLE billing_lines ADD COLUMN line_count BIGINT DEFAULT 1;
 
 -- Each task once, as its newest event says (see ecs_task_newest), kept up to
--- date by `sync` for the tasks whose events it loads or replaces.
+-- date by `sync` for the tasks whose events it loads or replaces. The event
+-- that won is kept whole, so newer events merge with the span instead of
+-- with every older event; `print` fingerprints the span for change detection.
 CREATE TABLE ecs_task_spans (
-    task_arn   VARCHAR NOT NULL,
-    ci_key     VARCHAR,             -- the container instance id (short and long ARN forms join on it)
-    service    VARCHAR,
-    cluster_arn VARCHAR,
-    cpu_units  INTEGER,
-    memory_mb  INTEGER,
-    started_at TIMESTAMP,
-    stopped_at TIMESTAMP
+    task_arn               VARCHAR NOT NULL,
+    ci_key                 VARCHAR,   -- the container instance id (short and long ARN forms join on it)
+    container_instance_arn VARCHAR,
+    service                VARCHAR,
+    cluster_arn            VARCHAR,
+    cpu_units              INTEGER,
+    memory_mb              INTEGER,
+    started_at             TIMESTAMP,
+    stopped_at             TIMESTAMP,
+    version                BIGINT,
+    event_time             TIMESTAMP,
+    last_status            VARCHAR,
+    print                  UHUGEINT
 );
+CREATE MACRO ap_span_print(task_arn, ci_key, service, cluster_arn, cpu_units, memory_mb, started_at, stopped_at) AS
+    md5_number(CAST({'task': task_arn, 'ci': ci_key, 'service': service, 'cluster': cluster_arn, 'cpu': cpu_units,
+                     'memory': memory_mb, 'from': started_at, 'to': stopped_at} AS VARCHAR));
 INSERT INTO ecs_task_spans
-SELECT task_arn, regexp_extract(container_instance_arn, '([^/]+)$', 1), service, cluster_arn, cpu_units, memory_mb,
-       started_at, stopped_at
+SELECT task_arn, regexp_extract(container_instance_arn, '([^/]+)$', 1), container_instance_arn, service, cluster_arn,
+       cpu_units, memory_mb, started_at, stopped_at, version, event_time, last_status,
+       ap_span_print(task_arn, regexp_extract(container_instance_arn, '([^/]+)$', 1), service, cluster_arn,
+                     cpu_units, memory_mb, started_at, stopped_at)
 FROM ecs_task_newest;
 
 CREATE OR REPLACE VIEW ecs_tasks AS

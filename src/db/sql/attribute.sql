@@ -85,31 +85,56 @@ FROM (SELECT a.*, least(a.stopped_at, r.hi) AS until, greatest(a.started_at, r.l
      unnest(range(date_trunc('hour', t.since), t.until, INTERVAL 1 HOUR)) AS u(hour)
 WHERE t.load > 0;
 
-CREATE OR REPLACE TEMP TABLE a_piece_hours AS
-SELECT p.piece_id, p.line_id, p.owner, p.merged, p.frac, p.p_start, p.p_end, u.hour
-FROM a_pieces p, unnest(range(date_trunc('hour', p.p_start), p.p_end, INTERVAL 1 HOUR)) AS u(hour)
-WHERE p.owner IS NOT NULL AND p.p_end > p.p_start;
+-- Windows: an instance over an interval. The pieces of one window (the
+-- instance's own line for the hour and the volume parts merged into it) are
+-- split alike, so the split is computed once per window.
+CREATE OR REPLACE TEMP TABLE a_windows AS
+SELECT row_number() OVER () AS window_id, owner, p_start, p_end
+FROM (SELECT DISTINCT owner, p_start, p_end FROM a_pieces WHERE owner IS NOT NULL AND p_end > p_start);
+
+CREATE OR REPLACE TEMP TABLE a_window_hours AS
+SELECT w.window_id, w.owner, w.p_start, w.p_end, u.hour
+FROM a_windows w, unnest(range(date_trunc('hour', w.p_start), w.p_end, INTERVAL 1 HOUR)) AS u(hour);
 
 CREATE OR REPLACE TEMP TABLE a_ecs AS
-SELECT p.piece_id, any_value(p.line_id) AS line_id, any_value(p.owner) AS owner, any_value(p.merged) AS merged,
-       any_value(p.frac) AS frac, t.service, t.cluster_arn,
+SELECT p.window_id, t.service, t.cluster_arn,
        sum(CAST(t.load * epoch(least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR)
                                - greatest(p.p_start, t.started_at, p.hour)) AS DECIMAL(38, 9))) AS w,
        any_value(epoch(p.p_end - p.p_start)) AS len
-FROM a_piece_hours p JOIN a_task_hours t ON t.instance_id = p.owner AND t.hour = p.hour
+FROM a_window_hours p JOIN a_task_hours t ON t.instance_id = p.owner AND t.hour = p.hour
 WHERE least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR) > greatest(p.p_start, t.started_at, p.hour)
-GROUP BY p.piece_id, t.service, t.cluster_arn;
+GROUP BY p.window_id, t.service, t.cluster_arn;
 
 -- Shares are decimals, so their sums (and the idle remainder) do not depend
 -- on the order a parallel aggregate adds them in: the same input always gives
 -- the same cents.
 CREATE OR REPLACE TEMP TABLE a_split AS
-SELECT piece_id, line_id, owner, merged, frac, service, cluster_arn,
-       CAST(CASE WHEN idle = 'separate' THEN used / greatest(1, sum(used) OVER piece)
-                 ELSE w / sum(w) OVER piece END AS DECIMAL(38, 18)) AS share
+SELECT window_id, service, cluster_arn,
+       CAST(CASE WHEN idle = 'separate' THEN used / greatest(1, sum(used) OVER win)
+                 ELSE w / sum(w) OVER win END AS DECIMAL(38, 18)) AS share
 FROM (SELECT e.*, s.idle, CAST(e.w / e.len AS DECIMAL(38, 18)) AS used
       FROM a_ecs e CROSS JOIN attr_settings s WHERE e.w > 0)
-WINDOW piece AS (PARTITION BY piece_id);
+WINDOW win AS (PARTITION BY window_id);
+
+-- The parts of a window: its services with their areas, and under
+-- --idle separate the capacity nobody used; shares of a window add to 1.
+-- The largest part (by share, then by name) will take rounding remainders.
+CREATE OR REPLACE TEMP TABLE a_window_parts AS
+SELECT *, row_number() OVER (PARTITION BY window_id ORDER BY share DESC, area, service, idle) = 1 AS largest
+FROM (SELECT s.window_id, s.share, COALESCE(s.service, '') AS service, COALESCE(sv.area, '(unmapped)') AS area,
+             false AS idle
+      FROM a_split s LEFT JOIN a_services sv ON sv.service IS NOT DISTINCT FROM s.service
+                                            AND sv.cluster_arn IS NOT DISTINCT FROM s.cluster_arn
+      UNION ALL
+      SELECT window_id, 1 - sum(share), '', '(idle)', true
+      FROM a_split WHERE (SELECT idle FROM attr_settings) = 'separate'
+      GROUP BY window_id HAVING sum(share) < 1);
+
+-- The pieces ECS splits: those whose window had tasks running.
+CREATE OR REPLACE TEMP TABLE a_ecs_pieces AS
+SELECT p.piece_id, p.line_id, p.merged, w.window_id
+FROM a_pieces p JOIN a_windows w ON w.owner = p.owner AND w.p_start = p.p_start AND w.p_end = p.p_end
+WHERE w.window_id IN (SELECT window_id FROM a_split);
 
 -- 3–5. Tag, rules, unallocated, for pieces nobody ran on. A merged piece
 -- is judged as its instance: the instance's tags and id.
@@ -137,7 +162,7 @@ JOIN a_lines b ON b.line_id = p.line_id
 LEFT JOIN a_instance_tags it
        ON p.merged IS NOT NULL AND it.instance_id = p.owner AND it.billing_period = b.billing_period
 WHERE p.frac > 0
-  AND NOT EXISTS (SELECT 1 FROM a_split s WHERE s.piece_id = p.piece_id);
+  AND NOT EXISTS (SELECT 1 FROM a_ecs_pieces e WHERE e.piece_id = p.piece_id);
 
 -- Distinct signatures, so tags and rules are judged once per kind of line.
 -- A signature is its columns themselves: a 64-bit hash of them collides
@@ -185,26 +210,6 @@ FROM (SELECT g.*, trim(ap_tag_value(t.entries, s.tag_key)) AS tag_area
       FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id) CROSS JOIN attr_settings s) g
 LEFT JOIN a_sig_rule r USING (sig_id);
 
--- Every part of every piece with its share of the piece; shares of a piece add to 1.
-CREATE OR REPLACE TEMP TABLE a_parts AS
-SELECT s.piece_id, s.line_id, s.share, s.service, COALESCE(sv.area, '(unmapped)') AS area,
-       COALESCE(s.merged, 'ecs') AS method
-FROM a_split s LEFT JOIN a_services sv ON sv.service IS NOT DISTINCT FROM s.service
-                                      AND sv.cluster_arn IS NOT DISTINCT FROM s.cluster_arn
-UNION ALL
-SELECT piece_id, line_id, 1 - sum(share), '' AS service, '(idle)' AS area, 'idle' AS method
-FROM a_split WHERE (SELECT idle FROM attr_settings) = 'separate'
-GROUP BY piece_id, line_id HAVING sum(share) < 1
-UNION ALL
-SELECT p.piece_id, p.line_id, 1, '', a.area, COALESCE(p.merged, a.method)
-FROM a_plain p
-JOIN a_sig g
-  ON g.product = p.product AND g.product_code = p.product_code AND g.usage_type = p.usage_type
- AND g.operation = p.operation AND g.account = p.account AND g.region = p.region
- AND g.resource = p.resource AND g.resource_short = p.resource_short AND g.line_type = p.line_type
- AND g.tags IS NOT DISTINCT FROM p.tags
-JOIN a_sig_area a ON a.sig_id = g.sig_id;
-
 -- Money, rounded in two steps so every sum is exact: a line's pieces get their
 -- fraction of it (the largest piece takes the rounding remainder), then a
 -- piece's parts get their share of the piece (the largest part takes that
@@ -229,46 +234,55 @@ FROM (SELECT p.piece_id, p.line_id,
              b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
              row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.owner NULLS FIRST, p.p_start, p.piece_id) AS rn
       FROM a_pieces p JOIN a_lines b ON b.line_id = p.line_id
-      WHERE p.frac < 1 AND p.piece_id IN (SELECT piece_id FROM a_parts)) r
+      WHERE p.frac < 1) r
 LEFT JOIN (SELECT p.line_id,
                   sum(CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10))) AS u,
                   sum(CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10))) AS a,
                   sum(CAST(b.blended_cost * p.frac AS DECIMAL(38, 10))) AS bl
            FROM (SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY frac DESC, owner NULLS FIRST, p_start, piece_id) AS rn
-                 FROM a_pieces WHERE frac < 1 AND piece_id IN (SELECT piece_id FROM a_parts)) p
+                 FROM a_pieces WHERE frac < 1) p
            JOIN a_lines b ON b.line_id = p.line_id
            WHERE p.rn > 1 GROUP BY p.line_id) o
        ON o.line_id = r.line_id AND r.rn = 1;
 
--- Parts: a part with the whole piece (share 1) is the piece; the rest are
--- rounded, the largest part of the piece taking the remainder.
-CREATE OR REPLACE TEMP TABLE a_money AS
-SELECT p.piece_id, p.line_id, p.service, p.area, p.method,
-       row_number() OVER (PARTITION BY p.piece_id ORDER BY p.share DESC, p.area, p.service, p.method) AS rn,
-       CAST(m.u * p.share AS DECIMAL(38, 10)) AS u,
-       CAST(m.a * p.share AS DECIMAL(38, 10)) AS a,
-       CAST(m.bl * p.share AS DECIMAL(38, 10)) AS bl,
+-- Parts: each ECS piece's parts get their share of it, rounded to 10
+-- decimals (the product is taken in double precision: a part's amount is
+-- right to far below a cent, and fast), and the largest part takes what the
+-- rounding left over, so a piece's parts add up to the piece exactly.
+CREATE OR REPLACE TEMP TABLE a_ecs_parts AS
+SELECT e.piece_id, e.line_id, wp.service, wp.area, wp.largest,
+       CASE WHEN wp.idle THEN 'idle' ELSE COALESCE(e.merged, 'ecs') END AS method,
+       CAST(CAST(m.u AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS u,
+       CAST(CAST(m.a AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS a,
+       CAST(CAST(m.bl AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS bl,
        m.u AS piece_u, m.a AS piece_a, m.bl AS piece_b
-FROM a_parts p JOIN a_piece_money m USING (piece_id)
-WHERE p.share < 1
-  AND p.piece_id NOT IN (SELECT piece_id FROM a_parts WHERE share = 1);
+FROM a_ecs_pieces e
+JOIN a_window_parts wp USING (window_id)
+JOIN a_piece_money m USING (piece_id);
 
 CREATE OR REPLACE TEMP TABLE a_final AS
-SELECT p.line_id, p.service, p.area, p.method, m.u, m.a, m.bl
-FROM a_parts p JOIN a_piece_money m USING (piece_id)
-WHERE p.share = 1
+SELECT p.line_id, p.service, p.area, p.method,
+       p.u + CASE WHEN p.largest THEN r.u ELSE 0 END AS u,
+       p.a + CASE WHEN p.largest THEN r.a ELSE 0 END AS a,
+       p.bl + CASE WHEN p.largest THEN r.bl ELSE 0 END AS bl
+FROM a_ecs_parts p
+JOIN (SELECT piece_id, any_value(piece_u) - sum(u) AS u, any_value(piece_a) - sum(a) AS a,
+             any_value(piece_b) - sum(bl) AS bl
+      FROM a_ecs_parts GROUP BY piece_id) r USING (piece_id)
 UNION ALL
-SELECT m.line_id, m.service, m.area, m.method,
-       CASE WHEN m.rn = 1 THEN m.piece_u - COALESCE(o.u, 0) ELSE m.u END AS u,
-       CASE WHEN m.rn = 1 THEN m.piece_a - COALESCE(o.a, 0) ELSE m.a END AS a,
-       CASE WHEN m.rn = 1 THEN m.piece_b - COALESCE(o.bl, 0) ELSE m.bl END AS bl
-FROM a_money m
-LEFT JOIN (SELECT piece_id, sum(u) AS u, sum(a) AS a, sum(bl) AS bl FROM a_money WHERE rn > 1 GROUP BY piece_id) o
-       ON o.piece_id = m.piece_id AND m.rn = 1
+SELECT p.line_id, '', a.area, COALESCE(p.merged, a.method), m.u, m.a, m.bl
+FROM a_plain p
+JOIN a_sig g
+  ON g.product = p.product AND g.product_code = p.product_code AND g.usage_type = p.usage_type
+ AND g.operation = p.operation AND g.account = p.account AND g.region = p.region
+ AND g.resource = p.resource AND g.resource_short = p.resource_short AND g.line_type = p.line_type
+ AND g.tags IS NOT DISTINCT FROM p.tags
+JOIN a_sig_area a ON a.sig_id = g.sig_id
+JOIN a_piece_money m ON m.piece_id = p.piece_id
 UNION ALL
 -- A line no piece reached (it cannot happen; kept so conservation is checked, not assumed).
 SELECT b.line_id, '', '(unallocated)', 'unallocated', b.unblended_cost, b.amortized_cost, b.blended_cost
-FROM a_lines b WHERE b.line_id NOT IN (SELECT line_id FROM a_parts);
+FROM a_lines b WHERE b.line_id NOT IN (SELECT line_id FROM a_pieces);
 
 -- The month's results replace its rows; rollups keep every run's.
 DELETE FROM allocations WHERE billing_period = (SELECT period FROM attr_month);

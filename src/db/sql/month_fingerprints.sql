@@ -2,7 +2,7 @@
 -- month: the files its lines came from, the tasks and attachments over the
 -- hours its instance and volume lines span (clipped to those hours, so a
 -- task that stops next month changes nothing here), and `?`, the rules,
--- settings and service map every month shares. A month whose fingerprint is
+-- settings, service map and container instances every month shares. A month whose fingerprint is
 -- what its last attribution saw needs no new one.
 WITH months AS (
     SELECT billing_period,
@@ -11,16 +11,16 @@ WITH months AS (
            max(usage_end) FILTER (WHERE resource_short LIKE 'i-%' OR resource_short LIKE 'vol-%') AS hi
     FROM billing_lines GROUP BY billing_period),
 tasks AS (
+    -- A span inside the hours counts by its stored print; one crossing them by
+    -- the part of it inside (so a stop next month changes nothing here).
     SELECT m.billing_period,
-           bit_xor(md5_number(CAST({'task': t.task_arn, 'instance': t.instance_id, 'service': t.service,
-                                    'cluster': t.cluster_arn, 'cpu': t.cpu_units, 'memory': t.memory_mb,
-                                    'reg_cpu': t.reg_cpu, 'reg_mem': t.reg_mem,
-                                    'from': greatest(t.started_at, m.lo),
-                                    'to': least(COALESCE(t.stopped_at, 'infinity'::TIMESTAMP), m.hi)} AS VARCHAR))) AS k,
+           bit_xor(CASE WHEN t.started_at >= m.lo AND t.stopped_at <= m.hi THEN t.print
+                        ELSE ap_span_print(t.task_arn, t.ci_key, t.service, t.cluster_arn, t.cpu_units, t.memory_mb,
+                                           greatest(t.started_at, m.lo),
+                                           least(COALESCE(t.stopped_at, 'infinity'::TIMESTAMP), m.hi)) END) AS k,
            count(*) AS n
-    FROM months m JOIN ecs_tasks t
+    FROM months m JOIN ecs_task_spans t
       ON t.started_at < m.hi AND COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) > m.lo
-    WHERE t.instance_id IS NOT NULL
     GROUP BY 1),
 attachments AS (
     SELECT m.billing_period,

@@ -1,0 +1,236 @@
+//! A year of a large bill, the way a user holds it: 12 generated DBR-RT
+//! months (6,000,000 lines each by default) with their ECS task, container
+//! instance and CloudTrail volume events, synced by the real `apportion`
+//! binary (one sync of the folder, then month by month into another
+//! database), a re-delivery of the last month, the database size, and the
+//! explorer's keypress latency on the year. Peak RSS of each step is the
+//! process's high-water mark as the OS reports it (VmHWM).
+//!
+//! `cargo bench --bench year` (APPORTION_BENCH_LINES=N and
+//! APPORTION_BENCH_MONTHS=M for a smaller run, APPORTION_MEMORY_LIMIT to try
+//! another limit). Prints figures; asserts nothing about time.
+
+mod generate;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use apportion::attribute::RulesChoice;
+use apportion::db::Db;
+use apportion::tui::app::{Action, App, Request};
+use apportion::tui::{Worker, render};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let lines = env_number("APPORTION_BENCH_LINES", 6_000_000);
+    let months = env_number("APPORTION_BENCH_MONTHS", 12) as u32;
+    let base = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let work = base.join("bench-data").join(format!("year-{months}x{lines}"));
+    let data = work.join("exports");
+    let files = generate_once(&data, months, lines);
+    println!(
+        "machine: {} cores, {:.1} GiB; memory limit {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        machine_memory_gib(),
+        std::env::var("APPORTION_MEMORY_LIMIT").unwrap_or_else(|_| apportion::db::default_memory_limit())
+    );
+
+    // 1. The whole folder in one sync.
+    let whole = fresh_db(&work, "whole.duckdb");
+    let step = run_apportion(&whole, &["sync".as_ref(), data.as_os_str()]);
+    println!("one sync of the folder ({months} months, attribution included): {step}");
+
+    // 2. Month by month, as the bills arrive; after the first, a re-delivery
+    // of it (to compare with one at the end of the year).
+    let monthly = fresh_db(&work, "monthly.duckdb");
+    let mut total = Duration::ZERO;
+    let mut peak = 0;
+    let mut early_redelivery = None;
+    for (i, f) in files.iter().enumerate() {
+        if i == 1 {
+            append_line(&files[0].billing);
+            early_redelivery = Some(run_apportion(&monthly, &["sync".as_ref(), files[0].billing.as_os_str()]));
+        }
+        let mut args: Vec<&std::ffi::OsStr> = vec!["sync".as_ref(), f.billing.as_os_str(), f.events.as_os_str(), f.trail.as_os_str()];
+        let services = data.join("services.csv");
+        if i == 0 {
+            args.push(services.as_os_str());
+        }
+        let step = run_apportion(&monthly, &args);
+        println!("  sync {}: {step}", f.month);
+        total += step.wall;
+        peak = peak.max(step.peak_kib);
+    }
+    println!("month by month: {:.1}s in all, peak RSS {:.2} GiB", total.as_secs_f64(), gib(peak));
+
+    // 3. AWS delivers the last month again, with more usage.
+    let last = files.last().expect("a month");
+    append_line(&last.billing);
+    let step = run_apportion(&monthly, &["sync".as_ref(), last.billing.as_os_str()]);
+    println!("re-delivery of {} (sync + attribution of that month): {step}", last.month);
+    if let Some(early) = early_redelivery {
+        println!("  (the same with one month held, {}: {early})", files[0].month);
+    }
+
+    // 4. What it takes on disk.
+    println!("database size: {:.2} GiB (whole), {:.2} GiB (month by month)", file_gib(&whole), file_gib(&monthly));
+
+    // 5. The explorer on the year.
+    explorer_latency(&monthly, &work);
+}
+
+/// Generate the year once; later runs reuse the files.
+fn generate_once(data: &Path, months: u32, lines: usize) -> Vec<generate::MonthFiles> {
+    let done = data.join(".complete");
+    let mut year = generate::Year::new(data, lines);
+    let t = Instant::now();
+    let mut files = Vec::new();
+    for m in 0..months {
+        files.push(if done.exists() { year.paths_of(m) } else { year.write_month(m).expect("generate") });
+    }
+    if !done.exists() {
+        std::fs::write(data.join("services.csv"), generate::service_map_csv()).expect("services");
+        std::fs::write(&done, "").expect("marker");
+        let (lines, tasks): (usize, usize) = files.iter().map(|f| (f.lines, f.tasks_started)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let dollars: f64 = files.iter().map(|f| f.total_units as f64 / 1e8).sum();
+        println!(
+            "generated {months} months: {lines} billing lines (${dollars:.0}), {tasks} tasks, in {:.0}s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    files
+}
+
+fn fresh_db(work: &Path, name: &str) -> PathBuf {
+    let path = work.join(name);
+    for p in [path.clone(), path.with_extension("duckdb.wal")] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_dir_all(path.with_extension("duckdb.tmp"));
+    path
+}
+
+struct Step {
+    wall: Duration,
+    peak_kib: u64,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1}s, peak RSS {:.2} GiB", self.wall.as_secs_f64(), gib(self.peak_kib))
+    }
+}
+
+/// Run the real binary and watch its high-water mark until it exits.
+fn run_apportion(db: &Path, args: &[&std::ffi::OsStr]) -> Step {
+    let t = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apportion"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("APPORTION_DB")
+        .env_remove("APPORTION_RULES")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start apportion");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "apportion failed: {}", String::from_utf8_lossy(&out.stderr));
+    Step { wall: t.elapsed(), peak_kib }
+}
+
+/// One more line at the end of the month: a later delivery of the same month.
+fn append_line(billing: &Path) {
+    use std::io::Write;
+    let text = std::fs::read_to_string(billing).ok();
+    let last = text.as_deref().and_then(|t| t.lines().last()).map(str::to_owned);
+    drop(text);
+    let mut file = std::fs::OpenOptions::new().append(true).open(billing).expect("open");
+    if let Some(line) = last {
+        writeln!(file, "{}", line.replacen("\"LineItem\",\"", "\"LineItem\",\"9", 1)).expect("append");
+    }
+}
+
+fn explorer_latency(db_path: &Path, work: &Path) {
+    let db = Db::open(db_path).expect("open");
+    let worker = Worker {
+        db: db.try_clone().expect("connection"),
+        rules: RulesChoice { given: None, default: work.join("no-rules.toml") },
+    };
+    let mut app = App::new(db.explored_months().expect("months"), work.to_path_buf());
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut settle = |app: &mut App, requests: Vec<Request>| {
+        let mut queue = requests;
+        while let Some(r) = queue.pop() {
+            if matches!(r, Request::Export { .. } | Request::Explain { .. }) {
+                continue;
+            }
+            let more = app.receive(worker.answer(r));
+            queue.extend(more);
+        }
+        terminal.draw(|f| render::draw(f, app)).expect("draw");
+    };
+    let start = app.start();
+    settle(&mut app, start);
+    let script = [
+        Action::Down, Action::Drill, Action::Down, Action::Drill, Action::Down, Action::Down, Action::Back, Action::Back,
+        Action::PreviousMonth, Action::PreviousMonth, Action::NextMonth, Action::ToggleMeasure, Action::ToggleHierarchy,
+        Action::Drill, Action::Down, Action::Drill, Action::Back, Action::Back, Action::ToggleMeasure, Action::ToggleHierarchy,
+    ];
+    let mut latencies = Vec::new();
+    for _ in 0..3 {
+        for action in script.iter().cloned() {
+            let t = Instant::now();
+            let requests = app.update(action);
+            settle(&mut app, requests);
+            latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "explorer on the year: {} keypresses (drill, back, month, measure, hierarchy): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        latencies.len(),
+        pct(0.5),
+        pct(0.95),
+        latencies[latencies.len() - 1]
+    );
+}
+
+fn gib(kib: u64) -> f64 {
+    kib as f64 / (1 << 20) as f64
+}
+
+fn file_gib(path: &Path) -> f64 {
+    std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / (1u64 << 30) as f64)
+}
+
+fn machine_memory_gib() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
+        .map_or(0.0, gib)
+}
