@@ -3,7 +3,8 @@
 //! Layers, data flowing one way: `cli` → `cmd` → (`ingest` | `attribute` |
 //! `report` | `tui`) → `db`.
 //! Only `db` talks to DuckDB; `safe_text` guards the terminal from bill strings;
-//! `demo` generates seeded sample exports.
+//! `demo` generates seeded sample exports; `money` is the exact decimal every
+//! amount travels as.
 
 pub mod attribute;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod ingest;
+pub mod money;
 pub mod report;
 pub mod safe_text;
 pub mod terraform;

@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::attribute::{Overrides, Plan, RulesChoice, plan, run as attribute};
 use crate::cli::AttributeArgs;
 use crate::db::{Db, RunSummary, Scope};
-use crate::report::display_money;
+use crate::report::usd;
 
 pub fn run(db: &Db, rules: &RulesChoice, args: &AttributeArgs) -> Result<ExitCode> {
     let overrides = Overrides {
@@ -44,7 +44,7 @@ pub fn print_run(plan: &Plan, summary: &RunSummary, out: &mut dyn Write) -> std:
     let parts: Vec<String> = summary
         .by_method
         .iter()
-        .map(|(method, cost)| format!("{method} ${}", display_money(cost)))
+        .map(|(method, cost)| format!("{method} {}", usd(*cost)))
         .collect();
     writeln!(
         out,

@@ -10,7 +10,6 @@ use crate::attribute::RulesChoice;
 use crate::cli::SyncArgs;
 use crate::db::{Db, Scope};
 use crate::ingest::{FileStatus, SyncReport, sync_paths};
-use crate::report::display_money;
 use crate::safe_text::for_terminal;
 
 pub fn run(db: &Db, rules: &RulesChoice, args: &SyncArgs) -> Result<ExitCode> {
@@ -40,9 +39,9 @@ pub fn print_summary(report: &SyncReport, out: &mut dyn Write) -> std::io::Resul
             FileStatus::Loaded { format, periods, lines, unblended_total, currencies, outside_period } => {
                 loaded += 1;
                 let money = match currencies.as_slice() {
-                    [] => display_money(unblended_total),
-                    [usd] if usd == "USD" => format!("${}", display_money(unblended_total)),
-                    list => format!("{} {}", display_money(unblended_total), for_terminal(&list.join("+"))),
+                    [] => unblended_total.dollars(),
+                    [usd] if usd == "USD" => crate::report::usd(*unblended_total),
+                    list => format!("{} {}", unblended_total.dollars(), for_terminal(&list.join("+"))),
                 };
                 let outside = match outside_period {
                     0 => String::new(),

@@ -5,7 +5,8 @@
 
 use duckdb::params;
 
-use super::{Db, DbError, Result};
+use super::{Db, DbError, Method, Result};
+use crate::money::Money;
 use crate::attribute::rules::Rule;
 
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ pub struct RunSummary {
     /// The months this run attributed.
     pub periods: Vec<String>,
     /// (method kind, unblended cost) over those months, for the summary line.
-    pub by_method: Vec<(String, String)>,
+    pub by_method: Vec<(&'static str, Money)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -246,15 +247,19 @@ impl Db {
         })
     }
 
-    fn methods_of_run(&self, run_id: i64) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT CASE WHEN starts_with(method, 'rule:') THEN 'rule'
-                         WHEN starts_with(method, 'ebs→') THEN 'ebs' ELSE method END AS m,
-                    CAST(sum(unblended_cost) AS VARCHAR)
-             FROM allocations WHERE run_id = ? GROUP BY m ORDER BY m",
-        )?;
-        let rows = stmt.query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    fn methods_of_run(&self, run_id: i64) -> Result<Vec<(&'static str, Money)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT method, sum(unblended_cost) FROM allocations WHERE run_id = ? GROUP BY method")?;
+        let rows = stmt.query_map(params![run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Money>(1)?)))?;
+        let mut by_kind: std::collections::BTreeMap<&'static str, Money> = std::collections::BTreeMap::new();
+        for row in rows {
+            let (method, cost) = row?;
+            let kind = Method::parse(&method).map_or("other", |m| m.kind());
+            let total = by_kind.entry(kind).or_default();
+            *total = *total + cost;
+        }
+        Ok(by_kind.into_iter().collect())
     }
 
     /// Allocated equals billed in `month`, per cost measure, to the last decimal.

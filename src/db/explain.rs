@@ -6,24 +6,25 @@ use std::collections::BTreeMap;
 use duckdb::{OptionalExt, params};
 
 use super::{Db, Result};
+use crate::money::Money;
 
 #[derive(Debug, Clone, Default)]
 pub struct Explanation {
     pub month: String,
     pub resource: String,
     pub lines: i64,
-    pub billed: String,
+    pub billed: Money,
     pub products: Vec<String>,
     pub tags: BTreeMap<String, String>,
     /// (area, service, method, unblended cost) of the resource's own lines.
-    pub parts: Vec<(String, String, String, String)>,
+    pub parts: Vec<(String, String, String, Money)>,
     /// For an instance: (volume, unblended cost merged into this instance).
-    pub merged_volumes: Vec<(String, String)>,
+    pub merged_volumes: Vec<(String, Money)>,
     /// For an instance: (service, area, tasks, CPU-seconds in the month).
     pub services: Vec<(String, String, i64, f64)>,
     /// For a volume or an instance: (volume, instance, from, to) of attachments overlapping the month.
     pub attachments: Vec<(String, String, String, String)>,
-    /// The rules file of the latest run, for `rule:<n>` methods.
+    /// The rules of the run that attributed the month, for `rule:<n>` methods.
     pub rules_text: String,
     pub run_id: Option<i64>,
 }
@@ -32,9 +33,9 @@ impl Db {
     /// Explain `resource` (as billed, or its short id) in `month`; None when it has no line there.
     pub fn explain(&self, month: &str, resource: &str) -> Result<Option<Explanation>> {
         let conn = &self.conn;
-        let found: Option<(String, String, i64, String)> = conn
+        let found: Option<(String, String, i64, Money)> = conn
             .query_row(
-                "SELECT any_value(resource_id), any_value(resource_short), CAST(sum(line_count) AS BIGINT), CAST(sum(unblended_cost) AS VARCHAR)
+                "SELECT any_value(resource_id), any_value(resource_short), CAST(sum(line_count) AS BIGINT), sum(unblended_cost)
                  FROM billing_lines
                  WHERE billing_period = strptime(?, '%Y-%m')::DATE AND (resource_id = ? OR resource_short = ?)
                  HAVING count(*) > 0",
@@ -62,14 +63,14 @@ impl Db {
             params![month, billed_id],
         )?;
         let mut stmt = conn.prepare(
-            "SELECT area, service, method, CAST(sum(unblended_cost) AS VARCHAR) FROM allocations
+            "SELECT area, service, method, sum(unblended_cost) FROM allocations
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND resource = ?
              GROUP BY ALL ORDER BY sum(unblended_cost) DESC, area, service, method",
         )?;
         let rows = stmt.query_map(params![month, billed_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         x.parts = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
-            "SELECT resource, CAST(sum(unblended_cost) AS VARCHAR) FROM allocations
+            "SELECT resource, sum(unblended_cost) FROM allocations
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND method = 'ebs→' || ?
              GROUP BY ALL ORDER BY ALL",
         )?;
@@ -98,8 +99,9 @@ impl Db {
         x.attachments = rows.collect::<Result<_, _>>()?;
         let latest: Option<(i64, String)> = conn
             .query_row(
-                "SELECT run_id, rules_text FROM attribution_runs ORDER BY run_id DESC LIMIT 1",
-                [],
+                "SELECT r.run_id, r.rules_text FROM attributed_months m JOIN attribution_runs r USING (run_id)
+                 WHERE m.billing_period = strptime(?, '%Y-%m')::DATE",
+                params![month],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;

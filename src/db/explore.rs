@@ -7,6 +7,7 @@
 use duckdb::params_from_iter;
 
 use super::{CostMeasure, Db, Result};
+use crate::money::Money;
 
 /// One level of the drill-down hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,8 +42,8 @@ pub struct ExploreRow {
     pub name: String,
     /// Whether the name is an ECS service (only at the leaf level).
     pub is_service: bool,
-    pub cost: f64,
-    pub previous: f64,
+    pub cost: Money,
+    pub previous: Money,
 }
 
 /// The most rows one level shows; the rest are summed into one line.
@@ -65,7 +66,7 @@ impl Db {
                           WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1),
                   prev AS (SELECT {key} AS name, sum({cost}) AS cost FROM explore_cells
                            WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1)
-             SELECT cur.name, cur.svc, CAST(cur.cost AS DOUBLE), CAST(COALESCE(prev.cost, 0) AS DOUBLE)
+             SELECT cur.name, cur.svc, cur.cost, COALESCE(prev.cost, 0)
              FROM cur LEFT JOIN prev USING (name)
              ORDER BY cur.cost DESC, cur.name LIMIT {ROW_LIMIT}",
             key = level.sql(),

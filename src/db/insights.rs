@@ -3,15 +3,16 @@
 
 use duckdb::params;
 
-use super::{CostMeasure, Db, Result};
+use super::{CostMeasure, Db, Method, Result};
+use crate::money::Money;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Coverage {
-    pub total: f64,
-    /// (tag | rule | derived | unmapped | unallocated, cost)
-    pub by_method: Vec<(String, f64)>,
+    pub total: Money,
+    /// (tag | rule | derived | unmapped | unallocated, cost), largest first
+    pub by_method: Vec<(String, Money)>,
     /// (AWS product, covered cost, total cost)
-    pub by_product: Vec<(String, f64, f64)>,
+    pub by_product: Vec<(String, Money, Money)>,
     /// Untagged spend to chase, largest first, down to the target.
     pub chase: Vec<Chase>,
     /// (month, covered share)
@@ -25,7 +26,7 @@ pub struct Chase {
     pub product: String,
     /// The usage type with most of its cost, for assigning by usage type.
     pub usage_type: String,
-    pub cost: f64,
+    pub cost: Money,
     /// Coverage once it and everything above it is tagged.
     pub coverage_after: f64,
 }
@@ -34,12 +35,12 @@ pub struct Chase {
 pub struct Spike {
     pub area: String,
     pub product: String,
-    pub current: f64,
-    pub previous: f64,
+    pub current: Money,
+    pub previous: Money,
     /// Month-end projection of `current` while the month is open.
-    pub projected: Option<f64>,
+    pub projected: Option<Money>,
     /// (resource or service, change), largest absolute change first.
-    pub drivers: Vec<(String, f64)>,
+    pub drivers: Vec<(String, Money)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,7 +52,7 @@ pub struct Spikes {
     pub days_in_month: u32,
     pub spikes: Vec<Spike>,
     /// (date, area, product, cost, trailing mean)
-    pub anomalies: Vec<(String, String, String, f64, f64)>,
+    pub anomalies: Vec<(String, String, String, Money, Money)>,
 }
 
 /// One month of a unit cost.
@@ -60,7 +61,7 @@ pub struct UnitCost {
     pub month: String,
     pub metric: String,
     pub area: Option<String>,
-    pub cost: f64,
+    pub cost: Money,
     pub volume: f64,
 }
 
@@ -73,40 +74,51 @@ impl Db {
         let conn = &self.conn;
         let mut c = Coverage::default();
         let mut stmt = conn.prepare(&format!(
-            "SELECT CASE WHEN area = '(unmapped)' THEN 'unmapped'
-                         WHEN method = 'tag' THEN 'tag'
-                         WHEN starts_with(method, 'rule:') THEN 'rule'
-                         WHEN method = 'unallocated' THEN 'unallocated'
-                         ELSE 'derived' END AS kind,
-                    CAST(sum({cost}) AS DOUBLE)
+            "SELECT area = '(unmapped)', method, sum({cost})
              FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE
-             GROUP BY kind ORDER BY 2 DESC"
+             GROUP BY ALL"
         ))?;
-        c.by_method = stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        c.total = c.by_method.iter().map(|(_, v)| v).sum();
+        let rows: Vec<(bool, String, Money)> =
+            stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let mut kinds: std::collections::BTreeMap<String, Money> = std::collections::BTreeMap::new();
+        for (unmapped, method, cost) in rows {
+            let kind = match Method::parse(&method) {
+                _ if unmapped => "unmapped",
+                Some(Method::Tag) => "tag",
+                Some(Method::Rule(_)) => "rule",
+                Some(Method::Unallocated) => "unallocated",
+                _ => "derived",
+            };
+            let total = kinds.entry(kind.to_owned()).or_default();
+            *total = *total + cost;
+        }
+        c.by_method = kinds.into_iter().collect();
+        c.by_method.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        c.total = c.by_method.iter().map(|(_, v)| *v).sum();
         let mut stmt = conn.prepare(&format!(
-            "SELECT product, CAST(sum({cost}) FILTER (WHERE area NOT IN {UNCOVERED}) AS DOUBLE), CAST(sum({cost}) AS DOUBLE)
+            "SELECT product, COALESCE(sum({cost}) FILTER (WHERE area NOT IN {UNCOVERED}), 0), sum({cost})
              FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE
              GROUP BY product ORDER BY 3 DESC, 1"
         ))?;
         c.by_product = stmt
-            .query_map(params![month], |r| Ok((r.get(0)?, r.get::<_, Option<f64>>(1)?.unwrap_or(0.0), r.get(2)?)))?
+            .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
-        let covered: f64 = c.by_product.iter().map(|(_, v, _)| v).sum();
+        let covered: Money = c.by_product.iter().map(|(_, v, _)| *v).sum();
         let mut stmt = conn.prepare(&format!(
-            "SELECT resource, product, arg_max(usage_type, {cost}), CAST(sum({cost}) AS DOUBLE) AS c FROM allocations
+            "SELECT resource, product, arg_max(usage_type, {cost}), sum({cost}) AS c FROM allocations
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND area = '(unallocated)'
              GROUP BY resource, product HAVING sum({cost}) > 0 ORDER BY c DESC, resource LIMIT 10000"
         ))?;
-        let rows: Vec<(String, String, String, f64)> =
+        let rows: Vec<(String, String, String, Money)> =
             stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+        let total = c.total.as_f64();
         let mut running = covered;
         for (resource, product, usage_type, cost) in rows {
-            if c.total.abs() > f64::EPSILON && running / c.total >= target {
+            if total.abs() > f64::EPSILON && running.as_f64() / total >= target {
                 break;
             }
-            running += cost;
-            let coverage_after = if c.total.abs() > f64::EPSILON { running / c.total } else { 1.0 };
+            running = running + cost;
+            let coverage_after = if total.abs() > f64::EPSILON { running.as_f64() / total } else { 1.0 };
             c.chase.push(Chase { resource, product, usage_type, cost, coverage_after });
         }
         let mut stmt = conn.prepare(&format!(
@@ -147,10 +159,10 @@ impl Db {
                              AND day(usage_date) <= ?3 GROUP BY ALL),
                   joined AS (SELECT COALESCE(cur.area, prev.area) AS area, COALESCE(cur.product, prev.product) AS product,
                                     COALESCE(cur.driver, prev.driver) AS driver,
-                                    CAST(COALESCE(cur.c, 0) AS DOUBLE) AS c, CAST(COALESCE(prev.c, 0) AS DOUBLE) AS p
+                                    COALESCE(cur.c, 0) AS c, COALESCE(prev.c, 0) AS p
                              FROM cur FULL JOIN prev USING (area, product, driver))
              SELECT area, product, sum(c), sum(p),
-                    list({{'d': driver, 'delta': c - p}} ORDER BY abs(c - p) DESC)[1:3]
+                    list({{'d': driver, 'delta': CAST(c - p AS VARCHAR)}} ORDER BY abs(c - p) DESC, driver)[1:3]
              FROM joined GROUP BY area, product
              HAVING abs(sum(c) - sum(p)) >= ?4
              ORDER BY abs(sum(c) - sum(p)) DESC, area, product"
@@ -171,7 +183,7 @@ impl Db {
             .into_iter()
             .map(|mut s| {
                 if let Some(d) = partial_days {
-                    s.projected = Some(s.current * days_in_month as f64 / d as f64);
+                    s.projected = Some(Money::from_units(s.current.units() * i128::from(days_in_month) / i128::from(d)));
                 }
                 s
             })
@@ -179,12 +191,12 @@ impl Db {
         // Daily anomalies: a day above its trailing 14-day mean by 3 standard
         // deviations (and by at least min_delta / 10 dollars).
         let mut stmt = conn.prepare(&format!(
-            "WITH daily AS (SELECT usage_date, area, product, CAST(sum({cost}) AS DOUBLE) AS c FROM allocations GROUP BY ALL),
+            "WITH daily AS (SELECT usage_date, area, product, sum({cost}) AS c FROM allocations GROUP BY ALL),
                   scored AS (SELECT *, avg(c) OVER w AS mean, stddev_samp(c) OVER w AS sd, count(*) OVER w AS n
                              FROM daily
                              WINDOW w AS (PARTITION BY area, product ORDER BY usage_date
                                           ROWS BETWEEN 14 PRECEDING AND 1 PRECEDING))
-             SELECT strftime(usage_date, '%Y-%m-%d'), area, product, c, mean FROM scored
+             SELECT strftime(usage_date, '%Y-%m-%d'), area, product, c, CAST(mean AS DECIMAL(38, 10)) FROM scored
              WHERE n >= 7 AND c > mean + 3 * COALESCE(sd, 0) AND c - mean >= ?2 / 10
                AND strftime(usage_date, '%Y-%m') = ?1
              ORDER BY c - mean DESC LIMIT 20"
@@ -210,8 +222,8 @@ impl Db {
                         WHERE ?1 IS NULL OR metric = ?1 GROUP BY ALL),
                   c AS (SELECT billing_period, area, sum({cost}) AS cost FROM allocations GROUP BY ALL)
              SELECT strftime(m.month, '%Y-%m'), m.metric, m.area,
-                    CAST(COALESCE((SELECT sum(c.cost) FROM c WHERE c.billing_period = m.month
-                                   AND (m.area IS NULL OR c.area = m.area)), 0) AS DOUBLE),
+                    COALESCE((SELECT sum(c.cost) FROM c WHERE c.billing_period = m.month
+                                   AND (m.area IS NULL OR c.area = m.area)), 0),
                     m.volume
              FROM m ORDER BY m.metric, m.area NULLS FIRST, m.month"
         ))?;
@@ -228,7 +240,7 @@ impl Db {
     }
 }
 
-fn drivers_of(value: duckdb::types::Value) -> Vec<(String, f64)> {
+fn drivers_of(value: duckdb::types::Value) -> Vec<(String, Money)> {
     use duckdb::types::Value;
     let Value::List(items) = value else { return Vec::new() };
     items
@@ -236,11 +248,11 @@ fn drivers_of(value: duckdb::types::Value) -> Vec<(String, f64)> {
         .filter_map(|item| match item {
             Value::Struct(fields) => {
                 let mut name = String::new();
-                let mut delta = 0.0;
+                let mut delta = Money::ZERO;
                 for (k, v) in fields.iter() {
                     match (k.as_str(), v) {
                         ("d", Value::Text(t)) => name = t.clone(),
-                        ("delta", Value::Double(d)) => delta = *d,
+                        ("delta", Value::Text(d)) => delta = Money::parse(d).unwrap_or_default(),
                         _ => {}
                     }
                 }

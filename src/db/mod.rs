@@ -5,6 +5,7 @@ mod attribution;
 mod explain;
 mod explore;
 mod insights;
+mod method;
 mod migrations;
 pub mod quote;
 mod store;
@@ -18,6 +19,7 @@ use duckdb::Connection;
 pub use attribution::{AttributionInput, ConservationError, MonthProgress, RunSummary, Scope};
 pub use explain::Explanation;
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
+pub use method::Method;
 pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
@@ -188,6 +190,23 @@ fn refuse_other_files(path: &Path) -> Result<()> {
     match read {
         Ok(()) if &head[8..12] == b"DUCK" => Ok(()),
         _ => Err(not_a_database()),
+    }
+}
+
+/// An exact decimal from DuckDB (DECIMAL, or its text) as [`Money`]; a
+/// floating-point value is refused, it would not be exact.
+impl duckdb::types::FromSql for crate::money::Money {
+    fn column_result(value: duckdb::types::ValueRef<'_>) -> duckdb::types::FromSqlResult<Self> {
+        use duckdb::types::{FromSqlError, ValueRef};
+        let parse = |text: &str| crate::money::Money::parse(text).map_err(|e| FromSqlError::Other(Box::new(e)));
+        match value {
+            ValueRef::Decimal(d) => parse(&d.to_string()),
+            ValueRef::Text(t) => parse(std::str::from_utf8(t).map_err(|e| FromSqlError::Other(Box::new(e)))?),
+            ValueRef::HugeInt(i) => Ok(crate::money::Money::from_units(i * 10_i128.pow(10))),
+            ValueRef::BigInt(i) => Ok(crate::money::Money::from_units(i128::from(i) * 10_i128.pow(10))),
+            ValueRef::Int(i) => Ok(crate::money::Money::from_units(i128::from(i) * 10_i128.pow(10))),
+            _ => Err(FromSqlError::InvalidType),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use duckdb::{params, params_from_iter};
 
 use super::{Db, Result};
+use crate::money::Money;
 
 /// A column a report can group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +78,15 @@ impl CostMeasure {
         self.column()
     }
 
+    /// Its name for people and on the command line: `unblended`, `amortized`, `blended`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CostMeasure::Unblended => "unblended",
+            CostMeasure::Amortized => "amortized",
+            CostMeasure::Blended => "blended",
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             CostMeasure::Unblended => "unblended_cost",
@@ -86,11 +96,11 @@ impl CostMeasure {
     }
 }
 
-/// One group of a report: its dimension values and the exact decimal cost.
+/// One group of a report: its dimension values and the exact cost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRow {
     pub keys: Vec<String>,
-    pub cost: String,
+    pub cost: Money,
 }
 
 impl Db {
@@ -127,7 +137,7 @@ impl Db {
         let group = if dims.is_empty() { String::new() } else { "GROUP BY ALL".to_owned() };
         let order_keys: String = (0..dims.len()).map(|i| format!(", k{i}")).collect();
         let sql = format!(
-            "SELECT {keys}{sep}CAST(sum({cost}) AS VARCHAR) AS cost, sum({cost}) AS sort_cost
+            "SELECT {keys}{sep}COALESCE(sum({cost}), 0) AS cost, sum({cost}) AS sort_cost
              FROM {table}
              WHERE billing_period = strptime(?, '%Y-%m')::DATE
              {group}
@@ -141,14 +151,13 @@ impl Db {
             let keys = (0..dims.len())
                 .map(|i| r.get::<_, String>(i))
                 .collect::<Result<Vec<_>, _>>()?;
-            let cost: Option<String> = r.get(dims.len())?;
             Ok(ReportRow {
                 keys,
-                cost: cost.unwrap_or_else(|| "0".to_owned()),
+                cost: r.get(dims.len())?,
             })
         })?;
         let rows: Vec<ReportRow> = rows.collect::<Result<_, _>>()?;
-        Ok(rows.into_iter().filter(|r| !(dims.is_empty() && r.cost == "0")).collect())
+        Ok(rows.into_iter().filter(|r| !(dims.is_empty() && r.cost.is_zero())).collect())
     }
 
     /// Currencies billed in `month`, for labelling sums (a mix is summed as is).

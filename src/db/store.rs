@@ -4,6 +4,7 @@
 use duckdb::{OptionalExt, params};
 
 use super::{Db, Result};
+use crate::money::Money;
 
 /// An export file already loaded, as recorded in `source_files`.
 #[derive(Debug, Clone)]
@@ -22,7 +23,7 @@ pub struct FileSummary {
     pub file_id: i64,
     pub periods: Vec<String>,
     pub lines: i64,
-    pub unblended_total: String,
+    pub unblended_total: Money,
     /// Currencies of the file's lines (usually just `USD`).
     pub currencies: Vec<String>,
     /// Lines used outside the billing period they are billed in.
@@ -448,7 +449,7 @@ impl SyncTransaction<'_> {
                     COALESCE(list(DISTINCT strftime(b.billing_period, '%Y-%m') ORDER BY strftime(b.billing_period, '%Y-%m'))
                              FILTER (WHERE b.file_id IS NOT NULL), []),
                     CAST(COALESCE(sum(b.line_count), 0) AS BIGINT),
-                    CAST(COALESCE(sum(b.unblended_cost), 0) AS VARCHAR),
+                    COALESCE(sum(b.unblended_cost), 0),
                     COALESCE(list(DISTINCT COALESCE(b.currency, 'USD') ORDER BY COALESCE(b.currency, 'USD'))
                              FILTER (WHERE b.file_id IS NOT NULL), []),
                     CAST(COALESCE(sum(b.line_count) FILTER (WHERE b.usage_start < b.billing_period

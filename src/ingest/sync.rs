@@ -22,7 +22,7 @@ pub enum FileStatus {
         format: BillingFormat,
         periods: Vec<String>,
         lines: i64,
-        unblended_total: String,
+        unblended_total: crate::money::Money,
         currencies: Vec<String>,
         /// Lines used outside the billing period they are billed in (kept in it).
         outside_period: i64,
@@ -122,7 +122,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
                         format,
                         periods: s.periods.clone(),
                         lines: s.lines,
-                        unblended_total: s.unblended_total.clone(),
+                        unblended_total: s.unblended_total,
                         currencies: s.currencies.clone(),
                         outside_period: s.outside_period,
                     }

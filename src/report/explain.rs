@@ -2,8 +2,8 @@
 
 use std::io::{self, Write};
 
-use super::display_money;
-use crate::db::Explanation;
+use super::usd;
+use crate::db::{Explanation, Method};
 use crate::attribute::rules::{Rule, Rules};
 use crate::safe_text::for_terminal;
 
@@ -12,8 +12,8 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
     writeln!(out, "{} in {}", t(&x.resource), x.month)?;
     writeln!(
         out,
-        "  billed: ${} on {} line(s) of {}",
-        display_money(&x.billed),
+        "  billed: {} on {} line(s) of {}",
+        usd(x.billed),
         x.lines,
         t(&x.products.join(", "))
     )?;
@@ -27,8 +27,7 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
     writeln!(out, "  attributed{}:", x.run_id.map(|r| format!(" (run {r})")).unwrap_or_default())?;
     for (area, service, method, cost) in &x.parts {
         let service = if service.is_empty() { String::new() } else { format!(" service {}", t(service)) };
-        let cost = format!("${}", display_money(cost));
-        writeln!(out, "    {cost:>12}  {}{service}  by {}", t(area), describe(method, rules.as_ref()))?;
+        writeln!(out, "    {:>12}  {}{service}  by {}", usd(*cost), t(area), describe(method, rules.as_ref()))?;
     }
     if x.parts.is_empty() {
         writeln!(out, "    nothing yet: run `apportion attribute`")?;
@@ -42,8 +41,7 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
     if !x.merged_volumes.is_empty() {
         writeln!(out, "  EBS volumes merged into this instance:")?;
         for (volume, cost) in &x.merged_volumes {
-            let cost = format!("${}", display_money(cost));
-            writeln!(out, "    {cost:>12}  from {}", t(volume))?;
+            writeln!(out, "    {:>12}  from {}", usd(*cost), t(volume))?;
         }
     }
     if !x.attachments.is_empty() {
@@ -56,22 +54,20 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
 }
 
 fn describe(method: &str, rules: Option<&Rules>) -> String {
-    if let Some(n) = method.strip_prefix("rule:").and_then(|n| n.parse::<usize>().ok()) {
-        let text = rules
-            .and_then(|r| r.rules.iter().find(|rule| rule.number == n))
-            .map(rule_text)
-            .unwrap_or_default();
-        return format!("rule {n}{}", if text.is_empty() { String::new() } else { format!(" [{text}]") });
-    }
-    match method {
-        "tag" => "its product area tag".to_owned(),
-        "ecs" => "ECS split (CPU-seconds of its tasks)".to_owned(),
-        "idle" => "idle capacity (--idle separate)".to_owned(),
-        "unallocated" => "nothing: no tag, no rule matched".to_owned(),
-        m => match m.strip_prefix("ebs→") {
-            Some(instance) => format!("EBS merge into {}", for_terminal(instance)),
-            None => for_terminal(m).into_owned(),
-        },
+    match Method::parse(method) {
+        Some(Method::Rule(n)) => {
+            let text = rules
+                .and_then(|r| r.rules.iter().find(|rule| rule.number == n))
+                .map(rule_text)
+                .unwrap_or_default();
+            format!("rule {n}{}", if text.is_empty() { String::new() } else { format!(" [{text}]") })
+        }
+        Some(Method::Tag) => "its product area tag".to_owned(),
+        Some(Method::Ecs) => "ECS split (CPU-seconds of its tasks)".to_owned(),
+        Some(Method::Idle) => "idle capacity (--idle separate)".to_owned(),
+        Some(Method::Unallocated) => "nothing: no tag, no rule matched".to_owned(),
+        Some(Method::Merged { instance }) => format!("EBS merge into {}", for_terminal(&instance)),
+        None => for_terminal(method).into_owned(),
     }
 }
 

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::Report;
+use crate::money::{Money, percent};
 use crate::safe_text::for_terminal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,7 +30,7 @@ fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     w.write_record(&header).map_err(csv_io_error)?;
     for row in &report.rows {
         let mut record: Vec<String> = row.keys.iter().map(|k| for_terminal(k).into_owned()).collect();
-        record.push(row.cost.clone());
+        record.push(row.cost.decimal());
         w.write_record(&record).map_err(csv_io_error)?;
     }
     w.flush()
@@ -52,8 +53,7 @@ fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             for (d, k) in report.dims.iter().zip(&row.keys) {
                 obj.insert(d.name().to_owned(), serde_json::Value::String(k.clone()));
             }
-            let cost: f64 = row.cost.parse().unwrap_or(0.0);
-            obj.insert("cost".to_owned(), serde_json::json!(cost));
+            obj.insert("cost".to_owned(), serde_json::json!(row.cost.as_f64()));
             serde_json::Value::Object(obj)
         })
         .collect();
@@ -62,7 +62,7 @@ fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let total: f64 = report.rows.iter().map(|r| r.cost.parse::<f64>().unwrap_or(0.0)).sum();
+    let total: Money = report.rows.iter().map(|r| r.cost).sum();
     let mut header: Vec<String> = report.dims.iter().map(|d| d.name().to_owned()).collect();
     header.push("cost".to_owned());
     header.push("share".to_owned());
@@ -71,14 +71,8 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|row| {
             let mut cells: Vec<String> = row.keys.iter().map(|k| shown(k)).collect();
-            cells.push(display_money(&row.cost));
-            let cost: f64 = row.cost.parse().unwrap_or(0.0);
-            cells.push(if total.abs() > f64::EPSILON {
-                // `+ 0.0` turns a rounded -0.0 into 0.0.
-                format!("{:.1}%", (100.0 * cost / total * 10.0).round() / 10.0 + 0.0)
-            } else {
-                "-".to_owned()
-            });
+            cells.push(row.cost.dollars());
+            cells.push(percent(row.cost.as_f64(), total.as_f64()));
             cells
         })
         .collect();
@@ -86,7 +80,7 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if let Some(first) = footer.first_mut() {
         *first = "total".to_owned();
     }
-    footer.push(display_money(&format!("{total}")));
+    footer.push(total.dollars());
     footer.push(String::new());
     body.push(footer);
     let widths: Vec<usize> = (0..header.len())
@@ -108,7 +102,7 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "{} {} — {} cost in {currency}, {} groups",
         report.month,
         if report.dims.is_empty() { "total".to_owned() } else { format!("by {}", header[..report.dims.len()].join(", ")) },
-        measure_name(report),
+        report.measure.label(),
         report.rows.len()
     )?;
     let numeric = |i: usize| i >= report.dims.len();
@@ -137,54 +131,15 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     line(footer, out)
 }
 
-fn measure_name(report: &Report) -> &'static str {
-    match report.measure {
-        crate::db::CostMeasure::Unblended => "unblended",
-        crate::db::CostMeasure::Amortized => "amortized",
-        crate::db::CostMeasure::Blended => "blended",
-    }
-}
-
 fn shown(key: &str) -> String {
     if key.is_empty() { "(none)".to_owned() } else { for_terminal(key).into_owned() }
 }
 
-/// A number as signed dollars with cents: `$1,234.57`, `-$0.50`.
-pub fn usd(value: f64) -> String {
-    let text = display_money(&format!("{value}"));
+/// Dollars with cents and a `$`: `$1,234.57`, `-$0.50`.
+pub fn usd(value: Money) -> String {
+    let text = value.dollars();
     match text.strip_prefix('-') {
         Some(abs) => format!("-${abs}"),
         None => format!("${text}"),
-    }
-}
-
-/// A decimal string as dollars with cents and thousands separators: `-1,234.57`.
-pub fn display_money(decimal: &str) -> String {
-    let value: f64 = decimal.trim().parse().unwrap_or(0.0);
-    let cents = (value * 100.0).round() as i128;
-    let negative = cents < 0;
-    let cents = cents.unsigned_abs();
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}{grouped}.{:02}", if negative { "-" } else { "" }, cents % 100)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::display_money;
-
-    #[test]
-    fn money_is_rounded_to_cents_with_separators() {
-        assert_eq!(display_money("1234567.8950000000"), "1,234,567.90");
-        assert_eq!(display_money("-0.004"), "0.00");
-        assert_eq!(display_money("-12.5"), "-12.50");
-        assert_eq!(display_money("1.81E-8"), "0.00");
-        assert_eq!(display_money("999.999"), "1,000.00");
     }
 }

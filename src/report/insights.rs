@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use super::usd;
 use crate::db::{Coverage, Spikes, UnitCost};
+use crate::money::{Money, percent, percent_change};
 use crate::safe_text::for_terminal;
 
 fn name(text: &str) -> String {
@@ -12,18 +13,27 @@ fn name(text: &str) -> String {
 }
 
 pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Write) -> io::Result<()> {
-    let pct = |v: f64| if c.total.abs() > f64::EPSILON { 100.0 * v / c.total } else { 0.0 };
-    let covered: f64 = c.by_product.iter().map(|(_, v, _)| v).sum();
-    writeln!(out, "{month}: {:.1}% of {} attributed (target {:.0}%)", pct(covered), usd(c.total), target * 100.0)?;
+    let total = c.total.as_f64();
+    let covered: Money = c.by_product.iter().map(|(_, v, _)| *v).sum();
+    writeln!(
+        out,
+        "{month}: {} of {} attributed (target {:.0}%)",
+        percent(covered.as_f64(), total),
+        usd(c.total),
+        target * 100.0
+    )?;
     for (kind, cost) in &c.by_method {
-        writeln!(out, "  {kind:<12} {:>14}  {:>5.1}%", usd(*cost), pct(*cost))?;
+        writeln!(out, "  {kind:<12} {:>14}  {:>6}", usd(*cost), percent(cost.as_f64(), total))?;
     }
     writeln!(out, "\nby AWS product:")?;
     for (product, covered, total) in &c.by_product {
-        // `+ 0.0` keeps a rounded -0.0 from showing its sign.
-        let share = if total.abs() > 0.005 { (1000.0 * covered / total).round() / 10.0 + 0.0 } else { 100.0 };
+        let share = if total.abs() < Money::parse("0.005").unwrap_or_default() {
+            "100.0%".to_owned()
+        } else {
+            percent(covered.as_f64(), total.as_f64())
+        };
         let product = if product.is_empty() { "(none)".to_owned() } else { for_terminal(product).into_owned() };
-        writeln!(out, "  {:>5.1}%  {:>14}  {product}", share, usd(*total))?;
+        writeln!(out, "  {share:>6}  {:>14}  {product}", usd(*total))?;
     }
     if c.chase.is_empty() {
         writeln!(out, "\nnothing to chase: coverage is at or above the target")?;
@@ -32,9 +42,9 @@ pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Writ
         for ch in &c.chase {
             writeln!(
                 out,
-                "  {:>14}  → {:>5.1}%  {}  ({})",
+                "  {:>14}  → {:>6}  {}  ({})",
                 usd(ch.cost),
-                100.0 * ch.coverage_after,
+                percent(ch.coverage_after, 1.0),
                 name(&ch.resource),
                 name(&ch.product)
             )?;
@@ -42,7 +52,7 @@ pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Writ
     }
     writeln!(out, "\ncoverage by month:")?;
     for (m, share) in &c.history {
-        writeln!(out, "  {m}  {:>5.1}%", 100.0 * share)?;
+        writeln!(out, "  {m}  {:>6}", percent(*share, 1.0))?;
     }
     Ok(())
 }
@@ -64,19 +74,19 @@ pub fn write_spikes(s: &Spikes, out: &mut dyn Write) -> io::Result<()> {
     }
     for spike in &s.spikes {
         let delta = spike.current - spike.previous;
-        let pct = if spike.previous.abs() > 0.005 { format!(" ({:+.0}%)", 100.0 * delta / spike.previous) } else { " (new)".to_owned() };
         let projected = spike.projected.map(|p| format!(", projected {}", usd(p))).unwrap_or_default();
         writeln!(
             out,
-            "  {:>14}{pct}  {} / {}: {} → {}{projected}",
-            format!("{}{}", if delta >= 0.0 { "+" } else { "" }, usd(delta)),
+            "  {:>14} ({})  {} / {}: {} → {}{projected}",
+            signed_usd(delta),
+            percent_change(spike.current, spike.previous),
             for_terminal(&spike.area),
             for_terminal(&spike.product),
             usd(spike.previous),
             usd(spike.current)
         )?;
         for (driver, change) in &spike.drivers {
-            writeln!(out, "      {:>14}  {}", format!("{}{}", if *change >= 0.0 { "+" } else { "" }, usd(*change)), name(driver))?;
+            writeln!(out, "      {:>14}  {}", signed_usd(*change), name(driver))?;
         }
     }
     if !s.anomalies.is_empty() {
@@ -86,6 +96,15 @@ pub fn write_spikes(s: &Spikes, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A change in dollars: `+$1,234.57`, `-$3.00`, `$0.00`.
+pub fn signed_usd(change: Money) -> String {
+    let text = change.change();
+    match text.strip_prefix(['+', '-']) {
+        Some(abs) => format!("{}${abs}", &text[..1]),
+        None => format!("${text}"),
+    }
 }
 
 /// Cost per unit, scaled so the number reads well: per unit, per 1K or per 1M.
@@ -111,7 +130,7 @@ pub fn write_unit_costs(rows: &[UnitCost], month: Option<&str>, out: &mut dyn Wr
             for_terminal(&r.metric),
             usd(r.cost),
             r.volume,
-            per_units(r.cost, r.volume)
+            per_units(r.cost.as_f64(), r.volume)
         )?;
     }
     Ok(())
@@ -154,7 +173,7 @@ pub fn write_forecast(rows: &[UnitCost], metric: &str, amount: f64, margin: f64,
         return writeln!(out, "no months of metric {:?}: sync a business metrics CSV first", for_terminal(metric));
     }
     for scope in scopes {
-        let points: Vec<(f64, f64)> = rows.iter().filter(|r| r.area == scope).map(|r| (r.volume, r.cost)).collect();
+        let points: Vec<(f64, f64)> = rows.iter().filter(|r| r.area == scope).map(|r| (r.volume, r.cost.as_f64())).collect();
         let label = scope.as_deref().map_or_else(|| "whole company".to_owned(), |a| format!("area {}", for_terminal(a)));
         match fit(&points) {
             None => writeln!(
@@ -169,7 +188,7 @@ pub fn write_forecast(rows: &[UnitCost], metric: &str, amount: f64, margin: f64,
                 writeln!(
                     out,
                     "{label}: cost ≈ {}/month + {} over {} months (R² {:.2})",
-                    usd(f.fixed),
+                    usd(Money::estimate(f.fixed)),
                     per_units(f.variable, 1.0),
                     f.months,
                     f.r_squared
@@ -178,9 +197,9 @@ pub fn write_forecast(rows: &[UnitCost], metric: &str, amount: f64, margin: f64,
                     out,
                     "  {amount} more {}: {} a month; price for a {:.0}% margin: {} ({})",
                     for_terminal(metric),
-                    usd(marginal),
+                    usd(Money::estimate(marginal)),
                     margin * 100.0,
-                    usd(price),
+                    usd(Money::estimate(price)),
                     per_units(price, amount)
                 )?;
             }

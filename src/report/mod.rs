@@ -8,8 +8,8 @@ mod insights;
 use anyhow::{Context, Result};
 
 pub use explain::write_explanation;
-pub use format::{OutputFormat, display_money, usd, write_report};
-pub use insights::{Fit, fit, per_units, write_coverage, write_forecast, write_spikes, write_unit_costs};
+pub use format::{OutputFormat, usd, write_report};
+pub use insights::{Fit, fit, per_units, signed_usd, write_coverage, write_forecast, write_spikes, write_unit_costs};
 
 use crate::db::{CostMeasure, Db, Dimension, ReportRow};
 

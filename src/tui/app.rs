@@ -248,7 +248,7 @@ impl App {
                     ch.resource.clone(),
                     ch.product.clone(),
                     ch.usage_type.clone(),
-                    format!("{:.6}", ch.cost),
+                    ch.cost.decimal(),
                     format!("{:.4}", ch.coverage_after),
                 ]
             })
@@ -331,9 +331,9 @@ impl App {
             .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
             .collect();
         match self.sort {
-            SortKey::Cost => rows.sort_by(|a, b| a.cost.total_cmp(&b.cost).then_with(|| b.name.cmp(&a.name))),
+            SortKey::Cost => rows.sort_by(|a, b| a.cost.cmp(&b.cost).then_with(|| b.name.cmp(&a.name))),
             SortKey::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-            SortKey::Change => rows.sort_by(|a, b| (a.cost - a.previous).total_cmp(&(b.cost - b.previous))),
+            SortKey::Change => rows.sort_by_key(|r| r.cost - r.previous),
         }
         if self.descending {
             rows.reverse();
@@ -346,7 +346,7 @@ impl App {
     }
 
     /// The total of the current view (its parent's cost).
-    pub fn total(&self) -> f64 {
+    pub fn total(&self) -> crate::money::Money {
         self.view().rows.iter().map(|r| r.cost).sum()
     }
 
@@ -559,7 +559,7 @@ impl App {
         let rows = self
             .visible_rows()
             .iter()
-            .map(|r| vec![r.name.clone(), format!("{:.6}", r.cost), format!("{:.6}", r.previous)])
+            .map(|r| vec![r.name.clone(), r.cost.decimal(), r.previous.decimal()])
             .collect();
         vec![Request::Export {
             path: self.export_dir.join(format!("apportion-{slug}.csv")),

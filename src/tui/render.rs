@@ -10,7 +10,8 @@ use ratatui::widgets::{Block, Cell, Clear, Gauge, Paragraph, Row, Sparkline, Tab
 use super::app::{App, Hierarchy, Popup, Screen, SortKey, TAGGING_TARGET};
 use super::keys::HELP;
 use crate::db::CostMeasure;
-use crate::report::usd;
+use crate::money::{Money, percent, percent_change};
+use crate::report::{signed_usd, usd};
 use crate::safe_text::for_terminal;
 
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
@@ -103,8 +104,8 @@ fn draw_tagging(frame: &mut Frame<'_>, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new("loading coverage…"), list);
         return;
     };
-    let covered: f64 = c.by_product.iter().map(|(_, v, _)| v).sum();
-    let ratio = if c.total.abs() > f64::EPSILON { (covered / c.total).clamp(0.0, 1.0) } else { 1.0 };
+    let covered: Money = c.by_product.iter().map(|(_, v, _)| *v).sum();
+    let ratio = if c.total.is_zero() { 1.0 } else { (covered.as_f64() / c.total.as_f64()).clamp(0.0, 1.0) };
     let gauge = Gauge::default()
         .block(Block::bordered().title(format!(" coverage of {} (target {:.0}%) ", usd(c.total), TAGGING_TARGET * 100.0)))
         .ratio(ratio)
@@ -147,7 +148,7 @@ fn draw_spikes(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .map(|spike| {
             let delta = spike.current - spike.previous;
             Row::new(vec![
-                right(format!("{}{}", if delta >= 0.0 { "+" } else { "" }, usd(delta))),
+                right(signed_usd(delta)),
                 Cell::from(for_terminal(&spike.area).into_owned()),
                 Cell::from(for_terminal(&spike.product).into_owned()),
                 right(usd(spike.previous)),
@@ -178,7 +179,7 @@ fn draw_spikes(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 .iter()
                 .map(|(name, change)| {
                     let name = if name.is_empty() { "(no resource id)".to_owned() } else { for_terminal(name).into_owned() };
-                    Line::from(format!("{:>12}  {name}", format!("{}{}", if *change >= 0.0 { "+" } else { "" }, usd(*change))))
+                    Line::from(format!("{:>12}  {name}", signed_usd(*change)))
                 })
                 .collect()
         })
@@ -202,7 +203,7 @@ fn draw_unit_costs(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Cell::from(u.area.as_deref().map(|a| for_terminal(a).into_owned()).unwrap_or_default()),
                 right(usd(u.cost)),
                 right(format!("{:.0}", u.volume)),
-                right(crate::report::per_units(u.cost, u.volume)),
+                right(crate::report::per_units(u.cost.as_f64(), u.volume)),
             ])
         })
         .collect();
@@ -252,8 +253,8 @@ fn sort_mark(app: &App, key: SortKey) -> &'static str {
 
 fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let rows = app.visible_rows();
-    let total = app.total();
-    let largest = rows.iter().map(|r| r.cost.abs()).fold(0.0, f64::max);
+    let total = app.total().as_f64();
+    let largest = rows.iter().map(|r| r.cost.abs().as_f64()).fold(0.0, f64::max);
     let wide = area.width >= 90;
     let medium = area.width >= 60;
     let name_title = format!("{}{}", app.level().label(), sort_mark(app, SortKey::Name));
@@ -282,23 +283,13 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) {
             let mut cells = vec![Cell::from(name), right(usd(r.cost))];
             if medium {
                 // `+ 0.0` keeps a rounded -0.0 from showing its sign.
-                let share = if total.abs() > f64::EPSILON { (1000.0 * r.cost / total).round() / 10.0 + 0.0 } else { 0.0 };
-                cells.push(right(format!("{share:.1}%")));
-                let delta = r.cost - r.previous;
-                let sign = if delta > 0.005 { "+" } else { "" };
-                cells.push(right(format!("{sign}{}", usd(delta))));
+                cells.push(right(percent(r.cost.as_f64(), total)));
+                cells.push(right(signed_usd(r.cost - r.previous)));
             }
             if wide {
                 // Below a cent, a percentage says nothing.
-                let pct = if r.previous.abs() >= 0.005 {
-                    format!("{:+.0}%", 100.0 * (r.cost - r.previous) / r.previous.abs())
-                } else if r.cost.abs() >= 0.005 {
-                    "new".to_owned()
-                } else {
-                    String::new()
-                };
-                cells.push(right(pct));
-                let filled = if largest > 0.0 { ((r.cost.abs() / largest) * 16.0).round() as usize } else { 0 };
+                cells.push(right(percent_change(r.cost, r.previous)));
+                let filled = if largest > 0.0 { ((r.cost.abs().as_f64() / largest) * 16.0).round() as usize } else { 0 };
                 cells.push(Cell::from("█".repeat(filled.min(16))));
             }
             Row::new(cells)

@@ -149,7 +149,7 @@ fn every_allocation(db: &Db) -> Vec<(Vec<String>, String)> {
     let mut rows: Vec<(Vec<String>, String)> = [CostMeasure::Unblended, CostMeasure::Amortized, CostMeasure::Blended]
         .into_iter()
         .flat_map(|m| db.cost_report("2026-06", &dims, m).unwrap())
-        .map(|r| (r.keys, r.cost))
+        .map(|r| (r.keys, r.cost.decimal()))
         .collect();
     rows.sort();
     rows
@@ -160,10 +160,7 @@ fn micros(db: &Db, dim: Dimension, measure: CostMeasure) -> BTreeMap<String, i12
         .unwrap()
         .into_iter()
         .map(|r| {
-            let (whole, frac) = r.cost.split_once('.').unwrap();
-            let neg = whole.starts_with('-');
-            let v = whole.trim_start_matches('-').parse::<i128>().unwrap() * 10_000_000_000 + frac.parse::<i128>().unwrap();
-            (r.keys[0].clone(), if neg { -v } else { v })
+            (r.keys[0].clone(), r.cost.units())
         })
         .collect()
 }
@@ -379,7 +376,7 @@ fn every_month(db: &Db) -> Vec<(String, Vec<String>, String)> {
     for month in MONTHS {
         for measure in [CostMeasure::Unblended, CostMeasure::Amortized, CostMeasure::Blended] {
             for r in db.cost_report(month, &dims, measure).unwrap() {
-                rows.push((month.to_owned(), r.keys, r.cost));
+                rows.push((month.to_owned(), r.keys, r.cost.decimal()));
             }
         }
     }

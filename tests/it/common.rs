@@ -44,7 +44,7 @@ pub fn totals_by(db: &Db, month: &str, dim: Dimension, measure: CostMeasure) -> 
     db.cost_report(month, &[dim], measure)
         .expect("report")
         .into_iter()
-        .map(|r| (r.keys[0].clone(), r.cost.parse::<f64>().expect("decimal cost")))
+        .map(|r| (r.keys[0].clone(), r.cost.as_f64()))
         .collect()
 }
 
@@ -52,7 +52,7 @@ pub fn month_total(db: &Db, month: &str, measure: CostMeasure) -> f64 {
     db.cost_report(month, &[], measure)
         .expect("report")
         .first()
-        .map_or(0.0, |r| r.cost.parse().expect("decimal"))
+        .map_or(0.0, |r| r.cost.as_f64())
 }
 
 /// The month total as the exact decimal text DuckDB computed.
@@ -60,7 +60,7 @@ pub fn month_total_text(db: &Db, month: &str, measure: CostMeasure) -> String {
     db.cost_report(month, &[], measure)
         .expect("report")
         .first()
-        .map_or_else(|| "0".to_owned(), |r| r.cost.clone())
+        .map_or_else(|| "0".to_owned(), |r| r.cost.decimal())
 }
 
 pub fn assert_close(actual: f64, expected: f64, what: &str) {

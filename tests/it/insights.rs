@@ -68,7 +68,7 @@ fn spikes_compare_the_same_days_of_an_open_month_largest_first() {
     let growth = text.find("growth / Amazon DynamoDB: $0.00 → $50.00, projected $155.00").expect(&text);
     let search = text.find("search / Amazon Simple Storage Service: $10.00 → $20.00, projected $62.00").expect(&text);
     assert!(growth < search, "largest change first: {text}");
-    assert!(text.contains("+$10.00 (+100%)"), "{text}");
+    assert!(text.contains("+$10.00 (+100.0%)"), "{text}");
     assert!(text.contains("+$10.00  search-bucket"), "{text}");
     // A threshold above both changes leaves none.
     apportion(&db).args(["spikes", "--min-delta", "100"]).assert().success().stdout(predicate::str::contains("no change above the threshold"));

@@ -216,7 +216,7 @@ fn tagging_spikes_and_unit_cost_views() {
     assert!(app.status.starts_with("rule 4 added"), "{}", app.status);
     let covered = |app: &App| {
         let c = app.coverage.as_ref().unwrap();
-        c.by_product.iter().map(|(_, v, _)| v).sum::<f64>() / c.total
+        c.by_product.iter().map(|(_, v, _)| v.as_f64()).sum::<f64>() / c.total.as_f64()
     };
     assert!((covered(&app) - 0.917).abs() < 0.001, "{}", covered(&app));
     app.status.clear(); // it names the temp dir
