@@ -195,8 +195,11 @@ pub struct DemoArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Build the database without opening the explorer
-    #[arg(long)]
+    #[arg(long, conflicts_with = "tour")]
     pub no_tui: bool,
+    /// A guided walk through the story, for presenting (Space next, Backspace back, q leaves the tour)
+    #[arg(long)]
+    pub tour: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use apportion::attribute::RulesChoice;
 use apportion::db::Db;
 use apportion::tui::app::{Action, App, Request};
-use apportion::tui::{Worker, render};
+use apportion::tui::{Worker, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -175,7 +175,8 @@ fn append_line(billing: &Path) {
 }
 
 fn explorer_latency(db_path: &Path, work: &Path) {
-    let db = Db::open(db_path).expect("open");
+    let limit = std::env::var("APPORTION_MEMORY_LIMIT").ok();
+    let db = Db::open_with(db_path, limit.as_deref()).expect("open");
     let worker = Worker {
         db: db.try_clone().expect("connection"),
         rules: RulesChoice { given: None, default: work.join("no-rules.toml") },
@@ -191,7 +192,7 @@ fn explorer_latency(db_path: &Path, work: &Path) {
             let more = app.receive(worker.answer(r));
             queue.extend(more);
         }
-        terminal.draw(|f| render::draw(f, app)).expect("draw");
+        terminal.draw(|f| ui::draw(f, app)).expect("draw");
     };
     let start = app.start();
     settle(&mut app, start);

@@ -61,7 +61,8 @@ pub fn run(opener: &super::Opener, args: &DemoArgs) -> Result<ExitCode> {
     let plan = crate::attribute::plan(&db, &rules, &Default::default())?;
     crate::attribute::run(&db, &plan, &Scope::All, &mut ())?;
     if !args.no_tui {
-        return super::explore(&db, RulesChoice { given: None, ..rules });
+        let options = crate::tui::Options { tour: args.tour };
+        return super::explore(&db, RulesChoice { given: None, ..rules }, &options);
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -45,14 +45,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Spikes(args)) => insights::spikes(&db.read()?, &args),
         Some(Command::UnitCost(args)) => insights::unit_cost(&db.read()?, &args),
         Some(Command::Forecast(args)) => insights::forecast(&db.read()?, &args),
-        None | Some(Command::Tui) => explore(&db.open()?, rules),
+        None | Some(Command::Tui) => explore(&db.open()?, rules, &Default::default()),
     }
 }
 
 /// Open the explorer; its CSV exports go to the current directory, areas
 /// assigned in the tagging view to the rules file `rules` resolves to.
-pub fn explore(db: &Db, rules: RulesChoice) -> Result<ExitCode> {
-    crate::tui::run(db, std::env::current_dir()?, rules)?;
+pub fn explore(db: &Db, rules: RulesChoice, options: &crate::tui::Options) -> Result<ExitCode> {
+    crate::tui::run(db, std::env::current_dir()?, rules, options)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -105,6 +105,25 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Cost under `path` in each of `months` (oldest first; a month without
+    /// cost is zero), for the trend of the selected row.
+    pub fn trend(&self, months: &[String], measure: CostMeasure, path: &[(Level, String)]) -> Result<Vec<(String, Money)>> {
+        let (Some(first), Some(last)) = (months.first(), months.last()) else { return Ok(Vec::new()) };
+        let (filter, values) = path_filter(path);
+        let sql = format!(
+            "SELECT strftime(billing_period, '%Y-%m'), sum({cost}) FROM explore_cells
+             WHERE billing_period BETWEEN strptime(?, '%Y-%m')::DATE AND strptime(?, '%Y-%m')::DATE {filter}
+             GROUP BY 1",
+            cost = measure.column_name(),
+        );
+        let mut params = vec![first.clone(), last.clone()];
+        params.extend(values);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let found: std::collections::HashMap<String, Money> =
+            stmt.query_map(params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        Ok(months.iter().map(|m| (m.clone(), found.get(m).copied().unwrap_or_default())).collect())
+    }
+
     /// Months that have allocations, oldest first.
     pub fn explored_months(&self) -> Result<Vec<String>> {
         let mut stmt = self

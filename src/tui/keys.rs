@@ -1,21 +1,36 @@
-//! Keys to actions: the bindings users expect from ncdu, k9s and dua.
+//! Keys to actions: the bindings users expect from ncdu, k9s and dua, and
+//! the key help in the order it is shortened to fit the status line.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{Action, Screen, SortKey};
+use super::app::{Action, PageKind, SortKey};
 
-pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
+/// What keys mean right now: text while typing, the tour's keys during it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyContext {
+    pub typing: bool,
+    pub touring: bool,
+}
+
+pub fn action_for(key: KeyEvent, context: KeyContext) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
-    if filtering {
+    if context.typing {
         return match key.code {
-            KeyCode::Enter => Some(Action::FilterDone),
-            KeyCode::Esc => Some(Action::FilterCancel),
-            KeyCode::Backspace => Some(Action::FilterBackspace),
-            KeyCode::Char(c) => Some(Action::FilterChar(c)),
+            KeyCode::Enter => Some(Action::Done),
+            KeyCode::Esc => Some(Action::Cancel),
+            KeyCode::Backspace => Some(Action::Backspace),
+            KeyCode::Char(c) => Some(Action::Char(c)),
             _ => None,
         };
+    }
+    if context.touring {
+        match key.code {
+            KeyCode::Char(' ') => return Some(Action::TourNext),
+            KeyCode::Backspace => return Some(Action::TourBack),
+            _ => {}
+        }
     }
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
@@ -39,10 +54,10 @@ pub fn action_for(key: KeyEvent, filtering: bool) -> Option<Action> {
         KeyCode::Char('x') => Action::Explain,
         KeyCode::Char('e') => Action::Export,
         KeyCode::Char('?') => Action::Help,
-        KeyCode::Char('1') => Action::Show(Screen::Explorer),
-        KeyCode::Char('2') => Action::Show(Screen::Tagging),
-        KeyCode::Char('3') => Action::Show(Screen::Spikes),
-        KeyCode::Char('4') => Action::Show(Screen::UnitCosts),
+        KeyCode::Char('1') => Action::Show(PageKind::Explorer),
+        KeyCode::Char('2') => Action::Show(PageKind::Tagging),
+        KeyCode::Char('3') => Action::Show(PageKind::Spikes),
+        KeyCode::Char('4') => Action::Show(PageKind::UnitCosts),
         KeyCode::Char('p') => Action::AssignProduct,
         KeyCode::Char('y') => Action::AssignUsageType,
         KeyCode::Char('u') => Action::Undo,
@@ -67,6 +82,29 @@ pub const HELP: &[(&str, &str)] = &[
     ("tagging: Enter / p / y", "type an area for the resource / its product / usage type"),
     ("tagging: u / e", "undo the last rule added / export the chase list"),
     ("spikes: Enter", "open the explorer at that area × product"),
+    ("tour: Space / Backspace", "next / previous step (q leaves the tour)"),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
 ];
+
+/// Key hints of a page, most useful first: the status line shows as many as fit.
+pub fn hints(page: PageKind) -> &'static [&'static str] {
+    match page {
+        PageKind::Explorer => &[
+            "Enter drill",
+            "h back",
+            "[ ] month",
+            "? help",
+            "q quit",
+            "x explain",
+            "a cost",
+            "t order",
+            "/ filter",
+            "e export",
+            "1-4 pages",
+        ],
+        PageKind::Tagging => &["Enter area for resource", "p product", "y usage type", "u undo", "? help", "q quit", "e export", "1-4 pages"],
+        PageKind::Spikes => &["Enter open in explorer", "[ ] month", "? help", "q quit", "1-4 pages"],
+        PageKind::UnitCosts => &["j k select", "[ ] month", "? help", "q quit", "1-4 pages"],
+    }
+}

@@ -1,6 +1,16 @@
-//! What the explorer asks its worker thread, and what comes back.
+//! What the explorer asks its worker thread, and what comes back. A request
+//! that fills part of a page carries the ticket of the state that asked, so
+//! an answer to a superseded question is dropped and an error lands where
+//! it belongs.
 
 use crate::db::{Coverage, CostMeasure, ExploreRow, Level, Spikes, UnitCost};
+use crate::money::Money;
+
+/// Which question an answer belongs to.
+pub type Ticket = u64;
+
+/// What the worker found, or why it could not.
+pub type Answer<T> = Result<T, String>;
 
 /// What the typed area will be assigned to: a rule field and its value.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,20 +20,29 @@ pub struct Assignment {
     pub area: String,
 }
 
-/// A query for the worker thread; `generation` ties the answer to the state that asked.
+/// A query for the worker thread.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
+    /// The children of `path` at `level` in `month`, with `previous` month's cost.
     Rows {
-        generation: u64,
+        ticket: Ticket,
         month: String,
         previous: Option<String>,
         measure: CostMeasure,
         path: Vec<(Level, String)>,
         level: Level,
     },
+    /// Cost per day of `month` under `path`.
     Daily {
-        generation: u64,
+        ticket: Ticket,
         month: String,
+        measure: CostMeasure,
+        path: Vec<(Level, String)>,
+    },
+    /// Cost per month under `path`, for `months` (oldest first).
+    Trend {
+        ticket: Ticket,
+        months: Vec<String>,
         measure: CostMeasure,
         path: Vec<(Level, String)>,
     },
@@ -37,30 +56,42 @@ pub enum Request {
         rows: Vec<Vec<String>>,
     },
     Coverage {
+        ticket: Ticket,
         month: String,
         target: f64,
     },
     Spikes {
+        ticket: Ticket,
         month: String,
     },
-    UnitCosts,
-    /// Append a rule to the database's rules file and re-attribute.
+    /// The daily cost of one area × product in `month` and in `previous`.
+    SpikeDaily {
+        ticket: Ticket,
+        month: String,
+        previous: Option<String>,
+        path: Vec<(Level, String)>,
+    },
+    UnitCosts {
+        ticket: Ticket,
+    },
+    /// Assign an area: a rule in the database's rules file, then attribution again.
     AssignRule { assignment: Assignment },
-    /// Remove the last rule of that file and re-attribute.
+    /// Remove the last rule of that file, then attribution again.
     UndoRule,
 }
 
 /// What the worker answers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
-    Rows { generation: u64, rows: Vec<ExploreRow> },
-    Daily { generation: u64, values: Vec<f64> },
+    Rows { ticket: Ticket, answer: Answer<Vec<ExploreRow>> },
+    Daily { ticket: Ticket, answer: Answer<Vec<f64>> },
+    Trend { ticket: Ticket, answer: Answer<Vec<(String, Money)>> },
     Explained { text: String },
-    Exported { path: std::path::PathBuf },
-    Coverage(Coverage),
-    Spikes(Spikes),
-    UnitCosts(Vec<UnitCost>),
-    /// The rules changed and attribution ran again.
-    RulesChanged { message: String, added: bool },
-    Failed { message: String },
+    Exported { answer: Answer<std::path::PathBuf> },
+    Coverage { ticket: Ticket, answer: Answer<Coverage> },
+    Spikes { ticket: Ticket, answer: Answer<Spikes> },
+    SpikeDaily { ticket: Ticket, answer: Answer<(Vec<f64>, Vec<f64>)> },
+    UnitCosts { ticket: Ticket, answer: Answer<Vec<UnitCost>> },
+    /// The rules changed and attribution ran again: what was done, and whether a rule was added.
+    RulesChanged { answer: Answer<(String, bool)> },
 }

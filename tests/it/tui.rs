@@ -1,44 +1,32 @@
-//! The explorer on TestBackend: whole-frame snapshots of each view and state,
-//! journeys through the real event loop with injected keys, and hostile names.
+//! The explorer on TestBackend: whole-frame snapshots of each page and state
+//! (at 80×24, the default terminal, and wider), journeys through the real
+//! event loop with injected keys, the tour, hostile names, and the README's
+//! screen captures, which must be these snapshots.
 
 use std::path::Path;
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
-use apportion::db::Db;
-use apportion::tui::app::{Action, App, Request, SortKey};
 use apportion::attribute::RulesChoice;
-use apportion::tui::{Event, Worker, render, run_loop, spawn_worker};
+use apportion::db::Db;
+use apportion::tui::app::{Action, App, Mode, Page, PageKind, Request, Response, SortKey, Tour};
+use apportion::tui::{Event, Worker, run_loop, spawn_worker, ui};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::common::*;
 
-/// The demo database, built once per test by the real `demo` command.
+/// The demo database, built by the real `demo` command.
 fn demo_db(dir: &Path) -> Db {
     let path = dir.join("demo.duckdb");
     assert_cmd::Command::cargo_bin("apportion")
         .unwrap()
         .args(["--db", path.to_str().unwrap(), "demo", "--no-tui"])
+        .env_remove("APPORTION_RULES")
         .assert()
         .success();
     Db::open(&path).unwrap()
-}
-
-/// Apply an action and answer its queries synchronously until none are left.
-fn act(app: &mut App, db: &Db, action: Action) {
-    app.status.clear(); // as the real loop does on every key
-    let requests = app.update(action);
-    settle(app, db, requests);
-}
-
-fn settle(app: &mut App, db: &Db, mut requests: Vec<Request>) {
-    let worker = worker(db);
-    while let Some(request) = requests.pop() {
-        let more = app.receive(worker.answer(request));
-        requests.extend(more);
-    }
 }
 
 /// A worker whose rules are the ones the database remembers (no default file).
@@ -52,6 +40,22 @@ fn worker(db: &Db) -> Worker {
     }
 }
 
+/// Apply an action and answer its queries synchronously until none are left.
+fn act(app: &mut App, db: &Db, action: Action) {
+    app.status.clear(); // as the real loop does on every key
+    let requests = app.update(action);
+    settle(app, db, requests);
+}
+
+fn settle(app: &mut App, db: &Db, mut requests: Vec<Request>) {
+    let worker = worker(db);
+    while !requests.is_empty() {
+        let request = requests.remove(0);
+        let more = app.receive(worker.answer(request));
+        requests.extend(more);
+    }
+}
+
 fn started(db: &Db, dir: &Path) -> App {
     let mut app = App::new(db.explored_months().unwrap(), dir.to_path_buf());
     let requests = app.start();
@@ -61,48 +65,64 @@ fn started(db: &Db, dir: &Path) -> App {
 
 fn frame(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| render::draw(f, app)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
     terminal.backend().to_string()
 }
 
 #[test]
-fn snapshots_of_every_view() {
+fn snapshots_of_every_page() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
     let mut app = started(&db, dir.path());
-    insta::assert_snapshot!("top_level", frame(&app, 110, 24));
+    insta::assert_snapshot!("explorer", frame(&app, 80, 24));
+    insta::assert_snapshot!("explorer_wide", frame(&app, 120, 30));
 
     act(&mut app, &db, Action::Drill);
-    act(&mut app, &db, Action::Down);
     act(&mut app, &db, Action::Drill);
-    insta::assert_snapshot!("two_levels_down", frame(&app, 110, 24));
+    insta::assert_snapshot!("two_levels_down", frame(&app, 80, 24));
 
+    act(&mut app, &db, Action::Bottom);
     act(&mut app, &db, Action::Explain);
-    insta::assert_snapshot!("explain_popup", frame(&app, 110, 24));
+    assert!(app.explaining());
+    insta::assert_snapshot!("explain_popup", frame(&app, 100, 30));
     act(&mut app, &db, Action::ClosePopup);
 
     act(&mut app, &db, Action::ToggleHierarchy);
-    insta::assert_snapshot!("area_first", frame(&app, 110, 24));
+    insta::assert_snapshot!("area_first", frame(&app, 80, 24));
 
     act(&mut app, &db, Action::Sort(SortKey::Name));
     act(&mut app, &db, Action::Sort(SortKey::Name));
-    insta::assert_snapshot!("sorted_by_name_reversed", frame(&app, 110, 24));
+    insta::assert_snapshot!("sorted_by_name_reversed", frame(&app, 80, 24));
 
     act(&mut app, &db, Action::Help);
-    insta::assert_snapshot!("help", frame(&app, 110, 24));
+    insta::assert_snapshot!("help", frame(&app, 80, 24));
     act(&mut app, &db, Action::ClosePopup);
 
     insta::assert_snapshot!("narrow", frame(&app, 44, 16));
 
-    // A query in flight shows the loading state; an error shows in the status line.
+    // A question in flight shows the loading state; a failed answer shows in the
+    // status line, and belongs to that question only.
     let mut loading = app.clone();
-    let _pending = loading.update(Action::PreviousMonth);
-    insta::assert_snapshot!("loading", frame(&loading, 110, 24));
-    let mut failed = app.clone();
-    failed.receive(apportion::tui::app::Response::Failed {
-        message: "IO Error: database file is gone".to_owned(),
+    let pending = loading.update(Action::PreviousMonth);
+    insta::assert_snapshot!("loading", frame(&loading, 80, 24));
+    let Some(Request::Rows { ticket, .. }) = pending.first().cloned() else { panic!("{pending:?}") };
+    let mut failed = loading.clone();
+    failed.receive(Response::Rows {
+        ticket,
+        answer: Err("IO Error: database file is gone".to_owned()),
     });
-    insta::assert_snapshot!("error", frame(&failed, 110, 24));
+    insta::assert_snapshot!("error", frame(&failed, 80, 24));
+    let mut stale = loading.clone();
+    stale.receive(Response::Rows {
+        ticket: ticket + 100,
+        answer: Err("an answer to another question".to_owned()),
+    });
+    assert!(stale.explorer.view().rows.is_loading(), "an answer to another question changes nothing");
+
+    for (kind, name) in [(PageKind::Tagging, "tagging"), (PageKind::Spikes, "spikes"), (PageKind::UnitCosts, "unit_costs")] {
+        act(&mut app, &db, Action::Show(kind));
+        insta::assert_snapshot!(name, frame(&app, 80, 24));
+    }
 }
 
 #[test]
@@ -139,19 +159,19 @@ fn key(code: KeyCode) -> Event {
 fn journey_through_the_real_loop() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
+    let months = db.explored_months().unwrap();
     let (tx, rx) = channel();
     let requests = spawn_worker(worker(&db), tx.clone());
-    let app = App::new(db.explored_months().unwrap(), dir.path().to_path_buf());
+    let app = App::new(months.clone(), dir.path().to_path_buf());
     // Keys arrive as a user types them; the worker answers in between.
     let typist = std::thread::spawn(move || {
         let pause = || std::thread::sleep(Duration::from_millis(250));
         pause();
         for code in [
-            KeyCode::Enter,    // into EC2
+            KeyCode::Enter, // into the largest product
             KeyCode::Char('j'),
-            KeyCode::Enter,    // into the second area
-            KeyCode::Char('j'),
-            KeyCode::Enter,    // deepest level: a status hint, no fourth level
+            KeyCode::Enter, // into the second area
+            KeyCode::Enter, // deepest level: a status hint, no fourth level
             KeyCode::Char('e'),
             KeyCode::Backspace,
             KeyCode::Char('h'),
@@ -167,16 +187,16 @@ fn journey_through_the_real_loop() {
             pause();
         }
     });
-    let mut terminal = Terminal::new(TestBackend::new(110, 24)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let end = run_loop(&mut terminal, app, &rx, &requests).unwrap();
     typist.join().unwrap();
     assert!(end.quit);
-    assert_eq!(end.stack.len(), 1, "back at the top");
-    assert_eq!(end.month().unwrap(), "2026-09");
+    assert_eq!(end.explorer.stack.len(), 1, "back at the top");
+    assert_eq!(end.month(), Some(months[months.len() - 2].as_str()));
     assert_eq!(end.measure, apportion::db::CostMeasure::Amortized);
-    assert_eq!(end.view().filter, "dy");
+    assert_eq!(end.explorer.view().filter, "dy");
     let names: Vec<&str> = end.visible_rows().iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, vec!["Amazon DynamoDB"]);
+    assert!(!names.is_empty() && names.iter().all(|n| n.to_lowercase().contains("dy")), "{names:?}");
     let exported: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
@@ -186,12 +206,11 @@ fn journey_through_the_real_loop() {
     let csv = std::fs::read_to_string(exported[0].path()).unwrap();
     assert!(csv.starts_with("resource or service,cost,previous_month\n"), "{csv}");
     let screen = terminal.backend().to_string();
-    assert!(screen.contains("2026-09") && screen.contains("amortized"), "{screen}");
+    assert!(screen.contains(&months[months.len() - 2]) && screen.contains("amortized"), "{screen}");
 }
 
 #[test]
-fn tagging_spikes_and_unit_cost_views() {
-    use apportion::tui::app::Screen;
+fn tagging_spikes_and_unit_cost_pages() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
     let rules = dir.path().join("demo-rules.toml");
@@ -199,54 +218,134 @@ fn tagging_spikes_and_unit_cost_views() {
     let original = std::fs::read_to_string(&rules).unwrap();
     let mut app = started(&db, dir.path());
 
-    act(&mut app, &db, Action::Show(Screen::Tagging));
-    insta::assert_snapshot!("tagging", frame(&app, 110, 20));
-    let before = app.coverage.as_ref().unwrap().chase.clone();
-    assert_eq!(before[0].product, "Tax", "the largest untagged spend is the tax line");
+    act(&mut app, &db, Action::Show(PageKind::Tagging));
+    let covered = |app: &App| match &app.page {
+        Page::Tagging(t) => t.covered().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let chase = |app: &App| match &app.page {
+        Page::Tagging(t) => t.coverage.ready().unwrap().chase.clone(),
+        other => panic!("{other:?}"),
+    };
+    let before = covered(&app);
+    let top = chase(&app)[0].clone();
 
-    // Assign the tax line's product to an area: a rule is appended, attribution
-    // runs again, and the gauge moves.
+    // Assign the top untagged row's product to an area: a rule is appended to
+    // the rules file the database remembers, attribution runs again, and the
+    // gauge moves.
     act(&mut app, &db, Action::AssignProduct);
     for c in "finance".chars() {
-        act(&mut app, &db, Action::FilterChar(c));
+        act(&mut app, &db, Action::Char(c));
     }
-    act(&mut app, &db, Action::FilterDone);
+    act(&mut app, &db, Action::Done);
     let text = std::fs::read_to_string(&rules).unwrap();
-    assert!(text.starts_with(&original) && text.contains("area = \"finance\"\nproduct = \"Tax\""), "{text}");
-    assert!(app.status.starts_with("rule 4 added"), "{}", app.status);
-    let covered = |app: &App| {
-        let c = app.coverage.as_ref().unwrap();
-        c.by_product.iter().map(|(_, v, _)| v.as_f64()).sum::<f64>() / c.total.as_f64()
-    };
-    assert!((covered(&app) - 0.917).abs() < 0.001, "{}", covered(&app));
-    app.status.clear(); // it names the temp dir
-    insta::assert_snapshot!("tagging_after_assign", frame(&app, 110, 20));
+    assert!(text.starts_with(&original) && text.contains(&format!("area = \"finance\"\nproduct = {:?}", top.product)), "{text}");
+    assert!(app.status.contains("added to") && app.status.contains("demo-rules.toml"), "{}", app.status);
+    assert!(covered(&app) > before + 1e-6, "coverage {} → {}", before, covered(&app));
 
     act(&mut app, &db, Action::Undo);
     assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
-    assert!((covered(&app) - 0.873).abs() < 0.001, "{}", covered(&app));
+    assert!((covered(&app) - before).abs() < 1e-9, "{} vs {before}", covered(&app));
 
-    // `y` assigns by the resource's usage type; Esc cancels without a rule.
+    // `y` types an area for the row's usage type; Esc cancels without a rule.
     act(&mut app, &db, Action::AssignUsageType);
-    let typing = app.typing.clone().unwrap();
-    assert_eq!((typing.field, typing.value.as_str()), ("usage_type", "Tax:US-Sales"));
-    act(&mut app, &db, Action::FilterCancel);
-    assert!(app.typing.is_none());
+    match &app.mode {
+        Mode::Typing(a) => assert_eq!((a.field, a.value.as_str()), ("usage_type", top.usage_type.as_str())),
+        other => panic!("{other:?}"),
+    }
+    act(&mut app, &db, Action::Cancel);
+    assert_eq!(app.mode, Mode::Normal);
     assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
 
-    act(&mut app, &db, Action::Show(Screen::Spikes));
-    insta::assert_snapshot!("spikes", frame(&app, 110, 20));
+    act(&mut app, &db, Action::Show(PageKind::Spikes));
+    let first = match &app.page {
+        Page::Spikes(s) => {
+            assert!(s.daily.ready().is_some(), "the selected change's days are drawn");
+            s.spikes.ready().unwrap().spikes[0].clone()
+        }
+        other => panic!("{other:?}"),
+    };
     act(&mut app, &db, Action::Drill);
-    assert_eq!(app.screen, Screen::Explorer);
+    assert_eq!(app.page, Page::Explorer);
     assert_eq!(
-        app.view().path.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>(),
-        vec!["search", "Amazon DynamoDB"]
+        app.explorer.view().path.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+        vec![first.area.clone(), first.product.clone()]
     );
-    assert_eq!(app.visible_rows().len(), 1);
+    assert!(!app.visible_rows().is_empty());
     act(&mut app, &db, Action::Back);
-    assert_eq!(app.view().path.len(), 1);
-    assert!(!app.view().rows.is_empty(), "the parent level is loaded on the way back");
+    assert_eq!(app.explorer.view().path.len(), 1);
+    assert!(app.explorer.view().rows.ready().is_some(), "the parent level is loaded on the way back");
 
-    act(&mut app, &db, Action::Show(Screen::UnitCosts));
-    insta::assert_snapshot!("unit_costs", frame(&app, 110, 14));
+    act(&mut app, &db, Action::Show(PageKind::UnitCosts));
+    match &app.page {
+        Page::UnitCosts(u) => assert!(!u.rows.ready().unwrap().is_empty()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_tour_walks_the_story_and_q_leaves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let mut app = App::new(db.explored_months().unwrap(), dir.path().to_path_buf());
+    app.tour = Some(Tour::start());
+    let requests = app.start();
+    settle(&mut app, &db, requests);
+    let mut narrations = Vec::new();
+    for step in 0..6 {
+        let narration = app.tour_narration().unwrap();
+        assert!(narration.starts_with(&format!("tour {}/6: ", step + 1)), "{narration}");
+        assert!(!narration.contains("loading"), "{narration}");
+        narrations.push(narration);
+        insta::assert_snapshot!(format!("tour_{}", step + 1), frame(&app, 80, 24));
+        act(&mut app, &db, Action::TourNext);
+    }
+    assert!(narrations[0].contains("% of the"), "{}", narrations[0]);
+    assert!(narrations[3].contains("more on"), "{}", narrations[3]);
+    assert!(narrations[5].contains("1M more API calls cost"), "{}", narrations[5]);
+    // Back a step, then leave the tour: the explorer stays open.
+    act(&mut app, &db, Action::TourBack);
+    assert!(matches!(app.page, Page::Tagging(_)));
+    act(&mut app, &db, Action::Quit);
+    assert!(app.tour.is_none() && !app.quit);
+    act(&mut app, &db, Action::Quit);
+    assert!(app.quit);
+}
+
+/// README opens with screens of the demo; they are these snapshots, so they
+/// cannot go stale. `APPORTION_UPDATE_README=1` rewrites them.
+#[test]
+fn readme_screens_are_the_snapshots() {
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let mut updated = readme.clone();
+    for name in ["explorer", "spikes", "tagging"] {
+        let snapshot = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/it/snapshots/it__tui__{name}.snap")),
+        )
+        .unwrap();
+        let screen = screen_of(&snapshot);
+        let (open, close) = (format!("<!-- screen: {name} -->\n```text\n"), "```\n<!-- /screen -->");
+        let start = updated.find(&open).unwrap_or_else(|| panic!("README has no {open:?} block")) + open.len();
+        let end = start + updated[start..].find(close).unwrap();
+        if updated[start..end] != screen {
+            updated.replace_range(start..end, &screen);
+        }
+    }
+    if updated != readme {
+        if std::env::var_os("APPORTION_UPDATE_README").is_some() {
+            std::fs::write(&readme_path, &updated).unwrap();
+        } else {
+            panic!("README's screens differ from the snapshots: run with APPORTION_UPDATE_README=1");
+        }
+    }
+}
+
+/// The frame in an insta snapshot of `TestBackend`, as plain lines.
+fn screen_of(snapshot: &str) -> String {
+    let body = snapshot.splitn(3, "---\n").nth(2).unwrap_or(snapshot);
+    body.lines()
+        .filter_map(|l| l.strip_prefix('"').and_then(|l| l.strip_suffix('"')))
+        .map(|l| format!("{}\n", l.replace("\\\"", "\"").replace("\\\\", "\\").trim_end()))
+        .collect()
 }

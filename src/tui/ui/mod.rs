@@ -1,0 +1,164 @@
+//! Drawing from `&App` alone: the tabs and breadcrumbs, the page, the status
+//! line (what is being typed, the tour's narration, an error, news, or key
+//! hints shortened to fit), and popups. Everything fits 80×24.
+
+mod explorer;
+mod spikes;
+mod tagging;
+mod unit_costs;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Stylize;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::app::{App, Mode, Page, PageKind, Popup};
+use super::keys::{HELP, hints};
+use crate::safe_text::for_terminal;
+
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    if app.is_empty() {
+        draw_empty(frame, area);
+        return;
+    }
+    let [tabs_area, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    frame.render_widget(Paragraph::new(tabs(app)), tabs_area);
+    let name_hint = match &app.page {
+        Page::Explorer => explorer::draw(frame, body, app),
+        Page::Tagging(t) => tagging::draw(frame, body, app, t),
+        Page::Spikes(s) => spikes::draw(frame, body, app, s),
+        Page::UnitCosts(u) => unit_costs::draw(frame, body, u),
+    };
+    draw_status(frame, status, app, name_hint);
+    match &app.popup {
+        Some(Popup::Help) => draw_help(frame, area),
+        Some(Popup::Explain(text)) => draw_popup(frame, area, " explain (any key closes) ", text),
+        None => {}
+    }
+}
+
+fn draw_empty(frame: &mut Frame<'_>, area: Rect) {
+    let text = vec![
+        Line::from("apportion — no billing data in this database yet".bold()),
+        Line::from(""),
+        Line::from("Load your exports:   apportion sync ~/billing/"),
+        Line::from("Or try sample data:  apportion demo"),
+        Line::from(""),
+        Line::from("q quits"),
+    ];
+    let block = Block::bordered().title(" apportion ");
+    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: false }), area);
+}
+
+fn tabs(app: &App) -> Line<'static> {
+    let month = app.month().unwrap_or("").to_owned();
+    let mut spans = vec![Span::from(month).bold(), Span::from(" ")];
+    for (kind, label) in [
+        (PageKind::Explorer, "1 explorer"),
+        (PageKind::Tagging, "2 tagging"),
+        (PageKind::Spikes, "3 spikes"),
+        (PageKind::UnitCosts, "4 unit costs"),
+    ] {
+        let span = Span::from(format!(" {label} "));
+        spans.push(if app.page.kind() == kind { span.reversed() } else { span });
+    }
+    if loading(app) {
+        spans.push(Span::from(" loading…"));
+    }
+    Line::from(spans)
+}
+
+/// Whether the page waits for an answer.
+fn loading(app: &App) -> bool {
+    match &app.page {
+        Page::Explorer => app.explorer.view().rows.is_loading(),
+        Page::Tagging(t) => t.coverage.is_loading(),
+        Page::Spikes(s) => s.spikes.is_loading(),
+        Page::UnitCosts(u) => u.rows.is_loading(),
+    }
+}
+
+/// The page's error, if the question it waits for failed.
+fn page_error(app: &App) -> Option<&str> {
+    match &app.page {
+        Page::Explorer => app.explorer.view().rows.error(),
+        Page::Tagging(t) => t.coverage.error(),
+        Page::Spikes(s) => s.spikes.error(),
+        Page::UnitCosts(u) => u.rows.error(),
+    }
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, name_hint: Option<String>) {
+    let width = area.width as usize;
+    let line = match &app.mode {
+        Mode::Typing(a) => Line::from(widgets::fit(
+            &format!("area for {} {:?}: {}▏ (Enter assigns, Esc cancels)", a.field, a.value, a.area),
+            width,
+        )),
+        Mode::Filter(text) => Line::from(widgets::fit(&format!("/{text}▏ (Enter keeps, Esc clears)"), width)),
+        Mode::Normal => {
+            if let Some(error) = page_error(app) {
+                Line::from(widgets::fit(&format!("error: {error}"), width)).red()
+            } else if let Some(narration) = app.tour_narration() {
+                Line::from(widgets::fit(&narration, width)).bold()
+            } else if !app.status.is_empty() {
+                Line::from(widgets::fit(&app.status, width))
+            } else {
+                Line::from(hint_line(app, name_hint, width))
+            }
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// The selected row's full name when the table cut it, then as many key
+/// hints as fit, most useful first.
+fn hint_line(app: &App, name_hint: Option<String>, width: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(name) = name_hint {
+        parts.push(format!("▶ {}", for_terminal(&name)));
+    }
+    let filter = app.explorer.view().filter.as_str();
+    if app.page.kind() == PageKind::Explorer && !filter.is_empty() {
+        parts.push(format!("filter “{}”", for_terminal(filter)));
+    }
+    let mut line = parts.join(" · ");
+    for hint in hints(app.page.kind()) {
+        let extra = if line.is_empty() { hint.chars().count() } else { hint.chars().count() + 3 };
+        if line.chars().count() + extra > width {
+            break;
+        }
+        if !line.is_empty() {
+            line.push_str(" · ");
+        }
+        line.push_str(hint);
+    }
+    widgets::fit(&line, width)
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+fn draw_help(frame: &mut Frame<'_>, area: Rect) {
+    let lines: Vec<Line> = HELP.iter().map(|(keys, what)| Line::from(format!("{keys:<24} {what}"))).collect();
+    let rect = centered(area, 78, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines).block(Block::bordered().title(" keys (any key closes) ")), rect);
+}
+
+fn draw_popup(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
+    let lines: Vec<Line> = text.lines().map(|l| Line::from(for_terminal(l).into_owned())).collect();
+    let rect = centered(area, area.width.saturating_sub(4), lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title.to_owned())).wrap(Wrap { trim: false }),
+        rect,
+    );
+}

@@ -1,0 +1,72 @@
+//! The unit-cost page: cost per unit of each business metric, month by
+//! month, and the selected metric's unit cost over the months.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+
+use super::widgets::{fit, right, selectable, trend_chart};
+use crate::report::{per_units, usd};
+use crate::tui::app::UnitCostState;
+
+pub fn draw(frame: &mut Frame<'_>, area: Rect, u: &UnitCostState) -> Option<String> {
+    let Some(rows) = u.rows.ready() else {
+        frame.render_widget(Paragraph::new("loading unit costs…").block(Block::bordered()), area);
+        return None;
+    };
+    if rows.is_empty() {
+        let text = "no business metrics yet: sync a CSV with header month,metric,value (optional area)";
+        frame.render_widget(Paragraph::new(text).block(Block::bordered()), area);
+        return None;
+    }
+    let chart = if area.height >= 16 { 8 } else { 0 };
+    let [list, chart_area] = Layout::vertical([Constraint::Min(3), Constraint::Length(chart)]).areas(area);
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                Cell::from(r.month.clone()),
+                Cell::from(fit(&r.metric, 14)),
+                Cell::from(fit(r.area.as_deref().unwrap_or(""), 14)),
+                right(usd(r.cost)),
+                right(format!("{:.0}", r.volume)),
+                right(per_units(r.cost.as_f64(), r.volume)),
+            ])
+        })
+        .collect();
+    let table = selectable(
+        body,
+        vec![
+            Constraint::Length(7),
+            Constraint::Length(14),
+            Constraint::Length(14),
+            Constraint::Length(13),
+            Constraint::Length(13),
+            Constraint::Min(12),
+        ],
+        vec![
+            "month".into(),
+            "metric".into(),
+            "area".into(),
+            format!("{:>13}", "cost"),
+            format!("{:>13}", "volume"),
+            format!("{:>12}", "unit cost"),
+        ],
+        " cost per unit of business volume ".to_owned(),
+    );
+    let mut state = TableState::default().with_selected(Some(u.picked));
+    frame.render_stateful_widget(table, list, &mut state);
+    if chart > 0 {
+        let series = u.series();
+        // Cost per million units, month by month.
+        let points: Vec<(String, f64)> = series
+            .iter()
+            .map(|r| (r.month.clone(), if r.volume > 0.0 { r.cost.as_f64() / r.volume * 1e6 } else { 0.0 }))
+            .collect();
+        let current = series.iter().position(|r| Some(r) == rows.get(u.picked).as_ref()).unwrap_or(0);
+        let name = series.first().map(|r| r.metric.clone()).unwrap_or_default();
+        let mut bars = Vec::new();
+        frame.render_widget(trend_chart(format!(" cost per 1M {} ", fit(&name, 20)), &points, current, &mut bars), chart_area);
+    }
+    None
+}
