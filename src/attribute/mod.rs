@@ -171,7 +171,7 @@ pub fn input_for(rules: &Rules, rules_text: &str, overrides: &Overrides) -> Attr
     };
     AttributionInput {
         tag_key: overrides.tag_key.clone().unwrap_or_else(|| rules.tag_key.clone()),
-        idle: idle.name().to_owned(),
+        idle,
         weight_name: weight.name(),
         cpu_weight,
         memory_weight,

@@ -7,13 +7,12 @@ use duckdb::params;
 
 use super::{Db, DbError, Method, Result};
 use crate::money::Money;
-use crate::attribute::rules::Rule;
+use crate::attribute::rules::{Idle, Rule};
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
     pub tag_key: String,
-    /// `spread` or `separate`.
-    pub idle: String,
+    pub idle: Idle,
     pub weight_name: String,
     pub cpu_weight: f64,
     pub memory_weight: f64,
@@ -34,7 +33,7 @@ impl AttributionInput {
     fn settings_key(&self) -> String {
         format!(
             "{}|{}|{}|{}|{}|{}",
-            self.tag_key, self.idle, self.weight_name, self.cpu_weight, self.memory_weight, self.rules_text
+            self.tag_key, self.idle.name(), self.weight_name, self.cpu_weight, self.memory_weight, self.rules_text
         )
     }
 }
@@ -128,7 +127,7 @@ impl Db {
              VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR[], ?, ?, ?, ?, ?)",
             params![
                 run_id,
-                input.idle,
+                input.idle.name(),
                 input.weight_name,
                 input.tag_key,
                 input.rules_text,
@@ -176,7 +175,7 @@ impl Db {
         )?;
         conn.execute(
             "INSERT INTO attr_settings VALUES (?, ?, ?, ?)",
-            params![input.tag_key, input.idle, input.cpu_weight, input.memory_weight],
+            params![input.tag_key, input.idle.name(), input.cpu_weight, input.memory_weight],
         )?;
         let mut rules = conn.appender("attr_rules")?;
         let mut tags = conn.appender("attr_rule_tags")?;

@@ -8,6 +8,9 @@ use duckdb::{OptionalExt, params};
 use super::{Db, Result};
 use crate::money::Money;
 
+const EXPLAIN_SERVICES_SQL: &str = include_str!("sql/explain_services.sql");
+const EXPLAIN_ATTACHMENTS_SQL: &str = include_str!("sql/explain_attachments.sql");
+
 #[derive(Debug, Clone, Default)]
 pub struct Explanation {
     pub month: String,
@@ -77,23 +80,12 @@ impl Db {
         let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?)))?;
         x.merged_volumes = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
-            "WITH m AS (SELECT strptime(?, '%Y-%m') AS s, strptime(?, '%Y-%m') + INTERVAL 1 MONTH AS e)
-             SELECT COALESCE(t.service, ''), ap_service_area(t.service, t.cluster_arn) AS area,
-                    count(DISTINCT t.task_arn),
-                    sum(COALESCE(t.cpu_units, 0) * epoch(least(m.e, COALESCE(t.stopped_at, m.e)) - greatest(m.s, t.started_at)))
-             FROM ecs_tasks t CROSS JOIN m
-             WHERE t.instance_id = ? AND least(m.e, COALESCE(t.stopped_at, m.e)) > greatest(m.s, t.started_at)
-             GROUP BY 1, 2 ORDER BY 4 DESC, 1, 2",
+            EXPLAIN_SERVICES_SQL,
         )?;
         let rows = stmt.query_map(params![month, month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         x.services = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
-            "WITH m AS (SELECT strptime(?, '%Y-%m') AS s, strptime(?, '%Y-%m') + INTERVAL 1 MONTH AS e)
-             SELECT volume_id, instance_id, strftime(att_start, '%Y-%m-%d %H:%M:%S'),
-                    CASE WHEN isinf(att_end) THEN 'end of data' ELSE strftime(att_end, '%Y-%m-%d %H:%M:%S') END
-             FROM ebs_attachments CROSS JOIN m
-             WHERE (volume_id = ? OR instance_id = ?) AND att_start < m.e AND att_end > m.s
-             ORDER BY att_start, volume_id",
+            EXPLAIN_ATTACHMENTS_SQL,
         )?;
         let rows = stmt.query_map(params![month, month, short, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         x.attachments = rows.collect::<Result<_, _>>()?;

@@ -65,6 +65,10 @@ pub struct UnitCost {
     pub volume: f64,
 }
 
+const SPIKES_SQL: &str = include_str!("sql/spikes.sql");
+const ANOMALIES_SQL: &str = include_str!("sql/anomalies.sql");
+const UNIT_COSTS_SQL: &str = include_str!("sql/unit_costs.sql");
+
 /// Which areas count as attributed: everything but unallocated and unmapped.
 const UNCOVERED: &str = "('(unallocated)', '(unmapped)')";
 
@@ -151,22 +155,7 @@ impl Db {
         let partial_days = last_day.filter(|d| *d < days_in_month);
         let days = partial_days.unwrap_or(31) as i64;
         let prev = previous.clone().unwrap_or_else(|| "0001-01".to_owned());
-        let mut stmt = conn.prepare(&format!(
-            "WITH cur AS (SELECT area, product, CASE WHEN service <> '' THEN service ELSE resource END AS driver, sum({cost}) AS c
-                          FROM allocations WHERE billing_period = strptime(?1, '%Y-%m')::DATE GROUP BY ALL),
-                  prev AS (SELECT area, product, CASE WHEN service <> '' THEN service ELSE resource END AS driver, sum({cost}) AS c
-                           FROM allocations WHERE billing_period = strptime(?2, '%Y-%m')::DATE
-                             AND day(usage_date) <= ?3 GROUP BY ALL),
-                  joined AS (SELECT COALESCE(cur.area, prev.area) AS area, COALESCE(cur.product, prev.product) AS product,
-                                    COALESCE(cur.driver, prev.driver) AS driver,
-                                    COALESCE(cur.c, 0) AS c, COALESCE(prev.c, 0) AS p
-                             FROM cur FULL JOIN prev USING (area, product, driver))
-             SELECT area, product, sum(c), sum(p),
-                    list({{'d': driver, 'delta': CAST(c - p AS VARCHAR)}} ORDER BY abs(c - p) DESC, driver)[1:3]
-             FROM joined GROUP BY area, product
-             HAVING abs(sum(c) - sum(p)) >= ?4
-             ORDER BY abs(sum(c) - sum(p)) DESC, area, product"
-        ))?;
+        let mut stmt = conn.prepare(&SPIKES_SQL.replace("{cost}", cost))?;
         let spikes = stmt
             .query_map(params![month, prev, days, min_delta], |r| {
                 let drivers: duckdb::types::Value = r.get(4)?;
@@ -188,19 +177,7 @@ impl Db {
                 s
             })
             .collect();
-        // Daily anomalies: a day above its trailing 14-day mean by 3 standard
-        // deviations (and by at least min_delta / 10 dollars).
-        let mut stmt = conn.prepare(&format!(
-            "WITH daily AS (SELECT usage_date, area, product, sum({cost}) AS c FROM allocations GROUP BY ALL),
-                  scored AS (SELECT *, avg(c) OVER w AS mean, stddev_samp(c) OVER w AS sd, count(*) OVER w AS n
-                             FROM daily
-                             WINDOW w AS (PARTITION BY area, product ORDER BY usage_date
-                                          ROWS BETWEEN 14 PRECEDING AND 1 PRECEDING))
-             SELECT strftime(usage_date, '%Y-%m-%d'), area, product, c, CAST(mean AS DECIMAL(38, 10)) FROM scored
-             WHERE n >= 7 AND c > mean + 3 * COALESCE(sd, 0) AND c - mean >= ?2 / 10
-               AND strftime(usage_date, '%Y-%m') = ?1
-             ORDER BY c - mean DESC LIMIT 20"
-        ))?;
+        let mut stmt = conn.prepare(&ANOMALIES_SQL.replace("{cost}", cost))?;
         let anomalies = stmt
             .query_map(params![month, min_delta.max(1.0)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
             .collect::<Result<_, _>>()?;
@@ -217,16 +194,7 @@ impl Db {
     /// Cost and volume per month for each metric (per area where the metric is).
     pub fn unit_costs(&self, metric: Option<&str>, measure: CostMeasure) -> Result<Vec<UnitCost>> {
         let cost = measure.column_name();
-        let mut stmt = self.conn.prepare(&format!(
-            "WITH m AS (SELECT month, metric, area, sum(value) AS volume FROM business_metrics
-                        WHERE ?1 IS NULL OR metric = ?1 GROUP BY ALL),
-                  c AS (SELECT billing_period, area, sum({cost}) AS cost FROM allocations GROUP BY ALL)
-             SELECT strftime(m.month, '%Y-%m'), m.metric, m.area,
-                    COALESCE((SELECT sum(c.cost) FROM c WHERE c.billing_period = m.month
-                                   AND (m.area IS NULL OR c.area = m.area)), 0),
-                    m.volume
-             FROM m ORDER BY m.metric, m.area NULLS FIRST, m.month"
-        ))?;
+        let mut stmt = self.conn.prepare(&UNIT_COSTS_SQL.replace("{cost}", cost))?;
         let rows = stmt.query_map(params![metric], |r| {
             Ok(UnitCost {
                 month: r.get(0)?,

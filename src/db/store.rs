@@ -58,6 +58,8 @@ const KIND_COUNTS: &str = "
 
 const EVENT_INSERTS: &str = include_str!("sql/event_inserts.sql");
 const TASK_SPANS_SQL: &str = include_str!("sql/task_spans.sql");
+const DOUBLE_DELIVERIES_SQL: &str = include_str!("sql/double_deliveries.sql");
+const FILE_SUMMARIES_SQL: &str = include_str!("sql/file_summaries.sql");
 
 /// Tables of non-billing files, each with a `file_id` column.
 const EVENT_TABLES: [&str; 5] = [
@@ -351,15 +353,7 @@ impl SyncTransaction<'_> {
         held.extend_from_slice(kept);
         self.with_id_table("sync_held", &held)?;
         let mut stmt = self.db.conn.prepare(
-            "SELECT b.payer_account, strftime(b.billing_period, '%Y-%m'),
-                    string_agg(DISTINCT f.format || ' ' || f.path, ', ' ORDER BY f.format || ' ' || f.path)
-             FROM (SELECT DISTINCT file_id, payer_account, billing_period, source_format FROM billing_lines
-                   WHERE file_id IN (SELECT file_id FROM sync_held)) b
-             JOIN source_files f USING (file_id)
-             GROUP BY ALL
-             HAVING count(DISTINCT b.source_format) > 1
-                 OR count(DISTINCT b.file_id) FILTER (WHERE b.source_format = 'dbr') > 1
-             ORDER BY ALL",
+            DOUBLE_DELIVERIES_SQL,
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(FormatConflict {
@@ -445,17 +439,7 @@ impl SyncTransaction<'_> {
     pub fn summaries(&self, file_ids: &[i64]) -> Result<Vec<FileSummary>> {
         self.with_id_table("sync_summary", file_ids)?;
         let mut stmt = self.db.conn.prepare(
-            "SELECT s.file_id,
-                    COALESCE(list(DISTINCT strftime(b.billing_period, '%Y-%m') ORDER BY strftime(b.billing_period, '%Y-%m'))
-                             FILTER (WHERE b.file_id IS NOT NULL), []),
-                    CAST(COALESCE(sum(b.line_count), 0) AS BIGINT),
-                    COALESCE(sum(b.unblended_cost), 0),
-                    COALESCE(list(DISTINCT COALESCE(b.currency, 'USD') ORDER BY COALESCE(b.currency, 'USD'))
-                             FILTER (WHERE b.file_id IS NOT NULL), []),
-                    CAST(COALESCE(sum(b.line_count) FILTER (WHERE b.usage_start < b.billing_period
-                                        OR b.usage_start >= b.billing_period + INTERVAL 1 MONTH), 0) AS BIGINT)
-             FROM sync_summary s LEFT JOIN billing_lines b ON b.file_id = s.file_id
-             GROUP BY s.file_id ORDER BY s.file_id",
+            FILE_SUMMARIES_SQL,
         )?;
         let rows = stmt.query_map([], |r| {
             let periods: duckdb::types::Value = r.get(1)?;

@@ -223,10 +223,12 @@ SELECT p.piece_id, p.line_id, b.unblended_cost AS u, b.amortized_cost AS a, b.bl
 FROM a_pieces p JOIN a_lines b ON b.line_id = p.line_id
 WHERE p.frac = 1
 UNION ALL
-SELECT r.piece_id, r.line_id,
-       CASE WHEN r.rn = 1 THEN r.line_u - COALESCE(o.u, 0) ELSE r.u END,
-       CASE WHEN r.rn = 1 THEN r.line_a - COALESCE(o.a, 0) ELSE r.a END,
-       CASE WHEN r.rn = 1 THEN r.line_b - COALESCE(o.bl, 0) ELSE r.bl END
+-- A split line: each piece gets its fraction, rounded; the first piece (the
+-- largest, ties broken by owner and start) takes what the rounding left over.
+SELECT piece_id, line_id,
+       CASE WHEN rn = 1 THEN line_u - sum(u) OVER line + u ELSE u END,
+       CASE WHEN rn = 1 THEN line_a - sum(a) OVER line + a ELSE a END,
+       CASE WHEN rn = 1 THEN line_b - sum(bl) OVER line + bl ELSE bl END
 FROM (SELECT p.piece_id, p.line_id,
              CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10)) AS u,
              CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10)) AS a,
@@ -234,16 +236,8 @@ FROM (SELECT p.piece_id, p.line_id,
              b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
              row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.owner NULLS FIRST, p.p_start, p.piece_id) AS rn
       FROM a_pieces p JOIN a_lines b ON b.line_id = p.line_id
-      WHERE p.frac < 1) r
-LEFT JOIN (SELECT p.line_id,
-                  sum(CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10))) AS u,
-                  sum(CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10))) AS a,
-                  sum(CAST(b.blended_cost * p.frac AS DECIMAL(38, 10))) AS bl
-           FROM (SELECT *, row_number() OVER (PARTITION BY line_id ORDER BY frac DESC, owner NULLS FIRST, p_start, piece_id) AS rn
-                 FROM a_pieces WHERE frac < 1) p
-           JOIN a_lines b ON b.line_id = p.line_id
-           WHERE p.rn > 1 GROUP BY p.line_id) o
-       ON o.line_id = r.line_id AND r.rn = 1;
+      WHERE p.frac < 1)
+WINDOW line AS (PARTITION BY line_id);
 
 -- Parts: each ECS piece's parts get their share of it, rounded to 10
 -- decimals (the product is taken in double precision: a part's amount is
