@@ -64,21 +64,24 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
 
 fn draw_crumbs(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let e = &app.explorer;
-    let mut spans = Vec::new();
-    for (_, value) in &e.view().path {
-        spans.push(Span::from(fit(value, 24)).bold());
-        spans.push(Span::from(" › "));
-    }
-    spans.push(Span::from(e.level().label()).italic());
     let order = match e.hierarchy {
         Hierarchy::ProductFirst => "product → area",
         Hierarchy::AreaFirst => "area → product",
     };
-    spans.push(Span::from(format!(
-        "   total {} · {} · {order}",
-        usd(e.total()),
-        app.measure.label()
-    )));
+    // The numbers first; the path gets what is left, each step cut to fit.
+    let summary = format!("total {} · {} · {order}", usd(e.total()), app.measure.label());
+    let room = (area.width as usize).saturating_sub(summary.chars().count() + 3);
+    let steps = e.view().path.len() + 1;
+    let each = (room / steps).saturating_sub(3).max(6);
+    let mut spans = Vec::new();
+    for (_, value) in &e.view().path {
+        spans.push(Span::from(fit(value, each)).bold());
+        spans.push(Span::from(" › "));
+    }
+    spans.push(Span::from(fit(e.level().label(), each)).italic());
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.push(Span::from(" ".repeat(room.saturating_sub(used) + 3)));
+    spans.push(Span::from(summary));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
