@@ -27,8 +27,7 @@ pub fn run(db: &Db, rules: &RulesChoice, args: &AttributeArgs) -> Result<ExitCod
 /// Attribute with a bar per month while stdout is a terminal.
 pub fn attribute_with_progress(db: &Db, plan: &Plan, scope: &Scope) -> Result<RunSummary> {
     if std::io::stdout().is_terminal() {
-        let mut bar = super::progress::Bar::start(db)?;
-        attribute(db, plan, scope, &mut bar)
+        attribute(db, plan, scope, &mut super::progress::MonthBar::start())
     } else {
         attribute(db, plan, scope, &mut ())
     }
@@ -39,7 +38,11 @@ pub fn print_run(plan: &Plan, summary: &RunSummary, out: &mut dyn Write) -> std:
         writeln!(out, "{}", crate::safe_text::for_terminal(note))?;
     }
     let Some(run_id) = summary.run_id else {
-        return writeln!(out, "attribution: every month is up to date");
+        return if summary.held == 0 {
+            writeln!(out, "attribution: no billing data yet (load some with `apportion sync PATH`)")
+        } else {
+            writeln!(out, "attribution: every month is up to date")
+        };
     };
     let parts: Vec<String> = summary
         .by_method

@@ -1,5 +1,5 @@
 //! Progress bars on a terminal: one per file while syncing (fed by DuckDB's
-//! own estimate of the running statement), one per month while attributing.
+//! own estimate of the running statement), one of months while attributing.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -76,18 +76,39 @@ impl SyncProgress for Bar {
     }
 }
 
-impl MonthProgress for Bar {
-    fn month_started(&mut self, month: &str, index: usize) {
-        self.bar.set_position(0);
-        self.bar.set_prefix(format!("attributing {month}"));
-        self.bar.set_message(format!("month {}", index + 1));
+/// A bar of months attributed, one step per month.
+pub struct MonthBar(ProgressBar);
+
+impl MonthBar {
+    pub fn start() -> MonthBar {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("attributing {msg} [{bar:30}] {pos}/{len} months, {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(250));
+        MonthBar(bar)
+    }
+}
+
+impl Drop for MonthBar {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl MonthProgress for MonthBar {
+    fn months(&mut self, count: usize) {
+        self.0.set_length(count as u64);
     }
 
-    fn months(&mut self, count: usize) {
-        self.bar.set_message(format!("{count} month(s)"));
+    fn month_started(&mut self, month: &str, index: usize) {
+        self.0.set_position(index as u64);
+        self.0.set_message(month.to_owned());
     }
 
     fn month_finished(&mut self) {
-        self.bar.set_position(100);
+        self.0.inc(1);
     }
 }

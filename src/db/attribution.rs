@@ -66,6 +66,8 @@ pub struct RunSummary {
     pub periods: Vec<String>,
     /// (method kind, unblended cost) over those months, for the summary line.
     pub by_method: Vec<(&'static str, Money)>,
+    /// Months the database holds.
+    pub held: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,11 +94,13 @@ impl Db {
                 fingerprints.iter().filter(|(p, f)| known.get(p) != Some(f)).collect()
             }
         };
+        let held = fingerprints.len();
         if months.is_empty() {
             return Ok(RunSummary {
                 run_id: None,
                 periods: Vec::new(),
                 by_method: Vec::new(),
+                held,
             });
         }
         let run_id = self.in_transaction(|| self.start_run(input))?;
@@ -116,6 +120,7 @@ impl Db {
             run_id: Some(run_id),
             periods,
             by_method,
+            held,
         })
     }
 
