@@ -178,7 +178,7 @@ fn killing_a_sync_midway_changes_nothing() {
     let db = dir.path().join("kill.duckdb");
     apportion(&db).arg("sync").arg(fixture("dbr/consolidated-2026-03.csv")).assert().success();
     let big = dir.path().join("big-2026-09.csv");
-    let spec = apportion::demo::DbrMonth {
+    let spec = crate::generated::DbrMonth {
         year: 2026,
         month: 9,
         payer: "123456789012".to_owned(),

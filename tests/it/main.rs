@@ -5,6 +5,7 @@ mod common;
 mod failures;
 mod insights;
 mod formats;
+mod generated;
 mod properties;
 mod real_samples;
 mod redelivery;
