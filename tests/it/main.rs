@@ -2,6 +2,7 @@
 //! contract, and the real public samples in ../shared/fixtures/real/.
 
 mod common;
+mod demo;
 mod failures;
 mod insights;
 mod formats;
