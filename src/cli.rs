@@ -191,7 +191,7 @@ fn parse_weight(text: &str) -> Result<Weight, String> {
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Also write the demo's raw export files to this directory
+    /// Also keep the demo's exports (bills, events, service map, metrics, rules) and Terraform in this directory
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Build the database without opening the explorer

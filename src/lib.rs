@@ -3,7 +3,7 @@
 //! Layers, data flowing one way: `cli` → `cmd` → (`ingest` | `attribute` |
 //! `report` | `tui`) → `db`.
 //! Only `db` talks to DuckDB; `safe_text` guards the terminal from bill strings;
-//! `demo` generates seeded sample exports; `money` is the exact decimal every
+//! `demo` writes the demo company's exports; `money` is the exact decimal every
 //! amount travels as.
 
 pub mod attribute;

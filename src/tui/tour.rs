@@ -91,7 +91,8 @@ impl App {
         Vec::new()
     }
 
-    /// One line about what the current step shows.
+    /// What the current step shows, in a sentence (the status shows it over two
+    /// lines, with the tour's keys under it).
     pub fn tour_narration(&self) -> Option<String> {
         let tour = self.tour.as_ref()?;
         let step = format!("tour {}/{}: ", tour.at + 1, STEPS.len());
@@ -149,6 +150,6 @@ impl App {
             }),
             _ => None,
         };
-        Some(format!("{step}{}  · Space next · Backspace back · q leaves the tour", text.unwrap_or_else(|| "loading…".to_owned())))
+        Some(format!("{step}{}", text.unwrap_or_else(|| "loading…".to_owned())))
     }
 }

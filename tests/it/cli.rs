@@ -124,7 +124,7 @@ fn hostile_strings_do_not_reach_the_terminal() {
 }
 
 #[test]
-fn demo_builds_three_months_and_writes_its_exports() {
+fn demo_builds_twelve_months_and_writes_its_exports() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.duckdb");
     let out_dir = dir.path().join("exports");
@@ -133,14 +133,19 @@ fn demo_builds_three_months_and_writes_its_exports() {
         .arg(&out_dir)
         .assert()
         .success()
-        .stdout(predicate::str::contains("2026-10 by area, product"))
+        .stdout(predicate::str::contains("2026-11 by area, product"))
         .stdout(predicate::str::contains("Amazon Elastic Compute Cloud"))
-        .stdout(predicate::str::contains("search"));
-    // Three bills, three ECS event files, three CloudTrail files, the service map,
-    // the rules, the business metrics.
-    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 12);
+        .stdout(predicate::str::contains("pipeline"));
+    // A report a month, an ECS and a CloudTrail file a month, the service map,
+    // the business metrics, the rules and a Terraform tree.
+    let count = |sub: &str| std::fs::read_dir(out_dir.join(sub)).unwrap().count();
+    assert_eq!((count("cur"), count("events")), (12, 24));
+    for file in ["services.csv", "business-metrics.csv", "rules.toml", "terraform/prod/main.tf", "terraform/modules/ecs-service/main.tf"] {
+        assert!(out_dir.join(file).is_file(), "{file}");
+    }
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 6);
     apportion(&db)
-        .args(["report", "--month", "2026-08", "--format", "csv"])
+        .args(["report", "--month", "2025-12", "--format", "csv"])
         .assert()
         .success()
         .stdout(predicate::str::starts_with("product,cost\n"));
@@ -178,7 +183,7 @@ fn killing_a_sync_midway_changes_nothing() {
     let db = dir.path().join("kill.duckdb");
     apportion(&db).arg("sync").arg(fixture("dbr/consolidated-2026-03.csv")).assert().success();
     let big = dir.path().join("big-2026-09.csv");
-    let spec = apportion::demo::DbrMonth {
+    let spec = crate::generated::DbrMonth {
         year: 2026,
         month: 9,
         payer: "123456789012".to_owned(),

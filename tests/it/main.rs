@@ -4,9 +4,11 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod common;
+mod demo;
 mod failures;
 mod insights;
 mod formats;
+mod generated;
 mod properties;
 mod real_samples;
 mod redelivery;

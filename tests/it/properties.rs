@@ -2,7 +2,7 @@
 //! up to the month, and no byte soup makes sync panic.
 
 use apportion::db::{CostMeasure, Dimension};
-use apportion::demo::DbrMonth;
+use crate::generated::DbrMonth;
 use apportion::ingest::sync_paths;
 use proptest::prelude::*;
 

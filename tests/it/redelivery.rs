@@ -2,7 +2,7 @@
 //! content under two names is loaded once.
 
 use apportion::db::CostMeasure;
-use apportion::demo::{DbrMonth, format_units};
+use crate::generated::{DbrMonth, format_units};
 use apportion::ingest::FileStatus;
 
 use crate::common::*;

@@ -24,8 +24,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         draw_empty(frame, area);
         return;
     }
+    // The tour's narration gets two lines and its keys a third; otherwise the
+    // status is one line.
+    let touring = app.tour.is_some() && app.mode == Mode::Normal && page_error(app).is_none();
+    let status_height = if touring { 3 } else { 1 };
     let [tabs_area, body, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(status_height)]).areas(area);
     frame.render_widget(Paragraph::new(tabs(app)), tabs_area);
     let name_hint = match &app.page {
         Page::Explorer => explorer::draw(frame, body, app),
@@ -104,7 +108,11 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, name_hint: Option<S
             if let Some(error) = page_error(app) {
                 Line::from(widgets::fit(&format!("error: {error}"), width)).red()
             } else if let Some(narration) = app.tour_narration() {
-                Line::from(widgets::fit(&narration, width)).bold()
+                let [text, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+                frame.render_widget(Paragraph::new(narration).bold().wrap(Wrap { trim: true }), text);
+                let keys_line = widgets::fit("Space next · Backspace back · q leaves the tour", width);
+                frame.render_widget(Paragraph::new(keys_line), keys);
+                return;
             } else if !app.status.is_empty() {
                 Line::from(widgets::fit(&app.status, width))
             } else {
