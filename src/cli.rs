@@ -35,7 +35,7 @@ pub enum Command {
     Tui,
     /// Build a demo database from generated sample exports and open the explorer
     Demo(DemoArgs),
-    /// Load billing exports (files or directories, recursively); re-delivered months replace old ones
+    /// Load billing exports (files, directories recursively, or s3:// prefixes); re-delivered months replace old ones
     Sync(SyncArgs),
     /// Attribute every month again (or one with --month), with the database's rules and any new flags
     Attribute(AttributeArgs),
@@ -204,9 +204,18 @@ pub struct DemoArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
-    /// Export files or directories
+    /// Export files or directories, or S3 prefixes (s3://bucket/prefix/)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// AWS profile for s3:// paths; named, it wins over credentials in the environment [default: AWS_PROFILE, else default]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region for s3:// paths [default: the profile's or AWS_REGION; a bucket elsewhere is followed]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// S3-compatible endpoint for s3:// paths, e.g. http://localhost:9000 (MinIO) [default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url, else AWS]
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

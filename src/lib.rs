@@ -1,7 +1,9 @@
 //! apportion: attribute every dollar of an AWS bill to a product area, offline.
 //!
-//! Layers, data flowing one way: `cli` → `cmd` → (`ingest` | `attribute` |
-//! `report` | `tui`) → `db`.
+//! Layers, data flowing one way: `cli` → `cmd` → (`s3` | `ingest` |
+//! `attribute` | `report` | `tui`) → `db`. `s3` downloads exports into a
+//! local mirror (reading manifests with `ingest::manifest`), which `ingest`
+//! then syncs like any folder.
 //! Only `db` talks to DuckDB; `safe_text` guards the terminal from bill strings;
 //! `demo` writes the demo company's exports; `money` is the exact decimal every
 //! amount travels as.
@@ -15,6 +17,7 @@ pub mod demo;
 pub mod ingest;
 pub mod money;
 pub mod report;
+pub mod s3;
 pub mod safe_text;
 pub mod terraform;
 pub mod tui;

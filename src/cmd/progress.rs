@@ -1,9 +1,10 @@
-//! Progress bars on a terminal: one per file while syncing (fed by DuckDB's
-//! own estimate of the running statement), one of months while attributing.
+//! Progress bars on a terminal: bytes and files while downloading from S3,
+//! one per file while syncing (fed by DuckDB's own estimate of the running
+//! statement), one of months while attributing.
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -11,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::db::{Db, MonthProgress};
 use crate::ingest::SyncProgress;
+use crate::s3::FetchProgress;
 use crate::safe_text::for_terminal;
 
 /// A bar that follows the running DuckDB statement.
@@ -110,5 +112,62 @@ impl MonthProgress for MonthBar {
 
     fn month_finished(&mut self) {
         self.0.inc(1);
+    }
+}
+
+/// Bytes and files downloaded from S3.
+pub struct DownloadBar {
+    bar: ProgressBar,
+    files: AtomicUsize,
+    done: AtomicUsize,
+}
+
+impl DownloadBar {
+    pub fn start() -> DownloadBar {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("downloading [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        DownloadBar {
+            bar,
+            files: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    fn show_files(&self) {
+        let (done, files) = (self.done.load(Ordering::Relaxed), self.files.load(Ordering::Relaxed));
+        self.bar.set_message(format!("{done}/{files} files"));
+    }
+}
+
+impl FetchProgress for DownloadBar {
+    fn listing(&self, location: &str) {
+        self.bar.set_message(format!("listing {}", for_terminal(location)));
+    }
+
+    fn downloading(&self, files: usize, bytes: u64) {
+        self.files.fetch_add(files, Ordering::Relaxed);
+        self.bar.inc_length(bytes);
+        self.show_files();
+    }
+
+    fn bytes(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    fn discard(&self, n: u64) {
+        self.bar.dec(n);
+    }
+
+    fn file_done(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+        self.show_files();
     }
 }

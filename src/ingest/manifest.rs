@@ -146,6 +146,13 @@ fn data_export(path: &Path, raw: RawDataExport, written: Option<SystemTime>) -> 
     })
 }
 
+/// `20170401-20170501`: a legacy CUR period folder, which holds the period's
+/// own manifest and one folder per assembly (delivery).
+pub fn is_period_folder(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 17 && b[8] == b'-' && b[..8].iter().chain(&b[9..]).all(u8::is_ascii_digit)
+}
+
 /// `YYYY-MM` of a `…/BILLING_PERIOD=YYYY-MM/…` key.
 fn billing_period_of(key: &str) -> Option<&str> {
     let at = key.find("BILLING_PERIOD=")? + "BILLING_PERIOD=".len();
@@ -302,6 +309,43 @@ pub fn decide(manifests: &[Manifest]) -> Result<Vec<Verdict<'_>>, String> {
         });
     }
     Ok(verdicts)
+}
+
+/// Where a file stands among the manifests of a sync, once [`decide`] has
+/// spoken: `ingest` skips stale files, and `s3` never downloads them.
+#[derive(Debug, Clone, Copy)]
+pub enum Standing<'a> {
+    /// Listed by the manifest that governs its folder: the current delivery.
+    Current,
+    /// In a folder a manifest governs, but not in the current delivery (an
+    /// older assembly or execution); `by` lists the current one.
+    Stale { by: &'a Manifest },
+    /// No manifest speaks for it.
+    Free,
+}
+
+pub fn standing<'a>(manifests: &'a [Manifest], verdicts: &[Verdict<'a>], file: &Path) -> Standing<'a> {
+    let governing = || {
+        manifests
+            .iter()
+            .zip(verdicts)
+            .filter(|(_, v)| matches!(v, Verdict::Governs))
+            .map(|(m, _)| m)
+    };
+    if governing().any(|m| m.governs(file) && m.lists(file)) {
+        return Standing::Current;
+    }
+    if let Some(by) = governing().find(|m| m.governs(file)) {
+        return Standing::Stale { by };
+    }
+    manifests
+        .iter()
+        .zip(verdicts)
+        .find_map(|(m, v)| match v {
+            Verdict::Superseded { by } if m.governs(file) => Some(Standing::Stale { by: *by }),
+            _ => None,
+        })
+        .unwrap_or(Standing::Free)
 }
 
 /// Whether `a` is newer than `b`; None when they cannot be told apart.

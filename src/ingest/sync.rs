@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::container::Container;
-use super::manifest::{self, Manifest, Verdict};
+use super::manifest::{self, Manifest, Standing, Verdict};
 use super::candidate::{Candidate, first_line_of, path_text};
 use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, events, metrics, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction};
@@ -235,15 +235,8 @@ fn apply_manifests(
     let mut kept = Vec::with_capacity(candidates.len());
     for c in candidates.drain(..) {
         let cur = matches!(c.format, ExportKind::Billing(BillingFormat::Cur | BillingFormat::Cur2));
-        let current = governing.iter().find(|m| m.governs(&c.path) && m.lists(&c.path));
-        let stale = governing.iter().find(|m| m.governs(&c.path)).copied().or_else(|| {
-            manifests.iter().zip(&verdicts).find_map(|(m, v)| match v {
-                Verdict::Superseded { by } if m.governs(&c.path) => Some(*by),
-                _ => None,
-            })
-        });
-        match (cur, current, stale) {
-            (true, None, Some(by)) => report.files.push(FileOutcome {
+        match (cur, manifest::standing(manifests, &verdicts, &c.path)) {
+            (true, Standing::Stale { by }) => report.files.push(FileOutcome {
                 path: c.path,
                 status: FileStatus::Skipped {
                     reason: format!(
@@ -284,7 +277,7 @@ fn refuse_unmanifested_assemblies(candidates: &[Candidate], governing: &[&Manife
         }
         let Some(assembly) = c.path.parent() else { continue };
         let Some(period) = assembly.parent() else { continue };
-        if !period.file_name().and_then(|n| n.to_str()).is_some_and(is_period_folder) {
+        if !period.file_name().and_then(|n| n.to_str()).is_some_and(manifest::is_period_folder) {
             continue;
         }
         match seen.get(period) {
@@ -306,12 +299,6 @@ fn refuse_unmanifested_assemblies(candidates: &[Candidate], governing: &[&Manife
         }
     }
     Ok(())
-}
-
-/// `20170401-20170501`: a legacy CUR period folder.
-fn is_period_folder(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.len() == 17 && b[8] == b'-' && b[..8].iter().chain(&b[9..]).all(u8::is_ascii_digit)
 }
 
 fn mark_duplicates(candidates: &mut [Candidate]) {

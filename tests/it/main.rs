@@ -14,6 +14,8 @@ mod real_samples;
 mod redelivery;
 mod reliability;
 mod rules_memory;
+mod moto;
+mod s3;
 mod attribution;
 mod attribution_props;
 mod cli;
