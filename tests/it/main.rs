@@ -12,6 +12,7 @@ mod reliability;
 mod rules_memory;
 mod attribution;
 mod attribution_props;
+mod event_shapes;
 mod cli;
 mod schema;
 mod terraform;
