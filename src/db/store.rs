@@ -27,6 +27,8 @@ pub struct FileSummary {
     pub currencies: Vec<String>,
     /// Lines used outside the billing period they are billed in.
     pub outside_period: i64,
+    /// Split cost allocation rows of ECS tasks (weights, not money).
+    pub split_rows: i64,
 }
 
 /// A file to record after its lines were inserted.
@@ -68,6 +70,7 @@ const EVENT_ROWS_PER_FILE: &str = "
     GROUP BY f.file_id";
 
 const EVENT_INSERTS: &str = include_str!("sql/event_inserts.sql");
+const SCAD_INSERTS: &str = include_str!("sql/scad_inserts.sql");
 const TASK_SPANS_SQL: &str = include_str!("sql/task_spans.sql");
 
 /// Tables of non-billing files, each with a `file_id` column.
@@ -213,6 +216,31 @@ impl SyncTransaction<'_> {
     /// Run one `INSERT INTO billing_lines BY NAME SELECT …` built by ingest; returns rows inserted.
     pub fn insert_lines(&self, insert_sql: &str) -> Result<usize> {
         Ok(self.db.conn.execute(insert_sql, [])?)
+    }
+
+    /// Load a billing file's split cost allocation rows (`select`, see
+    /// `ingest::cur::split_select`) into `scad_splits` for `file_id`.
+    pub fn insert_splits(&self, select: &str, file_id: i64) -> Result<usize> {
+        let conn = &self.db.conn;
+        conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE split_rows AS {select}"))?;
+        let rows = conn.execute(SCAD_INSERTS, params![file_id])?;
+        conn.execute_batch("DROP TABLE IF EXISTS split_rows")?;
+        Ok(rows)
+    }
+
+    /// Split rows belong to the billing period of the file's lines: all of it
+    /// when the file is one statement (`whole_file`), else where their own
+    /// period was missing (`placeholder`).
+    pub fn settle_split_periods(&self, file_id: i64, placeholder: &str, whole_file: bool) -> Result<()> {
+        self.db.conn.execute(
+            "UPDATE scad_splits
+             SET billing_period = COALESCE((SELECT arg_max(billing_period, {'lines': n, 'earlier': -epoch(billing_period)})
+                                            FROM (SELECT billing_period, sum(line_count) AS n FROM billing_lines
+                                                  WHERE file_id = ?1 GROUP BY 1)), billing_period)
+             WHERE file_id = ?1 AND (?2 OR billing_period = ?3::DATE)",
+            params![file_id, whole_file, placeholder],
+        )?;
+        Ok(())
     }
 
     /// Lines of `file_id` that carry no billing period of their own (DBR
@@ -430,6 +458,9 @@ impl SyncTransaction<'_> {
         conn.execute_batch(
             "CREATE OR REPLACE TEMP TABLE sync_keys AS
              SELECT DISTINCT payer_account, billing_period FROM billing_lines
+             WHERE file_id IN (SELECT file_id FROM sync_loaded)
+             UNION
+             SELECT DISTINCT payer_account, billing_period FROM scad_splits
              WHERE file_id IN (SELECT file_id FROM sync_loaded)",
         )?;
         let stale = "b.file_id NOT IN (SELECT file_id FROM sync_held)
@@ -441,6 +472,8 @@ impl SyncTransaction<'_> {
             |r| r.get(0),
         )?;
         conn.execute(&format!("DELETE FROM billing_lines b WHERE {stale}"), [])?;
+        // A period's split cost allocation rows go with its lines.
+        conn.execute(&format!("DELETE FROM scad_splits b WHERE {stale}"), [])?;
         // An event file or service map synced again under the same path replaces
         // what its earlier version loaded (events are deduplicated anyway).
         conn.execute_batch(
@@ -464,7 +497,8 @@ impl SyncTransaction<'_> {
         if changed_tasks > 0 {
             conn.execute_batch(TASK_SPANS_SQL)?;
         }
-        let live: Vec<String> = std::iter::once("billing_lines")
+        let live: Vec<String> = ["billing_lines", "scad_splits"]
+            .into_iter()
             .chain(EVENT_TABLES)
             .map(|t| format!("SELECT file_id FROM {t}"))
             .collect();
@@ -499,8 +533,10 @@ impl SyncTransaction<'_> {
                     COALESCE(list(DISTINCT COALESCE(b.currency, 'USD') ORDER BY COALESCE(b.currency, 'USD'))
                              FILTER (WHERE b.file_id IS NOT NULL), []),
                     CAST(COALESCE(sum(b.line_count) FILTER (WHERE b.usage_start < b.billing_period
-                                        OR b.usage_start >= b.billing_period + INTERVAL 1 MONTH), 0) AS BIGINT)
+                                        OR b.usage_start >= b.billing_period + INTERVAL 1 MONTH), 0) AS BIGINT),
+                    CAST(COALESCE(any_value(sp.rows), 0) AS BIGINT)
              FROM sync_summary s LEFT JOIN billing_lines b ON b.file_id = s.file_id
+             LEFT JOIN (SELECT file_id, sum(line_count) AS rows FROM scad_splits GROUP BY file_id) sp ON sp.file_id = s.file_id
              GROUP BY s.file_id ORDER BY s.file_id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -512,6 +548,7 @@ impl SyncTransaction<'_> {
                 unblended_total: r.get(3)?,
                 currencies: list_of_text(r.get(4)?),
                 outside_period: r.get(5)?,
+                split_rows: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -26,6 +26,9 @@ pub enum FileStatus {
         currencies: Vec<String>,
         /// Lines used outside the billing period they are billed in (kept in it).
         outside_period: i64,
+        /// Split cost allocation rows of ECS tasks: weights for their parent
+        /// instance, not money (not among `lines`).
+        split_rows: i64,
     },
     /// Events or a service map: rows loaded, no money.
     LoadedRecords {
@@ -128,6 +131,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
                         unblended_total: s.unblended_total.clone(),
                         currencies: s.currencies.clone(),
                         outside_period: s.outside_period,
+                        split_rows: s.split_rows,
                     }
                 }
                 kind => FileStatus::LoadedRecords { kind, rows },
