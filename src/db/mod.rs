@@ -5,6 +5,7 @@ mod attribution;
 mod explain;
 mod explore;
 mod insights;
+pub mod method;
 mod migrations;
 pub mod quote;
 mod store;
