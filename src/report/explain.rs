@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use super::display_money;
 use crate::db::Explanation;
+use crate::db::method::Method;
 use crate::attribute::rules::{Rule, Rules};
 use crate::safe_text::for_terminal;
 
@@ -39,6 +40,30 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
             writeln!(out, "    {:>16.0}  {} ({}), {tasks} task(s)", cpu_seconds, t(service), t(area))?;
         }
     }
+    if !x.scad_services.is_empty() {
+        writeln!(out, "  AWS split cost allocation data on this instance in {} (split + unused cost):", x.month)?;
+        for (service, area, tasks, split, unused) in &x.scad_services {
+            let split = format!("${}", display_money(split));
+            let unused = format!("${}", display_money(unused));
+            writeln!(out, "    {split:>12} + {unused:>10}  {} ({}), {tasks} task(s)", t(service), t(area))?;
+        }
+    }
+    if !x.split_check.is_empty() {
+        writeln!(out, "  the ECS split both ways, where task events and AWS split rows both cover the instance:")?;
+        writeln!(out, "    {:>12}  {:>12}", "by events", "by AWS split")?;
+        for (service, area, by_events, by_scad) in &x.split_check {
+            let e = format!("${}", display_money(by_events));
+            let a = format!("${}", display_money(by_scad));
+            writeln!(out, "    {e:>12}  {a:>12}  {} ({})", t(service), t(area))?;
+        }
+    }
+    for (kind, hours, cost) in &x.split_gaps {
+        let what = match kind.as_str() {
+            "scad_only" => "with AWS split rows but no task events",
+            _ => "with task events but no AWS split rows",
+        };
+        writeln!(out, "  {hours} instance-hour(s) {what}: ${}", display_money(cost))?;
+    }
     if !x.merged_volumes.is_empty() {
         writeln!(out, "  EBS volumes merged into this instance:")?;
         for (volume, cost) in &x.merged_volumes {
@@ -63,15 +88,15 @@ fn describe(method: &str, rules: Option<&Rules>) -> String {
             .unwrap_or_default();
         return format!("rule {n}{}", if text.is_empty() { String::new() } else { format!(" [{text}]") });
     }
-    match method {
-        "tag" => "its product area tag".to_owned(),
-        "ecs" => "ECS split (CPU-seconds of its tasks)".to_owned(),
-        "idle" => "idle capacity (--idle separate)".to_owned(),
-        "unallocated" => "nothing: no tag, no rule matched".to_owned(),
-        m => match m.strip_prefix("ebs→") {
-            Some(instance) => format!("EBS merge into {}", for_terminal(instance)),
-            None => for_terminal(m).into_owned(),
-        },
+    match Method::parse(method) {
+        Some(Method::Tag) => "its product area tag".to_owned(),
+        Some(Method::Ecs) => "ECS split (CPU-seconds of its tasks)".to_owned(),
+        Some(Method::Scad) => "AWS split cost allocation data (its tasks' split and unused cost)".to_owned(),
+        Some(Method::Idle) => "idle capacity (--idle separate)".to_owned(),
+        Some(Method::Unallocated) => "nothing: no tag, no rule matched".to_owned(),
+        Some(Method::Merged { instance }) => format!("EBS merge into {}", for_terminal(&instance)),
+        Some(Method::Rule(n)) => format!("rule {n}"),
+        None => for_terminal(method).into_owned(),
     }
 }
 

@@ -13,6 +13,7 @@ mod rules_memory;
 mod attribution;
 mod attribution_props;
 mod event_shapes;
+mod scad;
 mod cli;
 mod schema;
 mod terraform;
