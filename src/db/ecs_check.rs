@@ -31,6 +31,8 @@ pub struct SplitGap {
 #[derive(Debug, Clone, Default)]
 pub struct EcsCheck {
     pub month: String,
+    /// Whether the database holds billing lines of the month.
+    pub billed: bool,
     /// The run that attributed the month and its settings, if any did.
     pub run_id: Option<i64>,
     pub weight: String,
@@ -57,6 +59,11 @@ impl Db {
             month: month.to_owned(),
             ..EcsCheck::default()
         };
+        check.billed = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM billing_lines WHERE billing_period = strptime(?, '%Y-%m')::DATE)",
+            params![month],
+            |r| r.get(0),
+        )?;
         check.split_rows = conn.query_row(
             "SELECT count(*) FROM scad_splits WHERE billing_period = strptime(?, '%Y-%m')::DATE",
             params![month],

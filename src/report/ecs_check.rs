@@ -9,6 +9,9 @@ use crate::db::{EcsCheck, SplitGap};
 use crate::safe_text::for_terminal;
 
 pub fn write_ecs_check(c: &EcsCheck, out: &mut dyn Write) -> io::Result<()> {
+    if !c.billed {
+        return writeln!(out, "No bill for {} in the database.", c.month);
+    }
     let Some(run) = c.run_id else {
         return writeln!(out, "{} is not attributed yet: run `apportion attribute`", c.month);
     };

@@ -54,7 +54,11 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
         for (service, area, by_events, by_scad) in &x.split_check {
             let e = format!("${}", display_money(by_events));
             let a = format!("${}", display_money(by_scad));
-            writeln!(out, "    {e:>12}  {a:>12}  {} ({})", t(service), t(area))?;
+            if service == area {
+                writeln!(out, "    {e:>12}  {a:>12}  {}", t(service))?;
+            } else {
+                writeln!(out, "    {e:>12}  {a:>12}  {} ({})", t(service), t(area))?;
+            }
         }
     }
     for (kind, hours, cost) in &x.split_gaps {

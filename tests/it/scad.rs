@@ -226,6 +226,8 @@ fn ecs_check_and_explain_on_the_command_line() {
     let api_line = text.lines().position(|l| l.trim_start().starts_with("api")).unwrap();
     let worker_line = text.lines().position(|l| l.trim_start().starts_with("worker")).unwrap();
     assert!(api_line < worker_line, "largest difference first (a tie: larger cost first)\n{text}");
+    let out = apportion(&db).args(["ecs-check", "--month", "2026-07"]).output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "No bill for 2026-07 in the database.\n");
 
     let out = apportion(&db).args(["explain", "i-0b00000000000000b"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
