@@ -383,3 +383,24 @@ fn hostile_strings_in_split_rows_reach_the_terminal_inert() {
         assert!(text.contains("\\x1b"), "{args:?}: {text}");
     }
 }
+
+#[test]
+fn a_month_without_split_rows_has_no_check_rows() {
+    // Task events only (tests/fixtures/attribution): nothing to compare, and
+    // explain of an instance says nothing about AWS's split.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.duckdb");
+    apportion(&db).arg("sync").arg(fixture("attribution")).assert().success();
+    let out = apportion(&db).arg("ecs-check").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("No AWS split cost allocation data in 2026-07"), "{text}");
+    assert!(!text.contains("Instance-hours with"), "{text}");
+    let out = apportion(&db).args(["explain", "i-0000000000000000a"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("ECS tasks on this instance") && !text.contains("AWS split"), "{text}");
+    let (_d, handle) = temp_db();
+    sync(&handle, &[fixture("attribution")]);
+    attribute(&handle, "", "spread");
+    let check = handle.ecs_check("2026-07").unwrap();
+    assert!(check.services.is_empty() && check.scad_only.is_empty() && check.events_only.is_empty(), "{check:?}");
+}

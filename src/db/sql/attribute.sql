@@ -376,17 +376,20 @@ FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY
 -- The ECS cross-check: both splits of every window, whichever attribution
 -- took, in unblended dollars. Per instance and service over the windows both
 -- cover, and per instance the hours only one covers (event capture gaps the
--- one way, instances AWS split no task of the other).
+-- one way, instances AWS split no task of the other). A month without split
+-- rows has nothing to compare: no rows, and no cost for those who have none.
 CREATE OR REPLACE TEMP TABLE a_check_parts AS
-SELECT window_id, 'events' AS source, service, cluster_arn, false AS idle, share FROM a_event_split
-UNION ALL
-SELECT window_id, 'scad', service, cluster_arn, false, share FROM a_scad_split
-UNION ALL
-SELECT window_id, source, '(idle)', NULL, true, 1 - sum(share)
-FROM (SELECT window_id, 'events' AS source, share FROM a_event_split
-      UNION ALL SELECT window_id, 'scad', share FROM a_scad_split)
-WHERE (SELECT idle FROM attr_settings) = 'separate'
-GROUP BY window_id, source HAVING sum(share) < 1;
+SELECT * FROM (
+    SELECT window_id, 'events' AS source, service, cluster_arn, false AS idle, share FROM a_event_split
+    UNION ALL
+    SELECT window_id, 'scad', service, cluster_arn, false, share FROM a_scad_split
+    UNION ALL
+    SELECT window_id, source, '(idle)', NULL, true, 1 - sum(share)
+    FROM (SELECT window_id, 'events' AS source, share FROM a_event_split
+          UNION ALL SELECT window_id, 'scad', share FROM a_scad_split)
+    WHERE (SELECT idle FROM attr_settings) = 'separate'
+    GROUP BY window_id, source HAVING sum(share) < 1)
+WHERE EXISTS (SELECT 1 FROM a_scad);
 
 CREATE OR REPLACE TEMP TABLE a_check_windows AS
 SELECT c.window_id, w.owner, CASE WHEN c.e AND c.s THEN 'both' WHEN c.s THEN 'scad_only' ELSE 'events_only' END AS kind,
