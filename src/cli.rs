@@ -43,6 +43,8 @@ pub enum Command {
     Report(ReportArgs),
     /// How a resource's dollars were attributed (tag, rule, ECS shares, EBS merges)
     Explain(ExplainArgs),
+    /// The ECS split by task events against AWS's split cost allocation data, per service, and event capture gaps
+    EcsCheck(EcsCheckArgs),
     /// List attribution runs
     Runs,
     /// Freeze the latest run of a month into the finalized rollups
@@ -66,6 +68,13 @@ pub enum Command {
 pub struct ExplainArgs {
     /// Resource id as billed (an ARN) or its short form (i-…, vol-…, a bucket name)
     pub resource: String,
+    /// Billing period, YYYY-MM [default: the latest in the database]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EcsCheckArgs {
     /// Billing period, YYYY-MM [default: the latest in the database]
     #[arg(long, value_parser = parse_month)]
     pub month: Option<String>,

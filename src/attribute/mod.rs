@@ -4,8 +4,10 @@
 //! at a time: 1. EBS merge (the attached fraction of a volume line becomes
 //! part of its instance), 2. ECS split (an instance piece is divided among
 //! the services whose tasks ran on it, by CPU-seconds or the chosen weight),
-//! 3. tag, 4. rules (first match wins), 5. `(unallocated)`. A month is
-//! attributed again only when its inputs changed.
+//! 3. tag, 4. rules (first match wins), 5. `(unallocated)`. Where the export
+//! carries AWS split cost allocation data, its per-task rows split an instance
+//! too (method `scad`), by `ecs_source`. A month is attributed again only when
+//! its inputs changed.
 //!
 //! A database remembers the rules file and the flag-given settings it was
 //! last attributed with, so a command without `--rules` never silently
@@ -173,6 +175,7 @@ pub fn input_for(rules: &Rules, rules_text: &str, overrides: &Overrides) -> Attr
         tag_key: overrides.tag_key.clone().unwrap_or_else(|| rules.tag_key.clone()),
         idle,
         weight_name: weight.name(),
+        ecs_source: rules.ecs_source.name().to_owned(),
         cpu_weight,
         memory_weight,
         rules_text: rules_text.to_owned(),

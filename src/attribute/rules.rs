@@ -32,6 +32,37 @@ impl Idle {
     }
 }
 
+/// Which ECS split wins where an instance-hour has both task events and AWS
+/// split cost allocation data (SCAD) rows: `auto` takes the events where they
+/// cover it and SCAD elsewhere, `events` never uses SCAD, `scad` takes SCAD
+/// where it has rows and the events elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EcsSource {
+    #[default]
+    Auto,
+    Events,
+    Scad,
+}
+
+impl EcsSource {
+    pub fn parse(text: &str) -> Option<EcsSource> {
+        match text {
+            "auto" => Some(EcsSource::Auto),
+            "events" => Some(EcsSource::Events),
+            "scad" => Some(EcsSource::Scad),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EcsSource::Auto => "auto",
+            EcsSource::Events => "events",
+            EcsSource::Scad => "scad",
+        }
+    }
+}
+
 /// Resource weighting of the ECS split: CPU, memory, or both at `cpu_ratio`:1.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Weight {
@@ -86,6 +117,7 @@ pub struct Rules {
     pub tag_key: String,
     pub idle: Idle,
     pub weight: Weight,
+    pub ecs_source: EcsSource,
     pub rules: Vec<Rule>,
 }
 
@@ -103,6 +135,7 @@ struct RawFile {
     tag_key: Option<String>,
     idle: Option<String>,
     weight: Option<String>,
+    ecs_source: Option<String>,
     #[serde(default)]
     rule: Vec<toml::Table>,
 }
@@ -152,6 +185,11 @@ impl Rules {
             Some(t) => Weight::parse(t)
                 .ok_or_else(|| invalid(format!("weight = {t:?}: expected cpu, memory or cpu+memory[:R]")))?,
         };
+        let ecs_source = match raw.ecs_source.as_deref() {
+            None => EcsSource::Auto,
+            Some(t) => EcsSource::parse(t)
+                .ok_or_else(|| invalid(format!("ecs_source = {t:?}: expected \"auto\", \"events\" or \"scad\"")))?,
+        };
         let tag_key = raw.tag_key.unwrap_or_else(|| "product_area".to_owned());
         if tag_key.trim().is_empty() {
             return Err(invalid("tag_key is empty".to_owned()));
@@ -166,6 +204,7 @@ impl Rules {
             tag_key,
             idle,
             weight,
+            ecs_source,
             rules,
         })
     }
@@ -259,6 +298,7 @@ mod tests {
 tag_key = "product_area"
 idle = "separate"
 weight = "cpu+memory:4"
+ecs_source = "scad"
 
 [[rule]]
 area = "platform"
@@ -278,6 +318,8 @@ tags = { env = "prod*" }
         .unwrap();
         assert_eq!(rules.idle, Idle::Separate);
         assert_eq!(rules.weight, Weight::CpuMemory { cpu_ratio: 4.0 });
+        assert_eq!(rules.ecs_source, EcsSource::Scad);
+        assert_eq!(Rules::parse("", "r").unwrap().ecs_source, EcsSource::Auto);
         assert_eq!(rules.rules.len(), 3);
         assert_eq!(rules.rules[1].account.as_deref(), Some("222222222222"));
         assert_eq!(rules.rules[2].tags.get("env").map(String::as_str), Some("prod*"));
@@ -293,6 +335,8 @@ tags = { env = "prod*" }
         assert!(err.to_string().contains("rule 1: field `area` must be a string"), "{err}");
         let err = Rules::parse("idle = \"sometimes\"\n", "r.toml").unwrap_err();
         assert!(err.to_string().contains("idle"), "{err}");
+        let err = Rules::parse("ecs_source = \"aws\"\n", "r.toml").unwrap_err();
+        assert!(err.to_string().contains("ecs_source = \"aws\": expected \"auto\", \"events\" or \"scad\""), "{err}");
     }
 
     #[test]

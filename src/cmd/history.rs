@@ -29,7 +29,7 @@ pub fn runs(db: &Db) -> Result<ExitCode> {
             (path, "") => format!("{} (absent: no rules)", for_terminal(path)),
             (path, hash) => format!("{} (content {})", for_terminal(path), &hash[..hash.len().min(12)]),
         };
-        writeln!(out, "       rules: {rules}")?;
+        writeln!(out, "       rules: {rules}; ECS split: ecs_source {}", for_terminal(&r.ecs_source))?;
     }
     for (month, run, reason) in finalized {
         writeln!(out, "finalized {month}: run {run} ({reason})")?;

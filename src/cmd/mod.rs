@@ -3,6 +3,7 @@
 
 mod attribute;
 mod demo;
+mod ecs_check;
 mod explain;
 mod history;
 mod insights;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Attribute(args)) => attribute::run(&db.open()?, &rules, &args),
         Some(Command::Report(args)) => report::run(&db.read()?, &args),
         Some(Command::Explain(args)) => explain::run(&db.read()?, &args),
+        Some(Command::EcsCheck(args)) => ecs_check::run(&db.read()?, &args),
         Some(Command::Runs) => history::runs(&db.read()?),
         Some(Command::Finalize(args)) => history::finalize(&db.open()?, &args.month),
         Some(Command::Services(ServicesCommand::List)) => history::services(&db.read()?),

@@ -146,7 +146,7 @@ pub fn print_summary(report: &SyncReport, fetched: Option<&Fetched>, out: &mut d
     for file in &report.files {
         let path = for_terminal(&name(&file.path)).into_owned();
         match &file.status {
-            FileStatus::Loaded { format, periods, lines, unblended_total, currencies, outside_period } => {
+            FileStatus::Loaded { format, periods, lines, unblended_total, currencies, outside_period, split_rows } => {
                 loaded += 1;
                 let money = match currencies.as_slice() {
                     [] => unblended_total.dollars(),
@@ -157,9 +157,13 @@ pub fn print_summary(report: &SyncReport, fetched: Option<&Fetched>, out: &mut d
                     0 => String::new(),
                     n => format!(", {n} lines dated outside the period"),
                 };
+                let splits = match split_rows {
+                    0 => String::new(),
+                    n => format!("; {n} split cost allocation rows of ECS tasks (how AWS divides their instances, not money)"),
+                };
                 writeln!(
                     out,
-                    "loaded     {path}\n           {}, {}, {lines} lines, {money}{outside}",
+                    "loaded     {path}\n           {}, {}, {lines} lines, {money}{outside}{splits}",
                     format.label(),
                     if periods.is_empty() { "no billing period".to_owned() } else { periods.join(" ") },
                 )?;

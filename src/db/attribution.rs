@@ -14,6 +14,8 @@ pub struct AttributionInput {
     pub tag_key: String,
     pub idle: Idle,
     pub weight_name: String,
+    /// `auto`, `events` or `scad`: which ECS split wins where both exist.
+    pub ecs_source: String,
     pub cpu_weight: f64,
     pub memory_weight: f64,
     pub rules_text: String,
@@ -32,8 +34,8 @@ impl AttributionInput {
     /// Everything every month's result depends on besides its own data.
     fn settings_key(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}|{}",
-            self.tag_key, self.idle.name(), self.weight_name, self.cpu_weight, self.memory_weight, self.rules_text
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.tag_key, self.idle.name(), self.weight_name, self.cpu_weight, self.memory_weight, self.ecs_source, self.rules_text
         )
     }
 }
@@ -128,8 +130,8 @@ impl Db {
         let run_id: i64 = self.conn.query_row("SELECT COALESCE(max(run_id), 0) + 1 FROM attribution_runs", [], |r| r.get(0))?;
         self.conn.execute(
             "INSERT INTO attribution_runs (run_id, started_at, idle, weight, tag_key, rules_text, rule_count, periods,
-                                           rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag)
-             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR[], ?, ?, ?, ?, ?)",
+                                           rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag, ecs_source)
+             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR[], ?, ?, ?, ?, ?, ?)",
             params![
                 run_id,
                 input.idle.name(),
@@ -141,7 +143,8 @@ impl Db {
                 input.rules_hash,
                 input.idle_flag,
                 input.weight_flag,
-                input.tag_key_flag
+                input.tag_key_flag,
+                input.ecs_source
             ],
         )?;
         Ok(run_id)
@@ -172,15 +175,16 @@ impl Db {
     fn stage_inputs(&self, input: &AttributionInput) -> Result<()> {
         let conn = &self.conn;
         conn.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE);
+            "CREATE OR REPLACE TEMP TABLE attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE,
+                                                          ecs_source VARCHAR);
              CREATE OR REPLACE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR, product VARCHAR,
                  usage_type VARCHAR, operation VARCHAR, account VARCHAR, region VARCHAR, resource VARCHAR,
                  line_item_type VARCHAR);
              CREATE OR REPLACE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);",
         )?;
         conn.execute(
-            "INSERT INTO attr_settings VALUES (?, ?, ?, ?)",
-            params![input.tag_key, input.idle.name(), input.cpu_weight, input.memory_weight],
+            "INSERT INTO attr_settings VALUES (?, ?, ?, ?, ?)",
+            params![input.tag_key, input.idle.name(), input.cpu_weight, input.memory_weight, input.ecs_source],
         )?;
         let mut rules = conn.appender("attr_rules")?;
         let mut tags = conn.appender("attr_rule_tags")?;
@@ -242,7 +246,7 @@ impl Db {
     /// month) keeps no allocations either.
     fn forget_months_without_lines(&self) -> Result<()> {
         self.in_transaction(|| {
-            for table in ["allocations", "explore_cells", "explore_days", "attributed_months"] {
+            for table in ["allocations", "explore_cells", "explore_days", "attributed_months", "ecs_check"] {
                 self.conn.execute_batch(&format!(
                     "DELETE FROM {table} WHERE billing_period NOT IN (SELECT DISTINCT billing_period FROM billing_lines)"
                 ))?;

@@ -25,6 +25,15 @@ pub struct Explanation {
     pub merged_volumes: Vec<(String, Money)>,
     /// For an instance: (service, area, tasks, CPU-seconds in the month).
     pub services: Vec<(String, String, i64, f64)>,
+    /// For an instance: (service, area, tasks, split cost, unused cost) of
+    /// AWS's split cost allocation data in the month.
+    pub scad_services: Vec<(String, String, i64, Money, Money)>,
+    /// For an instance: (service, area, by task events, by AWS's split) over
+    /// the instance-hours both cover, as the latest attribution saw them.
+    pub split_check: Vec<(String, String, Money, Money)>,
+    /// For an instance: (kind, hours, cost) of the hours only one split covers
+    /// (`scad_only`: split rows but no task events; `events_only`: the reverse).
+    pub split_gaps: Vec<(String, i64, Money)>,
     /// For a volume or an instance: (volume, instance, from, to) of attachments overlapping the month.
     pub attachments: Vec<(String, String, String, String)>,
     /// The rules of the run that attributed the month, for `rule:<n>` methods.
@@ -85,8 +94,31 @@ impl Db {
         let rows = stmt.query_map(params![month, month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         x.services = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
-            EXPLAIN_ATTACHMENTS_SQL,
+            "SELECT COALESCE(s.service, t.service, '(no service)') AS svc,
+                    ap_service_area(COALESCE(s.service, t.service, '(no service)'), s.cluster),
+                    count(DISTINCT s.task_arn), sum(s.split_cost), sum(s.unused_cost)
+             FROM scad_splits s LEFT JOIN ecs_task_spans t ON s.service IS NULL AND t.task_arn = s.task_arn
+             WHERE s.billing_period = strptime(?, '%Y-%m')::DATE AND s.instance_id = ?
+             GROUP BY 1, 2 ORDER BY sum(s.split_cost + s.unused_cost) DESC, 1, 2",
         )?;
+        let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        x.scad_services = rows.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(
+            "SELECT service, area, events_cost, scad_cost FROM ecs_check
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND instance_id = ? AND kind = 'both'
+             ORDER BY greatest(events_cost, scad_cost) DESC, service",
+        )?;
+        let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        x.split_check = rows.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(
+            "SELECT kind, hours, events_cost + scad_cost FROM ecs_check
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND instance_id = ?
+               AND kind <> 'both'
+             ORDER BY kind",
+        )?;
+        let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        x.split_gaps = rows.collect::<Result<_, _>>()?;
+        let mut stmt = conn.prepare(EXPLAIN_ATTACHMENTS_SQL)?;
         let rows = stmt.query_map(params![month, month, short, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         x.attachments = rows.collect::<Result<_, _>>()?;
         let latest: Option<(i64, String)> = conn

@@ -10,6 +10,9 @@ pub enum Method {
     Rule(usize),
     /// Split across ECS services by their tasks' CPU-seconds (or the chosen weight).
     Ecs,
+    /// Split across ECS services by AWS's split cost allocation data (each
+    /// task's split cost, plus its unused cost under `--idle spread`).
+    Scad,
     /// A volume's attached fraction, merged into this EC2 instance.
     Merged { instance: String },
     /// Instance capacity no task used (`--idle separate`).
@@ -24,6 +27,7 @@ impl Method {
         Some(match text {
             "tag" => Method::Tag,
             "ecs" => Method::Ecs,
+            "scad" => Method::Scad,
             "idle" => Method::Idle,
             "unallocated" => Method::Unallocated,
             _ => {
@@ -46,18 +50,20 @@ impl Method {
             Method::Tag => "tag".to_owned(),
             Method::Rule(n) => format!("rule:{n}"),
             Method::Ecs => "ecs".to_owned(),
+            Method::Scad => "scad".to_owned(),
             Method::Merged { instance } => format!("ebs→{instance}"),
             Method::Idle => "idle".to_owned(),
             Method::Unallocated => "unallocated".to_owned(),
         }
     }
 
-    /// The kind, for summaries: `tag`, `rule`, `ecs`, `ebs`, `idle`, `unallocated`.
+    /// The kind, for summaries: `tag`, `rule`, `ecs`, `scad`, `ebs`, `idle`, `unallocated`.
     pub fn kind(&self) -> &'static str {
         match self {
             Method::Tag => "tag",
             Method::Rule(_) => "rule",
             Method::Ecs => "ecs",
+            Method::Scad => "scad",
             Method::Merged { .. } => "ebs",
             Method::Idle => "idle",
             Method::Unallocated => "unallocated",
@@ -65,9 +71,9 @@ impl Method {
     }
 
     /// Whether the area came from what a resource is (its tag or a rule on it)
-    /// rather than from derivation (ECS, EBS merge, idle).
+    /// rather than from derivation (ECS split by events or by AWS, EBS merge, idle).
     pub fn is_derived(&self) -> bool {
-        matches!(self, Method::Ecs | Method::Merged { .. } | Method::Idle)
+        matches!(self, Method::Ecs | Method::Scad | Method::Merged { .. } | Method::Idle)
     }
 }
 
@@ -87,6 +93,7 @@ mod tests {
             Method::Tag,
             Method::Rule(12),
             Method::Ecs,
+            Method::Scad,
             Method::Merged { instance: "i-0abc".to_owned() },
             Method::Idle,
             Method::Unallocated,
@@ -95,5 +102,6 @@ mod tests {
         }
         assert_eq!(Method::parse("rule:x"), None);
         assert_eq!(Method::parse("magic"), None);
+        assert!(Method::Scad.is_derived() && !Method::Tag.is_derived());
     }
 }

@@ -2,6 +2,7 @@
 //! migrations, and the queries every other layer asks for by name.
 
 mod attribution;
+mod ecs_check;
 mod explain;
 mod explore;
 mod insights;
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 
 pub use attribution::{AttributionInput, ConservationError, MonthProgress, RunSummary, Scope};
+pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap};
 pub use explain::Explanation;
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
 pub use method::Method;

@@ -18,6 +18,8 @@ pub struct RunInfo {
     /// The rules file ('' when none) and its content hash ('' when it did not exist).
     pub rules_path: String,
     pub rules_hash: String,
+    /// Which ECS split won where both exist (`auto` for runs before it was recorded).
+    pub ecs_source: String,
 }
 
 /// What the latest run was attributed with, for the next run to keep.
@@ -42,7 +44,7 @@ impl Db {
     pub fn runs(&self) -> Result<Vec<RunInfo>> {
         let mut stmt = self.conn.prepare(
             "SELECT run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S'), idle, weight, tag_key, rule_count, periods,
-                    COALESCE(rules_path, ''), COALESCE(rules_hash, '')
+                    COALESCE(rules_path, ''), COALESCE(rules_hash, ''), COALESCE(ecs_source, 'auto')
              FROM attribution_runs ORDER BY run_id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -56,6 +58,7 @@ impl Db {
                 periods: super::store::list_of_text(r.get(6)?),
                 rules_path: r.get(7)?,
                 rules_hash: r.get(8)?,
+                ecs_source: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

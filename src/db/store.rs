@@ -28,6 +28,8 @@ pub struct FileSummary {
     pub currencies: Vec<String>,
     /// Lines used outside the billing period they are billed in.
     pub outside_period: i64,
+    /// Split cost allocation rows of ECS tasks (weights, not money).
+    pub split_rows: i64,
 }
 
 /// A file to record after its lines were inserted.
@@ -49,14 +51,27 @@ pub struct FormatConflict {
     pub formats: String,
 }
 
-/// Counts of each event kind among the rows of an event file.
+/// Counts of each event kind among the rows of an event file, and of
+/// CloudTrail log files (`?`: their row kind, on the one row without a
+/// record) however few attach calls they hold.
 const KIND_COUNTS: &str = "
     SELECT count(*) FILTER (WHERE kind = 'ECS Task State Change'),
            count(*) FILTER (WHERE kind = 'ECS Container Instance State Change'),
-           count(*) FILTER (WHERE r.eventName IN ('AttachVolume', 'DetachVolume'))
+           count(*) FILTER (WHERE r.eventName IN ('AttachVolume', 'DetachVolume')),
+           count(*) FILTER (WHERE kind = ? AND r IS NULL)
     FROM event_rows";
 
+/// Rows each file of an event batch (temp table event_files) added to the event tables.
+const EVENT_ROWS_PER_FILE: &str = "
+    SELECT f.file_id, count(e.file_id)
+    FROM event_files f
+    LEFT JOIN (SELECT file_id FROM ecs_task_events UNION ALL SELECT file_id FROM ecs_instance_events
+               UNION ALL SELECT file_id FROM ebs_volume_events) e
+           ON e.file_id = f.file_id
+    GROUP BY f.file_id";
+
 const EVENT_INSERTS: &str = include_str!("sql/event_inserts.sql");
+const SCAD_INSERTS: &str = include_str!("sql/scad_inserts.sql");
 const TASK_SPANS_SQL: &str = include_str!("sql/task_spans.sql");
 const DOUBLE_DELIVERIES_SQL: &str = include_str!("sql/double_deliveries.sql");
 const FILE_SUMMARIES_SQL: &str = include_str!("sql/file_summaries.sql");
@@ -88,8 +103,29 @@ impl ProgressProbe {
 }
 
 impl Db {
-    pub fn find_file_by_path(&self, path: &str, size_bytes: i64, mtime_ns: i64) -> Result<Option<FileRecord>> {
-        self.find_file("path = ? AND size_bytes = ? AND mtime_ns = ?", params![path, size_bytes, mtime_ns])
+    /// Every recorded file by (path, size, mtime), the earliest where two share
+    /// them: read once per sync, so a folder of thousands of unchanged files
+    /// is recognized without a query per file.
+    pub fn files_in_place(&self) -> Result<std::collections::HashMap<(String, i64, i64), FileRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT file_id, path, size_bytes, mtime_ns, content_hash, format FROM source_files ORDER BY file_id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(FileRecord {
+                file_id: r.get(0)?,
+                path: r.get(1)?,
+                size_bytes: r.get(2)?,
+                mtime_ns: r.get(3)?,
+                content_hash: r.get(4)?,
+                format: r.get(5)?,
+            })
+        })?;
+        let mut files = std::collections::HashMap::new();
+        for record in rows {
+            let record = record?;
+            files.insert((record.path.clone(), record.size_bytes, record.mtime_ns), record);
+        }
+        Ok(files)
     }
 
     pub fn find_file_by_hash(&self, content_hash: &str) -> Result<Option<FileRecord>> {
@@ -130,10 +166,13 @@ impl Db {
     }
 
     /// How many ECS task, container instance and EBS attach/detach events
-    /// `rows_sql` (the first objects of an event file) holds.
-    pub fn event_kind_counts(&self, rows_sql: &str) -> Result<[i64; 3]> {
+    /// `rows_sql` (the first objects of an event file) holds, and how many
+    /// CloudTrail log files (rows of kind `trail_file`).
+    pub fn event_kind_counts(&self, rows_sql: &str, trail_file: &str) -> Result<[i64; 4]> {
         self.stage_event_rows(rows_sql)?;
-        let counts = self.conn.query_row(KIND_COUNTS, [], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]))?;
+        let counts = self
+            .conn
+            .query_row(KIND_COUNTS, params![trail_file], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?;
         self.conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
         Ok(counts)
     }
@@ -180,6 +219,31 @@ impl SyncTransaction<'_> {
     /// Run one `INSERT INTO billing_lines BY NAME SELECT …` built by ingest; returns rows inserted.
     pub fn insert_lines(&self, insert_sql: &str) -> Result<usize> {
         Ok(self.db.conn.execute(insert_sql, [])?)
+    }
+
+    /// Load a billing file's split cost allocation rows (`select`, see
+    /// `ingest::cur::split_select`) into `scad_splits` for `file_id`.
+    pub fn insert_splits(&self, select: &str, file_id: i64) -> Result<usize> {
+        let conn = &self.db.conn;
+        conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE split_rows AS {select}"))?;
+        let rows = conn.execute(SCAD_INSERTS, params![file_id])?;
+        conn.execute_batch("DROP TABLE IF EXISTS split_rows")?;
+        Ok(rows)
+    }
+
+    /// Split rows belong to the billing period of the file's lines: all of it
+    /// when the file is one statement (`whole_file`), else where their own
+    /// period was missing (`placeholder`).
+    pub fn settle_split_periods(&self, file_id: i64, placeholder: &str, whole_file: bool) -> Result<()> {
+        self.db.conn.execute(
+            "UPDATE scad_splits
+             SET billing_period = COALESCE((SELECT arg_max(billing_period, {'lines': n, 'earlier': -epoch(billing_period)})
+                                            FROM (SELECT billing_period, sum(line_count) AS n FROM billing_lines
+                                                  WHERE file_id = ?1 GROUP BY 1)), billing_period)
+             WHERE file_id = ?1 AND (?2 OR billing_period = ?3::DATE)",
+            params![file_id, whole_file, placeholder],
+        )?;
+        Ok(())
     }
 
     /// Lines of `file_id` that carry no billing period of their own (DBR
@@ -280,15 +344,26 @@ impl SyncTransaction<'_> {
             .optional()?)
     }
 
-    /// Load an event file (`rows_sql`, see `ingest::events`) for `file_id`; returns rows inserted.
-    pub fn insert_events(&self, rows_sql: &str, file_id: i64) -> Result<usize> {
-        self.db.stage_event_rows(rows_sql)?;
-        let mut rows = 0;
-        for statement in sql_statements(EVENT_INSERTS) {
-            rows += self.db.conn.execute(&statement, params![file_id])?;
+    /// Load a batch of event files (`rows_sql` over their paths, see
+    /// `ingest::events`), each `(path, file id)`; returns (file id, rows
+    /// inserted) per file.
+    pub fn insert_events(&self, rows_sql: &str, files: &[(String, i64)]) -> Result<Vec<(i64, usize)>> {
+        let conn = &self.db.conn;
+        conn.execute_batch("CREATE OR REPLACE TEMP TABLE event_files (path VARCHAR, file_id BIGINT)")?;
+        let mut appender = conn.appender("event_files")?;
+        for (path, file_id) in files {
+            appender.append_row(params![path, file_id])?;
         }
-        self.db.conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
-        Ok(rows)
+        appender.flush()?;
+        drop(appender);
+        self.db.stage_event_rows(rows_sql)?;
+        for statement in sql_statements(EVENT_INSERTS) {
+            conn.execute(&statement, [])?;
+        }
+        conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
+        let mut stmt = conn.prepare(EVENT_ROWS_PER_FILE)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Service map entries (service, cluster, area) from one file; they replace
@@ -378,6 +453,9 @@ impl SyncTransaction<'_> {
         conn.execute_batch(
             "CREATE OR REPLACE TEMP TABLE sync_keys AS
              SELECT DISTINCT payer_account, billing_period FROM billing_lines
+             WHERE file_id IN (SELECT file_id FROM sync_loaded)
+             UNION
+             SELECT DISTINCT payer_account, billing_period FROM scad_splits
              WHERE file_id IN (SELECT file_id FROM sync_loaded)",
         )?;
         let stale = "b.file_id NOT IN (SELECT file_id FROM sync_held)
@@ -389,6 +467,8 @@ impl SyncTransaction<'_> {
             |r| r.get(0),
         )?;
         conn.execute(&format!("DELETE FROM billing_lines b WHERE {stale}"), [])?;
+        // A period's split cost allocation rows go with its lines.
+        conn.execute(&format!("DELETE FROM scad_splits b WHERE {stale}"), [])?;
         // An event file or service map synced again under the same path replaces
         // what its earlier version loaded (events are deduplicated anyway).
         conn.execute_batch(
@@ -412,7 +492,8 @@ impl SyncTransaction<'_> {
         if changed_tasks > 0 {
             conn.execute_batch(TASK_SPANS_SQL)?;
         }
-        let live: Vec<String> = std::iter::once("billing_lines")
+        let live: Vec<String> = ["billing_lines", "scad_splits"]
+            .into_iter()
             .chain(EVENT_TABLES)
             .map(|t| format!("SELECT file_id FROM {t}"))
             .collect();
@@ -438,9 +519,7 @@ impl SyncTransaction<'_> {
 
     pub fn summaries(&self, file_ids: &[i64]) -> Result<Vec<FileSummary>> {
         self.with_id_table("sync_summary", file_ids)?;
-        let mut stmt = self.db.conn.prepare(
-            FILE_SUMMARIES_SQL,
-        )?;
+        let mut stmt = self.db.conn.prepare(FILE_SUMMARIES_SQL)?;
         let rows = stmt.query_map([], |r| {
             let periods: duckdb::types::Value = r.get(1)?;
             Ok(FileSummary {
@@ -450,6 +529,7 @@ impl SyncTransaction<'_> {
                 unblended_total: r.get(3)?,
                 currencies: list_of_text(r.get(4)?),
                 outside_period: r.get(5)?,
+                split_rows: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

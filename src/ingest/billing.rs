@@ -75,6 +75,12 @@ pub(super) fn load(
     if !settled {
         return Err(file_error("no line carries a billing period or a usage date, so its month is unknown".to_owned()));
     }
+    // Split cost allocation rows: weights for their parent instance, kept
+    // apart from the money under the same file (and billing period).
+    if let Some((select, checks)) = format.split_select(&columns, &reader) {
+        tx.insert_splits(&select, file_id).map_err(|e| fail(&checks, &e.to_string()))?;
+        tx.settle_split_periods(file_id, UNDATED, normalization.period == PeriodSource::File)?;
+    }
     // The first lines' identities, read row by row (a line's own id where the
     // export has one, else the whole line).
     let key = normalization.line_key.clone().unwrap_or_else(|| "md5(concat_ws('|', *COLUMNS(*)))".to_owned());

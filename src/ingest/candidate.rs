@@ -18,6 +18,8 @@ pub(super) struct Candidate {
     pub(super) content_hash: String,
     /// Set when the file is already in the database (same content).
     pub(super) existing: Option<i64>,
+    /// The file is recorded under this very path, size and mtime: nothing to update.
+    pub(super) in_place: bool,
     /// Set when another file of this sync has the same content.
     pub(super) duplicate_of: Option<PathBuf>,
 }

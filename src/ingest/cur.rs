@@ -1,8 +1,14 @@
 //! Legacy Cost and Usage Report (`lineItem/UnblendedCost` headers, or the
-//! Athena snake_case form) and CUR 2.0 (snake_case with map columns).
+//! Athena snake_case form) and CUR 2.0 (snake_case with map columns), and the
+//! split cost allocation data rows either may carry.
 
-use super::columns::{SelectBuilder, key, region_from_zone, unique_tags};
+use super::columns::{Columns, SelectBuilder, key, region_from_zone, unique_tags};
+use super::diagnose::ValueChecks;
 use super::{Normalization, PeriodSource, period_expr};
+
+/// `split_line_item_parent_resource_id` / `splitLineItem/ParentResourceId`:
+/// set on split cost allocation rows of a task or pod on an EC2 instance.
+const SPLIT_PARENT: &[&str] = &["splitlineitemparentresourceid"];
 
 /// `lineItem/…` columns beside `bill/…` or `identity/…` ones, in either spelling.
 pub fn is_header(keys: &[String]) -> bool {
@@ -73,6 +79,9 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
         format!("COALESCE({})", options.join(", "))
     };
     let tags = tag_expr(b);
+    // Split cost allocation rows describe how to divide their parent instance's
+    // line, which stays in the export: they are never money (see split_select).
+    let filter = b.raw(SPLIT_PARENT).map(|parent| format!("{parent} IS NULL"));
     let columns = vec![
         ("source_format", if cur2 { "'cur2'" } else { "'cur'" }.to_owned()),
         ("billing_period", period_expr(&period_source)),
@@ -102,10 +111,56 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
     ];
     Normalization {
         columns,
-        filter: None,
+        filter,
         period,
         line_key,
     }
+}
+
+/// The split cost allocation data of an ECS task on EC2 (its rows name a
+/// parent instance and the task's ARN), as the SELECT of the rows staged for
+/// `scad_splits`: per task, interval and usage type, its split and unused
+/// cost and usage, its tags and its bill's period; None when the export has
+/// no such column. EKS pods' split rows are left out (apportion splits ECS only).
+pub fn split_select(columns: &Columns, reader: &str) -> Option<(String, ValueChecks)> {
+    let mut b = SelectBuilder::new(columns);
+    let parent_raw = b.raw(SPLIT_PARENT)?;
+    let task_raw = b.raw(&["lineitemresourceid"])?;
+    let parent = b.text(SPLIT_PARENT)?;
+    let task = b.text(&["lineitemresourceid"])?;
+    let payer = b.text_or_null(&["billpayeraccountid"]);
+    let usage_account = b.text_or_null(&["lineitemusageaccountid"]);
+    let start = b.time(&["lineitemusagestartdate"]).unwrap_or_else(|| "NULL".to_owned());
+    let end = b.time(&["lineitemusageenddate"]).unwrap_or_else(|| "NULL".to_owned());
+    let period = b.time(&["billbillingperiodstartdate"]).unwrap_or_else(|| start.clone());
+    let usage_type = b.text_or_null(&["lineitemusagetype"]);
+    let money = |b: &mut SelectBuilder<'_>, k: &str| b.money(&[k]).unwrap_or_else(|| "0".to_owned());
+    let split_cost = money(&mut b, "splitlineitemsplitcost");
+    let unused_cost = money(&mut b, "splitlineitemunusedcost");
+    let split_usage = b.number_or_null(&["splitlineitemsplitusage"]);
+    let ratio = b.number_or_null(&["splitlineitemsplitusageratio"]);
+    let reserved = b.number_or_null(&["splitlineitemreservedusage"]);
+    let actual = b.number_or_null(&["splitlineitemactualusage"]);
+    let tags = tag_expr(&mut b);
+    let rows = [
+        ("billing_period", period_expr(&period)),
+        ("payer_account", format!("COALESCE({payer}, '')")),
+        ("usage_account", format!("COALESCE({usage_account}, {payer}, '')")),
+        ("task_arn", task),
+        ("instance_id", format!("ap_short_id({parent})")),
+        ("usage_type", usage_type),
+        ("usage_start", start),
+        ("usage_end", end),
+        ("split_cost", split_cost),
+        ("unused_cost", unused_cost),
+        ("split_usage", split_usage),
+        ("usage_ratio", ratio),
+        ("reserved", reserved),
+        ("actual", actual),
+        ("tags", tags),
+    ];
+    let filter = format!("{parent_raw} IS NOT NULL AND {task_raw} LIKE 'arn:%:ecs:%:task/%'");
+    Some((b.grouped_select(&rows, reader, Some(&filter)), b.checks))
 }
 
 /// The standard amortization of RI and Savings Plan charges. Branches whose

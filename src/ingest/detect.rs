@@ -21,7 +21,10 @@ pub(super) enum Scanned {
 
 const EXPORT_EXTENSIONS: [&str; 5] = ["csv", "gz", "zip", "parquet", "json"];
 
-pub(super) fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
+/// Recorded files by (path, size, mtime), see `Db::files_in_place`.
+pub(super) type InPlace = std::collections::HashMap<(String, i64, i64), crate::db::FileRecord>;
+
+pub(super) fn scan(db: &Db, known: &InPlace, path: &Path) -> Result<Scanned, IngestError> {
     let io_error = |e: std::io::Error| IngestError::File {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -47,7 +50,7 @@ pub(super) fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
             Ok(Scanned::Skipped("empty file".to_owned()))
         };
     }
-    if let Some(record) = db.find_file_by_path(&path_text(path), size_bytes, mtime_ns)? {
+    if let Some(record) = known.get(&(path_text(path), size_bytes, mtime_ns)) {
         let format = ExportKind::from_label(&record.format);
         let container = Container::sniff(path).map_err(io_error)?;
         if let Some(format) = format {
@@ -57,8 +60,9 @@ pub(super) fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
                 mtime_ns,
                 container,
                 format,
-                content_hash: record.content_hash,
+                content_hash: record.content_hash.clone(),
                 existing: Some(record.file_id),
+                in_place: true,
                 duplicate_of: None,
             }));
         }
@@ -79,6 +83,7 @@ pub(super) fn scan(db: &Db, path: &Path) -> Result<Scanned, IngestError> {
         format,
         content_hash,
         existing,
+        in_place: false,
         duplicate_of: None,
     }))
 }
@@ -134,6 +139,11 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
         path: path.to_path_buf(),
         message,
     };
+    // CloudTrail's own delivery says what it is in its first bytes; its log
+    // files are large and read once, when they are loaded.
+    if is_trail_log(path, container) {
+        return Ok(Detected::Export(ExportKind::Events));
+    }
     // Manifests are small; a large JSON file is events, not worth parsing whole here.
     let named = manifest::is_manifest_name(path);
     let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MANIFEST_MAX_BYTES);
@@ -146,8 +156,8 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
             return Ok(Detected::Manifest(m));
         }
     }
-    let rows = events::rows_sql(&path_text(path), container == Container::Gzip, Some(EVENTS_LOOKED_AT));
-    let counts = match db.event_kind_counts(&rows) {
+    let rows = events::rows_sql(&[path_text(path)], container == Container::Gzip, Some(EVENTS_LOOKED_AT));
+    let counts = match db.event_kind_counts(&rows, events::TRAIL_FILE) {
         Ok(counts) => counts,
         // Unreadable as events: a broken event file is an error that names the
         // record; any other JSON is simply not events.
@@ -159,15 +169,27 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
                     message: f.message,
                 });
             }
-            None if serde_json_is_valid(path, container) => [0, 0, 0],
+            None if serde_json_is_valid(path, container) => [0; 4],
             None => return Err(file_error(format!("unreadable JSON: {}", first_line_of(&e.to_string())))),
         },
     };
     Ok(if counts.iter().any(|&n| n > 0) {
         Detected::Export(ExportKind::Events)
     } else {
-        Detected::Other("JSON without ECS task, container instance or EBS attach/detach events".to_owned())
+        Detected::Other("JSON without ECS task, container instance or EBS attach/detach events, and not a CloudTrail log file".to_owned())
     })
+}
+
+/// Whether the file opens as a CloudTrail log file does: `{"Records":[`.
+fn is_trail_log(path: &Path, container: Container) -> bool {
+    let mut head = Vec::with_capacity(64);
+    let read = super::container::open_text(path, container).and_then(|r| r.take(64).read_to_end(&mut head));
+    if read.is_err() {
+        return false;
+    }
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let compact: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    compact.starts_with(b"{\"Records\":[")
 }
 
 /// Objects read to tell an event file from other JSON.

@@ -36,9 +36,20 @@ pub fn find_bad_record(path: &Path, container: Container) -> Option<Finding> {
             Err(e) => Some(finding(e.line() as u64, format!("malformed JSON: {e}"))),
         };
     }
+    // JSON lines, or records back to back with no separator (Firehose without
+    // a newline delimiter writes a whole object of them on one line): where a
+    // record shares its line with earlier ones, its place in the file is named too.
     let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<&RawValue>();
+    let mut index = 0;
     loop {
         let start = stream.byte_offset();
+        index += 1;
+        let place = |at: usize, message: String| {
+            let line_start = text[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let first_on_line = text[line_start..at].iter().all(u8::is_ascii_whitespace);
+            let message = if first_on_line { message } else { format!("record {index}: {message}") };
+            finding(line_at(at), message)
+        };
         match stream.next()? {
             Ok(raw) => {
                 let at = offset_in(text, raw);
@@ -49,14 +60,14 @@ pub fn find_bad_record(path: &Path, container: Container) -> Option<Finding> {
                         }
                     }
                 } else if let Some(m) = check(raw) {
-                    return Some(finding(line_at(at), m));
+                    return Some(place(at, m));
                 }
             }
             Err(e) => {
                 // The broken record starts at the first byte after the last good one.
                 let begins = start + text[start..].iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
                 let what = if e.is_eof() { "record cut off at the end of the file".to_owned() } else { format!("malformed JSON record: {e}") };
-                return Some(finding(line_at(begins), what));
+                return Some(place(begins, what));
             }
         }
     }

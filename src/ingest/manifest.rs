@@ -342,7 +342,7 @@ pub fn standing<'a>(manifests: &'a [Manifest], verdicts: &[Verdict<'a>], file: &
         .iter()
         .zip(verdicts)
         .find_map(|(m, v)| match v {
-            Verdict::Superseded { by } if m.governs(file) => Some(Standing::Stale { by: *by }),
+            Verdict::Superseded { by } if m.governs(file) => Some(Standing::Stale { by }),
             _ => None,
         })
         .unwrap_or(Standing::Free)

@@ -60,6 +60,15 @@ impl BillingFormat {
         }
     }
 
+    /// The SELECT of the export's split cost allocation rows (CUR and CUR 2.0
+    /// only), with the values it parses; None when the export has none.
+    fn split_select(self, columns: &columns::Columns, reader: &str) -> Option<(String, diagnose::ValueChecks)> {
+        match self {
+            BillingFormat::Cur | BillingFormat::Cur2 => cur::split_select(columns, reader),
+            _ => None,
+        }
+    }
+
     fn normalize(self, b: &mut columns::SelectBuilder<'_>) -> Normalization {
         match self {
             BillingFormat::Dbr => dbr::normalize(b),

@@ -26,6 +26,9 @@ pub enum FileStatus {
         currencies: Vec<String>,
         /// Lines used outside the billing period they are billed in (kept in it).
         outside_period: i64,
+        /// Split cost allocation rows of ECS tasks: weights for their parent
+        /// instance, not money (not among `lines`).
+        split_rows: i64,
     },
     /// Events or a service map: rows loaded, no money.
     LoadedRecords {
@@ -60,8 +63,9 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
     let mut report = SyncReport::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut manifests: Vec<Manifest> = Vec::new();
+    let known = db.files_in_place()?;
     for path in files {
-        match detect::scan(db, &path)? {
+        match detect::scan(db, &known, &path)? {
             detect::Scanned::Export(c) => candidates.push(c),
             detect::Scanned::Manifest(m) => manifests.push(m),
             detect::Scanned::Skipped(reason) => report.files.push(FileOutcome {
@@ -106,7 +110,9 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
                 reason: format!("same content as {}", other.display()),
             }
         } else if let Some(existing) = candidate.existing {
-            tx.touch_file(existing, &path_text(&candidate.path), candidate.size_bytes, candidate.mtime_ns)?;
+            if !candidate.in_place {
+                tx.touch_file(existing, &path_text(&candidate.path), candidate.size_bytes, candidate.mtime_ns)?;
+            }
             FileStatus::Unchanged {
                 format: candidate.format.label().to_owned(),
             }
@@ -125,6 +131,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
                         unblended_total: s.unblended_total,
                         currencies: s.currencies.clone(),
                         outside_period: s.outside_period,
+                        split_rows: s.split_rows,
                     }
                 }
                 kind => FileStatus::LoadedRecords { kind, rows },
@@ -144,7 +151,12 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
 /// unchanged files that stay.
 type LoadOutcome = (Vec<Option<(i64, usize)>>, Vec<i64>);
 
-/// Load every new file.
+/// Event files loaded in one statement: DuckDB reads them in parallel, and a
+/// month of CloudTrail's hourly log files is hundreds of them.
+const EVENT_BATCH: usize = 64;
+
+/// Load every new file: billing exports, service maps and metrics one by
+/// one, event files in batches.
 fn load_all(
     db: &Db,
     tx: &SyncTransaction<'_>,
@@ -156,52 +168,99 @@ fn load_all(
         .iter()
         .filter(|c| c.existing.is_none() && c.duplicate_of.is_none())
         .count();
-    let mut outcomes = Vec::with_capacity(candidates.len());
+    let mut outcomes: Vec<Option<(i64, usize)>> = vec![None; candidates.len()];
+    let mut event_files: Vec<(usize, i64)> = Vec::new();
     let mut index = 0;
-    for candidate in candidates {
+    for (i, candidate) in candidates.iter().enumerate() {
         if candidate.existing.is_some() || candidate.duplicate_of.is_some() {
-            outcomes.push(None);
             continue;
         }
-        progress.file_started(&candidate.path, index, count);
-        index += 1;
         let file_id = tx.allocate_file_id();
         let rows = match candidate.format {
-            ExportKind::Billing(format) => billing::load(db, tx, candidate, format, file_id)?,
-            ExportKind::Events => load_events(tx, candidate, file_id)?,
-            ExportKind::ServiceMap => service_map::load(tx, &candidate.path, &path_text(&candidate.path), file_id)?,
-            ExportKind::Metrics => metrics::load(tx, &candidate.path, file_id)?,
+            ExportKind::Events => {
+                event_files.push((i, file_id));
+                continue;
+            }
+            ExportKind::Billing(format) => {
+                progress.file_started(&candidate.path, index, count);
+                billing::load(db, tx, candidate, format, file_id)?
+            }
+            ExportKind::ServiceMap => {
+                progress.file_started(&candidate.path, index, count);
+                service_map::load(tx, &candidate.path, &path_text(&candidate.path), file_id)?
+            }
+            ExportKind::Metrics => {
+                progress.file_started(&candidate.path, index, count);
+                metrics::load(tx, &candidate.path, file_id)?
+            }
         };
-        tx.record_file(
-            &LoadedFile {
-                file_id,
-                path: &path_text(&candidate.path),
-                size_bytes: candidate.size_bytes,
-                mtime_ns: candidate.mtime_ns,
-                content_hash: &candidate.content_hash,
-                format: candidate.format.label(),
-            },
-            rows as i64,
-        )?;
-        outcomes.push(Some((file_id, rows)));
+        index += 1;
+        record(tx, candidate, file_id, rows)?;
+        outcomes[i] = Some((file_id, rows));
         progress.file_finished();
+    }
+    // Gzip and plain files are read by different readers.
+    for gzip in [true, false] {
+        let group: Vec<(usize, i64)> =
+            event_files.iter().copied().filter(|(i, _)| (candidates[*i].container == Container::Gzip) == gzip).collect();
+        for batch in group.chunks(EVENT_BATCH) {
+            progress.file_started(&candidates[batch[0].0].path, index, count);
+            let files: Vec<&Candidate> = batch.iter().map(|(i, _)| &candidates[*i]).collect();
+            let ids: Vec<i64> = batch.iter().map(|(_, id)| *id).collect();
+            let rows = load_events(tx, &files, &ids, gzip)?;
+            for ((i, file_id), candidate) in batch.iter().zip(&files) {
+                let n = rows.iter().find(|(id, _)| id == file_id).map_or(0, |(_, n)| *n);
+                record(tx, candidate, *file_id, n)?;
+                outcomes[*i] = Some((*file_id, n));
+            }
+            index += batch.len();
+            progress.file_finished();
+        }
     }
     Ok((outcomes, kept))
 }
 
-fn load_events(tx: &SyncTransaction<'_>, c: &Candidate, file_id: i64) -> Result<usize, IngestError> {
-    let rows = events::rows_sql(&path_text(&c.path), c.container == Container::Gzip, None);
-    // DuckDB names a byte or a value; the record (and its line) is found by walking the file.
-    tx.insert_events(&rows, file_id).map_err(|e| match event_records::find_bad_record(&c.path, c.container) {
-        Some(f) => IngestError::Line {
-            path: c.path.clone(),
-            line: f.line,
-            message: f.message,
+fn record(tx: &SyncTransaction<'_>, candidate: &Candidate, file_id: i64, rows: usize) -> Result<(), IngestError> {
+    tx.record_file(
+        &LoadedFile {
+            file_id,
+            path: &path_text(&candidate.path),
+            size_bytes: candidate.size_bytes,
+            mtime_ns: candidate.mtime_ns,
+            content_hash: &candidate.content_hash,
+            format: candidate.format.label(),
         },
-        None => IngestError::File {
-            path: c.path.clone(),
-            message: format!("could not be loaded: {}", first_line_of(&e.to_string())),
-        },
+        rows as i64,
+    )?;
+    Ok(())
+}
+
+/// Load a batch of event files; (file id, rows) per file.
+fn load_events(tx: &SyncTransaction<'_>, files: &[&Candidate], ids: &[i64], gzip: bool) -> Result<Vec<(i64, usize)>, IngestError> {
+    let paths: Vec<String> = files.iter().map(|c| path_text(&c.path)).collect();
+    let rows = events::rows_sql(&paths, gzip, None);
+    let named: Vec<(String, i64)> = paths.iter().cloned().zip(ids.iter().copied()).collect();
+    // DuckDB names a byte or a value (and sometimes the file); the record (and
+    // its line) is found by walking the batch's files in turn.
+    tx.insert_events(&rows, &named).map_err(|e| {
+        let message = e.to_string();
+        for c in files {
+            if let Some(f) = event_records::find_bad_record(&c.path, c.container) {
+                return IngestError::Line {
+                    path: c.path.clone(),
+                    line: f.line,
+                    message: f.message,
+                };
+            }
+        }
+        let culprit = files
+            .iter()
+            .find(|c| message.contains(&path_text(&c.path)))
+            .unwrap_or(&files[0]);
+        IngestError::File {
+            path: culprit.path.clone(),
+            message: format!("could not be loaded: {}", first_line_of(&message)),
+        }
     })
 }
 

@@ -38,6 +38,34 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
             writeln!(out, "    {:>16.0}  {} ({}), {tasks} task(s)", cpu_seconds, t(service), t(area))?;
         }
     }
+    if !x.scad_services.is_empty() {
+        writeln!(out, "  AWS split cost allocation data on this instance in {} (split + unused cost):", x.month)?;
+        for (service, area, tasks, split, unused) in &x.scad_services {
+            let split = usd(*split);
+            let unused = usd(*unused);
+            writeln!(out, "    {split:>12} + {unused:>10}  {} ({}), {tasks} task(s)", t(service), t(area))?;
+        }
+    }
+    if !x.split_check.is_empty() {
+        writeln!(out, "  the ECS split both ways, where task events and AWS split rows both cover the instance:")?;
+        writeln!(out, "    {:>12}  {:>12}", "by events", "by AWS split")?;
+        for (service, area, by_events, by_scad) in &x.split_check {
+            let e = usd(*by_events);
+            let a = usd(*by_scad);
+            if service == area {
+                writeln!(out, "    {e:>12}  {a:>12}  {}", t(service))?;
+            } else {
+                writeln!(out, "    {e:>12}  {a:>12}  {} ({})", t(service), t(area))?;
+            }
+        }
+    }
+    for (kind, hours, cost) in &x.split_gaps {
+        let what = match kind.as_str() {
+            "scad_only" => "with AWS split rows but no task events",
+            _ => "with task events but no AWS split rows",
+        };
+        writeln!(out, "  {hours} instance-hour(s) {what}: {}", usd(*cost))?;
+    }
     if !x.merged_volumes.is_empty() {
         writeln!(out, "  EBS volumes merged into this instance:")?;
         for (volume, cost) in &x.merged_volumes {
@@ -64,6 +92,7 @@ fn describe(method: &str, rules: Option<&Rules>) -> String {
         }
         Some(Method::Tag) => "its product area tag".to_owned(),
         Some(Method::Ecs) => "ECS split (CPU-seconds of its tasks)".to_owned(),
+        Some(Method::Scad) => "AWS split cost allocation data (its tasks' split and unused cost)".to_owned(),
         Some(Method::Idle) => "idle capacity (--idle separate)".to_owned(),
         Some(Method::Unallocated) => "nothing: no tag, no rule matched".to_owned(),
         Some(Method::Merged { instance }) => format!("EBS merge into {}", for_terminal(&instance)),

@@ -1,12 +1,14 @@
 //! Cost reports: compute a grouped report from the database, then format it
 //! as an aligned table, CSV or JSON to any writer.
 
+mod ecs_check;
 mod explain;
 mod format;
 mod insights;
 
 use anyhow::{Context, Result};
 
+pub use ecs_check::write_ecs_check;
 pub use explain::write_explanation;
 pub use format::{OutputFormat, usd, write_report};
 pub use insights::{Fit, fit, per_units, signed_usd, write_coverage, write_forecast, write_spikes, write_unit_costs};

@@ -43,7 +43,7 @@ pub enum S3Error {
     AccessDenied { target: String, who: String },
     #[error("bucket {bucket:?} does not exist (NoSuchBucket; {target}, {who}); check the name, and --endpoint-url for a store other than AWS")]
     NoSuchBucket { bucket: String, target: String, who: String },
-    #[error("{target}: S3 refused the credentials of {who}: {plain} ({code})")]
+    #[error("{target}: S3 refused {who}: {plain} ({code})")]
     BadCredentials {
         target: String,
         who: String,

@@ -29,11 +29,14 @@ pub(super) enum Choice {
 /// (AWS rewrites it on every delivery), and only where it has none, every
 /// assembly's. CUR 2.0 and FOCUS: each period's manifest, or those in its
 /// newest execution folder (the folder's name starts with its time).
+/// A period folder of an export: (bucket, key up to the folder).
+type PeriodFolder<'a> = (&'a str, String);
+
 pub(super) fn manifests_to_read(objects: &[Object]) -> Vec<bool> {
     let mut read = vec![false; objects.len()];
     // (bucket, key up to the period folder) → (object, folder below it, if any)
-    let mut exports: HashMap<(&str, String), Vec<(usize, Option<&str>)>> = HashMap::new();
-    let mut legacy: HashMap<(&str, String), Vec<(usize, bool)>> = HashMap::new();
+    let mut exports: HashMap<PeriodFolder, Vec<(usize, Option<&str>)>> = HashMap::new();
+    let mut legacy: HashMap<PeriodFolder, Vec<(usize, bool)>> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
         if !is_delivery_manifest(o) {
             continue;

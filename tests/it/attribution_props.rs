@@ -1,6 +1,7 @@
-//! Properties of attribution over generated bills, tasks and attachments:
-//! money is conserved under every option, `separate` only moves money to and
-//! from `(idle)`, and attaching a volume never changes the total.
+//! Properties of attribution over generated bills, tasks, attachments and AWS
+//! split cost allocation rows: money is conserved under every option (idle,
+//! weight, ecs_source), `separate` only moves money to and from `(idle)`, and
+//! attaching a volume never changes the total.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,7 +9,7 @@ use std::path::Path;
 
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
-use apportion::attribute::rules::{Idle, Rules, Weight};
+use apportion::attribute::rules::{EcsSource, Idle, Rules, Weight};
 use proptest::prelude::*;
 
 use crate::common::*;
@@ -23,12 +24,27 @@ struct Task {
     minutes: Option<u32>,
 }
 
+/// A split cost allocation row: a task on an instance for an hour, with AWS's
+/// split and unused cost (weights, never money).
+#[derive(Debug, Clone)]
+struct Split {
+    instance: usize,
+    hour: u32,
+    /// The task: one of the world's tasks (its events name its service) or one of its own.
+    task: usize,
+    /// The aws:ecs:serviceName tag, when the export has it.
+    service: Option<usize>,
+    split: u32,
+    unused: u32,
+}
+
 #[derive(Debug, Clone)]
 struct World {
     hours: u32,
     costs: Vec<(usize, u32)>, // (resource index, cost in 10⁻⁶ $) per hour per resource
     tasks: Vec<Task>,
     attach: Option<(u32, Option<u32>, usize)>, // (attach minute, detach minute, instance)
+    splits: Vec<Split>,
 }
 
 const RESOURCES: [&str; 4] = ["i-00000000000000001", "i-00000000000000002", "vol-00000000000000003", "bucket-4"];
@@ -40,7 +56,11 @@ fn world() -> impl Strategy<Value = World> {
             .prop_map(|(instance, service, cpu, memory, start_min, minutes)| Task { instance, service, cpu, memory, start_min, minutes });
         let tasks = proptest::collection::vec(task, 0..8);
         let attach = proptest::option::of((0..hours * 60, proptest::option::of(0u32..400), 0usize..2));
-        (Just(hours), costs, tasks, attach).prop_map(|(hours, costs, tasks, attach)| World { hours, costs, tasks, attach })
+        let split = (0usize..2, 0..hours, 0usize..12, proptest::option::of(0usize..3), 0u32..900_000, 0u32..300_000)
+            .prop_map(|(instance, hour, task, service, split, unused)| Split { instance, hour, task, service, split, unused });
+        let splits = proptest::collection::vec(split, 0..10);
+        (Just(hours), costs, tasks, attach, splits)
+            .prop_map(|(hours, costs, tasks, attach, splits)| World { hours, costs, tasks, attach, splits })
     })
 }
 
@@ -55,7 +75,7 @@ fn write_world(w: &World, dir: &Path, with_attachment: bool) -> i64 {
 /// The world's files; `reversed` writes every line and event in the opposite order.
 fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: bool) -> i64 {
     let mut cur = String::from(
-        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,lineItem/BlendedCost,resourceTags/user:product_area\n",
+        "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,lineItem/BlendedCost,resourceTags/user:product_area,resourceTags/aws:ecs:serviceName,splitLineItem/ParentResourceId,splitLineItem/SplitCost,splitLineItem/UnusedCost\n",
     );
     let mut total = 0i64;
     let mut lines = Vec::new();
@@ -65,7 +85,7 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
         let mut cur = String::new();
         writeln!(
             cur,
-            "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonEC2,{},{}.{:06},{}.{:06},{tag}",
+            "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonEC2,{},{}.{:06},{}.{:06},{tag},,,,",
             stamp(hour * 60),
             stamp(hour * 60 + 60),
             RESOURCES[*resource],
@@ -77,6 +97,21 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
         .unwrap();
         lines.push(cur);
         total += *micros as i64;
+    }
+    // Split rows: a vCPU-like and a memory-like row per task-hour. They carry
+    // their split cost as unblended and blended cost too, so that counting
+    // them as money anywhere would break conservation against `total`.
+    for s in &w.splits {
+        let task = if s.task < w.tasks.len() { format!("t{}", s.task) } else { format!("scad{}", s.task) };
+        let service = s.service.map_or(String::new(), |k| format!("s{k}"));
+        for (split, unused) in [(s.split * 9 / 10, s.unused * 9 / 10), (s.split - s.split * 9 / 10, s.unused - s.unused * 9 / 10)] {
+            lines.push(format!(
+                "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonECS,arn:aws:ecs:r:1:task/c/{task},0.{split:06},0.{split:06},,{service},{},0.{split:06},0.{unused:06}\n",
+                stamp(s.hour * 60),
+                stamp(s.hour * 60 + 60),
+                RESOURCES[s.instance]
+            ));
+        }
     }
     if reversed {
         lines.reverse();
@@ -131,8 +166,13 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
 }
 
 fn attribute(db: &Db, idle: Idle, weight: Weight) {
-    let rules = Rules::parse("[[rule]]\narea = \"storage\"\nresource = \"bucket-*\"\n", "rules.toml").unwrap();
-    run_rules(db, &rules, "", &Overrides { idle: Some(idle), weight: Some(weight), tag_key: None }).unwrap();
+    attribute_with(db, idle, weight, EcsSource::Auto);
+}
+
+fn attribute_with(db: &Db, idle: Idle, weight: Weight, source: EcsSource) {
+    let text = format!("ecs_source = \"{}\"\n[[rule]]\narea = \"storage\"\nresource = \"bucket-*\"\n", source.name());
+    let rules = Rules::parse(&text, "rules.toml").unwrap();
+    run_rules(db, &rules, &text, &Overrides { idle: Some(idle), weight: Some(weight), tag_key: None }).unwrap();
 }
 
 /// Every allocation of the month at the finest grain a report offers.
@@ -174,16 +214,20 @@ proptest! {
         let total = write_world(&w, dir.path(), true);
         let (_d, db) = temp_db();
         sync(&db, &[dir.path().to_path_buf()]);
-        for idle in [Idle::Spread, Idle::Separate] {
-            for weight in [Weight::Cpu, Weight::Memory, Weight::CpuMemory { cpu_ratio: 9.0 }, Weight::CpuMemory { cpu_ratio: 0.5 }] {
-                attribute(&db, idle, weight);
-                for measure in [CostMeasure::Unblended, CostMeasure::Amortized, CostMeasure::Blended] {
-                    let by_area: i128 = micros(&db, Dimension::Area, measure).values().sum();
-                    let by_service: i128 = micros(&db, Dimension::Service, measure).values().sum();
-                    prop_assert_eq!(by_area, by_service);
-                    if measure == CostMeasure::Unblended {
-                        prop_assert_eq!(by_area, total as i128 * 10_000);
-                    }
+        let options = [Idle::Spread, Idle::Separate].into_iter().flat_map(|idle| {
+            [Weight::Cpu, Weight::Memory, Weight::CpuMemory { cpu_ratio: 9.0 }, Weight::CpuMemory { cpu_ratio: 0.5 }]
+                .into_iter()
+                .map(move |weight| (idle, weight, EcsSource::Auto))
+                .chain([EcsSource::Events, EcsSource::Scad].map(|source| (idle, Weight::CpuMemory { cpu_ratio: 9.0 }, source)))
+        });
+        for (idle, weight, source) in options {
+            attribute_with(&db, idle, weight, source);
+            for measure in [CostMeasure::Unblended, CostMeasure::Amortized, CostMeasure::Blended] {
+                let by_area: i128 = micros(&db, Dimension::Area, measure).values().sum();
+                let by_service: i128 = micros(&db, Dimension::Service, measure).values().sum();
+                prop_assert_eq!(by_area, by_service);
+                if measure == CostMeasure::Unblended {
+                    prop_assert_eq!(by_area, total as i128 * 10_000);
                 }
             }
         }

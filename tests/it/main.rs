@@ -18,6 +18,8 @@ mod moto;
 mod s3;
 mod attribution;
 mod attribution_props;
+mod event_shapes;
+mod scad;
 mod cli;
 mod schema;
 mod terraform;

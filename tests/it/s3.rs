@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use apportion::db::{CostMeasure, Db};
-use apportion::demo::{DbrMonth, format_units};
+use crate::generated::{DbrMonth, format_units};
 use predicates::prelude::*;
 
 use crate::common::*;
@@ -286,10 +286,13 @@ fn a_missing_bucket_and_denied_access_say_so_and_change_nothing() {
         .command()
         .env("AWS_ACCESS_KEY_ID", &key)
         .env("AWS_SECRET_ACCESS_KEY", &secret)
-        .args(["sync", "s3://billing/cur/", "--endpoint-url", &moto.endpoint()])
+        // No "/" in the prefix here: moto miscomputes the signature of a
+        // listing whose prefix holds one once credentials are enforced
+        // (getmoto/moto#5948), where AWS would say access denied.
+        .args(["sync", "s3://billing/cur", "--endpoint-url", &moto.endpoint()])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("access denied to s3://billing/cur/"))
+        .stderr(predicate::str::contains("access denied to s3://billing/cur"))
         .stderr(predicate::str::contains("AWS_ACCESS_KEY_ID"));
     setup
         .command()

@@ -2,19 +2,21 @@
 -- of set-based statements, from its input tables to the rows the reports and
 -- the explorer read. Steps: 1. EBS merge (a volume's attached fraction moves
 -- to its instance), 2. ECS split (an instance piece is divided among the
--- services whose tasks ran on it), 3.–5. tag, rules, unallocated, for pieces
--- nobody ran on; then money is rounded so every sum is exact, and the month's
--- allocations, explorer tables and rollups are replaced or appended.
+-- services whose tasks ran on it, by the tasks' events or by AWS's split cost
+-- allocation data), 3.–5. tag, rules, unallocated, for pieces nobody ran on;
+-- then money is rounded so every sum is exact, and the month's allocations,
+-- explorer tables, rollups and ECS cross-check are replaced or appended.
 --
 -- Inputs besides the database's tables, as temp tables:
 --   attr_month    (run_id BIGINT, period DATE)              the run and the month
---   attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE)
+--   attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE, ecs_source VARCHAR)
 --   attr_rules    (n, area, area_from_tag, product, usage_type, operation,
 --                  account, region, resource, line_item_type)
 --   attr_rule_tags (n, key, pattern)
 -- To run it by hand: `duckdb apportion.duckdb`, create those four (e.g.
 --   CREATE TEMP TABLE attr_month AS SELECT 999 AS run_id, DATE '2026-09-01' AS period;
---   CREATE TEMP TABLE attr_settings AS SELECT 'product_area' AS tag_key, 'spread' AS idle, 1.0 AS cpu_w, 0.0 AS mem_w;
+--   CREATE TEMP TABLE attr_settings AS SELECT 'product_area' AS tag_key, 'spread' AS idle, 1.0 AS cpu_w, 0.0 AS mem_w,
+--       'auto' AS ecs_source;
 --   CREATE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR, product VARCHAR, usage_type VARCHAR,
 --       operation VARCHAR, account VARCHAR, region VARCHAR, resource VARCHAR, line_item_type VARCHAR);
 --   CREATE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);
@@ -43,10 +45,22 @@ FROM ecs_tasks t CROSS JOIN attr_settings s CROSS JOIN a_range r
 WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL
   AND t.started_at < r.hi AND COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) > r.lo;
 
+-- AWS's split cost allocation data for the month: per ECS task and interval,
+-- the task's share of its parent instance (split cost) and of the capacity no
+-- task reserved (unused cost). Weights for dividing that instance's line,
+-- never money of their own. A task without the aws:ecs:serviceName tag takes
+-- the service its events name, if any.
+CREATE OR REPLACE TEMP TABLE a_scad AS
+SELECT s.instance_id, s.task_arn, COALESCE(s.service, t.service, '(no service)') AS service, s.cluster AS cluster_arn,
+       s.usage_start, s.usage_end, greatest(s.split_cost, 0) AS split_cost, greatest(s.unused_cost, 0) AS unused_cost
+FROM scad_splits s
+LEFT JOIN ecs_task_spans t ON s.service IS NULL AND t.task_arn = s.task_arn
+WHERE s.billing_period = (SELECT period FROM attr_month) AND s.usage_end > s.usage_start;
+
 -- Service → area, the one lookup `explain` uses too.
 CREATE OR REPLACE TEMP TABLE a_services AS
 SELECT service, cluster_arn, ap_service_area(service, cluster_arn) AS area
-FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks);
+FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks UNION SELECT DISTINCT service, cluster_arn FROM a_scad);
 
 -- 1. EBS merge: the overlapping fraction of a volume line moves to the instance.
 CREATE OR REPLACE TEMP TABLE a_merge AS
@@ -108,7 +122,7 @@ GROUP BY p.window_id, t.service, t.cluster_arn;
 -- Shares are decimals, so their sums (and the idle remainder) do not depend
 -- on the order a parallel aggregate adds them in: the same input always gives
 -- the same cents.
-CREATE OR REPLACE TEMP TABLE a_split AS
+CREATE OR REPLACE TEMP TABLE a_event_split AS
 SELECT window_id, service, cluster_arn,
        CAST(CASE WHEN idle = 'separate' THEN used / greatest(1, sum(used) OVER win)
                  ELSE w / sum(w) OVER win END AS DECIMAL(38, 18)) AS share
@@ -116,25 +130,67 @@ FROM (SELECT e.*, s.idle, CAST(e.w / e.len AS DECIMAL(38, 18)) AS used
       FROM a_ecs e CROSS JOIN attr_settings s WHERE e.w > 0)
 WINDOW win AS (PARTITION BY window_id);
 
+-- The same windows by AWS's split: a split row weighs in for the part of its
+-- interval inside the window (all of it, for an hourly row and an hourly
+-- line). --idle spread divides a window by split + unused cost; separate
+-- gives services their split cost and leaves the unused cost to (idle).
+CREATE OR REPLACE TEMP TABLE a_scad_hours AS
+SELECT s.*, u.hour
+FROM a_scad s, unnest(range(date_trunc('hour', s.usage_start), s.usage_end, INTERVAL 1 HOUR)) AS u(hour);
+
+CREATE OR REPLACE TEMP TABLE a_scad_window AS
+SELECT window_id, service, cluster_arn,
+       sum(CAST(CAST(split_cost AS DOUBLE) * f AS DECIMAL(38, 18))) AS used,
+       sum(CAST(CAST(unused_cost AS DOUBLE) * f AS DECIMAL(38, 18))) AS unused
+FROM (SELECT p.window_id, s.service, s.cluster_arn, s.split_cost, s.unused_cost,
+             epoch(least(p.p_end, s.usage_end, p.hour + INTERVAL 1 HOUR) - greatest(p.p_start, s.usage_start, p.hour))
+                 / epoch(s.usage_end - s.usage_start) AS f
+      FROM a_window_hours p JOIN a_scad_hours s ON s.instance_id = p.owner AND s.hour = p.hour)
+WHERE f > 0
+GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE a_scad_split AS
+SELECT window_id, service, cluster_arn,
+       CAST(CASE WHEN idle = 'separate' THEN used ELSE used + unused END / total AS DECIMAL(38, 18)) AS share
+FROM (SELECT w.*, s.idle, sum(w.used + w.unused) OVER (PARTITION BY w.window_id) AS total
+      FROM a_scad_window w CROSS JOIN attr_settings s)
+WHERE total > 0 AND CASE WHEN idle = 'separate' THEN used ELSE used + unused END > 0;
+
+-- Which split a window takes (ecs_source): auto, the events where they cover
+-- it and AWS's split elsewhere; events, never AWS's; scad, AWS's where it has
+-- rows and the events elsewhere.
+CREATE OR REPLACE TEMP TABLE a_split AS
+SELECT 'ecs' AS source, e.*
+FROM a_event_split e
+WHERE (SELECT ecs_source FROM attr_settings) <> 'scad' OR e.window_id NOT IN (SELECT window_id FROM a_scad_split)
+UNION ALL
+SELECT 'scad', c.*
+FROM a_scad_split c
+WHERE (SELECT ecs_source FROM attr_settings) = 'scad'
+   OR ((SELECT ecs_source FROM attr_settings) = 'auto' AND c.window_id NOT IN (SELECT window_id FROM a_event_split));
+
 -- The parts of a window: its services with their areas, and under
 -- --idle separate the capacity nobody used; shares of a window add to 1.
 -- The largest part (by share, then by name) will take rounding remainders.
 CREATE OR REPLACE TEMP TABLE a_window_parts AS
 SELECT *, row_number() OVER (PARTITION BY window_id ORDER BY share DESC, area, service, idle) = 1 AS largest
-FROM (SELECT s.window_id, s.share, COALESCE(s.service, '') AS service, COALESCE(sv.area, '(unmapped)') AS area,
+FROM (SELECT s.window_id, s.source, s.share, COALESCE(s.service, '') AS service, COALESCE(sv.area, '(unmapped)') AS area,
              false AS idle
       FROM a_split s LEFT JOIN a_services sv ON sv.service IS NOT DISTINCT FROM s.service
                                             AND sv.cluster_arn IS NOT DISTINCT FROM s.cluster_arn
       UNION ALL
-      SELECT window_id, 1 - sum(share), '', '(idle)', true
+      SELECT window_id, any_value(source), 1 - sum(share), '', '(idle)', true
       FROM a_split WHERE (SELECT idle FROM attr_settings) = 'separate'
       GROUP BY window_id HAVING sum(share) < 1);
 
--- The pieces ECS splits: those whose window had tasks running.
-CREATE OR REPLACE TEMP TABLE a_ecs_pieces AS
+-- Every piece an instance owns, with its window; those ECS splits are the
+-- ones whose window had tasks running (by events or by AWS's split).
+CREATE OR REPLACE TEMP TABLE a_owned_pieces AS
 SELECT p.piece_id, p.line_id, p.merged, w.window_id
-FROM a_pieces p JOIN a_windows w ON w.owner = p.owner AND w.p_start = p.p_start AND w.p_end = p.p_end
-WHERE w.window_id IN (SELECT window_id FROM a_split);
+FROM a_pieces p JOIN a_windows w ON w.owner = p.owner AND w.p_start = p.p_start AND w.p_end = p.p_end;
+
+CREATE OR REPLACE TEMP TABLE a_ecs_pieces AS
+SELECT * FROM a_owned_pieces WHERE window_id IN (SELECT window_id FROM a_split);
 
 -- 3–5. Tag, rules, unallocated, for pieces nobody ran on. A merged piece
 -- is judged as its instance: the instance's tags and id.
@@ -245,7 +301,7 @@ WINDOW line AS (PARTITION BY line_id);
 -- rounding left over, so a piece's parts add up to the piece exactly.
 CREATE OR REPLACE TEMP TABLE a_ecs_parts AS
 SELECT e.piece_id, e.line_id, wp.service, wp.area, wp.largest,
-       CASE WHEN wp.idle THEN 'idle' ELSE COALESCE(e.merged, 'ecs') END AS method,
+       CASE WHEN wp.idle THEN 'idle' ELSE COALESCE(e.merged, wp.source) END AS method,
        CAST(CAST(m.u AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS u,
        CAST(CAST(m.a AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS a,
        CAST(CAST(m.bl AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS bl,
@@ -310,3 +366,57 @@ FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY
 INSERT INTO rollup_area_account
 SELECT run_id, billing_period, area, account, sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
 FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY ALL;
+
+-- The ECS cross-check: both splits of every window, whichever attribution
+-- took, in unblended dollars. Per instance and service over the windows both
+-- cover, and per instance the hours only one covers (event capture gaps the
+-- one way, instances AWS split no task of the other). A month without split
+-- rows has nothing to compare: no rows, and no cost for those who have none.
+CREATE OR REPLACE TEMP TABLE a_check_parts AS
+SELECT * FROM (
+    SELECT window_id, 'events' AS source, service, cluster_arn, false AS idle, share FROM a_event_split
+    UNION ALL
+    SELECT window_id, 'scad', service, cluster_arn, false, share FROM a_scad_split
+    UNION ALL
+    SELECT window_id, source, '(idle)', NULL, true, 1 - sum(share)
+    FROM (SELECT window_id, 'events' AS source, share FROM a_event_split
+          UNION ALL SELECT window_id, 'scad', share FROM a_scad_split)
+    WHERE (SELECT idle FROM attr_settings) = 'separate'
+    GROUP BY window_id, source HAVING sum(share) < 1)
+WHERE EXISTS (SELECT 1 FROM a_scad);
+
+CREATE OR REPLACE TEMP TABLE a_check_windows AS
+SELECT c.window_id, w.owner, CASE WHEN c.e AND c.s THEN 'both' WHEN c.s THEN 'scad_only' ELSE 'events_only' END AS kind,
+       COALESCE(m.u, 0) AS u
+FROM (SELECT window_id, bool_or(source = 'events') AS e, bool_or(source = 'scad') AS s FROM a_check_parts GROUP BY window_id) c
+JOIN a_windows w USING (window_id)
+LEFT JOIN (SELECT o.window_id, sum(m.u) AS u FROM a_owned_pieces o JOIN a_piece_money m USING (piece_id)
+           GROUP BY o.window_id) m USING (window_id);
+
+CREATE OR REPLACE TEMP TABLE a_check_hours AS
+SELECT w.owner, w.kind, count(DISTINCT h.hour) AS hours, min(h.hour) AS first_hour, max(h.hour) AS last_hour
+FROM a_check_windows w JOIN a_window_hours h USING (window_id)
+GROUP BY ALL;
+
+DELETE FROM ecs_check WHERE billing_period = (SELECT period FROM attr_month);
+INSERT INTO ecs_check
+SELECT (SELECT period FROM attr_month), s.owner, 'both', s.service, s.area, h.hours, h.first_hour, h.last_hour,
+       s.events_cost, s.scad_cost
+FROM (SELECT w.owner, COALESCE(p.service, '') AS service,
+             CASE WHEN p.idle THEN '(idle)' ELSE COALESCE(sv.area, '(unmapped)') END AS area,
+             COALESCE(CAST(sum(CAST(w.u AS DOUBLE) * CAST(p.share AS DOUBLE)) FILTER (WHERE p.source = 'events')
+                           AS DECIMAL(38, 10)), 0) AS events_cost,
+             COALESCE(CAST(sum(CAST(w.u AS DOUBLE) * CAST(p.share AS DOUBLE)) FILTER (WHERE p.source = 'scad')
+                           AS DECIMAL(38, 10)), 0) AS scad_cost
+      FROM a_check_windows w
+      JOIN a_check_parts p USING (window_id)
+      LEFT JOIN a_services sv ON NOT p.idle AND sv.service IS NOT DISTINCT FROM p.service
+                             AND sv.cluster_arn IS NOT DISTINCT FROM p.cluster_arn
+      WHERE w.kind = 'both'
+      GROUP BY ALL) s
+JOIN a_check_hours h ON h.owner = s.owner AND h.kind = 'both'
+UNION ALL
+SELECT (SELECT period FROM attr_month), g.owner, g.kind, '', '', h.hours, h.first_hour, h.last_hour,
+       CASE WHEN g.kind = 'events_only' THEN g.u ELSE 0 END, CASE WHEN g.kind = 'scad_only' THEN g.u ELSE 0 END
+FROM (SELECT owner, kind, sum(u) AS u FROM a_check_windows WHERE kind <> 'both' GROUP BY ALL) g
+JOIN a_check_hours h ON h.owner = g.owner AND h.kind = g.kind;

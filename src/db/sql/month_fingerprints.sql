@@ -1,5 +1,6 @@
 -- What each billing period's attribution depends on, as one fingerprint per
--- month: the files its lines came from, the tasks and attachments over the
+-- month: the files its lines and split cost allocation rows came from (a
+-- file's split rows are its own, so its id covers them), the tasks and attachments over the
 -- hours its instance and volume lines span (clipped to those hours, so a
 -- task that stops next month changes nothing here), and `?`, the rules,
 -- settings, service map and container instances every month shares. A month whose fingerprint is
@@ -10,6 +11,9 @@ WITH months AS (
            min(usage_start) FILTER (WHERE resource_short LIKE 'i-%' OR resource_short LIKE 'vol-%') AS lo,
            max(usage_end) FILTER (WHERE resource_short LIKE 'i-%' OR resource_short LIKE 'vol-%') AS hi
     FROM billing_lines GROUP BY billing_period),
+splits AS (
+    SELECT billing_period, CAST(list_sort(list(DISTINCT file_id)) AS VARCHAR) AS files
+    FROM scad_splits GROUP BY billing_period),
 tasks AS (
     -- A span inside the hours counts by its stored print; one crossing them by
     -- the part of it inside (so a stop next month changes nothing here).
@@ -30,9 +34,11 @@ attachments AS (
     FROM months m JOIN ebs_attachments a ON a.att_start < m.hi AND a.att_end > m.lo
     GROUP BY 1)
 SELECT strftime(m.billing_period, '%Y-%m'),
-       md5(concat_ws('|', ?, m.files, COALESCE(CAST(t.k AS VARCHAR), '-'), COALESCE(CAST(t.n AS VARCHAR), '0'),
+       md5(concat_ws('|', ?, m.files, COALESCE(s.files, '-'),
+                     COALESCE(CAST(t.k AS VARCHAR), '-'), COALESCE(CAST(t.n AS VARCHAR), '0'),
                      COALESCE(CAST(a.k AS VARCHAR), '-'), COALESCE(CAST(a.n AS VARCHAR), '0')))
 FROM months m
+LEFT JOIN splits s USING (billing_period)
 LEFT JOIN tasks t USING (billing_period)
 LEFT JOIN attachments a USING (billing_period)
 ORDER BY 1;
