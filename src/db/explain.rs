@@ -10,6 +10,7 @@ use crate::money::Money;
 
 const EXPLAIN_SERVICES_SQL: &str = include_str!("sql/explain_services.sql");
 const EXPLAIN_ATTACHMENTS_SQL: &str = include_str!("sql/explain_attachments.sql");
+const EXPLAIN_SCAD_SQL: &str = include_str!("sql/explain_scad.sql");
 
 #[derive(Debug, Clone, Default)]
 pub struct Explanation {
@@ -88,19 +89,10 @@ impl Db {
         )?;
         let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?)))?;
         x.merged_volumes = rows.collect::<Result<_, _>>()?;
-        let mut stmt = conn.prepare(
-            EXPLAIN_SERVICES_SQL,
-        )?;
+        let mut stmt = conn.prepare(EXPLAIN_SERVICES_SQL)?;
         let rows = stmt.query_map(params![month, month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         x.services = rows.collect::<Result<_, _>>()?;
-        let mut stmt = conn.prepare(
-            "SELECT COALESCE(s.service, t.service, '(no service)') AS svc,
-                    ap_service_area(COALESCE(s.service, t.service, '(no service)'), s.cluster),
-                    count(DISTINCT s.task_arn), sum(s.split_cost), sum(s.unused_cost)
-             FROM scad_splits s LEFT JOIN ecs_task_spans t ON s.service IS NULL AND t.task_arn = s.task_arn
-             WHERE s.billing_period = strptime(?, '%Y-%m')::DATE AND s.instance_id = ?
-             GROUP BY 1, 2 ORDER BY sum(s.split_cost + s.unused_cost) DESC, 1, 2",
-        )?;
+        let mut stmt = conn.prepare(EXPLAIN_SCAD_SQL)?;
         let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
         x.scad_services = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(

@@ -152,8 +152,30 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
 type LoadOutcome = (Vec<Option<(i64, usize)>>, Vec<i64>);
 
 /// Event files loaded in one statement: DuckDB reads them in parallel, and a
-/// month of CloudTrail's hourly log files is hundreds of them.
+/// month of CloudTrail's hourly log files is hundreds of them. A batch also
+/// stops at EVENT_BATCH_BYTES of files (as stored, often gzip), so a year of
+/// monthly event files is not staged at once under the memory limit.
 const EVENT_BATCH: usize = 64;
+const EVENT_BATCH_BYTES: i64 = 64 << 20;
+
+/// Consecutive runs of `files` of at most EVENT_BATCH files and, unless one
+/// file is larger on its own, EVENT_BATCH_BYTES.
+fn event_batches(files: &[(usize, i64)], size_of: impl Fn(usize) -> i64) -> Vec<&[(usize, i64)]> {
+    let mut batches = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (at, (i, _)) in files.iter().enumerate() {
+        let size = size_of(*i);
+        if at > start && (at - start == EVENT_BATCH || bytes + size > EVENT_BATCH_BYTES) {
+            batches.push(&files[start..at]);
+            (start, bytes) = (at, 0);
+        }
+        bytes += size;
+    }
+    if start < files.len() {
+        batches.push(&files[start..]);
+    }
+    batches
+}
 
 /// Load every new file: billing exports, service maps and metrics one by
 /// one, event files in batches.
@@ -203,7 +225,7 @@ fn load_all(
     for gzip in [true, false] {
         let group: Vec<(usize, i64)> =
             event_files.iter().copied().filter(|(i, _)| (candidates[*i].container == Container::Gzip) == gzip).collect();
-        for batch in group.chunks(EVENT_BATCH) {
+        for batch in event_batches(&group, |i| candidates[i].size_bytes) {
             progress.file_started(&candidates[batch[0].0].path, index, count);
             let files: Vec<&Candidate> = batch.iter().map(|(i, _)| &candidates[*i]).collect();
             let ids: Vec<i64> = batch.iter().map(|(_, id)| *id).collect();
@@ -395,4 +417,27 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     files.sort();
     files.dedup();
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EVENT_BATCH, EVENT_BATCH_BYTES, event_batches};
+
+    #[test]
+    fn event_batches_stop_at_a_count_or_a_size() {
+        let mb = 1 << 20;
+        // Thirty-megabyte monthly files: two to a batch.
+        let months: Vec<(usize, i64)> = (0..5).map(|i| (i, i as i64)).collect();
+        let lens: Vec<usize> = event_batches(&months, |_| 30 * mb).iter().map(|b| b.len()).collect();
+        assert_eq!(lens, vec![2, 2, 1]);
+        // Small hourly files: EVENT_BATCH to a batch.
+        let hours: Vec<(usize, i64)> = (0..150).map(|i| (i, i as i64)).collect();
+        let lens: Vec<usize> = event_batches(&hours, |_| 1000).iter().map(|b| b.len()).collect();
+        assert_eq!(lens, vec![EVENT_BATCH, EVENT_BATCH, 150 - 2 * EVENT_BATCH]);
+        // A file larger than the limit goes alone; none is lost.
+        let lens: Vec<usize> =
+            event_batches(&months, |i| if i == 1 { EVENT_BATCH_BYTES * 2 } else { mb }).iter().map(|b| b.len()).collect();
+        assert_eq!(lens, vec![1, 1, 3]);
+        assert!(event_batches(&[], |_| 0).is_empty());
+    }
 }
