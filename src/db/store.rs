@@ -17,6 +17,22 @@ pub struct FileRecord {
     pub format: String,
 }
 
+/// The columns of `source_files` a FileRecord is read from, in its order.
+const FILE_RECORD: &str = "file_id, path, size_bytes, mtime_ns, content_hash, format";
+
+impl FileRecord {
+    fn from_row(r: &duckdb::Row<'_>) -> duckdb::Result<FileRecord> {
+        Ok(FileRecord {
+            file_id: r.get(0)?,
+            path: r.get(1)?,
+            size_bytes: r.get(2)?,
+            mtime_ns: r.get(3)?,
+            content_hash: r.get(4)?,
+            format: r.get(5)?,
+        })
+    }
+}
+
 /// What one file contributed to the database, for the sync summary.
 #[derive(Debug, Clone)]
 pub struct FileSummary {
@@ -107,19 +123,8 @@ impl Db {
     /// them: read once per sync, so a folder of thousands of unchanged files
     /// is recognized without a query per file.
     pub fn files_in_place(&self) -> Result<std::collections::HashMap<(String, i64, i64), FileRecord>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT file_id, path, size_bytes, mtime_ns, content_hash, format FROM source_files ORDER BY file_id DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(FileRecord {
-                file_id: r.get(0)?,
-                path: r.get(1)?,
-                size_bytes: r.get(2)?,
-                mtime_ns: r.get(3)?,
-                content_hash: r.get(4)?,
-                format: r.get(5)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {FILE_RECORD} FROM source_files ORDER BY file_id DESC"))?;
+        let rows = stmt.query_map([], FileRecord::from_row)?;
         let mut files = std::collections::HashMap::new();
         for record in rows {
             let record = record?;
@@ -129,27 +134,8 @@ impl Db {
     }
 
     pub fn find_file_by_hash(&self, content_hash: &str) -> Result<Option<FileRecord>> {
-        self.find_file("content_hash = ?", params![content_hash])
-    }
-
-    fn find_file(&self, condition: &str, values: &[&dyn duckdb::ToSql]) -> Result<Option<FileRecord>> {
-        let sql = format!(
-            "SELECT file_id, path, size_bytes, mtime_ns, content_hash, format
-             FROM source_files WHERE {condition} ORDER BY file_id LIMIT 1"
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(values)?;
-        match rows.next()? {
-            Some(r) => Ok(Some(FileRecord {
-                file_id: r.get(0)?,
-                path: r.get(1)?,
-                size_bytes: r.get(2)?,
-                mtime_ns: r.get(3)?,
-                content_hash: r.get(4)?,
-                format: r.get(5)?,
-            })),
-            None => Ok(None),
-        }
+        let sql = format!("SELECT {FILE_RECORD} FROM source_files WHERE content_hash = ? ORDER BY file_id LIMIT 1");
+        Ok(self.conn.query_row(&sql, params![content_hash], FileRecord::from_row).optional()?)
     }
 
     /// Column names and DuckDB types of what `reader_sql` (a table function call) yields.
@@ -427,9 +413,7 @@ impl SyncTransaction<'_> {
         let mut held: Vec<i64> = loaded.to_vec();
         held.extend_from_slice(kept);
         self.with_id_table("sync_held", &held)?;
-        let mut stmt = self.db.conn.prepare(
-            DOUBLE_DELIVERIES_SQL,
-        )?;
+        let mut stmt = self.db.conn.prepare(DOUBLE_DELIVERIES_SQL)?;
         let rows = stmt.query_map([], |r| {
             Ok(FormatConflict {
                 payer_account: r.get(0)?,

@@ -144,3 +144,16 @@ pub fn apportion(db: &Path) -> assert_cmd::Command {
     cmd.arg("--db").arg(db).env_remove("APPORTION_DB");
     cmd
 }
+
+/// A legacy CUR manifest of report `rep`, April 2017, naming `keys`.
+pub fn legacy_manifest(assembly: &str, keys: &[&str]) -> String {
+    serde_json::json!({
+        "assemblyId": assembly,
+        "account": "111111111111",
+        "reportName": "rep",
+        "billingPeriod": {"start": "20170401T000000.000Z", "end": "20170501T000000.000Z"},
+        "columns": [],
+        "reportKeys": keys,
+    })
+    .to_string()
+}

@@ -35,6 +35,23 @@ pub struct DbrMonth {
     pub search_growth: f64,
 }
 
+impl DbrMonth {
+    /// July 2026 of payer 900000000001 with one linked account, the month the
+    /// re-delivery and S3 tests write.
+    pub fn july_2026(target_lines: usize, seed: u64, final_invoice: bool) -> DbrMonth {
+        DbrMonth {
+            year: 2026,
+            month: 7,
+            payer: "900000000001".to_owned(),
+            linked: vec!["900000000002".to_owned()],
+            target_lines,
+            seed,
+            final_invoice,
+            search_growth: 1.0,
+        }
+    }
+}
+
 /// Money written, for checking a sync against it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Written {

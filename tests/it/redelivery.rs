@@ -7,19 +7,6 @@ use apportion::ingest::FileStatus;
 
 use crate::common::*;
 
-fn month(lines: usize, seed: u64, final_invoice: bool) -> DbrMonth {
-    DbrMonth {
-        year: 2026,
-        month: 7,
-        payer: "900000000001".to_owned(),
-        linked: vec!["900000000002".to_owned()],
-        target_lines: lines,
-        seed,
-        final_invoice,
-        search_growth: 1.0,
-    }
-}
-
 fn write(m: &DbrMonth, path: &std::path::Path) -> String {
     let mut out = std::fs::File::create(path).unwrap();
     format_units(m.write(&mut out).unwrap().total)
@@ -31,19 +18,19 @@ fn a_newer_delivery_replaces_the_month_and_an_older_one_can_return() {
     let path = dir.path().join("billing-2026-07.csv");
     let (_d, db) = temp_db();
 
-    let first = write(&month(800, 1, false), &path);
+    let first = write(&DbrMonth::july_2026(800, 1, false), &path);
     sync(&db, std::slice::from_ref(&path));
     assert_close(month_total(&db, "2026-07", CostMeasure::Unblended), first.parse().unwrap(), "first delivery");
 
     // AWS rewrites the same file later in the day with more usage.
-    let second = write(&month(1600, 2, false), &path);
+    let second = write(&DbrMonth::july_2026(1600, 2, false), &path);
     assert_ne!(first, second);
     let report = sync(&db, std::slice::from_ref(&path));
     assert!(report.replaced_lines > 0);
     assert_close(month_total(&db, "2026-07", CostMeasure::Unblended), second.parse().unwrap(), "second delivery");
 
     // Going back to the first content is a change too, not "unchanged".
-    let again = write(&month(800, 1, false), &path);
+    let again = write(&DbrMonth::july_2026(800, 1, false), &path);
     assert_eq!(again, first);
     let report = sync(&db, std::slice::from_ref(&path));
     assert_eq!(loaded_count(&report), 1);

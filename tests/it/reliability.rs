@@ -33,18 +33,6 @@ fn failing_sync(db: &Db, paths: &[PathBuf]) -> String {
     }
 }
 
-fn legacy_manifest(assembly: &str, keys: &[&str]) -> String {
-    serde_json::json!({
-        "assemblyId": assembly,
-        "account": "111111111111",
-        "reportName": "rep",
-        "billingPeriod": {"start": "20170401T000000.000Z", "end": "20170501T000000.000Z"},
-        "columns": [],
-        "reportKeys": keys,
-    })
-    .to_string()
-}
-
 fn set_mtime(path: &Path, seconds: u64) {
     let file = std::fs::File::options().write(true).open(path).unwrap();
     file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds)).unwrap();

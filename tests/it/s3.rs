@@ -34,17 +34,9 @@ fn cur_file(id: &str, cost: &str) -> Vec<u8> {
     ))
 }
 
-fn legacy_manifest(assembly: &str) -> Vec<u8> {
-    serde_json::json!({
-        "assemblyId": assembly,
-        "account": "111111111111",
-        "reportName": "rep",
-        "billingPeriod": {"start": "20170401T000000.000Z", "end": "20170501T000000.000Z"},
-        "columns": [],
-        "reportKeys": [format!("{PERIOD}/{assembly}/rep-1.csv.gz")],
-    })
-    .to_string()
-    .into_bytes()
+/// The manifest of an assembly with one report file.
+fn assembly_manifest(assembly: &str) -> Vec<u8> {
+    legacy_manifest(assembly, &[&format!("{PERIOD}/{assembly}/rep-1.csv.gz")]).into_bytes()
 }
 
 fn cur2_file(cost: &str) -> Vec<u8> {
@@ -67,18 +59,8 @@ fn cur2_manifest(execution: &str) -> Vec<u8> {
 
 /// A DBR-RT month of about `lines` lines and its unblended total.
 fn dbr(lines: usize, seed: u64) -> (Vec<u8>, String) {
-    let month = DbrMonth {
-        year: 2026,
-        month: 7,
-        payer: "900000000001".to_owned(),
-        linked: vec!["900000000002".to_owned()],
-        target_lines: lines,
-        seed,
-        final_invoice: false,
-        search_growth: 1.0,
-    };
     let mut bytes = Vec::new();
-    let written = month.write(&mut bytes).unwrap();
+    let written = DbrMonth::july_2026(lines, seed, false).write(&mut bytes).unwrap();
     (bytes, format_units(written.total))
 }
 
@@ -89,10 +71,10 @@ fn fill(moto: &Moto) -> String {
     moto.create_bucket(BILLING);
     for (assembly, cost) in [("aaaa", "10"), ("bbbb", "12")] {
         moto.put(BILLING, &format!("{PERIOD}/{assembly}/rep-1.csv.gz"), &cur_file("l1", cost));
-        moto.put(BILLING, &format!("{PERIOD}/{assembly}/rep-Manifest.json"), &legacy_manifest(assembly));
+        moto.put(BILLING, &format!("{PERIOD}/{assembly}/rep-Manifest.json"), &assembly_manifest(assembly));
         moto.put(BILLING, &format!("{PERIOD}/{assembly}/rep-RedshiftManifest.json"), b"{\"entries\": []}");
     }
-    moto.put(BILLING, &format!("{PERIOD}/rep-Manifest.json"), &legacy_manifest("bbbb"));
+    moto.put(BILLING, &format!("{PERIOD}/rep-Manifest.json"), &assembly_manifest("bbbb"));
     for (execution, cost) in [(OLD_EXECUTION, "10"), (NEW_EXECUTION, "12")] {
         moto.put(BILLING, &format!("exports/x/data/BILLING_PERIOD=2026-04/{execution}/x-00001.csv.gz"), &cur2_file(cost));
         moto.put(BILLING, &format!("exports/x/metadata/BILLING_PERIOD=2026-04/{execution}/x-Manifest.json"), &cur2_manifest(execution));
@@ -253,8 +235,8 @@ fn a_changed_object_replaces_its_month_and_the_old_delivery_leaves_the_mirror() 
 
     // A new assembly of the CUR period, and AWS rewriting the DBR month.
     moto.put(BILLING, &format!("{PERIOD}/cccc/rep-1.csv.gz"), &cur_file("l1", "15"));
-    moto.put(BILLING, &format!("{PERIOD}/cccc/rep-Manifest.json"), &legacy_manifest("cccc"));
-    moto.put(BILLING, &format!("{PERIOD}/rep-Manifest.json"), &legacy_manifest("cccc"));
+    moto.put(BILLING, &format!("{PERIOD}/cccc/rep-Manifest.json"), &assembly_manifest("cccc"));
+    moto.put(BILLING, &format!("{PERIOD}/rep-Manifest.json"), &assembly_manifest("cccc"));
     let (bytes, new_total) = dbr(500, 2);
     moto.put(BILLING, DBR_KEY, &bytes);
 
