@@ -16,7 +16,10 @@ use apportion::db::Db;
 use apportion::ingest::{FileStatus, sync_paths};
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
@@ -24,7 +27,9 @@ fn main() {
     let files = env_number("APPORTION_BENCH_FILES", 24);
     let records = env_number("APPORTION_BENCH_RECORDS", 5_000);
     let base = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-    let work = base.join("bench-data").join(format!("cloudtrail-{days}x{files}x{records}"));
+    let work = base
+        .join("bench-data")
+        .join(format!("cloudtrail-{days}x{files}x{records}"));
     let logs = work.join("AWSLogs");
     let (attach_calls, bytes) = generate_once(&logs, days, files, records);
     println!(
@@ -51,7 +56,10 @@ fn main() {
     println!("apportion sync of the folder: {first:.1}s ({loaded} files, {rows} attach/detach events kept)");
     let t = Instant::now();
     sync_paths(&db, std::slice::from_ref(&logs), &mut ()).expect("sync again");
-    println!("the same sync again (every file unchanged): {:.2}s", t.elapsed().as_secs_f64());
+    println!(
+        "the same sync again (every file unchanged): {:.2}s",
+        t.elapsed().as_secs_f64()
+    );
     println!("peak RSS (VmHWM): {:.0} MiB", peak_rss_kib() as f64 / 1024.0);
 }
 
@@ -125,11 +133,19 @@ fn generate_once(logs: &Path, days: usize, files: usize, records: usize) -> (usi
                 if n > 0 {
                     text.push(',');
                 }
-                let at = format!("2026-07-{day:02}T{hour:02}:{:02}:{:02}Z", n * 60 / records, rng.below(60));
+                let at = format!(
+                    "2026-07-{day:02}T{hour:02}:{:02}:{:02}Z",
+                    n * 60 / records,
+                    rng.below(60)
+                );
                 attach_calls += usize::from(write_record(&mut text, &mut rng, &at, &mut attached));
             }
             text.push_str("]}");
-            let path = folder.join(format!("111122223333_CloudTrail_us-east-1_202607{day:02}T{hour:02}{:02}Z_{:016x}.json.gz", file % 2 * 30, rng.next()));
+            let path = folder.join(format!(
+                "111122223333_CloudTrail_us-east-1_202607{day:02}T{hour:02}{:02}Z_{:016x}.json.gz",
+                file % 2 * 30,
+                rng.next()
+            ));
             let out = std::fs::File::create(&path).expect("create");
             let mut gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(out), flate2::Compression::fast());
             gz.write_all(text.as_bytes()).expect("write");
@@ -173,7 +189,11 @@ fn write_record(text: &mut String, rng: &mut Random, at: &str, attached: &mut [O
             let volume = rng.below(attached.len() as u64) as usize;
             let instance = rng.below(300) as usize;
             let failed = rng.below(20) == 0;
-            let error = if failed { "\"errorCode\":\"Client.VolumeInUse\",\"errorMessage\":\"vol in use\"," } else { "" };
+            let error = if failed {
+                "\"errorCode\":\"Client.VolumeInUse\",\"errorMessage\":\"vol in use\","
+            } else {
+                ""
+            };
             if let Some(on) = attached[volume] {
                 head(text, "DetachVolume", "ec2.amazonaws.com");
                 let _ = write!(
@@ -190,7 +210,13 @@ fn write_record(text: &mut String, rng: &mut Random, at: &str, attached: &mut [O
                     text,
                     "{error}\"requestParameters\":{{\"volumeId\":\"vol-{volume:017x}\",\"instanceId\":\"i-{instance:017x}\",\"device\":\"/dev/sdf\"}},\
                      \"responseElements\":{}",
-                    if failed { "null,".to_owned() } else { format!("{{\"requestId\":\"r\",\"volumeId\":\"vol-{volume:017x}\",\"instanceId\":\"i-{instance:017x}\",\"device\":\"/dev/sdf\",\"status\":\"attaching\",\"attachTime\":1782864000000}},") }
+                    if failed {
+                        "null,".to_owned()
+                    } else {
+                        format!(
+                            "{{\"requestId\":\"r\",\"volumeId\":\"vol-{volume:017x}\",\"instanceId\":\"i-{instance:017x}\",\"device\":\"/dev/sdf\",\"status\":\"attaching\",\"attachTime\":1782864000000}},"
+                        )
+                    }
                 );
                 if !failed {
                     attached[volume] = Some(instance);

@@ -54,8 +54,10 @@ fn main() {
         let conn = duckdb::Connection::open(&raw_db).expect("duckdb");
         let path = csv.to_string_lossy().replace('\'', "''");
         let t = Instant::now();
-        conn.execute_batch(&format!("CREATE TABLE raw AS SELECT * FROM read_csv('{path}', all_varchar = true)"))
-            .expect("store raw");
+        conn.execute_batch(&format!(
+            "CREATE TABLE raw AS SELECT * FROM read_csv('{path}', all_varchar = true)"
+        ))
+        .expect("store raw");
         let secs = t.elapsed().as_secs_f64();
         println!("bare DuckDB CREATE TABLE AS read_csv (store the file as text): {secs:.2}s");
         drop(conn);

@@ -12,7 +12,9 @@ fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "year-data".to_owned()));
     let months: u32 = args.next().map_or(12, |m| m.parse().expect("MONTHS must be a number"));
-    let lines: usize = args.next().map_or(6_000_000, |l| l.replace('_', "").parse().expect("LINES must be a number"));
+    let lines: usize = args.next().map_or(6_000_000, |l| {
+        l.replace('_', "").parse().expect("LINES must be a number")
+    });
     let mut year = generate::Year::new(&dir, lines);
     for m in 0..months {
         let t = Instant::now();

@@ -4,12 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::attribute::rules::{Idle, Weight};
 use crate::db::{CostMeasure, Dimension};
 use crate::report::{OutputFormat, parse_month};
-use crate::attribute::rules::{Idle, Weight};
 
 #[derive(Debug, Parser)]
-#[command(name = "apportion", version, about = "Who spent the AWS bill, and what will more traffic cost? Offline, from billing exports.")]
+#[command(
+    name = "apportion",
+    version,
+    about = "Who spent the AWS bill, and what will more traffic cost? Offline, from billing exports."
+)]
 pub struct Cli {
     /// Database file [default: the platform data dir's apportion.duckdb]
     #[arg(long, global = true, env = "APPORTION_DB", value_name = "FILE")]

@@ -38,7 +38,11 @@ impl Money {
         {
             return Err(bad());
         }
-        let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+        let whole: i128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
         let kept = &fraction[..fraction.len().min(SCALE as usize)];
         let mut units = whole.checked_mul(ONE).ok_or_else(bad)?;
         if !kept.is_empty() {
@@ -97,7 +101,11 @@ impl Money {
     /// rounds to nothing.
     pub fn change(self) -> String {
         let shown = self.dollars();
-        if round_div(self.0, ONE / 100) > 0 { format!("+{shown}") } else { shown.replace("-0.00", "0.00") }
+        if round_div(self.0, ONE / 100) > 0 {
+            format!("+{shown}")
+        } else {
+            shown.replace("-0.00", "0.00")
+        }
     }
 }
 
@@ -173,10 +181,18 @@ pub fn percent(part: f64, whole: f64) -> String {
 pub fn percent_change(current: Money, previous: Money) -> String {
     let cent = Money(ONE / 200);
     if previous.abs() < cent {
-        return if current.abs() < cent { String::new() } else { "new".to_owned() };
+        return if current.abs() < cent {
+            String::new()
+        } else {
+            "new".to_owned()
+        };
     }
     let p = (1000.0 * (current - previous).as_f64() / previous.as_f64().abs()).round() / 10.0 + 0.0;
-    if p > 0.0 { format!("+{p:.1}%") } else { format!("{p:.1}%") }
+    if p > 0.0 {
+        format!("+{p:.1}%")
+    } else {
+        format!("{p:.1}%")
+    }
 }
 
 #[cfg(test)]

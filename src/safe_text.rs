@@ -26,7 +26,10 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
 
 /// Like [`for_terminal`], but line breaks stay line breaks (for error messages).
 pub fn for_terminal_lines(text: &str) -> String {
-    text.lines().map(|l| for_terminal(l).into_owned()).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| for_terminal(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Serialized JSON with the characters JSON may carry raw but a terminal must
@@ -70,7 +73,10 @@ mod tests {
         let value = serde_json::json!({"k": "a\u{9b}31m\u{202e}b\u{1b}"});
         let text = serde_json::to_string_pretty(&value).unwrap();
         let safe = for_terminal_json(&text);
-        assert!(safe.contains("\\u009b") && safe.contains("\\u202e") && safe.contains("\\u001b"), "{safe}");
+        assert!(
+            safe.contains("\\u009b") && safe.contains("\\u202e") && safe.contains("\\u001b"),
+            "{safe}"
+        );
         assert!(!safe.chars().any(is_unsafe_outside_layout));
         assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), value);
     }

@@ -117,12 +117,24 @@ impl Year {
     fn lines(&self, invoice: &str) -> Vec<Line> {
         let hours = 720;
         let mut out = Vec::new();
-        let mut push = |account: &str, product: &str, usage_type: &str, operation: &str, zone: &str, desc: &str, resource: &str, area: Option<&str>, hourly: i64| {
+        let mut push = |account: &str,
+                        product: &str,
+                        usage_type: &str,
+                        operation: &str,
+                        zone: &str,
+                        desc: &str,
+                        resource: &str,
+                        area: Option<&str>,
+                        hourly: i64| {
             let (area, team) = match area {
                 Some(a) => (a, format!("team-{a}")),
                 None => ("", String::new()),
             };
-            let name = if resource.starts_with("i-") { format!("{}-host", if area.is_empty() { "legacy" } else { area }) } else { String::new() };
+            let name = if resource.starts_with("i-") {
+                format!("{}-host", if area.is_empty() { "legacy" } else { area })
+            } else {
+                String::new()
+            };
             out.push(Line {
                 head_before_id: format!("\"{invoice}\",\"{PAYER}\",\"{account}\",\"LineItem\",\""),
                 head_after_id: format!("\",\"{product}\",\"100\",\"200\",\"300\",\"{usage_type}\",\"{operation}\",\"{zone}\",\"N\",\"{desc}\","),
@@ -132,13 +144,37 @@ impl Year {
         };
         let zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
         for i in 0..INSTANCES {
-            let (itype, rate) = [("m5.2xlarge", 38_400_000i64), ("c5.2xlarge", 34_000_000), ("r5.2xlarge", 50_400_000)][i % 3];
+            let (itype, rate) = [
+                ("m5.2xlarge", 38_400_000i64),
+                ("c5.2xlarge", 34_000_000),
+                ("r5.2xlarge", 50_400_000),
+            ][i % 3];
             let usage = format!("BoxUsage:{itype}");
             let desc = format!("On Demand Linux {itype} Instance Hour");
-            push(LINKED[i % 2], "Amazon Elastic Compute Cloud", &usage, "RunInstances", zones[i % 3], &desc, &Self::instance_id(i), Self::area_of(i), rate);
+            push(
+                LINKED[i % 2],
+                "Amazon Elastic Compute Cloud",
+                &usage,
+                "RunInstances",
+                zones[i % 3],
+                &desc,
+                &Self::instance_id(i),
+                Self::area_of(i),
+                rate,
+            );
         }
         for v in 0..INSTANCES * VOLUMES_PER_INSTANCE {
-            push(LINKED[(v / 2) % 2], "Amazon Elastic Compute Cloud", "EBS:VolumeUsage.gp3", "CreateVolume-Gp3", zones[(v / 2) % 3], "gp3 GB-month", &Self::volume_id(v), Self::area_of(v / 2 + 1), 5_500_000);
+            push(
+                LINKED[(v / 2) % 2],
+                "Amazon Elastic Compute Cloud",
+                "EBS:VolumeUsage.gp3",
+                "CreateVolume-Gp3",
+                zones[(v / 2) % 3],
+                "gp3 GB-month",
+                &Self::volume_id(v),
+                Self::area_of(v / 2 + 1),
+                5_500_000,
+            );
         }
         // The rest, per resource per hour, until the month holds its lines.
         let fixed = INSTANCES * (1 + VOLUMES_PER_INSTANCE);
@@ -149,26 +185,96 @@ impl Year {
             let cheap = 700_000 + (k as i64 * 7_919) % 1_000_000;
             match k % 10 {
                 0..=3 => {
-                    let table = format!("arn:aws:dynamodb:us-east-1:{account}:table/{}-t{k}", area.unwrap_or("misc"));
-                    let (usage, op) = if k % 2 == 0 { ("ReadCapacityUnit-Hrs", "CommittedThroughput") } else { ("WriteCapacityUnit-Hrs", "CommittedThroughput") };
-                    push(account, "Amazon DynamoDB", usage, op, "us-east-1", "DynamoDB provisioned capacity", &table, area, cheap);
+                    let table = format!(
+                        "arn:aws:dynamodb:us-east-1:{account}:table/{}-t{k}",
+                        area.unwrap_or("misc")
+                    );
+                    let (usage, op) = if k % 2 == 0 {
+                        ("ReadCapacityUnit-Hrs", "CommittedThroughput")
+                    } else {
+                        ("WriteCapacityUnit-Hrs", "CommittedThroughput")
+                    };
+                    push(
+                        account,
+                        "Amazon DynamoDB",
+                        usage,
+                        op,
+                        "us-east-1",
+                        "DynamoDB provisioned capacity",
+                        &table,
+                        area,
+                        cheap,
+                    );
                 }
                 4..=6 => {
                     let bucket = format!("{}-data-{k}", area.unwrap_or("shared"));
-                    let (usage, op) = if k % 3 == 0 { ("Requests-Tier1", "PutObject") } else { ("TimedStorage-ByteHrs", "StandardStorage") };
-                    push(account, "Amazon Simple Storage Service", usage, op, "", "S3 usage", &bucket, area, cheap);
+                    let (usage, op) = if k % 3 == 0 {
+                        ("Requests-Tier1", "PutObject")
+                    } else {
+                        ("TimedStorage-ByteHrs", "StandardStorage")
+                    };
+                    push(
+                        account,
+                        "Amazon Simple Storage Service",
+                        usage,
+                        op,
+                        "",
+                        "S3 usage",
+                        &bucket,
+                        area,
+                        cheap,
+                    );
                 }
                 7 => {
-                    let node = format!("arn:aws:elasticache:us-east-1:{account}:cluster:{}-cache-{k}", area.unwrap_or("misc"));
-                    push(account, "Amazon ElastiCache", "NodeUsage:cache.r6g.large", "CreateCacheCluster:0012", "us-east-1a", "ElastiCache node hour", &node, area, cheap * 3);
+                    let node = format!(
+                        "arn:aws:elasticache:us-east-1:{account}:cluster:{}-cache-{k}",
+                        area.unwrap_or("misc")
+                    );
+                    push(
+                        account,
+                        "Amazon ElastiCache",
+                        "NodeUsage:cache.r6g.large",
+                        "CreateCacheCluster:0012",
+                        "us-east-1a",
+                        "ElastiCache node hour",
+                        &node,
+                        area,
+                        cheap * 3,
+                    );
                 }
                 8 => {
-                    let stream = format!("arn:aws:logs:us-east-1:{account}:log-group:/ecs/{}-{k}", area.unwrap_or("misc"));
-                    push(account, "AmazonCloudWatch", "TimedStorage-ByteHrs", "PutLogEvents", "", "CloudWatch logs", &stream, area, cheap / 2);
+                    let stream = format!(
+                        "arn:aws:logs:us-east-1:{account}:log-group:/ecs/{}-{k}",
+                        area.unwrap_or("misc")
+                    );
+                    push(
+                        account,
+                        "AmazonCloudWatch",
+                        "TimedStorage-ByteHrs",
+                        "PutLogEvents",
+                        "",
+                        "CloudWatch logs",
+                        &stream,
+                        area,
+                        cheap / 2,
+                    );
                 }
                 _ => {
-                    let lb = format!("arn:aws:elasticloadbalancing:us-east-1:{account}:loadbalancer/app/{}-{k}", area.unwrap_or("misc"));
-                    push(account, "AWS Data Transfer", "DataTransfer-Out-Bytes", "LoadBalancing", "us-east-1", "Data transfer out", &lb, area, cheap);
+                    let lb = format!(
+                        "arn:aws:elasticloadbalancing:us-east-1:{account}:loadbalancer/app/{}-{k}",
+                        area.unwrap_or("misc")
+                    );
+                    push(
+                        account,
+                        "AWS Data Transfer",
+                        "DataTransfer-Out-Bytes",
+                        "LoadBalancing",
+                        "us-east-1",
+                        "Data transfer out",
+                        &lb,
+                        area,
+                        cheap,
+                    );
                 }
             }
         }
@@ -180,7 +286,9 @@ impl Year {
         let start = add_months(NaiveDate::from_ymd_opt(2025, 10, 1).expect("date"), index);
         let month = format!("{}-{:02}", start.year(), start.month());
         MonthFiles {
-            billing: self.dir.join(format!("{PAYER}-aws-billing-detailed-line-items-with-resources-and-tags-{month}.csv")),
+            billing: self.dir.join(format!(
+                "{PAYER}-aws-billing-detailed-line-items-with-resources-and-tags-{month}.csv"
+            )),
             events: self.dir.join(format!("ecs-events-{month}.jsonl.gz")),
             trail: self.dir.join(format!("cloudtrail-{month}.json.gz")),
             month,
@@ -198,13 +306,23 @@ impl Year {
         let lines = self.lines(&invoice);
         let hours = (next - start).num_days() * 24;
         let hour_stamps: Vec<String> = (0..=hours)
-            .map(|h| (start.and_hms_opt(0, 0, 0).expect("midnight") + Duration::hours(h)).format("%Y-%m-%d %H:%M:%S").to_string())
+            .map(|h| {
+                (start.and_hms_opt(0, 0, 0).expect("midnight") + Duration::hours(h))
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
             .collect();
         std::fs::create_dir_all(&self.dir)?;
-        let billing = self.dir.join(format!("{PAYER}-aws-billing-detailed-line-items-with-resources-and-tags-{month}.csv"));
+        let billing = self.dir.join(format!(
+            "{PAYER}-aws-billing-detailed-line-items-with-resources-and-tags-{month}.csv"
+        ));
         let mut out = BufWriter::with_capacity(1 << 22, File::create(&billing)?);
         writeln!(out, "{HEADER}")?;
-        let mut files = MonthFiles { month: month.clone(), billing: billing.clone(), ..MonthFiles::default() };
+        let mut files = MonthFiles {
+            month: month.clone(),
+            billing: billing.clone(),
+            ..MonthFiles::default()
+        };
         let mut record = 1u64;
         let mut row = Vec::with_capacity(512);
         for h in 0..hours as usize {
@@ -238,7 +356,10 @@ impl Year {
         let month = &files.month;
         files.events = self.dir.join(format!("ecs-events-{month}.jsonl.gz"));
         files.trail = self.dir.join(format!("cloudtrail-{month}.json.gz"));
-        let mut ecs = GzEncoder::new(BufWriter::with_capacity(1 << 20, File::create(&files.events)?), Compression::fast());
+        let mut ecs = GzEncoder::new(
+            BufWriter::with_capacity(1 << 20, File::create(&files.events)?),
+            Compression::fast(),
+        );
         let from = start.and_hms_opt(0, 0, 0).expect("midnight");
         let until = next.and_hms_opt(0, 0, 0).expect("midnight");
         let stamp = |t: NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
@@ -252,7 +373,11 @@ impl Year {
                 files.month.replace('-', "")
             )?;
         }
-        let task_event = |out: &mut dyn Write, task: &Task, instance: usize, stopped: Option<NaiveDateTime>| -> io::Result<()> {
+        let task_event = |out: &mut dyn Write,
+                          task: &Task,
+                          instance: usize,
+                          stopped: Option<NaiveDateTime>|
+         -> io::Result<()> {
             let (service, _) = SERVICES[task.service];
             let (status, version, time, stop) = match stopped {
                 Some(s) => ("STOPPED", 2, s, format!(",\"stoppedAt\":\"{}\"", stamp(s))),
@@ -289,7 +414,10 @@ impl Year {
                             _ => Some(5 + self.rng.below(2 * MEAN_TASK_MINUTES)),
                         };
                         let task = Task {
-                            arn: format!("arn:aws:ecs:us-east-1:{account}:task/prod/{:032x}", self.next_task.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                            arn: format!(
+                                "arn:aws:ecs:us-east-1:{account}:task/prod/{:032x}",
+                                self.next_task.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                            ),
                             service,
                             cpu: [512, 1024, 2048][self.rng.below(3) as usize],
                             started,
@@ -329,7 +457,12 @@ impl Year {
         };
         if files.month == "2025-10" {
             for v in 0..INSTANCES * VOLUMES_PER_INSTANCE {
-                records.push(call("AttachVolume", from, &Self::volume_id(v), Some(&Self::instance_id(v / VOLUMES_PER_INSTANCE))));
+                records.push(call(
+                    "AttachVolume",
+                    from,
+                    &Self::volume_id(v),
+                    Some(&Self::instance_id(v / VOLUMES_PER_INSTANCE)),
+                ));
             }
         }
         for _ in 0..20 {
@@ -337,7 +470,12 @@ impl Year {
             let at = from + Duration::minutes(self.rng.below(40_000) as i64);
             let to = self.rng.below(INSTANCES as u64) as usize;
             records.push(call("DetachVolume", at, &Self::volume_id(v), None));
-            records.push(call("AttachVolume", at + Duration::minutes(30), &Self::volume_id(v), Some(&Self::instance_id(to))));
+            records.push(call(
+                "AttachVolume",
+                at + Duration::minutes(30),
+                &Self::volume_id(v),
+                Some(&Self::instance_id(to)),
+            ));
         }
         writeln!(trail, "{{\"Records\":[{}]}}", records.join(","))?;
         trail.finish()?.flush()?;

@@ -24,7 +24,10 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
@@ -55,9 +58,17 @@ fn main() {
     for (i, f) in files.iter().enumerate() {
         if i == 1 {
             append_line(&files[0].billing);
-            early_redelivery = Some(run_apportion(&monthly, &["sync".as_ref(), files[0].billing.as_os_str()]));
+            early_redelivery = Some(run_apportion(
+                &monthly,
+                &["sync".as_ref(), files[0].billing.as_os_str()],
+            ));
         }
-        let mut args: Vec<&std::ffi::OsStr> = vec!["sync".as_ref(), f.billing.as_os_str(), f.events.as_os_str(), f.trail.as_os_str()];
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "sync".as_ref(),
+            f.billing.as_os_str(),
+            f.events.as_os_str(),
+            f.trail.as_os_str(),
+        ];
         let services = data.join("services.csv");
         if i == 0 {
             args.push(services.as_os_str());
@@ -67,19 +78,30 @@ fn main() {
         total += step.wall;
         peak = peak.max(step.peak_kib);
     }
-    println!("month by month: {:.1}s in all, peak RSS {:.2} GiB", total.as_secs_f64(), gib(peak));
+    println!(
+        "month by month: {:.1}s in all, peak RSS {:.2} GiB",
+        total.as_secs_f64(),
+        gib(peak)
+    );
 
     // 3. AWS delivers the last month again, with more usage.
     let last = files.last().expect("a month");
     append_line(&last.billing);
     let step = run_apportion(&monthly, &["sync".as_ref(), last.billing.as_os_str()]);
-    println!("re-delivery of {} (sync + attribution of that month): {step}", last.month);
+    println!(
+        "re-delivery of {} (sync + attribution of that month): {step}",
+        last.month
+    );
     if let Some(early) = early_redelivery {
         println!("  (the same with one month held, {}: {early})", files[0].month);
     }
 
     // 4. What it takes on disk.
-    println!("database size: {:.2} GiB (whole), {:.2} GiB (month by month)", file_gib(&whole), file_gib(&monthly));
+    println!(
+        "database size: {:.2} GiB (whole), {:.2} GiB (month by month)",
+        file_gib(&whole),
+        file_gib(&monthly)
+    );
 
     // 5. The explorer on the year.
     explorer_latency(&monthly, &work);
@@ -92,12 +114,19 @@ fn generate_once(data: &Path, months: u32, lines: usize) -> Vec<generate::MonthF
     let t = Instant::now();
     let mut files = Vec::new();
     for m in 0..months {
-        files.push(if done.exists() { year.paths_of(m) } else { year.write_month(m).expect("generate") });
+        files.push(if done.exists() {
+            year.paths_of(m)
+        } else {
+            year.write_month(m).expect("generate")
+        });
     }
     if !done.exists() {
         std::fs::write(data.join("services.csv"), generate::service_map_csv()).expect("services");
         std::fs::write(&done, "").expect("marker");
-        let (lines, tasks): (usize, usize) = files.iter().map(|f| (f.lines, f.tasks_started)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let (lines, tasks): (usize, usize) = files
+            .iter()
+            .map(|f| (f.lines, f.tasks_started))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         let dollars: f64 = files.iter().map(|f| f.total_units as f64 / 1e8).sum();
         println!(
             "generated {months} months: {lines} billing lines (${dollars:.0}), {tasks} tasks, in {:.0}s",
@@ -123,7 +152,12 @@ struct Step {
 
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.1}s, peak RSS {:.2} GiB", self.wall.as_secs_f64(), gib(self.peak_kib))
+        write!(
+            f,
+            "{:.1}s, peak RSS {:.2} GiB",
+            self.wall.as_secs_f64(),
+            gib(self.peak_kib)
+        )
     }
 }
 
@@ -158,8 +192,15 @@ fn run_apportion(db: &Path, args: &[&std::ffi::OsStr]) -> Step {
         std::thread::sleep(Duration::from_millis(20));
     }
     let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "apportion failed: {}", String::from_utf8_lossy(&out.stderr));
-    Step { wall: t.elapsed(), peak_kib }
+    assert!(
+        out.status.success(),
+        "apportion failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Step {
+        wall: t.elapsed(),
+        peak_kib,
+    }
 }
 
 /// One more line at the end of the month: a later delivery of the same month.
@@ -179,7 +220,10 @@ fn explorer_latency(db_path: &Path, work: &Path) {
     let db = Db::open_with(db_path, limit.as_deref()).expect("open");
     let worker = Worker {
         db: db.try_clone().expect("connection"),
-        rules: RulesChoice { given: None, default: work.join("no-rules.toml") },
+        rules: RulesChoice {
+            given: None,
+            default: work.join("no-rules.toml"),
+        },
     };
     let mut app = App::new(db.explored_months().expect("months"), work.to_path_buf());
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
@@ -197,9 +241,26 @@ fn explorer_latency(db_path: &Path, work: &Path) {
     let start = app.start();
     settle(&mut app, start);
     let script = [
-        Action::Down, Action::Drill, Action::Down, Action::Drill, Action::Down, Action::Down, Action::Back, Action::Back,
-        Action::PreviousMonth, Action::PreviousMonth, Action::NextMonth, Action::ToggleMeasure, Action::ToggleHierarchy,
-        Action::Drill, Action::Down, Action::Drill, Action::Back, Action::Back, Action::ToggleMeasure, Action::ToggleHierarchy,
+        Action::Down,
+        Action::Drill,
+        Action::Down,
+        Action::Drill,
+        Action::Down,
+        Action::Down,
+        Action::Back,
+        Action::Back,
+        Action::PreviousMonth,
+        Action::PreviousMonth,
+        Action::NextMonth,
+        Action::ToggleMeasure,
+        Action::ToggleHierarchy,
+        Action::Drill,
+        Action::Down,
+        Action::Drill,
+        Action::Back,
+        Action::Back,
+        Action::ToggleMeasure,
+        Action::ToggleHierarchy,
     ];
     let mut latencies = Vec::new();
     for _ in 0..3 {
@@ -232,6 +293,11 @@ fn file_gib(path: &Path) -> f64 {
 fn machine_memory_gib() -> f64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<u64>().ok()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
         .map_or(0.0, gib)
 }

@@ -55,7 +55,10 @@ pub struct Plan {
 pub fn plan(db: &Db, choice: &RulesChoice, overrides: &Overrides) -> Result<Plan> {
     let (given, default) = (choice.given.as_deref(), choice.default.as_path());
     let last = db.last_run()?;
-    let remembered = last.as_ref().filter(|l| !l.rules_path.is_empty()).map(|l| PathBuf::from(&l.rules_path));
+    let remembered = last
+        .as_ref()
+        .filter(|l| !l.rules_path.is_empty())
+        .map(|l| PathBuf::from(&l.rules_path));
     let (path, must_exist) = match (given, &remembered) {
         (Some(p), _) => (absolute(p), true),
         (None, Some(p)) => {
@@ -77,7 +80,11 @@ pub fn plan(db: &Db, choice: &RulesChoice, overrides: &Overrides) -> Result<Plan
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("reading rules file {}", path.display())),
     };
-    let hash = if path.exists() { content_hash(&text) } else { String::new() };
+    let hash = if path.exists() {
+        content_hash(&text)
+    } else {
+        String::new()
+    };
     // Flags given now win; else the flags of the last run.
     let remembered_flags = last.as_ref().map(LastRun::overrides).transpose()?.unwrap_or_default();
     let overrides = Overrides {
@@ -88,9 +95,14 @@ pub fn plan(db: &Db, choice: &RulesChoice, overrides: &Overrides) -> Result<Plan
     let note = last.as_ref().and_then(|l| {
         let shown = path.display();
         if !l.rules_path.is_empty() && Path::new(&l.rules_path) != path {
-            Some(format!("rules: was {}, now {shown}; re-attributing every month", l.rules_path))
+            Some(format!(
+                "rules: was {}, now {shown}; re-attributing every month",
+                l.rules_path
+            ))
         } else if l.rules_hash != hash {
-            let name = path.file_name().map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
+            let name = path
+                .file_name()
+                .map_or_else(|| shown.to_string(), |n| n.to_string_lossy().into_owned());
             Some(format!("{name} changed: re-attributing every month"))
         } else {
             None
@@ -126,7 +138,10 @@ pub fn assign(db: &Db, choice: &RulesChoice, area: &str, field: &str, value: &st
     let number = rules::append_rule(&path, area, field, value)?;
     let plan = plan(db, choice, &Overrides::default())?;
     run(db, &plan, &Scope::Changed, &mut ())?;
-    Ok(format!("rule {number} added to {}: {field} = {value:?} → {area}", path.display()))
+    Ok(format!(
+        "rule {number} added to {}: {field} = {value:?} → {area}",
+        path.display()
+    ))
 }
 
 /// Remove the last rule of the remembered rules file and attribute again.

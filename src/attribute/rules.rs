@@ -69,7 +69,9 @@ pub enum Weight {
     #[default]
     Cpu,
     Memory,
-    CpuMemory { cpu_ratio: f64 },
+    CpuMemory {
+        cpu_ratio: f64,
+    },
 }
 
 impl Weight {
@@ -178,7 +180,9 @@ impl Rules {
         let raw: RawFile = toml::from_str(text).map_err(|e| invalid(syntax_error(text, e.message(), e.span())))?;
         let idle = match raw.idle.as_deref() {
             None => Idle::Spread,
-            Some(t) => Idle::parse(t).ok_or_else(|| invalid(format!("idle = {t:?}: expected \"spread\" or \"separate\"")))?,
+            Some(t) => {
+                Idle::parse(t).ok_or_else(|| invalid(format!("idle = {t:?}: expected \"spread\" or \"separate\"")))?
+            }
         };
         let weight = match raw.weight.as_deref() {
             None => Weight::Cpu,
@@ -215,7 +219,9 @@ impl Rules {
 fn syntax_error(text: &str, message: &str, span: Option<std::ops::Range<usize>>) -> String {
     const CONTEXT: usize = 40;
     let message = message.trim();
-    let Some(at) = span.map(|s| s.start.min(text.len())) else { return message.to_owned() };
+    let Some(at) = span.map(|s| s.start.min(text.len())) else {
+        return message.to_owned();
+    };
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line_no = text[..line_start].matches('\n').count() + 1;
@@ -327,16 +333,27 @@ tags = { env = "prod*" }
 
     #[test]
     fn errors_name_the_rule_and_field() {
-        let err = Rules::parse("[[rule]]\narea = \"a\"\n\n[[rule]]\narea = \"b\"\nprodcut = \"x\"\n", "r.toml").unwrap_err();
+        let err = Rules::parse(
+            "[[rule]]\narea = \"a\"\n\n[[rule]]\narea = \"b\"\nprodcut = \"x\"\n",
+            "r.toml",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("rule 2: unknown field `prodcut`"), "{err}");
         let err = Rules::parse("[[rule]]\nproduct = \"x\"\n", "r.toml").unwrap_err();
         assert!(err.to_string().contains("rule 1: has neither"), "{err}");
         let err = Rules::parse("[[rule]]\narea = 3\n", "r.toml").unwrap_err();
-        assert!(err.to_string().contains("rule 1: field `area` must be a string"), "{err}");
+        assert!(
+            err.to_string().contains("rule 1: field `area` must be a string"),
+            "{err}"
+        );
         let err = Rules::parse("idle = \"sometimes\"\n", "r.toml").unwrap_err();
         assert!(err.to_string().contains("idle"), "{err}");
         let err = Rules::parse("ecs_source = \"aws\"\n", "r.toml").unwrap_err();
-        assert!(err.to_string().contains("ecs_source = \"aws\": expected \"auto\", \"events\" or \"scad\""), "{err}");
+        assert!(
+            err.to_string()
+                .contains("ecs_source = \"aws\": expected \"auto\", \"events\" or \"scad\""),
+            "{err}"
+        );
     }
 
     #[test]
@@ -367,11 +384,16 @@ pub fn append_rule(path: &Path, area: &str, field: &str, value: &str) -> Result<
         .entry("rule")
         .or_insert(toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new()))
         .as_array_of_tables_mut()
-        .ok_or_else(|| RulesError::Invalid { path: shown.clone(), message: "`rule` is not an array of tables".to_owned() })?;
+        .ok_or_else(|| RulesError::Invalid {
+            path: shown.clone(),
+            message: "`rule` is not an array of tables".to_owned(),
+        })?;
     let mut table = toml_edit::Table::new();
     table.insert("area", toml_edit::value(area));
     table.insert(field, toml_edit::value(value));
-    table.decor_mut().set_prefix("\n# added by the apportion tagging view\n");
+    table
+        .decor_mut()
+        .set_prefix("\n# added by the apportion tagging view\n");
     rules.push(table);
     let number = rules.len();
     write_atomically(path, &doc.to_string()).map_err(|source| RulesError::Read { path: shown, source })?;
@@ -381,7 +403,10 @@ pub fn append_rule(path: &Path, area: &str, field: &str, value: &str) -> Result<
 /// Remove the last rule of the file (the undo of `append_rule`).
 pub fn remove_last_rule(path: &Path) -> Result<(), RulesError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read { path: shown.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+        path: shown.clone(),
+        source,
+    })?;
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| RulesError::Invalid {
         path: shown.clone(),
         message: syntax_error(&text, e.message(), e.span()),

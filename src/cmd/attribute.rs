@@ -39,7 +39,10 @@ pub fn print_run(plan: &Plan, summary: &RunSummary, out: &mut dyn Write) -> std:
     }
     let Some(run_id) = summary.run_id else {
         return if summary.held == 0 {
-            writeln!(out, "attribution: no billing data yet (load some with `apportion sync PATH`)")
+            writeln!(
+                out,
+                "attribution: no billing data yet (load some with `apportion sync PATH`)"
+            )
         } else {
             writeln!(out, "attribution: every month is up to date")
         };
@@ -54,7 +57,11 @@ pub fn print_run(plan: &Plan, summary: &RunSummary, out: &mut dyn Write) -> std:
         "attribution run {run_id} over {} month(s) ({}): {}",
         summary.periods.len(),
         month_span(&summary.periods),
-        if parts.is_empty() { "nothing to attribute".to_owned() } else { parts.join(", ") }
+        if parts.is_empty() {
+            "nothing to attribute".to_owned()
+        } else {
+            parts.join(", ")
+        }
     )
 }
 

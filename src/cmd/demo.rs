@@ -40,10 +40,19 @@ pub fn run(opener: &super::Opener, args: &DemoArgs) -> Result<ExitCode> {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let report = cost_report(&db, None, &[Dimension::Area, Dimension::Product], CostMeasure::Unblended)?;
+    let report = cost_report(
+        &db,
+        None,
+        &[Dimension::Area, Dimension::Product],
+        CostMeasure::Unblended,
+    )?;
     write_report(&report, OutputFormat::Table, &mut out)?;
     if let (Some(first), Some(last)) = (written.months.first(), written.months.last()) {
-        writeln!(out, "\nPlover Analytics, {} to {} (the last month is still an estimate)", first.month, last.month)?;
+        writeln!(
+            out,
+            "\nPlover Analytics, {} to {} (the last month is still an estimate)",
+            first.month, last.month
+        )?;
     }
     writeln!(out, "demo database: {}", db_path.display())?;
     if let Some(out_dir) = &args.out {
@@ -54,8 +63,17 @@ pub fn run(opener: &super::Opener, args: &DemoArgs) -> Result<ExitCode> {
         )?;
     }
     let db_arg = db_path.display();
-    writeln!(out, "next: apportion --db {db_arg} spikes      # what jumped in the latest month, and why")?;
-    writeln!(out, "      apportion --db {db_arg} coverage    # what to tag to reach 90%")?;
-    writeln!(out, "      apportion --db {db_arg} forecast --metric api_calls --amount 1000000")?;
+    writeln!(
+        out,
+        "next: apportion --db {db_arg} spikes      # what jumped in the latest month, and why"
+    )?;
+    writeln!(
+        out,
+        "      apportion --db {db_arg} coverage    # what to tag to reach 90%"
+    )?;
+    writeln!(
+        out,
+        "      apportion --db {db_arg} forecast --metric api_calls --amount 1000000"
+    )?;
     Ok(ExitCode::SUCCESS)
 }

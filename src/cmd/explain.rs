@@ -12,7 +12,10 @@ use crate::safe_text::for_terminal;
 pub fn run(db: &Db, args: &ExplainArgs) -> Result<ExitCode> {
     let month = month_or_latest(db, args.month.as_deref())?;
     let Some(explanation) = db.explain(&month, &args.resource)? else {
-        bail!("no billing line of {month} names resource {}", for_terminal(&args.resource));
+        bail!(
+            "no billing line of {month} names resource {}",
+            for_terminal(&args.resource)
+        );
     };
     write_explanation(&explanation, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)

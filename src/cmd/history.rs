@@ -11,7 +11,11 @@ use crate::safe_text::for_terminal;
 pub fn runs(db: &Db) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     let finalized = db.finalized_months()?;
-    writeln!(out, "{:>5}  {:<19}  {:<8}  {:<14}  {:<14}  {:>5}  months attributed", "run", "started", "idle", "weight", "tag key", "rules")?;
+    writeln!(
+        out,
+        "{:>5}  {:<19}  {:<8}  {:<14}  {:<14}  {:>5}  months attributed",
+        "run", "started", "idle", "weight", "tag key", "rules"
+    )?;
     for r in db.runs()? {
         writeln!(
             out,
@@ -29,7 +33,11 @@ pub fn runs(db: &Db) -> Result<ExitCode> {
             (path, "") => format!("{} (absent: no rules)", for_terminal(path)),
             (path, hash) => format!("{} (content {})", for_terminal(path), &hash[..hash.len().min(12)]),
         };
-        writeln!(out, "       rules: {rules}; ECS split: ecs_source {}", for_terminal(&r.ecs_source))?;
+        writeln!(
+            out,
+            "       rules: {rules}; ECS split: ecs_source {}",
+            for_terminal(&r.ecs_source)
+        )?;
     }
     for (month, run, reason) in finalized {
         writeln!(out, "finalized {month}: run {run} ({reason})")?;
@@ -54,7 +62,10 @@ pub fn services(db: &Db) -> Result<ExitCode> {
         writeln!(out, "no service map yet: sync a CSV with header service,product_area")?;
     }
     for e in entries {
-        let cluster = e.cluster.map(|c| format!(" (cluster {})", for_terminal(&c))).unwrap_or_default();
+        let cluster = e
+            .cluster
+            .map(|c| format!(" (cluster {})", for_terminal(&c)))
+            .unwrap_or_default();
         writeln!(
             out,
             "{}{cluster} → {}  from {}",

@@ -36,6 +36,12 @@ pub fn forecast(db: &Db, args: &ForecastArgs) -> Result<ExitCode> {
         bail!("--margin is a share below 1, like 0.3");
     }
     let rows = db.unit_costs(Some(&args.metric), CostMeasure::Unblended)?;
-    write_forecast(&rows, &args.metric, args.amount, args.margin, &mut std::io::stdout().lock())?;
+    write_forecast(
+        &rows,
+        &args.metric,
+        args.amount,
+        args.margin,
+        &mut std::io::stdout().lock(),
+    )?;
     Ok(ExitCode::SUCCESS)
 }

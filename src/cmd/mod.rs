@@ -8,17 +8,17 @@ mod explain;
 mod history;
 mod insights;
 mod progress;
-mod terraform;
 mod report;
 mod sync;
+mod terraform;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{Cli, Command, ServicesCommand};
 use crate::attribute::RulesChoice;
+use crate::cli::{Cli, Command, ServicesCommand};
 use crate::config;
 use crate::db::Db;
 
@@ -41,7 +41,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Runs) => history::runs(&db.read()?),
         Some(Command::Finalize(args)) => history::finalize(&db.open()?, &args.month),
         Some(Command::Services(ServicesCommand::List)) => history::services(&db.read()?),
-        Some(Command::Services(ServicesCommand::ImportTerraform(args))) => terraform::import(&db.open()?, &rules, &args),
+        Some(Command::Services(ServicesCommand::ImportTerraform(args))) => {
+            terraform::import(&db.open()?, &rules, &args)
+        }
         Some(Command::LintTerraform(args)) => terraform::lint(db.path.as_deref(), &args),
         Some(Command::Coverage(args)) => insights::coverage(&db.read()?, &args),
         Some(Command::Spikes(args)) => insights::spikes(&db.read()?, &args),
@@ -71,7 +73,8 @@ impl Opener {
     }
 
     pub fn open_at(&self, path: &std::path::Path) -> Result<Db> {
-        Db::open_with(path, self.memory_limit.as_deref()).with_context(|| format!("opening database {}", path.display()))
+        Db::open_with(path, self.memory_limit.as_deref())
+            .with_context(|| format!("opening database {}", path.display()))
     }
 
     /// For commands that only read: they work without the rules file, and say it is missing.

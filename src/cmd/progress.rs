@@ -69,7 +69,10 @@ impl SyncProgress for Bar {
     fn file_started(&mut self, path: &Path, index: usize, count: usize) {
         self.bar.set_position(0);
         self.bar.set_prefix(format!("{}/{}", index + 1, count));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         self.bar.set_message(for_terminal(&name).into_owned());
     }
 

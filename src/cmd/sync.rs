@@ -49,7 +49,10 @@ pub fn run(db: &Db, rules: &RulesChoice, args: &SyncArgs) -> Result<ExitCode> {
     if let Some(f) = fetched
         && let Err(e) = f.finish()
     {
-        eprintln!("warning: the sync is saved, but cleaning the S3 mirror failed: {}", for_terminal(&e.to_string()));
+        eprintln!(
+            "warning: the sync is saved, but cleaning the S3 mirror failed: {}",
+            for_terminal(&e.to_string())
+        );
     }
     let after = "the sync is saved, but attributing it failed; fix the rules and run `apportion attribute`";
     let plan = crate::attribute::plan(db, rules, &Default::default()).context(after)?;
@@ -95,7 +98,12 @@ fn print_fetched(fetched: &Fetched, out: &mut dyn Write) -> std::io::Result<()> 
         writeln!(out, "{}", describe(summary))?;
     }
     for skipped in &fetched.skipped {
-        writeln!(out, "skipped    {}: {}", for_terminal(&skipped.uri), for_terminal(&skipped.reason))?;
+        writeln!(
+            out,
+            "skipped    {}: {}",
+            for_terminal(&skipped.uri),
+            for_terminal(&skipped.reason)
+        )?;
     }
     let bytes: u64 = fetched.locations.iter().map(|s| s.downloaded_bytes).sum();
     writeln!(
@@ -146,7 +154,15 @@ pub fn print_summary(report: &SyncReport, fetched: Option<&Fetched>, out: &mut d
     for file in &report.files {
         let path = for_terminal(&name(&file.path)).into_owned();
         match &file.status {
-            FileStatus::Loaded { format, periods, lines, unblended_total, currencies, outside_period, split_rows } => {
+            FileStatus::Loaded {
+                format,
+                periods,
+                lines,
+                unblended_total,
+                currencies,
+                outside_period,
+                split_rows,
+            } => {
                 loaded += 1;
                 let money = match currencies.as_slice() {
                     [] => unblended_total.dollars(),
@@ -159,13 +175,19 @@ pub fn print_summary(report: &SyncReport, fetched: Option<&Fetched>, out: &mut d
                 };
                 let splits = match split_rows {
                     0 => String::new(),
-                    n => format!("; {n} split cost allocation rows of ECS tasks (how AWS divides their instances, not money)"),
+                    n => format!(
+                        "; {n} split cost allocation rows of ECS tasks (how AWS divides their instances, not money)"
+                    ),
                 };
                 writeln!(
                     out,
                     "loaded     {path}\n           {}, {}, {lines} lines, {money}{outside}{splits}",
                     format.label(),
-                    if periods.is_empty() { "no billing period".to_owned() } else { periods.join(" ") },
+                    if periods.is_empty() {
+                        "no billing period".to_owned()
+                    } else {
+                        periods.join(" ")
+                    },
                 )?;
             }
             FileStatus::LoadedRecords { kind, rows } => {

@@ -42,8 +42,10 @@ pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCo
         Status::Unknown | Status::Unfollowed => args.strict,
         Status::Ignored => false,
     };
-    let shown: Vec<&Finding> =
-        findings.iter().filter(|f| args.verbose || !matches!(f.status, Status::Ignored | Status::Unfollowed)).collect();
+    let shown: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| args.verbose || !matches!(f.status, Status::Ignored | Status::Unfollowed))
+        .collect();
     let mut out = std::io::stdout().lock();
     match args.format {
         LintFormat::Json => {
@@ -56,17 +58,31 @@ pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCo
             }
         }
     }
-    Ok(if findings.iter().any(failing) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if findings.iter().any(failing) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// `file:line: [module.a › module.b › ]address[ (its file:line)]: status: message`
 fn text_line(f: &Finding) -> String {
-    let billed = f.billed.filter(|b| *b > 0.0).map(|b| format!(" (${b:.2} billed)")).unwrap_or_default();
+    let billed = f
+        .billed
+        .filter(|b| *b > 0.0)
+        .map(|b| format!(" (${b:.2} billed)"))
+        .unwrap_or_default();
     let what = if f.chain.is_empty() {
         f.resource.address.clone()
     } else {
         let calls: Vec<&str> = f.chain.iter().map(|s| s.call.as_str()).collect();
-        format!("{} › {} ({}:{})", calls.join(" › "), f.resource.address, f.resource.file.display(), f.resource.line)
+        format!(
+            "{} › {} ({}:{})",
+            calls.join(" › "),
+            f.resource.address,
+            f.resource.file.display(),
+            f.resource.line
+        )
     };
     format!(
         "{}:{}: {}: {}: {}{billed}",
@@ -92,15 +108,34 @@ pub fn import(db: &Db, rules: &crate::attribute::RulesChoice, args: &ImportArgs)
     let mut out = std::io::stdout().lock();
     for d in &declared {
         match &d.area {
-            Some(area) => writeln!(out, "{} → {}  ({})", for_terminal(&d.service), for_terminal(area), for_terminal(&d.source))?,
-            None => writeln!(out, "{}: no product_area  ({})", for_terminal(&d.service), for_terminal(&d.source))?,
+            Some(area) => writeln!(
+                out,
+                "{} → {}  ({})",
+                for_terminal(&d.service),
+                for_terminal(area),
+                for_terminal(&d.source)
+            )?,
+            None => writeln!(
+                out,
+                "{}: no product_area  ({})",
+                for_terminal(&d.service),
+                for_terminal(&d.source)
+            )?,
         }
     }
     let missing = declared.iter().filter(|d| d.area.is_none()).count();
-    writeln!(out, "{} services mapped from Terraform, {missing} without a product_area", entries.len())?;
+    writeln!(
+        out,
+        "{} services mapped from Terraform, {missing} without a product_area",
+        entries.len()
+    )?;
     let after = "the map is saved, but attributing with it failed";
     let plan = crate::attribute::plan(db, rules, &Default::default()).context(after)?;
     let summary = super::attribute::attribute_with_progress(db, &plan, &crate::db::Scope::Changed).context(after)?;
     super::attribute::print_run(&plan, &summary, &mut out)?;
-    Ok(if missing > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if missing > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

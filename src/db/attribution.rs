@@ -6,8 +6,8 @@
 use duckdb::params;
 
 use super::{Db, DbError, Method, Result};
-use crate::money::Money;
 use crate::attribute::rules::{Idle, Rule};
+use crate::money::Money;
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -35,7 +35,13 @@ impl AttributionInput {
     fn settings_key(&self) -> String {
         format!(
             "{}|{}|{}|{}|{}|{}|{}",
-            self.tag_key, self.idle.name(), self.weight_name, self.cpu_weight, self.memory_weight, self.ecs_source, self.rules_text
+            self.tag_key,
+            self.idle.name(),
+            self.weight_name,
+            self.cpu_weight,
+            self.memory_weight,
+            self.ecs_source,
+            self.rules_text
         )
     }
 }
@@ -85,10 +91,15 @@ const ATTRIBUTE_SQL: &str = include_str!("sql/attribute.sql");
 const FINGERPRINTS_SQL: &str = include_str!("sql/month_fingerprints.sql");
 
 impl Db {
-    pub fn attribute(&self, input: &AttributionInput, scope: &Scope, progress: &mut dyn MonthProgress) -> Result<RunSummary> {
+    pub fn attribute(
+        &self,
+        input: &AttributionInput,
+        scope: &Scope,
+        progress: &mut dyn MonthProgress,
+    ) -> Result<RunSummary> {
         self.forget_months_without_lines()?;
-    let fingerprints = self.month_fingerprints(&input.settings_key())?;
-    let months: Vec<&(String, String)> = match scope {
+        let fingerprints = self.month_fingerprints(&input.settings_key())?;
+        let months: Vec<&(String, String)> = match scope {
             Scope::All => fingerprints.iter().collect(),
             Scope::Month(m) => fingerprints.iter().filter(|(p, _)| p == m).collect(),
             Scope::Changed => {
@@ -112,10 +123,16 @@ impl Db {
             self.in_transaction(|| self.attribute_month(input, run_id, month, fingerprint))?;
             progress.month_finished();
         }
-    let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
+        let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         self.conn.execute(
             "UPDATE attribution_runs SET periods = ?::VARCHAR[] WHERE run_id = ?",
-            params![format!("[{}]", periods.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", ")), run_id],
+            params![
+                format!(
+                    "[{}]",
+                    periods.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", ")
+                ),
+                run_id
+            ],
         )?;
         let by_method = self.methods_of_run(run_id)?;
         Ok(RunSummary {
@@ -127,7 +144,11 @@ impl Db {
     }
 
     fn start_run(&self, input: &AttributionInput) -> Result<i64> {
-        let run_id: i64 = self.conn.query_row("SELECT COALESCE(max(run_id), 0) + 1 FROM attribution_runs", [], |r| r.get(0))?;
+        let run_id: i64 =
+            self.conn
+                .query_row("SELECT COALESCE(max(run_id), 0) + 1 FROM attribution_runs", [], |r| {
+                    r.get(0)
+                })?;
         self.conn.execute(
             "INSERT INTO attribution_runs (run_id, started_at, idle, weight, tag_key, rules_text, rule_count, periods,
                                            rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag, ecs_source)
@@ -184,7 +205,13 @@ impl Db {
         )?;
         conn.execute(
             "INSERT INTO attr_settings VALUES (?, ?, ?, ?, ?)",
-            params![input.tag_key, input.idle.name(), input.cpu_weight, input.memory_weight, input.ecs_source],
+            params![
+                input.tag_key,
+                input.idle.name(),
+                input.cpu_weight,
+                input.memory_weight,
+                input.ecs_source
+            ],
         )?;
         let mut rules = conn.appender("attr_rules")?;
         let mut tags = conn.appender("attr_rule_tags")?;
@@ -212,22 +239,26 @@ impl Db {
 
     /// (month, fingerprint of its inputs) for every month with lines.
     fn month_fingerprints(&self, settings_key: &str) -> Result<Vec<(String, String)>> {
-        let service_map: String = self.conn.query_row(
-            "SELECT CAST(list_sort(list(CAST({'service': service, 'cluster': cluster, 'area': product_area,
+        let service_map: String = self
+            .conn
+            .query_row(
+                "SELECT CAST(list_sort(list(CAST({'service': service, 'cluster': cluster, 'area': product_area,
                                                 'terraform': file_id = 0} AS VARCHAR))) AS VARCHAR)
              FROM service_map",
-            [],
-            |r| r.get::<_, Option<String>>(0),
-        )?
-        .unwrap_or_default();
-        let instances: String = self.conn.query_row(
-            "SELECT CAST(list_sort(list(CAST({'ci': ci_key, 'instance': instance_id, 'cpu': reg_cpu,
+                [],
+                |r| r.get::<_, Option<String>>(0),
+            )?
+            .unwrap_or_default();
+        let instances: String = self
+            .conn
+            .query_row(
+                "SELECT CAST(list_sort(list(CAST({'ci': ci_key, 'instance': instance_id, 'cpu': reg_cpu,
                                                 'memory': reg_mem} AS VARCHAR))) AS VARCHAR)
              FROM ecs_instances",
-            [],
-            |r| r.get::<_, Option<String>>(0),
-        )?
-        .unwrap_or_default();
+                [],
+                |r| r.get::<_, Option<String>>(0),
+            )?
+            .unwrap_or_default();
         let shared = format!("{settings_key}|{service_map}|{instances}");
         let mut stmt = self.conn.prepare(FINGERPRINTS_SQL)?;
         let rows = stmt.query_map(params![shared], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -299,6 +330,8 @@ impl Db {
 
     /// Whether an attribution run exists (reports read allocations once one does).
     pub fn has_attribution(&self) -> Result<bool> {
-        Ok(self.conn.query_row("SELECT count(*) > 0 FROM attribution_runs", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) > 0 FROM attribution_runs", [], |r| r.get(0))?)
     }
 }

@@ -56,7 +56,9 @@ impl Db {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((billed_id, short, lines, billed)) = found else { return Ok(None) };
+        let Some((billed_id, short, lines, billed)) = found else {
+            return Ok(None);
+        };
         let mut x = Explanation {
             month: month.to_owned(),
             resource: billed_id.clone(),
@@ -80,7 +82,9 @@ impl Db {
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND resource = ?
              GROUP BY ALL ORDER BY sum(unblended_cost) DESC, area, service, method",
         )?;
-        let rows = stmt.query_map(params![month, billed_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map(params![month, billed_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         x.parts = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
             "SELECT resource, sum(unblended_cost) FROM allocations
@@ -90,17 +94,23 @@ impl Db {
         let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?)))?;
         x.merged_volumes = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(EXPLAIN_SERVICES_SQL)?;
-        let rows = stmt.query_map(params![month, month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map(params![month, month, short], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         x.services = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(EXPLAIN_SCAD_SQL)?;
-        let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        let rows = stmt.query_map(params![month, short], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
         x.scad_services = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
             "SELECT service, area, events_cost, scad_cost FROM ecs_check
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND instance_id = ? AND kind = 'both'
              ORDER BY greatest(events_cost, scad_cost) DESC, service",
         )?;
-        let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map(params![month, short], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         x.split_check = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
             "SELECT kind, hours, events_cost + scad_cost FROM ecs_check
@@ -111,7 +121,9 @@ impl Db {
         let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         x.split_gaps = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(EXPLAIN_ATTACHMENTS_SQL)?;
-        let rows = stmt.query_map(params![month, month, short, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map(params![month, month, short, short], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
         x.attachments = rows.collect::<Result<_, _>>()?;
         let latest: Option<(i64, String)> = conn
             .query_row(

@@ -107,8 +107,15 @@ impl Db {
 
     /// Cost under `path` in each of `months` (oldest first; a month without
     /// cost is zero), for the trend of the selected row.
-    pub fn trend(&self, months: &[String], measure: CostMeasure, path: &[(Level, String)]) -> Result<Vec<(String, Money)>> {
-        let (Some(first), Some(last)) = (months.first(), months.last()) else { return Ok(Vec::new()) };
+    pub fn trend(
+        &self,
+        months: &[String],
+        measure: CostMeasure,
+        path: &[(Level, String)],
+    ) -> Result<Vec<(String, Money)>> {
+        let (Some(first), Some(last)) = (months.first(), months.last()) else {
+            return Ok(Vec::new());
+        };
         let (filter, values) = path_filter(path);
         let sql = format!(
             "SELECT strftime(billing_period, '%Y-%m'), sum({cost}) FROM explore_cells
@@ -119,9 +126,13 @@ impl Db {
         let mut params = vec![first.clone(), last.clone()];
         params.extend(values);
         let mut stmt = self.conn.prepare(&sql)?;
-        let found: std::collections::HashMap<String, Money> =
-            stmt.query_map(params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        Ok(months.iter().map(|m| (m.clone(), found.get(m).copied().unwrap_or_default())).collect())
+        let found: std::collections::HashMap<String, Money> = stmt
+            .query_map(params_from_iter(params), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(months
+            .iter()
+            .map(|m| (m.clone(), found.get(m).copied().unwrap_or_default()))
+            .collect())
     }
 
     /// Months that have allocations, oldest first.
@@ -136,6 +147,9 @@ impl Db {
 
 /// ` AND <column> = ?` per path step, with the values to bind.
 fn path_filter(path: &[(Level, String)]) -> (String, Vec<String>) {
-    let filter = path.iter().map(|(level, _)| format!(" AND {} = ?", level.sql())).collect();
+    let filter = path
+        .iter()
+        .map(|(level, _)| format!(" AND {} = ?", level.sql()))
+        .collect();
     (filter, path.iter().map(|(_, v)| v.clone()).collect())
 }

@@ -82,8 +82,9 @@ impl Db {
              FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE
              GROUP BY ALL"
         ))?;
-        let rows: Vec<(bool, String, Money)> =
-            stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let rows: Vec<(bool, String, Money)> = stmt
+            .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
         let mut kinds: std::collections::BTreeMap<String, Money> = std::collections::BTreeMap::new();
         for (unmapped, method, cost) in rows {
             let kind = match Method::parse(&method) {
@@ -113,8 +114,9 @@ impl Db {
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND area = '(unallocated)'
              GROUP BY resource, product HAVING sum({cost}) > 0 ORDER BY c DESC, resource LIMIT 10000"
         ))?;
-        let rows: Vec<(String, String, String, Money)> =
-            stmt.query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+        let rows: Vec<(String, String, String, Money)> = stmt
+            .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<Result<_, _>>()?;
         let total = c.total.as_f64();
         let mut running = covered;
         for (resource, product, usage_type, cost) in rows {
@@ -122,8 +124,18 @@ impl Db {
                 break;
             }
             running = running + cost;
-            let coverage_after = if total.abs() > f64::EPSILON { running.as_f64() / total } else { 1.0 };
-            c.chase.push(Chase { resource, product, usage_type, cost, coverage_after });
+            let coverage_after = if total.abs() > f64::EPSILON {
+                running.as_f64() / total
+            } else {
+                1.0
+            };
+            c.chase.push(Chase {
+                resource,
+                product,
+                usage_type,
+                cost,
+                coverage_after,
+            });
         }
         let mut stmt = conn.prepare(&format!(
             "SELECT strftime(billing_period, '%Y-%m'),
@@ -150,7 +162,12 @@ impl Db {
             "SELECT (SELECT max(day(usage_date)) FROM allocations WHERE billing_period = m), day(last_day(m))
              FROM (SELECT strptime(?, '%Y-%m')::DATE AS m)",
             params![month],
-            |r| Ok((r.get::<_, Option<i64>>(0)?.map(|d| d as u32), r.get::<_, i64>(1)? as u32)),
+            |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?.map(|d| d as u32),
+                    r.get::<_, i64>(1)? as u32,
+                ))
+            },
         )?;
         let partial_days = last_day.filter(|d| *d < days_in_month);
         let days = partial_days.unwrap_or(31) as i64;
@@ -172,14 +189,18 @@ impl Db {
             .into_iter()
             .map(|mut s| {
                 if let Some(d) = partial_days {
-                    s.projected = Some(Money::from_units(s.current.units() * i128::from(days_in_month) / i128::from(d)));
+                    s.projected = Some(Money::from_units(
+                        s.current.units() * i128::from(days_in_month) / i128::from(d),
+                    ));
                 }
                 s
             })
             .collect();
         let mut stmt = conn.prepare(&ANOMALIES_SQL.replace("{cost}", cost))?;
         let anomalies = stmt
-            .query_map(params![month, min_delta.max(1.0)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .query_map(params![month, min_delta.max(1.0)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
             .collect::<Result<_, _>>()?;
         Ok(Spikes {
             month: month.to_owned(),

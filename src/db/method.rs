@@ -94,7 +94,9 @@ mod tests {
             Method::Rule(12),
             Method::Ecs,
             Method::Scad,
-            Method::Merged { instance: "i-0abc".to_owned() },
+            Method::Merged {
+                instance: "i-0abc".to_owned(),
+            },
             Method::Idle,
             Method::Unallocated,
         ] {

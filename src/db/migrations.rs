@@ -13,9 +13,17 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "events", include_str!("migrations/0002_events.sql")),
     (3, "attribution", include_str!("migrations/0003_attribution.sql")),
     (4, "metrics", include_str!("migrations/0004_metrics.sql")),
-    (5, "newest event wins", include_str!("migrations/0005_newest_event_wins.sql")),
+    (
+        5,
+        "newest event wins",
+        include_str!("migrations/0005_newest_event_wins.sql"),
+    ),
     (6, "months", include_str!("migrations/0006_months.sql")),
-    (7, "split cost allocation data", include_str!("migrations/0007_scad.sql")),
+    (
+        7,
+        "split cost allocation data",
+        include_str!("migrations/0007_scad.sql"),
+    ),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

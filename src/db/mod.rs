@@ -9,9 +9,9 @@ mod insights;
 mod method;
 mod migrations;
 pub mod quote;
-mod store;
 mod reports;
 mod runs;
+mod store;
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +21,8 @@ pub use attribution::{AttributionInput, ConservationError, MonthProgress, RunSum
 pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap};
 pub use explain::Explanation;
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
-pub use method::Method;
 pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
+pub use method::Method;
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
@@ -33,7 +33,9 @@ pub enum DbError {
         "database {path} is in use by another process; wait for it to finish (a sync or the explorer) and try again"
     )]
     InUse { path: PathBuf },
-    #[error("database {path} was written by a newer apportion (schema version {found}, this build knows {known}); upgrade apportion")]
+    #[error(
+        "database {path} was written by a newer apportion (schema version {found}, this build knows {known}); upgrade apportion"
+    )]
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("database {path} has schema migrations out of order: version {found} where {expected} was expected")]
     MigrationGap { path: PathBuf, found: i64, expected: i64 },
@@ -83,7 +85,8 @@ impl Db {
         let limit = memory_limit.map_or_else(default_memory_limit, str::to_owned);
         let spill = path.with_file_name(format!(
             "{}.tmp",
-            path.file_name().map_or_else(|| "apportion.duckdb".into(), |n| n.to_string_lossy())
+            path.file_name()
+                .map_or_else(|| "apportion.duckdb".into(), |n| n.to_string_lossy())
         ));
         conn.execute_batch(&format!(
             "SET memory_limit = {}; SET temp_directory = {};",
@@ -178,8 +181,12 @@ fn machine_memory() -> Option<u64> {
 /// every write and keep none. Only a new path or a DuckDB file is opened.
 fn refuse_other_files(path: &Path) -> Result<()> {
     use std::io::Read;
-    let not_a_database = || DbError::NotADatabase { path: path.to_path_buf() };
-    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    let not_a_database = || DbError::NotADatabase {
+        path: path.to_path_buf(),
+    };
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
     if meta.is_dir() {
         return Err(not_a_database());
     }

@@ -115,9 +115,9 @@ impl Db {
 
     /// Every billing period in the database, oldest first, as `YYYY-MM`.
     pub fn periods(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT strftime(billing_period, '%Y-%m') AS p FROM billing_lines ORDER BY p",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT strftime(billing_period, '%Y-%m') AS p FROM billing_lines ORDER BY p")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -134,7 +134,11 @@ impl Db {
                 format!("{column} AS k{i}")
             })
             .collect();
-        let group = if dims.is_empty() { String::new() } else { "GROUP BY ALL".to_owned() };
+        let group = if dims.is_empty() {
+            String::new()
+        } else {
+            "GROUP BY ALL".to_owned()
+        };
         let order_keys: String = (0..dims.len()).map(|i| format!(", k{i}")).collect();
         let sql = format!(
             "SELECT {keys}{sep}COALESCE(sum({cost}), 0) AS cost, sum({cost}) AS sort_cost
@@ -157,7 +161,10 @@ impl Db {
             })
         })?;
         let rows: Vec<ReportRow> = rows.collect::<Result<_, _>>()?;
-        Ok(rows.into_iter().filter(|r| !(dims.is_empty() && r.cost.is_zero())).collect())
+        Ok(rows
+            .into_iter()
+            .filter(|r| !(dims.is_empty() && r.cost.is_zero()))
+            .collect())
     }
 
     /// Currencies billed in `month`, for labelling sums (a mix is summed as is).
@@ -187,7 +194,9 @@ impl Db {
     /// Distinct ECS tasks, and (task id, EC2 instance) for the tasks whose
     /// container instance is known: how far the event joins reach.
     pub fn event_counts(&self) -> Result<(i64, Vec<(String, String)>)> {
-        let tasks: i64 = self.conn.query_row("SELECT count(DISTINCT task_arn) FROM ecs_task_events", [], |r| r.get(0))?;
+        let tasks: i64 = self
+            .conn
+            .query_row("SELECT count(DISTINCT task_arn) FROM ecs_task_events", [], |r| r.get(0))?;
         let mut stmt = self.conn.prepare(
             "SELECT DISTINCT regexp_extract(t.task_arn, '([^/]+)$', 1), i.ec2_instance_id
              FROM ecs_task_events t JOIN ecs_instance_events i

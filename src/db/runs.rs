@@ -136,9 +136,9 @@ impl Db {
     }
 
     pub fn finalized_months(&self) -> Result<Vec<(String, i64, String)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT strftime(billing_period, '%Y-%m'), run_id, reason FROM finalized_months ORDER BY 1",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT strftime(billing_period, '%Y-%m'), run_id, reason FROM finalized_months ORDER BY 1")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -175,7 +175,8 @@ impl Db {
     /// Unblended dollars billed to each of `names` (as the short resource id or
     /// the id as billed), over all months.
     pub fn billed_by_name(&self, names: &[String]) -> Result<std::collections::HashMap<String, f64>> {
-        self.conn.execute_batch("CREATE OR REPLACE TEMP TABLE tf_names (name VARCHAR)")?;
+        self.conn
+            .execute_batch("CREATE OR REPLACE TEMP TABLE tf_names (name VARCHAR)")?;
         {
             let mut appender = self.conn.appender("tf_names")?;
             for n in names {

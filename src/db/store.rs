@@ -123,7 +123,9 @@ impl Db {
     /// them: read once per sync, so a folder of thousands of unchanged files
     /// is recognized without a query per file.
     pub fn files_in_place(&self) -> Result<std::collections::HashMap<(String, i64, i64), FileRecord>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {FILE_RECORD} FROM source_files ORDER BY file_id DESC"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {FILE_RECORD} FROM source_files ORDER BY file_id DESC"))?;
         let rows = stmt.query_map([], FileRecord::from_row)?;
         let mut files = std::collections::HashMap::new();
         for record in rows {
@@ -135,7 +137,10 @@ impl Db {
 
     pub fn find_file_by_hash(&self, content_hash: &str) -> Result<Option<FileRecord>> {
         let sql = format!("SELECT {FILE_RECORD} FROM source_files WHERE content_hash = ? ORDER BY file_id LIMIT 1");
-        Ok(self.conn.query_row(&sql, params![content_hash], FileRecord::from_row).optional()?)
+        Ok(self
+            .conn
+            .query_row(&sql, params![content_hash], FileRecord::from_row)
+            .optional()?)
     }
 
     /// Column names and DuckDB types of what `reader_sql` (a table function call) yields.
@@ -156,9 +161,9 @@ impl Db {
     /// CloudTrail log files (rows of kind `trail_file`).
     pub fn event_kind_counts(&self, rows_sql: &str, trail_file: &str) -> Result<[i64; 4]> {
         self.stage_event_rows(rows_sql)?;
-        let counts = self
-            .conn
-            .query_row(KIND_COUNTS, params![trail_file], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?;
+        let counts = self.conn.query_row(KIND_COUNTS, params![trail_file], |r| {
+            Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?])
+        })?;
         self.conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
         Ok(counts)
     }
@@ -245,7 +250,9 @@ impl SyncTransaction<'_> {
         if undated == 0 {
             return Ok(true);
         }
-        let Some(period) = self.dominant_period(file_id, placeholder)? else { return Ok(false) };
+        let Some(period) = self.dominant_period(file_id, placeholder)? else {
+            return Ok(false);
+        };
         self.db.conn.execute(
             "UPDATE billing_lines SET billing_period = ?::DATE WHERE file_id = ? AND billing_period = ?::DATE",
             params![period, file_id, placeholder],
@@ -260,7 +267,9 @@ impl SyncTransaction<'_> {
         if named.is_some() {
             return Ok(true);
         }
-        let Some(period) = self.dominant_period(file_id, placeholder)? else { return Ok(false) };
+        let Some(period) = self.dominant_period(file_id, placeholder)? else {
+            return Ok(false);
+        };
         self.db.conn.execute(
             "UPDATE billing_lines SET billing_period = ?::DATE WHERE file_id = ? AND billing_period <> ?::DATE",
             params![period, file_id, period],
@@ -295,7 +304,10 @@ impl SyncTransaction<'_> {
         // A LIMIT takes the file's first lines only while insertion order is kept;
         // otherwise any lines a reader thread finishes first.
         self.db.conn.execute_batch("SET preserve_insertion_order = true")?;
-        let inserted = self.db.conn.execute_batch(&format!("INSERT INTO sync_line_keys {select}"));
+        let inserted = self
+            .db
+            .conn
+            .execute_batch(&format!("INSERT INTO sync_line_keys {select}"));
         self.db.conn.execute_batch("SET preserve_insertion_order = false")?;
         Ok(inserted?)
     }
@@ -354,7 +366,12 @@ impl SyncTransaction<'_> {
 
     /// Service map entries (service, cluster, area) from one file; they replace
     /// earlier entries for the same services.
-    pub fn insert_service_map(&self, file_id: i64, source: &str, entries: &[(String, Option<String>, String)]) -> Result<()> {
+    pub fn insert_service_map(
+        &self,
+        file_id: i64,
+        source: &str,
+        entries: &[(String, Option<String>, String)],
+    ) -> Result<()> {
         let conn = &self.db.conn;
         let mut stmt = conn.prepare("INSERT INTO service_map VALUES (?, ?, ?, ?, ?)")?;
         for (service, cluster, area) in entries {
@@ -369,9 +386,10 @@ impl SyncTransaction<'_> {
 
     /// Business metrics (month `YYYY-MM-01`, metric, area, value) from one file.
     pub fn insert_metrics(&self, file_id: i64, rows: &[(String, String, Option<String>, f64)]) -> Result<()> {
-        let mut stmt = self.db.conn.prepare(
-            "INSERT INTO business_metrics VALUES (?, strptime(?, '%Y-%m-%d')::DATE, ?, ?, ?)",
-        )?;
+        let mut stmt = self
+            .db
+            .conn
+            .prepare("INSERT INTO business_metrics VALUES (?, strptime(?, '%Y-%m-%d')::DATE, ?, ?, ?)")?;
         for (month, metric, area, value) in rows {
             stmt.execute(params![file_id, month, metric, area, value])?;
         }
@@ -546,7 +564,11 @@ fn sql_statements(text: &str) -> Vec<String> {
         .filter(|l| !l.trim_start().starts_with("--"))
         .map(|l| format!("{l}\n"))
         .collect();
-    code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 pub(super) fn list_of_text(value: duckdb::types::Value) -> Vec<String> {

@@ -229,7 +229,11 @@ impl<W: Write> MonthWriter<W> {
         self.totals.amortized += line.amortized();
         *self.by_account.entry(line.account).or_default() += line.cost;
         let seq = self.totals.lines;
-        let region = if line.zone.is_empty() && line.resource.is_empty() { "" } else { story::REGION };
+        let region = if line.zone.is_empty() && line.resource.is_empty() {
+            ""
+        } else {
+            story::REGION
+        };
         self.out.serialize(CurLine {
             line_item_id: keyed_hex(&format!("{}/{seq}", self.month), 26),
             time_interval: format!("{}/{}", stamp(line.start), stamp(line.end)),
@@ -256,7 +260,11 @@ impl<W: Write> MonthWriter<W> {
             product_name: line.product.name,
             region,
             instance_type: line.instance_type,
-            savings_plan: if line.line_type.starts_with("SavingsPlan") { story::SAVINGS_PLAN_ARN } else { "" },
+            savings_plan: if line.line_type.starts_with("SavingsPlan") {
+                story::SAVINGS_PLAN_ARN
+            } else {
+                ""
+            },
             sp_effective: line.sp_effective,
             sp_commitment: line.sp_commitment,
             sp_used: line.sp_used,
@@ -299,7 +307,11 @@ fn day_span(day: NaiveDateTime, from: NaiveDateTime, to: NaiveDateTime) -> Optio
 fn wobble(key: &str, day: NaiveDateTime, follows_traffic: bool) -> f64 {
     let noise = (super::keyed_u64(&format!("{key}/{day}")) % 10_000) as f64 / 10_000.0 - 0.5;
     if follows_traffic {
-        let weekday = if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) { 0.875 } else { 1.05 };
+        let weekday = if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            0.875
+        } else {
+            1.05
+        };
         weekday * (1.0 + noise * 0.06)
     } else {
         1.0 + noise * 0.02
@@ -314,13 +326,24 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
     let mut w = MonthWriter {
         out: csv::Writer::from_writer(out),
         month,
-        invoice: if month == LATEST { String::new() } else { format!("{}", 2_104_118_000 + month as u64 * 7_193) },
+        invoice: if month == LATEST {
+            String::new()
+        } else {
+            format!("{}", 2_104_118_000 + month as u64 * 7_193)
+        },
         period_start: stamp_ms(first),
         period_end: stamp_ms(next),
-        totals: MonthTotals { month: story::month_name(month), ..MonthTotals::default() },
+        totals: MonthTotals {
+            month: story::month_name(month),
+            ..MonthTotals::default()
+        },
         by_account: BTreeMap::new(),
     };
-    let instances: Vec<&Instance> = fleet.instances.iter().filter(|i| i.launch < next && i.end > first).collect();
+    let instances: Vec<&Instance> = fleet
+        .instances
+        .iter()
+        .filter(|i| i.launch < next && i.end > first)
+        .collect();
     for d in 0..days {
         let day = first + Duration::days(d);
         let mut used = Amount::default();
@@ -328,16 +351,26 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
             used += instance_lines(&mut w, instance, day)?;
         }
         for volume in fleet.volumes.iter().filter(|v| v.created < next && v.deleted > first) {
-            let Some((start, end, hours)) = day_span(day, volume.created, volume.deleted) else { continue };
+            let Some((start, end, hours)) = day_span(day, volume.created, volume.deleted) else {
+                continue;
+            };
             for (usage_type, price, units) in volume.disk.meters() {
                 let amount = units * hours / (days as f64 * 24.0);
                 let mut line = Line::usage(volume.account, story::EC2, start, end, Amount::dollars(amount * price));
                 line.usage_type = usage_type.to_owned();
-                line.operation = if volume.disk.io2_iops > 0 { "CreateVolume-io2" } else { "CreateVolume-Gp3" };
+                line.operation = if volume.disk.io2_iops > 0 {
+                    "CreateVolume-io2"
+                } else {
+                    "CreateVolume-Gp3"
+                };
                 line.zone = volume.zone;
                 line.resource = volume.id.clone();
                 line.amount = amount;
-                line.description = format!("${price} per {} provisioned {}-month", volume.disk.kind(), if usage_type.contains("IOPS") { "IOPS" } else { "GB" });
+                line.description = format!(
+                    "${price} per {} provisioned {}-month",
+                    volume.disk.kind(),
+                    if usage_type.contains("IOPS") { "IOPS" } else { "GB" }
+                );
                 line.tags = volume.tags;
                 w.write(line)?;
             }
@@ -349,11 +382,14 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
                     story::Growth::Traffic => story::traffic(month),
                 };
                 let key = format!("{}/{}", named.name, meter.usage_type);
-                let mut cost = meter.monthly / 30.4 * growth * wobble(&key, day, meter.growth == story::Growth::Traffic);
+                let mut cost =
+                    meter.monthly / 30.4 * growth * wobble(&key, day, meter.growth == story::Growth::Traffic);
                 if month == LATEST {
                     cost += SURGES
                         .iter()
-                        .filter(|s| s.resource == named.name && s.usage_type == meter.usage_type && day.day() >= s.from_day)
+                        .filter(|s| {
+                            s.resource == named.name && s.usage_type == meter.usage_type && day.day() >= s.from_day
+                        })
                         .map(|s| s.per_day * wobble(&format!("{key}/surge"), day, false))
                         .sum::<f64>();
                 }
@@ -381,20 +417,35 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
         fee.usage_type = "ComputeSP:3yrPartialUpfront".to_owned();
         fee.resource = story::SAVINGS_PLAN_ARN.to_owned();
         fee.amount = 24.0;
-        fee.description = format!("3 year Partial Upfront Compute Savings Plan, ${} per hour committed", story::COMMITMENT_PER_HOUR);
+        fee.description = format!(
+            "3 year Partial Upfront Compute Savings Plan, ${} per hour committed",
+            story::COMMITMENT_PER_HOUR
+        );
         fee.sp_commitment = Some(commitment);
         fee.sp_used = Some(used);
         w.write(fee)?;
     }
     let (start, end) = (first, next);
     if month < story::CREDIT_MONTHS {
-        let mut credit = Line::usage(story::PROD, story::EC2, start, end, -Amount::dollars(story::CREDIT_PER_MONTH));
+        let mut credit = Line::usage(
+            story::PROD,
+            story::EC2,
+            start,
+            end,
+            -Amount::dollars(story::CREDIT_PER_MONTH),
+        );
         credit.line_type = "Credit";
         credit.description = "AWS Migration Acceleration Program credit".to_owned();
         w.write(credit)?;
     }
     let usage: f64 = w.totals.unblended.as_f64();
-    let mut support = Line::usage(story::PAYER, story::SUPPORT, start, end, Amount::dollars(story::business_support(usage)));
+    let mut support = Line::usage(
+        story::PAYER,
+        story::SUPPORT,
+        start,
+        end,
+        Amount::dollars(story::business_support(usage)),
+    );
     support.line_type = "Fee";
     support.usage_type = "Dollar".to_owned();
     support.amount = 1.0;
@@ -403,7 +454,13 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
     // Sales tax: one line a month per account, on everything it used.
     let taxed: Vec<(&'static str, Amount)> = w.by_account.iter().map(|(account, cost)| (*account, *cost)).collect();
     for (account, cost) in taxed {
-        let mut tax = Line::usage(account, story::TAX, start, end, Amount::dollars(cost.as_f64() * story::TAX_RATE));
+        let mut tax = Line::usage(
+            account,
+            story::TAX,
+            start,
+            end,
+            Amount::dollars(cost.as_f64() * story::TAX_RATE),
+        );
         tax.line_type = "Tax";
         tax.usage_type = "Tax:US-Sales".to_owned();
         tax.amount = 1.0;
@@ -417,7 +474,9 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
 /// An instance's line for one day (two under the Savings Plan), its
 /// internet egress, and the Savings Plan commitment it used.
 fn instance_lines<W: Write>(w: &mut MonthWriter<W>, instance: &Instance, day: NaiveDateTime) -> csv::Result<Amount> {
-    let Some((start, end, hours)) = day_span(day, instance.launch, instance.end) else { return Ok(Amount::default()) };
+    let Some((start, end, hours)) = day_span(day, instance.launch, instance.end) else {
+        return Ok(Amount::default());
+    };
     let kind = instance.instance_type();
     let on_demand = Amount::dollars(hours * kind.hourly);
     let usage_type = format!("BoxUsage:{}", kind.name);
@@ -440,18 +499,30 @@ fn instance_lines<W: Write>(w: &mut MonthWriter<W>, instance: &Instance, day: Na
         let mut covered = base(
             "SavingsPlanCoveredUsage",
             on_demand,
-            format!("{} hours of Linux {} covered by a Compute Savings Plan", round2(hours), kind.name),
+            format!(
+                "{} hours of Linux {} covered by a Compute Savings Plan",
+                round2(hours),
+                kind.name
+            ),
         );
         covered.sp_effective = Some(effective);
         w.write(covered)?;
         w.write(base(
             "SavingsPlanNegation",
             -on_demand,
-            format!("SavingsPlanNegation used by AccountId : {} and UsageSku : {}", instance.account(), kind.name),
+            format!(
+                "SavingsPlanNegation used by AccountId : {} and UsageSku : {}",
+                instance.account(),
+                kind.name
+            ),
         ))?;
         used = effective;
     } else {
-        w.write(base("Usage", on_demand, format!("${} per On Demand Linux {} Instance Hour", kind.hourly, kind.name)))?;
+        w.write(base(
+            "Usage",
+            on_demand,
+            format!("${} per On Demand Linux {} Instance Hour", kind.hourly, kind.name),
+        ))?;
     }
     if let Owner::Pool(p) = instance.owner {
         let per_hour = POOLS[p].egress_per_hour;
@@ -462,7 +533,8 @@ fn instance_lines<W: Write>(w: &mut MonthWriter<W>, instance: &Instance, day: Na
             egress.operation = "RunInstances";
             egress.resource = instance.id.clone();
             egress.amount = cost.as_f64() / 0.05;
-            egress.description = "$0.05 per GB - greater than 150 TB / month data transfer out beyond the global free tier".to_owned();
+            egress.description =
+                "$0.05 per GB - greater than 150 TB / month data transfer out beyond the global free tier".to_owned();
             egress.tags = instance.tags();
             w.write(egress)?;
         }

@@ -142,11 +142,23 @@ pub fn write_ecs(month: usize, fleet: &Fleet, out: &mut impl Write) -> std::io::
             continue;
         }
         if in_month(instance.launch) {
-            events.push((instance.launch + Duration::seconds(50), Event::Instance { instance: i, draining: false }));
+            events.push((
+                instance.launch + Duration::seconds(50),
+                Event::Instance {
+                    instance: i,
+                    draining: false,
+                },
+            ));
         }
         let drain = instance.end - Duration::minutes(3);
         if instance.terminated() && in_month(drain) {
-            events.push((drain, Event::Instance { instance: i, draining: true }));
+            events.push((
+                drain,
+                Event::Instance {
+                    instance: i,
+                    draining: true,
+                },
+            ));
         }
     }
     for task in &fleet.tasks {
@@ -170,12 +182,26 @@ pub fn write_ecs(month: usize, fleet: &Fleet, out: &mut impl Write) -> std::io::
     Ok(events.len())
 }
 
-fn write_task(fleet: &Fleet, task: &Task, stopped: bool, time: NaiveDateTime, out: &mut impl Write) -> std::io::Result<()> {
+fn write_task(
+    fleet: &Fleet,
+    task: &Task,
+    stopped: bool,
+    time: NaiveDateTime,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let pool = &POOLS[task.pool];
     let service = &SERVICES[task.service];
     let cluster = cluster_arn(task.pool);
-    let container_instance = fleet.instances[task.instance].container_instance_arn().unwrap_or_default();
-    let task_arn = format!("arn:aws:ecs:{}:{}:task/{}/{}", story::REGION, pool.account, pool.cluster, task.id);
+    let container_instance = fleet.instances[task.instance]
+        .container_instance_arn()
+        .unwrap_or_default();
+    let task_arn = format!(
+        "arn:aws:ecs:{}:{}:task/{}/{}",
+        story::REGION,
+        pool.account,
+        pool.cluster,
+        task.id
+    );
     // A new task definition revision ships with every deployment.
     let revision = 40 + (task.started - month_start(0)).num_days() / i64::from(service.deploy_every_days);
     let status = if stopped { "STOPPED" } else { "RUNNING" };
@@ -207,7 +233,10 @@ fn write_task(fleet: &Fleet, task: &Task, stopped: bool, time: NaiveDateTime, ou
             started_at: ecs_time(task.started),
             stopped_at: stopped.then(|| ecs_time(time)),
             stopped_reason: stopped.then_some(task.reason),
-            containers: [Container { name: service.name, last_status: status }],
+            containers: [Container {
+                name: service.name,
+                last_status: status,
+            }],
             version: if stopped { 4 } else { 2 },
         },
     };
@@ -215,9 +244,17 @@ fn write_task(fleet: &Fleet, task: &Task, stopped: bool, time: NaiveDateTime, ou
     out.write_all(b"\n")
 }
 
-fn write_instance(fleet: &Fleet, i: usize, draining: bool, time: NaiveDateTime, out: &mut impl Write) -> std::io::Result<()> {
+fn write_instance(
+    fleet: &Fleet,
+    i: usize,
+    draining: bool,
+    time: NaiveDateTime,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let instance = &fleet.instances[i];
-    let super::fleet::Owner::Pool(p) = instance.owner else { return Ok(()) };
+    let super::fleet::Owner::Pool(p) = instance.owner else {
+        return Ok(());
+    };
     let pool = &POOLS[p];
     let cluster = cluster_arn(p);
     let arn = instance.container_instance_arn().unwrap_or_default();
@@ -237,8 +274,16 @@ fn write_instance(fleet: &Fleet, i: usize, draining: bool, time: NaiveDateTime, 
             status: if draining { "DRAINING" } else { "ACTIVE" },
             agent_connected: true,
             registered_resources: [
-                Resource { name: "CPU", r#type: "INTEGER", integer_value: pool.container_cpu() },
-                Resource { name: "MEMORY", r#type: "INTEGER", integer_value: pool.container_memory() },
+                Resource {
+                    name: "CPU",
+                    r#type: "INTEGER",
+                    integer_value: pool.container_cpu(),
+                },
+                Resource {
+                    name: "MEMORY",
+                    r#type: "INTEGER",
+                    integer_value: pool.container_memory(),
+                },
             ],
             version: if draining { 2 } else { 1 },
         },
@@ -285,7 +330,12 @@ pub fn write_trail(month: usize, fleet: &Fleet, out: &mut impl Write) -> std::io
     }
     records.sort_by(|a, b| (a.0, &a.1.event_id).cmp(&(b.0, &b.1.event_id)));
     let count = records.len();
-    serde_json::to_writer(&mut *out, &Trail { records: records.into_iter().map(|(_, r)| r).collect() })?;
+    serde_json::to_writer(
+        &mut *out,
+        &Trail {
+            records: records.into_iter().map(|(_, r)| r).collect(),
+        },
+    )?;
     out.write_all(b"\n")?;
     Ok(count)
 }

@@ -193,18 +193,41 @@ impl Fleet {
             // The data volume moves: detached as the old instance drains, attached to the new one.
             let attached = if generation == 0 { from } else { from + minutes(2) };
             let detached = replaced.map(|r| r + minutes(1)).or((end < window_end()).then_some(end));
-            self.attachments.push(Attachment { volume, instance, from: attached, to: detached });
+            self.attachments.push(Attachment {
+                volume,
+                instance,
+                from: attached,
+                to: detached,
+            });
             let tasks_from = attached + minutes(1);
             let tasks_until = replaced.unwrap_or(end);
-            self.add_tasks(p, slot, instance, tasks_from, tasks_until, replaced.is_some() || end < window_end());
+            self.add_tasks(
+                p,
+                slot,
+                instance,
+                tasks_from,
+                tasks_until,
+                replaced.is_some() || end < window_end(),
+            );
         }
     }
 
     /// The tasks of every lane of one instance between `from` and `until`.
-    fn add_tasks(&mut self, p: usize, slot: usize, instance: usize, from: NaiveDateTime, until: NaiveDateTime, drained: bool) {
+    fn add_tasks(
+        &mut self,
+        p: usize,
+        slot: usize,
+        instance: usize,
+        from: NaiveDateTime,
+        until: NaiveDateTime,
+        drained: bool,
+    ) {
         let pool = &POOLS[p];
         let id = self.instances[instance].id.clone();
-        let lanes = (0..MONTHS).map(|m| pool.lane_services(m, slot).len()).max().unwrap_or(0);
+        let lanes = (0..MONTHS)
+            .map(|m| pool.lane_services(m, slot).len())
+            .max()
+            .unwrap_or(0);
         for lane in 0..lanes {
             // The lane's service month by month, merged into runs.
             let mut runs: Vec<(NaiveDateTime, NaiveDateTime, usize)> = Vec::new();
@@ -213,7 +236,9 @@ impl Fleet {
                 if lo >= hi {
                     continue;
                 }
-                let Some(&service) = pool.lane_services(m, slot).get(lane) else { continue };
+                let Some(&service) = pool.lane_services(m, slot).get(lane) else {
+                    continue;
+                };
                 match runs.last_mut() {
                     Some(last) if last.1 == lo && last.2 == service => last.1 = hi,
                     _ => runs.push((lo, hi, service)),
@@ -229,7 +254,11 @@ impl Fleet {
                     stopped: stopped.filter(|s| *s < window_end()),
                     reason,
                 };
-                let mut started = if lo == from { lo + Duration::seconds(lane as i64 * 7) } else { lo + minutes(2) };
+                let mut started = if lo == from {
+                    lo + Duration::seconds(lane as i64 * 7)
+                } else {
+                    lo + minutes(2)
+                };
                 for deploy in deployments(service, lo, hi) {
                     // Tasks are replaced a few at a time across the pool.
                     let stop = deploy + Duration::seconds(((instance * 13 + lane * 29) % 1_800) as i64);
@@ -242,7 +271,11 @@ impl Fleet {
                 // A lane that changes service hands over; the last run drains with its instance.
                 let last = i + 1 == runs.len();
                 let stopped = if last && !drained { None } else { Some(hi) };
-                self.tasks.push(task(started, stopped, if last { "Instance refresh" } else { "Scaling activity" }));
+                self.tasks.push(task(
+                    started,
+                    stopped,
+                    if last { "Instance refresh" } else { "Scaling activity" },
+                ));
             }
         }
     }
@@ -288,8 +321,15 @@ impl Fleet {
                 });
                 if let Some(volume) = volume {
                     let attached = if generation == 0 { start } else { start + minutes(25) };
-                    let detached = replaced.map(|r| r + minutes(15)).or((until < window_end()).then_some(until - minutes(5)));
-                    self.attachments.push(Attachment { volume, instance, from: attached, to: detached });
+                    let detached = replaced
+                        .map(|r| r + minutes(15))
+                        .or((until < window_end()).then_some(until - minutes(5)));
+                    self.attachments.push(Attachment {
+                        volume,
+                        instance,
+                        from: attached,
+                        to: detached,
+                    });
                 }
             }
         }
@@ -300,7 +340,8 @@ impl Fleet {
 /// days, at an hour of its own.
 fn deployments(service: usize, from: NaiveDateTime, until: NaiveDateTime) -> Vec<NaiveDateTime> {
     let every = Duration::days(i64::from(SERVICES[service].deploy_every_days));
-    let mut t = month_start(0) + Duration::hours(14 + (service as i64 * 5) % 9) + Duration::days(service as i64 % 4 + 1);
+    let mut t =
+        month_start(0) + Duration::hours(14 + (service as i64 * 5) % 9) + Duration::days(service as i64 % 4 + 1);
     let mut out = Vec::new();
     while t < until {
         if t >= from {

@@ -88,7 +88,10 @@ pub fn write(dir: &Path) -> io::Result<Written> {
     std::fs::create_dir_all(&cur)?;
     std::fs::create_dir_all(&event_dir)?;
     let create = |path: PathBuf| File::create(&path).map(BufWriter::new);
-    let mut written = Written { terraform: dir.join("terraform"), ..Written::default() };
+    let mut written = Written {
+        terraform: dir.join("terraform"),
+        ..Written::default()
+    };
     for month in 0..story::MONTHS {
         let name = story::month_name(month);
         let mut out = create(cur.join(format!("plover-cur-{name}.csv")))?;
@@ -105,15 +108,28 @@ pub fn write(dir: &Path) -> io::Result<Written> {
     let mut services = csv::Writer::from_path(dir.join("services.csv"))?;
     for service in &story::SERVICES {
         if let Some(product_area) = service.area {
-            services.serialize(ServiceRow { service: service.name, product_area })?;
+            services.serialize(ServiceRow {
+                service: service.name,
+                product_area,
+            })?;
         }
     }
     services.flush()?;
     let mut metrics = csv::Writer::from_path(dir.join("business-metrics.csv"))?;
     for month in 0..story::MONTHS {
         let name = story::month_name(month);
-        metrics.serialize(MetricRow { month: name.clone(), metric: "api_calls", value: story::api_calls(month), area: "" })?;
-        metrics.serialize(MetricRow { month: name, metric: "queries", value: story::queries(month), area: "query" })?;
+        metrics.serialize(MetricRow {
+            month: name.clone(),
+            metric: "api_calls",
+            value: story::api_calls(month),
+            area: "",
+        })?;
+        metrics.serialize(MetricRow {
+            month: name,
+            metric: "queries",
+            value: story::queries(month),
+            area: "query",
+        })?;
     }
     metrics.flush()?;
     std::fs::write(dir.join("rules.toml"), RULES)?;
@@ -130,9 +146,17 @@ mod tests {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let first = write(a.path()).unwrap();
         write(b.path()).unwrap();
-        for entry in walkdir::WalkDir::new(a.path()).into_iter().map(Result::unwrap).filter(|e| e.file_type().is_file()) {
+        for entry in walkdir::WalkDir::new(a.path())
+            .into_iter()
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+        {
             let rel = entry.path().strip_prefix(a.path()).unwrap();
-            assert!(std::fs::read(entry.path()).unwrap() == std::fs::read(b.path().join(rel)).unwrap(), "{} differs", rel.display());
+            assert!(
+                std::fs::read(entry.path()).unwrap() == std::fs::read(b.path().join(rel)).unwrap(),
+                "{} differs",
+                rel.display()
+            );
         }
         assert_eq!(first.months.len(), 12);
         assert_eq!(first.months[0].month, "2025-12");

@@ -17,10 +17,14 @@ pub const MONTHS: usize = 12;
 
 /// Customer API calls proxied each month, in millions: about 3.5% growth a
 /// month with a holiday dip. Traffic drives most of the bill.
-const API_CALLS_MILLIONS: [u64; MONTHS] = [2_050, 1_990, 2_120, 2_210, 2_290, 2_400, 2_470, 2_560, 2_680, 2_770, 2_870, 2_990];
+const API_CALLS_MILLIONS: [u64; MONTHS] = [
+    2_050, 1_990, 2_120, 2_210, 2_290, 2_400, 2_470, 2_560, 2_680, 2_770, 2_870, 2_990,
+];
 
 /// Dashboard and API queries answered by the `query` area each month, in thousands.
-const QUERIES_THOUSANDS: [u64; MONTHS] = [41_200, 38_900, 43_800, 45_100, 47_900, 49_300, 50_800, 53_900, 55_200, 58_600, 60_100, 66_400];
+const QUERIES_THOUSANDS: [u64; MONTHS] = [
+    41_200, 38_900, 43_800, 45_100, 47_900, 49_300, 50_800, 53_900, 55_200, 58_600, 60_100, 66_400,
+];
 
 pub fn month_start(i: usize) -> NaiveDateTime {
     let (year, month) = FIRST_MONTH;
@@ -65,16 +69,43 @@ pub struct Product {
     pub name: &'static str,
 }
 
-pub const EC2: Product = Product { code: "AmazonEC2", name: "Amazon Elastic Compute Cloud" };
-pub const S3: Product = Product { code: "AmazonS3", name: "Amazon Simple Storage Service" };
-pub const DYNAMODB: Product = Product { code: "AmazonDynamoDB", name: "Amazon DynamoDB" };
-pub const ELASTICACHE: Product = Product { code: "AmazonElastiCache", name: "Amazon ElastiCache" };
-pub const FIREHOSE: Product = Product { code: "AmazonKinesisFirehose", name: "Amazon Kinesis Firehose" };
-pub const CLOUDWATCH: Product = Product { code: "AmazonCloudWatch", name: "AmazonCloudWatch" };
-pub const SUPPORT: Product = Product { code: "AWSSupportBusiness", name: "AWS Support (Business)" };
+pub const EC2: Product = Product {
+    code: "AmazonEC2",
+    name: "Amazon Elastic Compute Cloud",
+};
+pub const S3: Product = Product {
+    code: "AmazonS3",
+    name: "Amazon Simple Storage Service",
+};
+pub const DYNAMODB: Product = Product {
+    code: "AmazonDynamoDB",
+    name: "Amazon DynamoDB",
+};
+pub const ELASTICACHE: Product = Product {
+    code: "AmazonElastiCache",
+    name: "Amazon ElastiCache",
+};
+pub const FIREHOSE: Product = Product {
+    code: "AmazonKinesisFirehose",
+    name: "Amazon Kinesis Firehose",
+};
+pub const CLOUDWATCH: Product = Product {
+    code: "AmazonCloudWatch",
+    name: "AmazonCloudWatch",
+};
+pub const SUPPORT: Product = Product {
+    code: "AWSSupportBusiness",
+    name: "AWS Support (Business)",
+};
 /// Sales tax, billed as a product of its own once a month per account.
-pub const TAX: Product = Product { code: "Tax", name: "Tax" };
-pub const SAVINGS_PLANS: Product = Product { code: "ComputeSavingsPlans", name: "Savings Plans for AWS Compute usage" };
+pub const TAX: Product = Product {
+    code: "Tax",
+    name: "Tax",
+};
+pub const SAVINGS_PLANS: Product = Product {
+    code: "ComputeSavingsPlans",
+    name: "Savings Plans for AWS Compute usage",
+};
 
 /// The cost allocation tags a resource carries (empty: absent).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -100,18 +131,78 @@ pub struct Service {
 }
 
 pub static SERVICES: [Service; 12] = [
-    Service { name: "edge-proxy", area: Some("ingest"), cpu: 8192, deploy_every_days: 7 },
-    Service { name: "collector", area: Some("ingest"), cpu: 4096, deploy_every_days: 10 },
-    Service { name: "enricher", area: Some("pipeline"), cpu: 8192, deploy_every_days: 7 },
-    Service { name: "sessionizer", area: Some("pipeline"), cpu: 6144, deploy_every_days: 14 },
-    Service { name: "router", area: Some("pipeline"), cpu: 4096, deploy_every_days: 10 },
-    Service { name: "schema-registry", area: Some("platform"), cpu: 1024, deploy_every_days: 21 },
-    Service { name: "query-api", area: Some("query"), cpu: 4096, deploy_every_days: 5 },
-    Service { name: "exporter", area: Some("query"), cpu: 2048, deploy_every_days: 14 },
-    Service { name: "dashboards-web", area: Some("dashboards"), cpu: 3072, deploy_every_days: 4 },
-    Service { name: "alerts", area: Some("dashboards"), cpu: 1024, deploy_every_days: 14 },
-    Service { name: "report-builder", area: Some("dashboards"), cpu: 2048, deploy_every_days: 10 },
-    Service { name: "billing-sync", area: None, cpu: 2048, deploy_every_days: 21 },
+    Service {
+        name: "edge-proxy",
+        area: Some("ingest"),
+        cpu: 8192,
+        deploy_every_days: 7,
+    },
+    Service {
+        name: "collector",
+        area: Some("ingest"),
+        cpu: 4096,
+        deploy_every_days: 10,
+    },
+    Service {
+        name: "enricher",
+        area: Some("pipeline"),
+        cpu: 8192,
+        deploy_every_days: 7,
+    },
+    Service {
+        name: "sessionizer",
+        area: Some("pipeline"),
+        cpu: 6144,
+        deploy_every_days: 14,
+    },
+    Service {
+        name: "router",
+        area: Some("pipeline"),
+        cpu: 4096,
+        deploy_every_days: 10,
+    },
+    Service {
+        name: "schema-registry",
+        area: Some("platform"),
+        cpu: 1024,
+        deploy_every_days: 21,
+    },
+    Service {
+        name: "query-api",
+        area: Some("query"),
+        cpu: 4096,
+        deploy_every_days: 5,
+    },
+    Service {
+        name: "exporter",
+        area: Some("query"),
+        cpu: 2048,
+        deploy_every_days: 14,
+    },
+    Service {
+        name: "dashboards-web",
+        area: Some("dashboards"),
+        cpu: 3072,
+        deploy_every_days: 4,
+    },
+    Service {
+        name: "alerts",
+        area: Some("dashboards"),
+        cpu: 1024,
+        deploy_every_days: 14,
+    },
+    Service {
+        name: "report-builder",
+        area: Some("dashboards"),
+        cpu: 2048,
+        deploy_every_days: 10,
+    },
+    Service {
+        name: "billing-sync",
+        area: None,
+        cpu: 2048,
+        deploy_every_days: 21,
+    },
 ];
 
 pub fn service(name: &str) -> usize {
@@ -127,16 +218,66 @@ pub struct InstanceType {
     pub memory_mib: u32,
 }
 
-const C6I_4XL: InstanceType = InstanceType { name: "c6i.4xlarge", hourly: 0.68, vcpus: 16, memory_mib: 32_768 };
-const C6I_8XL: InstanceType = InstanceType { name: "c6i.8xlarge", hourly: 1.36, vcpus: 32, memory_mib: 65_536 };
-const M6I_4XL: InstanceType = InstanceType { name: "m6i.4xlarge", hourly: 0.768, vcpus: 16, memory_mib: 65_536 };
-const M6I_12XL: InstanceType = InstanceType { name: "m6i.12xlarge", hourly: 2.304, vcpus: 48, memory_mib: 196_608 };
-const M6I_8XL: InstanceType = InstanceType { name: "m6i.8xlarge", hourly: 1.536, vcpus: 32, memory_mib: 131_072 };
-const R6I_2XL: InstanceType = InstanceType { name: "r6i.2xlarge", hourly: 0.504, vcpus: 8, memory_mib: 65_536 };
-const R6I_4XL: InstanceType = InstanceType { name: "r6i.4xlarge", hourly: 1.008, vcpus: 16, memory_mib: 131_072 };
-const I4I_4XL: InstanceType = InstanceType { name: "i4i.4xlarge", hourly: 1.373, vcpus: 16, memory_mib: 131_072 };
-const I4I_8XL: InstanceType = InstanceType { name: "i4i.8xlarge", hourly: 2.746, vcpus: 32, memory_mib: 262_144 };
-const G5_12XL: InstanceType = InstanceType { name: "g5.12xlarge", hourly: 5.672, vcpus: 48, memory_mib: 196_608 };
+const C6I_4XL: InstanceType = InstanceType {
+    name: "c6i.4xlarge",
+    hourly: 0.68,
+    vcpus: 16,
+    memory_mib: 32_768,
+};
+const C6I_8XL: InstanceType = InstanceType {
+    name: "c6i.8xlarge",
+    hourly: 1.36,
+    vcpus: 32,
+    memory_mib: 65_536,
+};
+const M6I_4XL: InstanceType = InstanceType {
+    name: "m6i.4xlarge",
+    hourly: 0.768,
+    vcpus: 16,
+    memory_mib: 65_536,
+};
+const M6I_12XL: InstanceType = InstanceType {
+    name: "m6i.12xlarge",
+    hourly: 2.304,
+    vcpus: 48,
+    memory_mib: 196_608,
+};
+const M6I_8XL: InstanceType = InstanceType {
+    name: "m6i.8xlarge",
+    hourly: 1.536,
+    vcpus: 32,
+    memory_mib: 131_072,
+};
+const R6I_2XL: InstanceType = InstanceType {
+    name: "r6i.2xlarge",
+    hourly: 0.504,
+    vcpus: 8,
+    memory_mib: 65_536,
+};
+const R6I_4XL: InstanceType = InstanceType {
+    name: "r6i.4xlarge",
+    hourly: 1.008,
+    vcpus: 16,
+    memory_mib: 131_072,
+};
+const I4I_4XL: InstanceType = InstanceType {
+    name: "i4i.4xlarge",
+    hourly: 1.373,
+    vcpus: 16,
+    memory_mib: 131_072,
+};
+const I4I_8XL: InstanceType = InstanceType {
+    name: "i4i.8xlarge",
+    hourly: 2.746,
+    vcpus: 32,
+    memory_mib: 262_144,
+};
+const G5_12XL: InstanceType = InstanceType {
+    name: "g5.12xlarge",
+    hourly: 5.672,
+    vcpus: 48,
+    memory_mib: 196_608,
+};
 
 /// An EBS volume: size, type and provisioned IOPS (io2 only).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -232,7 +373,13 @@ pub static POOLS: [Pool; 4] = [
         base: 16.0,
         per_traffic: 12.0,
         lanes: &[("query-api", 1), ("dashboards-web", 1)],
-        shared: &["exporter", "alerts", "report-builder", "billing-sync", "schema-registry"],
+        shared: &[
+            "exporter",
+            "alerts",
+            "report-builder",
+            "billing-sync",
+            "schema-registry",
+        ],
         shared_lanes: 2,
         covered_slots: 0,
         egress_per_hour: 0.0,
@@ -271,7 +418,12 @@ impl Pool {
     pub fn size(&self, month: usize) -> usize {
         let grown = (self.base + self.per_traffic * (traffic(month) - 1.0)).round() as usize;
         let (cluster, _, _, extra) = SCALED;
-        grown + if self.cluster == cluster && month == LATEST { extra } else { 0 }
+        grown
+            + if self.cluster == cluster && month == LATEST {
+                extra
+            } else {
+                0
+            }
     }
 
     pub fn max_size(&self) -> usize {
@@ -300,7 +452,14 @@ impl Pool {
 
     /// Tasks of `service` running in the pool in a month, when every instance is up.
     pub fn tasks_of(&self, service: usize, month: usize) -> usize {
-        (0..self.size(month)).map(|slot| self.lane_services(month, slot).iter().filter(|&&s| s == service).count()).sum()
+        (0..self.size(month))
+            .map(|slot| {
+                self.lane_services(month, slot)
+                    .iter()
+                    .filter(|&&s| s == service)
+                    .count()
+            })
+            .sum()
     }
 
     pub fn container_cpu(&self) -> u32 {
@@ -386,7 +545,10 @@ pub static MACHINES: [Machine; 9] = [
         instance: R6I_2XL,
         count: 1,
         tags: tags("legacy-etl", "", "", "prod"),
-        disk: Some(Disk { gb: 2000, io2_iops: 16_000 }),
+        disk: Some(Disk {
+            gb: 2000,
+            io2_iops: 16_000,
+        }),
         from: (0, 1),
         until: Some((3, 14)),
         rolling: false,
@@ -395,7 +557,12 @@ pub static MACHINES: [Machine; 9] = [
     Machine {
         name: "bastion",
         account: PROD,
-        instance: InstanceType { name: "t3.small", hourly: 0.0208, vcpus: 2, memory_mib: 2048 },
+        instance: InstanceType {
+            name: "t3.small",
+            hourly: 0.0208,
+            vcpus: 2,
+            memory_mib: 2048,
+        },
         count: 1,
         tags: tags("bastion", "platform", "platform", "prod"),
         disk: None,
@@ -462,7 +629,13 @@ pub struct Meter {
 }
 
 const fn meter(usage_type: &'static str, operation: &'static str, price: f64, monthly: f64, growth: Growth) -> Meter {
-    Meter { usage_type, operation, price, monthly, growth }
+    Meter {
+        usage_type,
+        operation,
+        price,
+        monthly,
+        growth,
+    }
 }
 
 /// What Terraform resource declares a named resource.
@@ -509,11 +682,27 @@ impl Named {
 use Growth::{Fixed, Traffic};
 
 const fn bucket(name: &'static str, account: &'static str, tags: Tags, meters: &'static [Meter]) -> Named {
-    Named { name, account, product: S3, declared: Declared::Bucket, tags, meters, deleted: None }
+    Named {
+        name,
+        account,
+        product: S3,
+        declared: Declared::Bucket,
+        tags,
+        meters,
+        deleted: None,
+    }
 }
 
 const fn table(name: &'static str, account: &'static str, tags: Tags, meters: &'static [Meter]) -> Named {
-    Named { name, account, product: DYNAMODB, declared: Declared::Table, tags, meters, deleted: None }
+    Named {
+        name,
+        account,
+        product: DYNAMODB,
+        declared: Declared::Table,
+        tags,
+        meters,
+        deleted: None,
+    }
 }
 
 const NO_TAGS: Tags = tags("", "", "", "");
@@ -521,56 +710,116 @@ const NO_TAGS: Tags = tags("", "", "", "");
 pub static NAMED: [Named; 25] = [
     // S3: raw events land here from Firehose, replays are archived, query
     // results and customer exports are served from buckets, logs are shared.
-    bucket("plover-raw-events", PROD, tags("", "pipeline", "pipeline", "prod"), &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 7_200.0, Traffic),
-        meter("USE1-Requests-Tier1", "PutObject", 0.005, 1_900.0, Traffic),
-        meter("USE1-Requests-Tier2", "GetObject", 0.0004, 300.0, Traffic),
-    ]),
-    bucket("plover-replay-archive", PROD, tags("", "pipeline", "pipeline", "prod"), &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 1_300.0, Fixed),
-        meter("USE1-Requests-Tier1", "PutObject", 0.005, 250.0, Fixed),
-    ]),
-    bucket("plover-query-results", PROD, NO_TAGS, &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 2_600.0, Traffic),
-        meter("USE1-Requests-Tier1", "PutObject", 0.005, 2_300.0, Traffic),
-        meter("USE1-Requests-Tier2", "GetObject", 0.0004, 1_200.0, Traffic),
-    ]),
-    bucket("plover-exports", PROD, NO_TAGS, &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 2_400.0, Traffic),
-        meter("USE1-Requests-Tier2", "GetObject", 0.0004, 900.0, Traffic),
-    ]),
-    bucket("plover-logs", PROD, NO_TAGS, &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 1_100.0, Traffic),
-        meter("USE1-Requests-Tier1", "PutObject", 0.005, 700.0, Traffic),
-    ]),
-    bucket("plover-web-assets", PROD, tags("", "dashboards", "dashboards", "prod"), &[
-        meter("USE1-Requests-Tier2", "GetObject", 0.0004, 380.0, Traffic),
-    ]),
-    bucket("plover-cur", PROD, tags("", "platform", "platform", "prod"), &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.023, 95.0, Fixed),
-    ]),
-    bucket("plover-tf-state", PROD, tags("", "platform", "platform", "prod"), &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.023, 4.0, Fixed),
-    ]),
-    bucket("plover-staging-raw", STAGING, NO_TAGS, &[
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 2_100.0, Traffic),
-        meter("USE1-Requests-Tier1", "PutObject", 0.005, 500.0, Traffic),
-    ]),
+    bucket(
+        "plover-raw-events",
+        PROD,
+        tags("", "pipeline", "pipeline", "prod"),
+        &[
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 7_200.0, Traffic),
+            meter("USE1-Requests-Tier1", "PutObject", 0.005, 1_900.0, Traffic),
+            meter("USE1-Requests-Tier2", "GetObject", 0.0004, 300.0, Traffic),
+        ],
+    ),
+    bucket(
+        "plover-replay-archive",
+        PROD,
+        tags("", "pipeline", "pipeline", "prod"),
+        &[
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 1_300.0, Fixed),
+            meter("USE1-Requests-Tier1", "PutObject", 0.005, 250.0, Fixed),
+        ],
+    ),
+    bucket(
+        "plover-query-results",
+        PROD,
+        NO_TAGS,
+        &[
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 2_600.0, Traffic),
+            meter("USE1-Requests-Tier1", "PutObject", 0.005, 2_300.0, Traffic),
+            meter("USE1-Requests-Tier2", "GetObject", 0.0004, 1_200.0, Traffic),
+        ],
+    ),
+    bucket(
+        "plover-exports",
+        PROD,
+        NO_TAGS,
+        &[
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 2_400.0, Traffic),
+            meter("USE1-Requests-Tier2", "GetObject", 0.0004, 900.0, Traffic),
+        ],
+    ),
+    bucket(
+        "plover-logs",
+        PROD,
+        NO_TAGS,
+        &[
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 1_100.0, Traffic),
+            meter("USE1-Requests-Tier1", "PutObject", 0.005, 700.0, Traffic),
+        ],
+    ),
+    bucket(
+        "plover-web-assets",
+        PROD,
+        tags("", "dashboards", "dashboards", "prod"),
+        &[meter("USE1-Requests-Tier2", "GetObject", 0.0004, 380.0, Traffic)],
+    ),
+    bucket(
+        "plover-cur",
+        PROD,
+        tags("", "platform", "platform", "prod"),
+        &[meter(
+            "USE1-TimedStorage-ByteHrs",
+            "StandardStorage",
+            0.023,
+            95.0,
+            Fixed,
+        )],
+    ),
+    bucket(
+        "plover-tf-state",
+        PROD,
+        tags("", "platform", "platform", "prod"),
+        &[meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.023, 4.0, Fixed)],
+    ),
+    bucket(
+        "plover-staging-raw",
+        STAGING,
+        NO_TAGS,
+        &[
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.021, 2_100.0, Traffic),
+            meter("USE1-Requests-Tier1", "PutObject", 0.005, 500.0, Traffic),
+        ],
+    ),
     // DynamoDB, on demand.
-    table("dedup-keys", PROD, NO_TAGS, &[
-        meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 6_200.0, Traffic),
-        meter("USE1-ReadRequestUnits", "GetItem", 0.000_000_125, 1_300.0, Traffic),
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 700.0, Traffic),
-    ]),
-    table("sessions", PROD, tags("", "ingest", "ingest", "prod"), &[
-        meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 1_900.0, Traffic),
-        meter("USE1-ReadRequestUnits", "GetItem", 0.000_000_125, 900.0, Traffic),
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 150.0, Traffic),
-    ]),
-    table("customer-config", PROD, tags("", "ingest", "ingest", "prod"), &[
-        meter("USE1-ReadRequestUnits", "GetItem", 0.000_000_125, 550.0, Traffic),
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 30.0, Fixed),
-    ]),
+    table(
+        "dedup-keys",
+        PROD,
+        NO_TAGS,
+        &[
+            meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 6_200.0, Traffic),
+            meter("USE1-ReadRequestUnits", "GetItem", 0.000_000_125, 1_300.0, Traffic),
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 700.0, Traffic),
+        ],
+    ),
+    table(
+        "sessions",
+        PROD,
+        tags("", "ingest", "ingest", "prod"),
+        &[
+            meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 1_900.0, Traffic),
+            meter("USE1-ReadRequestUnits", "GetItem", 0.000_000_125, 900.0, Traffic),
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 150.0, Traffic),
+        ],
+    ),
+    table(
+        "customer-config",
+        PROD,
+        tags("", "ingest", "ingest", "prod"),
+        &[
+            meter("USE1-ReadRequestUnits", "GetItem", 0.000_000_125, 550.0, Traffic),
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 30.0, Fixed),
+        ],
+    ),
     Named {
         name: "query-cache-index",
         account: PROD,
@@ -584,13 +833,21 @@ pub static NAMED: [Named; 25] = [
         ],
         deleted: Some(LATEST),
     },
-    table("staging-dedup-keys", STAGING, tags("", "", "pipeline", "staging"), &[
-        meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 700.0, Fixed),
-        meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 80.0, Fixed),
-    ]),
-    table("staging-sessions", STAGING, tags("", "ingest", "ingest", "staging"), &[
-        meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 420.0, Fixed),
-    ]),
+    table(
+        "staging-dedup-keys",
+        STAGING,
+        tags("", "", "pipeline", "staging"),
+        &[
+            meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 700.0, Fixed),
+            meter("USE1-TimedStorage-ByteHrs", "StandardStorage", 0.25, 80.0, Fixed),
+        ],
+    ),
+    table(
+        "staging-sessions",
+        STAGING,
+        tags("", "ingest", "ingest", "staging"),
+        &[meter("USE1-WriteRequestUnits", "PutItem", 0.000_000_625, 420.0, Fixed)],
+    ),
     // ElastiCache nodes (one line per node).
     cache("query-cache-001", NO_TAGS),
     cache("query-cache-002", NO_TAGS),
@@ -601,7 +858,13 @@ pub static NAMED: [Named; 25] = [
         product: ELASTICACHE,
         declared: Declared::Cache,
         tags: tags("", "ingest", "ingest", "prod"),
-        meters: &[meter("USE1-NodeUsage:cache.r6g.2xlarge", "CreateCacheCluster:0012", 0.821, 611.0, Fixed)],
+        meters: &[meter(
+            "USE1-NodeUsage:cache.r6g.2xlarge",
+            "CreateCacheCluster:0012",
+            0.821,
+            611.0,
+            Fixed,
+        )],
         deleted: None,
     },
     Named {
@@ -610,7 +873,13 @@ pub static NAMED: [Named; 25] = [
         product: ELASTICACHE,
         declared: Declared::Cache,
         tags: tags("", "ingest", "ingest", "prod"),
-        meters: &[meter("USE1-NodeUsage:cache.r6g.2xlarge", "CreateCacheCluster:0012", 0.821, 611.0, Fixed)],
+        meters: &[meter(
+            "USE1-NodeUsage:cache.r6g.2xlarge",
+            "CreateCacheCluster:0012",
+            0.821,
+            611.0,
+            Fixed,
+        )],
         deleted: None,
     },
     // Firehose delivers every raw event to S3.
@@ -632,7 +901,13 @@ pub static NAMED: [Named; 25] = [
         tags: NO_TAGS,
         meters: &[
             meter("USE1-DataProcessing-Bytes", "PutLogEvents", 0.50, 4_900.0, Traffic),
-            meter("USE1-TimedStorage-ByteHrs", "HourlyStorageMetering", 0.03, 350.0, Traffic),
+            meter(
+                "USE1-TimedStorage-ByteHrs",
+                "HourlyStorageMetering",
+                0.03,
+                350.0,
+                Traffic,
+            ),
         ],
         deleted: None,
     },
@@ -662,7 +937,13 @@ const fn cache(name: &'static str, tags: Tags) -> Named {
     }
 }
 
-const CACHE_NODE: &[Meter] = &[meter("USE1-NodeUsage:cache.r6g.4xlarge", "CreateCacheCluster:0012", 1.642, 1_222.0, Fixed)];
+const CACHE_NODE: &[Meter] = &[meter(
+    "USE1-NodeUsage:cache.r6g.4xlarge",
+    "CreateCacheCluster:0012",
+    1.642,
+    1_222.0,
+    Fixed,
+)];
 
 const fn nat(name: &'static str) -> Named {
     Named {
@@ -694,15 +975,36 @@ pub struct Surge {
 /// replay job rewrites `plover-replay-archive` as small objects from the 9th:
 /// the pipeline team's S3 bill is about $20,000 higher than the month before.
 pub static SURGES: [Surge; 4] = [
-    Surge { resource: "plover-raw-events", usage_type: "USE1-Requests-Tier1", from_day: 3, per_day: 262.0 },
-    Surge { resource: "plover-raw-events", usage_type: "USE1-TimedStorage-ByteHrs", from_day: 3, per_day: 88.0 },
-    Surge { resource: "plover-replay-archive", usage_type: "USE1-Requests-Tier1", from_day: 9, per_day: 418.0 },
-    Surge { resource: "plover-replay-archive", usage_type: "USE1-TimedStorage-ByteHrs", from_day: 9, per_day: 41.0 },
+    Surge {
+        resource: "plover-raw-events",
+        usage_type: "USE1-Requests-Tier1",
+        from_day: 3,
+        per_day: 262.0,
+    },
+    Surge {
+        resource: "plover-raw-events",
+        usage_type: "USE1-TimedStorage-ByteHrs",
+        from_day: 3,
+        per_day: 88.0,
+    },
+    Surge {
+        resource: "plover-replay-archive",
+        usage_type: "USE1-Requests-Tier1",
+        from_day: 9,
+        per_day: 418.0,
+    },
+    Surge {
+        resource: "plover-replay-archive",
+        usage_type: "USE1-TimedStorage-ByteHrs",
+        from_day: 9,
+        per_day: 41.0,
+    },
 ];
 
 /// A Compute Savings Plan bought before the window (half paid upfront) that
 /// covers the first `covered_slots` instances of the stream pool.
-pub const SAVINGS_PLAN_ARN: &str = "arn:aws:savingsplans::111111111111:savingsplan/3f6c2a1e-58b4-4d9e-9a51-7c0e2d4b8f10";
+pub const SAVINGS_PLAN_ARN: &str =
+    "arn:aws:savingsplans::111111111111:savingsplan/3f6c2a1e-58b4-4d9e-9a51-7c0e2d4b8f10";
 /// Dollars committed per hour, and the share of it paid upfront.
 pub const COMMITMENT_PER_HOUR: f64 = 13.30;
 pub const UPFRONT_SHARE: f64 = 0.5;
@@ -718,7 +1020,12 @@ pub const TAX_RATE: f64 = 0.02;
 
 /// AWS Business support: a share of each month's usage, by tier.
 pub fn business_support(usage: f64) -> f64 {
-    let tiers = [(10_000.0, 0.10), (80_000.0, 0.07), (250_000.0, 0.05), (1_000_000.0, 0.03)];
+    let tiers = [
+        (10_000.0, 0.10),
+        (80_000.0, 0.07),
+        (250_000.0, 0.05),
+        (1_000_000.0, 0.03),
+    ];
     let mut fee = 0.0;
     let mut below = 0.0;
     for (upto, rate) in tiers {

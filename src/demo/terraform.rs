@@ -139,7 +139,11 @@ fn tags_line(tags: &Tags, name_tag: Option<&str>) -> String {
     if !tags.team.is_empty() {
         pairs.push(format!("team = \"{}\"", tags.team));
     }
-    if pairs.is_empty() { String::new() } else { format!("  tags = {{ {} }}\n", pairs.join(", ")) }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("  tags = {{ {} }}\n", pairs.join(", "))
+    }
 }
 
 /// Buckets, tables, the Firehose stream, caches, log groups and NAT gateways of one account.
@@ -151,7 +155,10 @@ fn data(account: &str) -> String {
         let local = local_name(named.name);
         let tags = tags_line(&named.tags, None);
         let block = match named.declared {
-            Declared::Bucket => format!("resource \"aws_s3_bucket\" \"{local}\" {{\n  bucket = \"{}\"\n{tags}}}\n", named.name),
+            Declared::Bucket => format!(
+                "resource \"aws_s3_bucket\" \"{local}\" {{\n  bucket = \"{}\"\n{tags}}}\n",
+                named.name
+            ),
             Declared::Table => format!(
                 "resource \"aws_dynamodb_table\" \"{local}\" {{\n  name         = \"{}\"\n  billing_mode = \"PAY_PER_REQUEST\"\n  hash_key     = \"id\"\n  attribute {{\n    name = \"id\"\n    type = \"S\"\n  }}\n{tags}}}\n",
                 named.name
@@ -171,8 +178,14 @@ fn data(account: &str) -> String {
                     continue;
                 }
                 caches_done.push(group.to_owned());
-                let nodes = NAMED.iter().filter(|n| n.declared == Declared::Cache && n.name.starts_with(group)).count();
-                let node_type = named.meters.first().map_or("", |m| m.usage_type.trim_start_matches("USE1-NodeUsage:"));
+                let nodes = NAMED
+                    .iter()
+                    .filter(|n| n.declared == Declared::Cache && n.name.starts_with(group))
+                    .count();
+                let node_type = named
+                    .meters
+                    .first()
+                    .map_or("", |m| m.usage_type.trim_start_matches("USE1-NodeUsage:"));
                 format!(
                     "resource \"aws_elasticache_replication_group\" \"{}\" {{\n  replication_group_id = \"{group}\"\n  description          = \"{group}\"\n  node_type            = \"{node_type}\"\n  num_cache_clusters   = {nodes}\n{tags}}}\n",
                     local_name(group)
@@ -226,10 +239,16 @@ fn ecs(account: &str) -> String {
     }
     for (s, service) in SERVICES.iter().enumerate() {
         // Each service runs in one prod cluster, as many tasks as the latest month's lanes.
-        let Some(pool) = POOLS.iter().find(|p| p.account == PROD && p.tasks_of(s, story::LATEST) > 0) else {
+        let Some(pool) = POOLS
+            .iter()
+            .find(|p| p.account == PROD && p.tasks_of(s, story::LATEST) > 0)
+        else {
             continue;
         };
-        let area = service.area.map(|a| format!("  product_area  = \"{a}\"\n")).unwrap_or_default();
+        let area = service
+            .area
+            .map(|a| format!("  product_area  = \"{a}\"\n"))
+            .unwrap_or_default();
         let _ = writeln!(
             text,
             "module \"{}\" {{\n  source        = \"../modules/ecs-service\"\n  name          = \"{}\"\n  cluster       = aws_ecs_cluster.{}.id\n  cpu           = {}\n  desired_count = {}\n{area}}}\n",

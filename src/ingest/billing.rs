@@ -37,13 +37,19 @@ pub(super) fn load(
     };
     let skip = match container {
         Container::Parquet => 0,
-        _ => header(&read_path, container).map_err(|e| file_error(format!("cannot read: {e}")))?.skip,
+        _ => {
+            header(&read_path, container)
+                .map_err(|e| file_error(format!("cannot read: {e}")))?
+                .skip
+        }
     };
     let fail = |checks: &ValueChecks, duck_message: &str| {
         explain_failure(&c.path, &read_path, container, skip, checks, duck_message)
     };
     let reader = reader_sql(&read_path, container, skip);
-    let columns = db.describe_columns(&reader).map_err(|e| fail(&ValueChecks::default(), &e.to_string()))?;
+    let columns = db
+        .describe_columns(&reader)
+        .map_err(|e| fail(&ValueChecks::default(), &e.to_string()))?;
     if container != Container::Parquet {
         check_header_width(&c.path, &read_path, container, columns.len())?;
     }
@@ -67,28 +73,36 @@ pub(super) fn load(
         "INSERT INTO billing_lines BY NAME SELECT {file_id} AS file_id, * FROM ({})",
         builder.grouped_select(&normalization.columns, &reader, filter)
     );
-    tx.insert_lines(&sql).map_err(|e| fail(&builder.checks, &e.to_string()))?;
+    tx.insert_lines(&sql)
+        .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     let settled = match normalization.period {
         PeriodSource::File => tx.settle_file_period(file_id, named_period.as_deref(), UNDATED)?,
         PeriodSource::Column => tx.settle_undated_lines(file_id, UNDATED)?,
     };
     if !settled {
-        return Err(file_error("no line carries a billing period or a usage date, so its month is unknown".to_owned()));
+        return Err(file_error(
+            "no line carries a billing period or a usage date, so its month is unknown".to_owned(),
+        ));
     }
     // Split cost allocation rows: weights for their parent instance, kept
     // apart from the money under the same file (and billing period).
     if let Some((select, checks)) = format.split_select(&columns, &reader) {
-        tx.insert_splits(&select, file_id).map_err(|e| fail(&checks, &e.to_string()))?;
+        tx.insert_splits(&select, file_id)
+            .map_err(|e| fail(&checks, &e.to_string()))?;
         tx.settle_split_periods(file_id, UNDATED, normalization.period == PeriodSource::File)?;
     }
     // The first lines' identities, read row by row (a line's own id where the
     // export has one, else the whole line).
-    let key = normalization.line_key.clone().unwrap_or_else(|| "md5(concat_ws('|', *COLUMNS(*)))".to_owned());
+    let key = normalization
+        .line_key
+        .clone()
+        .unwrap_or_else(|| "md5(concat_ws('|', *COLUMNS(*)))".to_owned());
     let where_clause = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
     let sample = format!(
         "SELECT {file_id}, k FROM (SELECT {key} AS k FROM {reader}{where_clause} LIMIT {KEY_SAMPLE_LINES}) WHERE k IS NOT NULL"
     );
-    tx.sample_line_keys(&sample).map_err(|e| fail(&builder.checks, &e.to_string()))?;
+    tx.sample_line_keys(&sample)
+        .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     Ok(tx.lines_of_file(file_id)?)
 }
 
@@ -105,17 +119,19 @@ fn check_header_width(shown: &Path, read_path: &Path, container: Container, foun
         return Ok(());
     }
     let header = width;
-    Err(match find_bad_line(read_path, container, head.skip, &ValueChecks::default()) {
-        Some(f) => IngestError::Line {
-            path: shown.to_path_buf(),
-            line: f.line,
-            message: f.message,
+    Err(
+        match find_bad_line(read_path, container, head.skip, &ValueChecks::default()) {
+            Some(f) => IngestError::Line {
+                path: shown.to_path_buf(),
+                line: f.line,
+                message: f.message,
+            },
+            None => IngestError::File {
+                path: shown.to_path_buf(),
+                message: format!("the header has {header} fields but the rows have {found}"),
+            },
         },
-        None => IngestError::File {
-            path: shown.to_path_buf(),
-            message: format!("the header has {header} fields but the rows have {found}"),
-        },
-    })
+    )
 }
 
 /// Turn a DuckDB failure into an error that names the line when one can be found.

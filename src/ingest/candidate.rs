@@ -49,4 +49,3 @@ pub(super) fn path_text(path: &Path) -> String {
         .to_string_lossy()
         .into_owned()
 }
-

@@ -94,7 +94,12 @@ pub fn extract_zip(path: &Path) -> Result<tempfile::NamedTempFile, String> {
     let only = match members[..] {
         [only] => only,
         [] => return Err("zip archive is empty (an interrupted download?)".to_owned()),
-        _ => return Err(format!("zip archive holds {} files; expected exactly one export", members.len())),
+        _ => {
+            return Err(format!(
+                "zip archive holds {} files; expected exactly one export",
+                members.len()
+            ));
+        }
     };
     let mut member = archive.by_index(only).map_err(|e| e.to_string())?;
     let temp_dir = std::env::temp_dir();
@@ -125,7 +130,10 @@ pub fn copy_member(member: &mut impl Read, out: &mut impl io::Write, temp_dir: &
                     temp_dir.display()
                 )
             } else {
-                format!("cannot write the unzipped export to the temp directory {}: {e}", temp_dir.display())
+                format!(
+                    "cannot write the unzipped export to the temp directory {}: {e}",
+                    temp_dir.display()
+                )
             }
         })?;
     }

@@ -27,7 +27,9 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         .columns
         .iter()
         .filter_map(|(name, _)| {
-            let stored = name.strip_prefix("user:").or_else(|| name.starts_with("aws:").then_some(name))?;
+            let stored = name
+                .strip_prefix("user:")
+                .or_else(|| name.starts_with("aws:").then_some(name))?;
             Some((stored.to_owned(), name.to_owned()))
         })
         .collect();
@@ -40,7 +42,14 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         ("is_estimate", format!("COALESCE({invoice} = 'Estimated', false)")),
         ("line_type", record_type.clone()),
         ("provider", "'AWS'".to_owned()),
-        ("product_name", format!("COALESCE({}, {})", b.text_or_null(&["productname"]), b.text_or_null(&["productcode"]))),
+        (
+            "product_name",
+            format!(
+                "COALESCE({}, {})",
+                b.text_or_null(&["productname"]),
+                b.text_or_null(&["productcode"])
+            ),
+        ),
         ("product_code", b.text_or_null(&["productcode"])),
         ("usage_type", b.text_or_null(&["usagetype"])),
         ("operation", b.text_or_null(&["operation"])),
@@ -52,7 +61,10 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         ("usage_start", start),
         ("usage_end", end),
         ("usage_amount", b.number_or_null(&["usagequantity"])),
-        ("currency", format!("COALESCE({}, 'USD')", b.text_or_null(&["currencycode"]))),
+        (
+            "currency",
+            format!("COALESCE({}, 'USD')", b.text_or_null(&["currencycode"])),
+        ),
         // TotalCost is the line's cost after credits and with tax: what the invoice charges.
         ("unblended_cost", total.clone()),
         ("blended_cost", total.clone()),

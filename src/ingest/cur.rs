@@ -18,7 +18,9 @@ pub fn is_header(keys: &[String]) -> bool {
 
 /// CUR 2.0 carries tags (and product, discount, cost category) as map columns.
 pub fn is_cur2(names: &[String]) -> bool {
-    names.iter().any(|n| matches!(n.as_str(), "resource_tags" | "cost_category" | "discount" | "product"))
+    names
+        .iter()
+        .any(|n| matches!(n.as_str(), "resource_tags" | "cost_category" | "discount" | "product"))
 }
 
 pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
@@ -89,7 +91,10 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
         ("usage_account", format!("COALESCE({usage_account}, {payer}, '')")),
         ("invoice_id", invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
         // An empty invoice id means AWS has not issued the invoice: the month is an estimate.
-        ("is_estimate", invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL"))),
+        (
+            "is_estimate",
+            invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL")),
+        ),
         ("line_type", line_type),
         ("provider", "'AWS'".to_owned()),
         ("product_name", product_name),

@@ -27,7 +27,9 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         .columns
         .iter()
         .filter_map(|(name, _)| {
-            let stored = name.strip_prefix("user:").or_else(|| name.starts_with("aws:").then_some(name))?;
+            let stored = name
+                .strip_prefix("user:")
+                .or_else(|| name.starts_with("aws:").then_some(name))?;
             Some((stored.to_owned(), name.to_owned()))
         })
         .collect();

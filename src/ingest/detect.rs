@@ -7,9 +7,9 @@ use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3;
 
+use super::candidate::{Candidate, first_line_of, path_text, reader_sql};
 use super::container::{Container, extract_zip, header};
 use super::manifest::{self, Manifest};
-use super::candidate::{Candidate, first_line_of, path_text, reader_sql};
 use super::{BillingFormat, ExportKind, IngestError, event_records, events, metrics, service_map};
 use crate::db::Db;
 
@@ -111,7 +111,9 @@ fn detect(db: &Db, path: &Path, container: Container) -> Result<Detected, Ingest
             header_names(unzipped.path(), Container::Plain).map_err(file_error)?
         }
         Container::Plain | Container::Gzip => {
-            let head = header(path, container).map_err(|e| file_error(format!("cannot read: {e}")))?.line;
+            let head = header(path, container)
+                .map_err(|e| file_error(format!("cannot read: {e}")))?
+                .line;
             let trimmed = head.iter().position(|b| !b.is_ascii_whitespace()).map(|i| head[i]);
             if matches!(trimmed, Some(b'{') | Some(b'[')) {
                 return detect_json(db, path, container);
@@ -170,13 +172,21 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
                 });
             }
             None if serde_json_is_valid(path, container) => [0; 4],
-            None => return Err(file_error(format!("unreadable JSON: {}", first_line_of(&e.to_string())))),
+            None => {
+                return Err(file_error(format!(
+                    "unreadable JSON: {}",
+                    first_line_of(&e.to_string())
+                )));
+            }
         },
     };
     Ok(if counts.iter().any(|&n| n > 0) {
         Detected::Export(ExportKind::Events)
     } else {
-        Detected::Other("JSON without ECS task, container instance or EBS attach/detach events, and not a CloudTrail log file".to_owned())
+        Detected::Other(
+            "JSON without ECS task, container instance or EBS attach/detach events, and not a CloudTrail log file"
+                .to_owned(),
+        )
     })
 }
 
@@ -197,8 +207,12 @@ const EVENTS_LOOKED_AT: usize = 10_000;
 
 /// Whether the file parses as JSON values at all (so it is JSON of another kind, not broken).
 fn serde_json_is_valid(path: &Path, container: Container) -> bool {
-    let Ok(reader) = super::container::open_text(path, container) else { return false };
-    serde_json::Deserializer::from_reader(reader).into_iter::<serde::de::IgnoredAny>().all(|v| v.is_ok())
+    let Ok(reader) = super::container::open_text(path, container) else {
+        return false;
+    };
+    serde_json::Deserializer::from_reader(reader)
+        .into_iter::<serde::de::IgnoredAny>()
+        .all(|v| v.is_ok())
 }
 
 /// The largest JSON file looked at as a possible manifest (a manifest of a
@@ -217,7 +231,10 @@ pub(super) fn parse_header(line: &[u8]) -> Vec<String> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(line);
     let mut record = csv::ByteRecord::new();
     match reader.read_byte_record(&mut record) {
-        Ok(true) => record.iter().map(|f| String::from_utf8_lossy(f).trim().to_owned()).collect(),
+        Ok(true) => record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_owned())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -231,7 +248,10 @@ fn describe_unknown(names: &[String]) -> String {
         .take(4)
         .map(|n| crate::safe_text::for_terminal(n).into_owned())
         .collect();
-    format!("CSV with columns {}… is not a recognized billing export", shown.join(", "))
+    format!(
+        "CSV with columns {}… is not a recognized billing export",
+        shown.join(", ")
+    )
 }
 
 fn hash_file(path: &Path) -> std::io::Result<String> {

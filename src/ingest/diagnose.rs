@@ -52,7 +52,10 @@ pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &Va
             });
         }
     };
-    let mut csv = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(reader);
     let mut record = csv::ByteRecord::new();
     let mut numeric_at = Vec::new();
     let mut money_at = Vec::new();
@@ -79,7 +82,11 @@ pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &Va
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    let f = if i == 0 { f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f) } else { f };
+                    let f = if i == 0 {
+                        f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
+                    } else {
+                        f
+                    };
                     String::from_utf8_lossy(f).trim().to_owned()
                 })
                 .collect();
@@ -103,7 +110,9 @@ pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &Va
             if value.parse::<f64>().is_ok_and(|v| v.abs() >= MONEY_LIMIT) {
                 return Some(Finding {
                     line,
-                    message: format!("column {name:?}: {value:?} is too large for an amount of money (at most 28 digits before the point)"),
+                    message: format!(
+                        "column {name:?}: {value:?} is too large for an amount of money (at most 28 digits before the point)"
+                    ),
                 });
             }
         }
@@ -154,7 +163,8 @@ fn describe_csv_error(e: &csv::Error, last_line: u64, skip: u64) -> Finding {
 /// What `ap_money`/`ap_number` accept: a finite decimal, optionally in scientific notation.
 pub fn is_number(text: &str) -> bool {
     let t = text.trim();
-    t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+    t.bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
         && t.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
@@ -162,7 +172,12 @@ pub fn is_number(text: &str) -> bool {
 /// fraction and `Z`, dashes or slashes, or a bare date.
 pub fn is_timestamp(text: &str) -> bool {
     let t = text.trim().replace('/', "-").replace('Z', "");
-    const FORMATS: [&str; 4] = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"];
+    const FORMATS: [&str; 4] = [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ];
     FORMATS.iter().any(|f| NaiveDateTime::parse_from_str(&t, f).is_ok())
         || chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").is_ok()
 }

@@ -32,7 +32,9 @@ pub fn find_bad_record(path: &Path, container: Container) -> Option<Finding> {
     let first = text.iter().position(|b| !b.is_ascii_whitespace())?;
     if text[first] == b'[' {
         return match serde_json::from_slice::<Vec<&RawValue>>(text) {
-            Ok(records) => records.iter().find_map(|r| check(r).map(|m| finding(line_at(offset_in(text, r)), m))),
+            Ok(records) => records
+                .iter()
+                .find_map(|r| check(r).map(|m| finding(line_at(offset_in(text, r)), m))),
             Err(e) => Some(finding(e.line() as u64, format!("malformed JSON: {e}"))),
         };
     }
@@ -47,7 +49,11 @@ pub fn find_bad_record(path: &Path, container: Container) -> Option<Finding> {
         let place = |at: usize, message: String| {
             let line_start = text[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
             let first_on_line = text[line_start..at].iter().all(u8::is_ascii_whitespace);
-            let message = if first_on_line { message } else { format!("record {index}: {message}") };
+            let message = if first_on_line {
+                message
+            } else {
+                format!("record {index}: {message}")
+            };
             finding(line_at(at), message)
         };
         match stream.next()? {
@@ -56,7 +62,10 @@ pub fn find_bad_record(path: &Path, container: Container) -> Option<Finding> {
                 if let Ok(trail) = serde_json::from_str::<Trail<'_>>(raw.get()) {
                     for (i, r) in trail.records.iter().enumerate() {
                         if let Some(m) = check(r) {
-                            return Some(finding(line_at(offset_in(text, r)), format!("record {} of Records: {m}", i + 1)));
+                            return Some(finding(
+                                line_at(offset_in(text, r)),
+                                format!("record {} of Records: {m}", i + 1),
+                            ));
                         }
                     }
                 } else if let Some(m) = check(raw) {
@@ -66,7 +75,11 @@ pub fn find_bad_record(path: &Path, container: Container) -> Option<Finding> {
             Err(e) => {
                 // The broken record starts at the first byte after the last good one.
                 let begins = start + text[start..].iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-                let what = if e.is_eof() { "record cut off at the end of the file".to_owned() } else { format!("malformed JSON record: {e}") };
+                let what = if e.is_eof() {
+                    "record cut off at the end of the file".to_owned()
+                } else {
+                    format!("malformed JSON record: {e}")
+                };
                 return Some(place(begins, what));
             }
         }
@@ -86,15 +99,27 @@ fn offset_in(text: &[u8], raw: &RawValue) -> usize {
 fn check(raw: &RawValue) -> Option<String> {
     let event: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
     let detail = event.get("detail").unwrap_or(&serde_json::Value::Null);
-    let trail = if detail.get("eventName").is_some() { detail } else { &event };
+    let trail = if detail.get("eventName").is_some() {
+        detail
+    } else {
+        &event
+    };
     match event.get("detail-type").and_then(|t| t.as_str()) {
         Some("ECS Task State Change") => integer(detail, "version")
             .or_else(|| timestamp(detail, "startedAt"))
             .or_else(|| timestamp(detail, "stoppedAt")),
         Some("ECS Container Instance State Change") => integer(detail, "version").or_else(|| {
-            detail.get("registeredResources")?.as_array()?.iter().find_map(|r| integer(r, "integerValue"))
+            detail
+                .get("registeredResources")?
+                .as_array()?
+                .iter()
+                .find_map(|r| integer(r, "integerValue"))
         }),
-        _ if matches!(trail.get("eventName").and_then(|n| n.as_str()), Some("AttachVolume" | "DetachVolume")) => {
+        _ if matches!(
+            trail.get("eventName").and_then(|n| n.as_str()),
+            Some("AttachVolume" | "DetachVolume")
+        ) =>
+        {
             timestamp(trail, "eventTime")
         }
         _ => None,

@@ -43,7 +43,10 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         ("payer_account", format!("COALESCE({payer}, '')")),
         ("usage_account", format!("COALESCE({sub_account}, {payer}, '')")),
         ("invoice_id", invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
-        ("is_estimate", invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL"))),
+        (
+            "is_estimate",
+            invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL")),
+        ),
         ("line_type", b.text_or_null(&["chargecategory"])),
         ("provider", b.text_or_null(&["providername", "serviceprovidername"])),
         ("product_name", b.text_or_null(&["servicename"])),

@@ -92,8 +92,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<Manifest>, String> {
         return Ok(Some(legacy(path, raw, written)));
     }
     if named {
-        return Err("names neither report keys (CUR) nor data files (CUR 2.0), so it is not a manifest apportion can read"
-            .to_owned());
+        return Err(
+            "names neither report keys (CUR) nor data files (CUR 2.0), so it is not a manifest apportion can read"
+                .to_owned(),
+        );
     }
     Ok(None)
 }
@@ -167,7 +169,9 @@ fn parts_of(text: &str) -> Vec<&str> {
 }
 
 fn path_parts(file: &Path) -> Vec<String> {
-    file.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect()
+    file.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect()
 }
 
 impl Manifest {
@@ -189,7 +193,10 @@ impl Manifest {
             // `<export>/metadata/BILLING_PERIOD=P[/<execution>]/` → `<export>/data/BILLING_PERIOD=P/`.
             let mut partition = None;
             for ancestor in dir.ancestors() {
-                let name = ancestor.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = ancestor
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 if name == "metadata"
                     && let (Some(root), Some(p)) = (ancestor.parent(), &partition)
                 {
@@ -225,7 +232,9 @@ impl Manifest {
                 && file_parts.len() >= tail.len()
                 && file_parts[file_parts.len() - tail.len()..] == *tail;
         }
-        let (Some(key_name), Some(file_name)) = (key_parts.last(), file_parts.last()) else { return false };
+        let (Some(key_name), Some(file_name)) = (key_parts.last(), file_parts.last()) else {
+            return false;
+        };
         let same_name = file_name == key_name || key_name.strip_suffix(".gz") == Some(file_name.as_str());
         if !same_name {
             return false;
@@ -385,7 +394,9 @@ mod tests {
             report_name: "x".to_owned(),
             account: String::new(),
             period: "2026-04".to_owned(),
-            keys: vec![format!("s3://b/p/x/data/BILLING_PERIOD=2026-04/{folder}/x-00001.csv.gz")],
+            keys: vec![format!(
+                "s3://b/p/x/data/BILLING_PERIOD=2026-04/{folder}/x-00001.csv.gz"
+            )],
             written: None,
         }
     }
@@ -415,7 +426,10 @@ mod tests {
 
     #[test]
     fn billing_period_comes_from_the_partition_folder() {
-        assert_eq!(billing_period_of("s3://b/x/data/BILLING_PERIOD=2026-04/f.csv.gz"), Some("2026-04"));
+        assert_eq!(
+            billing_period_of("s3://b/x/data/BILLING_PERIOD=2026-04/f.csv.gz"),
+            Some("2026-04")
+        );
         assert_eq!(billing_period_of("s3://b/x/data/BILLING_PERIOD=20/f"), None);
     }
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::columns::key;
-use super::{IngestError, small_csv};
 use super::diagnose::is_number;
+use super::{IngestError, small_csv};
 use crate::db::SyncTransaction;
 
 pub fn is_header(names: &[String]) -> bool {
@@ -15,21 +15,35 @@ pub fn is_header(names: &[String]) -> bool {
     (has("month") || has("date"))
         && has("metric")
         && has("value")
-        && keys.iter().all(|k| matches!(k.as_str(), "month" | "date" | "metric" | "value" | "area" | "productarea"))
+        && keys.iter().all(|k| {
+            matches!(
+                k.as_str(),
+                "month" | "date" | "metric" | "value" | "area" | "productarea"
+            )
+        })
 }
 
 pub fn load(tx: &SyncTransaction<'_>, path: &Path, file_id: i64) -> Result<usize, IngestError> {
     let line_error = |line: u64, message: String| small_csv::line_error(path, line, message);
     let mut csv = small_csv::open(path)?;
     let (month_at, date_at) = (csv.column(&["month"]), csv.column(&["date"]));
-    let (metric_at, value_at, area_at) = (csv.column(&["metric"]), csv.column(&["value"]), csv.column(&["area", "productarea"]));
+    let (metric_at, value_at, area_at) = (
+        csv.column(&["metric"]),
+        csv.column(&["value"]),
+        csv.column(&["area", "productarea"]),
+    );
     let mut sums: BTreeMap<(String, String, Option<String>), f64> = BTreeMap::new();
     for record in csv.reader.records() {
         let record = record.map_err(|e| line_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line());
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();
-        let when = if month_at.is_some() { get(month_at) } else { get(date_at) };
-        let month = month_of(&when).ok_or_else(|| line_error(line, format!("{when:?} is not a month (YYYY-MM) or date (YYYY-MM-DD)")))?;
+        let when = if month_at.is_some() {
+            get(month_at)
+        } else {
+            get(date_at)
+        };
+        let month = month_of(&when)
+            .ok_or_else(|| line_error(line, format!("{when:?} is not a month (YYYY-MM) or date (YYYY-MM-DD)")))?;
         let metric = get(metric_at);
         if metric.is_empty() {
             return Err(line_error(line, "the metric name is empty".to_owned()));
@@ -41,7 +55,8 @@ pub fn load(tx: &SyncTransaction<'_>, path: &Path, file_id: i64) -> Result<usize
         let area = Some(get(area_at)).filter(|a| !a.is_empty());
         *sums.entry((month, metric, area)).or_insert(0.0) += raw.parse::<f64>().unwrap_or(0.0);
     }
-    let rows: Vec<(String, String, Option<String>, f64)> = sums.into_iter().map(|((m, k, a), v)| (m, k, a, v)).collect();
+    let rows: Vec<(String, String, Option<String>, f64)> =
+        sums.into_iter().map(|((m, k, a), v)| (m, k, a, v)).collect();
     tx.insert_metrics(file_id, &rows)?;
     Ok(rows.len())
 }

@@ -52,7 +52,11 @@ impl BillingFormat {
         } else if cost_allocation::is_header(&keys) {
             Some(BillingFormat::CostAllocation)
         } else if cur::is_header(&keys) {
-            Some(if cur::is_cur2(names) { BillingFormat::Cur2 } else { BillingFormat::Cur })
+            Some(if cur::is_cur2(names) {
+                BillingFormat::Cur2
+            } else {
+                BillingFormat::Cur
+            })
         } else if dbr::is_header(&keys) {
             Some(BillingFormat::Dbr)
         } else {
@@ -107,10 +111,10 @@ impl ExportKind {
             BillingFormat::Focus,
             BillingFormat::CostAllocation,
         ]
-            .into_iter()
-            .map(ExportKind::Billing)
-            .chain([ExportKind::Events, ExportKind::ServiceMap, ExportKind::Metrics])
-            .find(|k| k.label() == label)
+        .into_iter()
+        .map(ExportKind::Billing)
+        .chain([ExportKind::Events, ExportKind::ServiceMap, ExportKind::Metrics])
+        .find(|k| k.label() == label)
     }
 }
 

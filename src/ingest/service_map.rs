@@ -11,14 +11,20 @@ pub fn is_header(names: &[String]) -> bool {
     let keys: Vec<String> = names.iter().map(|n| key(n)).collect();
     keys.iter().any(|k| k == "service")
         && keys.iter().any(|k| k == "productarea")
-        && keys.iter().all(|k| matches!(k.as_str(), "service" | "productarea" | "cluster"))
+        && keys
+            .iter()
+            .all(|k| matches!(k.as_str(), "service" | "productarea" | "cluster"))
 }
 
 /// Load the map; a later file's entry for a service replaces earlier ones.
 pub fn load(tx: &SyncTransaction<'_>, path: &Path, shown: &str, file_id: i64) -> Result<usize, IngestError> {
     let line_error = |line: u64, message: String| small_csv::line_error(path, line, message);
     let mut csv = small_csv::open(path)?;
-    let (service_at, area_at, cluster_at) = (csv.column(&["service"]), csv.column(&["productarea"]), csv.column(&["cluster"]));
+    let (service_at, area_at, cluster_at) = (
+        csv.column(&["service"]),
+        csv.column(&["productarea"]),
+        csv.column(&["cluster"]),
+    );
     let mut entries = Vec::new();
     for record in csv.reader.records() {
         let record = record.map_err(|e| line_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
@@ -26,7 +32,10 @@ pub fn load(tx: &SyncTransaction<'_>, path: &Path, shown: &str, file_id: i64) ->
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();
         let (service, area, cluster) = (get(service_at), get(area_at), get(cluster_at));
         if service.is_empty() || area.is_empty() {
-            return Err(line_error(line, "a service map row needs both service and product_area".to_owned()));
+            return Err(line_error(
+                line,
+                "a service map row needs both service and product_area".to_owned(),
+            ));
         }
         entries.push((service, (!cluster.is_empty()).then_some(cluster), area));
     }

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::candidate::{Candidate, first_line_of, path_text};
 use super::container::Container;
 use super::manifest::{self, Manifest, Standing, Verdict};
-use super::candidate::{Candidate, first_line_of, path_text};
 use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, events, metrics, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction};
 
@@ -111,7 +111,12 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
             }
         } else if let Some(existing) = candidate.existing {
             if !candidate.in_place {
-                tx.touch_file(existing, &path_text(&candidate.path), candidate.size_bytes, candidate.mtime_ns)?;
+                tx.touch_file(
+                    existing,
+                    &path_text(&candidate.path),
+                    candidate.size_bytes,
+                    candidate.mtime_ns,
+                )?;
             }
             FileStatus::Unchanged {
                 format: candidate.format.label().to_owned(),
@@ -223,8 +228,11 @@ fn load_all(
     }
     // Gzip and plain files are read by different readers.
     for gzip in [true, false] {
-        let group: Vec<(usize, i64)> =
-            event_files.iter().copied().filter(|(i, _)| (candidates[*i].container == Container::Gzip) == gzip).collect();
+        let group: Vec<(usize, i64)> = event_files
+            .iter()
+            .copied()
+            .filter(|(i, _)| (candidates[*i].container == Container::Gzip) == gzip)
+            .collect();
         for batch in event_batches(&group, |i| candidates[i].size_bytes) {
             progress.file_started(&candidates[batch[0].0].path, index, count);
             let files: Vec<&Candidate> = batch.iter().map(|(i, _)| &candidates[*i]).collect();
@@ -258,7 +266,12 @@ fn record(tx: &SyncTransaction<'_>, candidate: &Candidate, file_id: i64, rows: u
 }
 
 /// Load a batch of event files; (file id, rows) per file.
-fn load_events(tx: &SyncTransaction<'_>, files: &[&Candidate], ids: &[i64], gzip: bool) -> Result<Vec<(i64, usize)>, IngestError> {
+fn load_events(
+    tx: &SyncTransaction<'_>,
+    files: &[&Candidate],
+    ids: &[i64],
+    gzip: bool,
+) -> Result<Vec<(i64, usize)>, IngestError> {
     let paths: Vec<String> = files.iter().map(|c| path_text(&c.path)).collect();
     let rows = events::rows_sql(&paths, gzip, None);
     let named: Vec<(String, i64)> = paths.iter().cloned().zip(ids.iter().copied()).collect();
@@ -333,7 +346,11 @@ fn apply_manifests(
     *candidates = kept;
     refuse_unmanifested_assemblies(candidates, &governing)?;
     for (m, verdict) in manifests.iter().zip(&verdicts) {
-        let what = if m.is_data_export() { "CUR 2.0 manifest" } else { "CUR manifest" };
+        let what = if m.is_data_export() {
+            "CUR 2.0 manifest"
+        } else {
+            "CUR manifest"
+        };
         let note = match verdict {
             Verdict::Governs => format!("{what} for {} ({} files)", m.period, m.keys.len()),
             Verdict::Empty => format!("{what} that lists no report files"),
@@ -353,12 +370,17 @@ fn apply_manifests(
 fn refuse_unmanifested_assemblies(candidates: &[Candidate], governing: &[&Manifest]) -> Result<(), IngestError> {
     let mut seen: std::collections::BTreeMap<PathBuf, (PathBuf, &Path)> = std::collections::BTreeMap::new();
     for c in candidates {
-        if !matches!(c.format, ExportKind::Billing(BillingFormat::Cur)) || governing.iter().any(|m| m.governs(&c.path)) {
+        if !matches!(c.format, ExportKind::Billing(BillingFormat::Cur)) || governing.iter().any(|m| m.governs(&c.path))
+        {
             continue;
         }
         let Some(assembly) = c.path.parent() else { continue };
         let Some(period) = assembly.parent() else { continue };
-        if !period.file_name().and_then(|n| n.to_str()).is_some_and(manifest::is_period_folder) {
+        if !period
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(manifest::is_period_folder)
+        {
             continue;
         }
         match seen.get(period) {
@@ -435,8 +457,10 @@ mod tests {
         let lens: Vec<usize> = event_batches(&hours, |_| 1000).iter().map(|b| b.len()).collect();
         assert_eq!(lens, vec![EVENT_BATCH, EVENT_BATCH, 150 - 2 * EVENT_BATCH]);
         // A file larger than the limit goes alone; none is lost.
-        let lens: Vec<usize> =
-            event_batches(&months, |i| if i == 1 { EVENT_BATCH_BYTES * 2 } else { mb }).iter().map(|b| b.len()).collect();
+        let lens: Vec<usize> = event_batches(&months, |i| if i == 1 { EVENT_BATCH_BYTES * 2 } else { mb })
+            .iter()
+            .map(|b| b.len())
+            .collect();
         assert_eq!(lens, vec![1, 1, 3]);
         assert!(event_batches(&[], |_| 0).is_empty());
     }

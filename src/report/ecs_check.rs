@@ -30,7 +30,10 @@ pub fn write_ecs_check(c: &EcsCheck, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if c.services.is_empty() {
-        writeln!(out, "\nNo instance-hour has both task events and AWS split rows: nothing to compare.")?;
+        writeln!(
+            out,
+            "\nNo instance-hour has both task events and AWS split rows: nothing to compare."
+        )?;
     } else {
         writeln!(
             out,
@@ -39,8 +42,20 @@ pub fn write_ecs_check(c: &EcsCheck, out: &mut dyn Write) -> io::Result<()> {
             c.both_instances,
             usd(c.both_cost)
         )?;
-        let width = c.services.iter().map(|s| for_terminal(&s.service).chars().count()).max().unwrap_or(0).max(7);
-        let area_width = c.services.iter().map(|s| for_terminal(&s.area).chars().count()).max().unwrap_or(0).max(4);
+        let width = c
+            .services
+            .iter()
+            .map(|s| for_terminal(&s.service).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let area_width = c
+            .services
+            .iter()
+            .map(|s| for_terminal(&s.area).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(4);
         writeln!(
             out,
             "  {:<width$}  {:<area_width$}  {:>14}  {:>14}  {:>14}",
@@ -67,7 +82,11 @@ pub fn write_ecs_check(c: &EcsCheck, out: &mut dyn Write) -> io::Result<()> {
              reserved and used; compare --weight cpu+memory.)"
         )?;
     }
-    gaps(out, "AWS split rows but no task events (event capture gaps)", &c.scad_only)?;
+    gaps(
+        out,
+        "AWS split rows but no task events (event capture gaps)",
+        &c.scad_only,
+    )?;
     // Without any split rows every instance with tasks would be listed: the
     // note above says it all.
     if c.split_rows > 0 {
@@ -85,7 +104,12 @@ fn gaps(out: &mut dyn Write, what: &str, list: &[SplitGap]) -> io::Result<()> {
     }
     let hours: i64 = list.iter().map(|g| g.hours).sum();
     let cost: Money = list.iter().map(|g| g.cost).sum();
-    writeln!(out, "\nInstance-hours with {what}: {hours} on {} instance(s), {}", list.len(), usd(cost))?;
+    writeln!(
+        out,
+        "\nInstance-hours with {what}: {hours} on {} instance(s), {}",
+        list.len(),
+        usd(cost)
+    )?;
     for g in list.iter().take(GAP_LIST_LIMIT) {
         writeln!(
             out,

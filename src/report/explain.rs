@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::usd;
-use crate::db::{Explanation, Method};
 use crate::attribute::rules::{Rule, Rules};
+use crate::db::{Explanation, Method};
 use crate::safe_text::for_terminal;
 
 pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()> {
@@ -24,30 +24,66 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
         writeln!(out, "  tags: {}", tags.join(", "))?;
     }
     let rules = Rules::parse(&x.rules_text, "rules of the latest run").ok();
-    writeln!(out, "  attributed{}:", x.run_id.map(|r| format!(" (run {r})")).unwrap_or_default())?;
+    writeln!(
+        out,
+        "  attributed{}:",
+        x.run_id.map(|r| format!(" (run {r})")).unwrap_or_default()
+    )?;
     for (area, service, method, cost) in &x.parts {
-        let service = if service.is_empty() { String::new() } else { format!(" service {}", t(service)) };
-        writeln!(out, "    {:>12}  {}{service}  by {}", usd(*cost), t(area), describe(method, rules.as_ref()))?;
+        let service = if service.is_empty() {
+            String::new()
+        } else {
+            format!(" service {}", t(service))
+        };
+        writeln!(
+            out,
+            "    {:>12}  {}{service}  by {}",
+            usd(*cost),
+            t(area),
+            describe(method, rules.as_ref())
+        )?;
     }
     if x.parts.is_empty() {
         writeln!(out, "    nothing yet: run `apportion attribute`")?;
     }
     if !x.services.is_empty() {
-        writeln!(out, "  ECS tasks on this instance in {} (CPU units × seconds):", x.month)?;
+        writeln!(
+            out,
+            "  ECS tasks on this instance in {} (CPU units × seconds):",
+            x.month
+        )?;
         for (service, area, tasks, cpu_seconds) in &x.services {
-            writeln!(out, "    {:>16.0}  {} ({}), {tasks} task(s)", cpu_seconds, t(service), t(area))?;
+            writeln!(
+                out,
+                "    {:>16.0}  {} ({}), {tasks} task(s)",
+                cpu_seconds,
+                t(service),
+                t(area)
+            )?;
         }
     }
     if !x.scad_services.is_empty() {
-        writeln!(out, "  AWS split cost allocation data on this instance in {} (split + unused cost):", x.month)?;
+        writeln!(
+            out,
+            "  AWS split cost allocation data on this instance in {} (split + unused cost):",
+            x.month
+        )?;
         for (service, area, tasks, split, unused) in &x.scad_services {
             let split = usd(*split);
             let unused = usd(*unused);
-            writeln!(out, "    {split:>12} + {unused:>10}  {} ({}), {tasks} task(s)", t(service), t(area))?;
+            writeln!(
+                out,
+                "    {split:>12} + {unused:>10}  {} ({}), {tasks} task(s)",
+                t(service),
+                t(area)
+            )?;
         }
     }
     if !x.split_check.is_empty() {
-        writeln!(out, "  the ECS split both ways, where task events and AWS split rows both cover the instance:")?;
+        writeln!(
+            out,
+            "  the ECS split both ways, where task events and AWS split rows both cover the instance:"
+        )?;
         writeln!(out, "    {:>12}  {:>12}", "by events", "by AWS split")?;
         for (service, area, by_events, by_scad) in &x.split_check {
             let e = usd(*by_events);
@@ -88,7 +124,14 @@ fn describe(method: &str, rules: Option<&Rules>) -> String {
                 .and_then(|r| r.rules.iter().find(|rule| rule.number == n))
                 .map(rule_text)
                 .unwrap_or_default();
-            format!("rule {n}{}", if text.is_empty() { String::new() } else { format!(" [{text}]") })
+            format!(
+                "rule {n}{}",
+                if text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{text}]")
+                }
+            )
         }
         Some(Method::Tag) => "its product area tag".to_owned(),
         Some(Method::Ecs) => "ECS split (CPU-seconds of its tasks)".to_owned(),

@@ -101,7 +101,11 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "{} {} — {} cost in {currency}, {} groups",
         report.month,
-        if report.dims.is_empty() { "total".to_owned() } else { format!("by {}", header[..report.dims.len()].join(", ")) },
+        if report.dims.is_empty() {
+            "total".to_owned()
+        } else {
+            format!("by {}", header[..report.dims.len()].join(", "))
+        },
         report.measure.label(),
         report.rows.len()
     )?;
@@ -132,7 +136,11 @@ fn write_table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn shown(key: &str) -> String {
-    if key.is_empty() { "(none)".to_owned() } else { for_terminal(key).into_owned() }
+    if key.is_empty() {
+        "(none)".to_owned()
+    } else {
+        for_terminal(key).into_owned()
+    }
 }
 
 /// Dollars with cents and a `$`: `$1,234.57`, `-$0.50`.

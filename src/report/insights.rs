@@ -9,7 +9,11 @@ use crate::money::{Money, percent, percent_change};
 use crate::safe_text::for_terminal;
 
 fn name(text: &str) -> String {
-    if text.is_empty() { "(no resource id)".to_owned() } else { for_terminal(text).into_owned() }
+    if text.is_empty() {
+        "(no resource id)".to_owned()
+    } else {
+        for_terminal(text).into_owned()
+    }
 }
 
 pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Write) -> io::Result<()> {
@@ -23,7 +27,12 @@ pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Writ
         target * 100.0
     )?;
     for (kind, cost) in &c.by_method {
-        writeln!(out, "  {kind:<12} {:>14}  {:>6}", usd(*cost), percent(cost.as_f64(), total))?;
+        writeln!(
+            out,
+            "  {kind:<12} {:>14}  {:>6}",
+            usd(*cost),
+            percent(cost.as_f64(), total)
+        )?;
     }
     writeln!(out, "\nby AWS product:")?;
     for (product, covered, total) in &c.by_product {
@@ -32,13 +41,21 @@ pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Writ
         } else {
             percent(covered.as_f64(), total.as_f64())
         };
-        let product = if product.is_empty() { "(none)".to_owned() } else { for_terminal(product).into_owned() };
+        let product = if product.is_empty() {
+            "(none)".to_owned()
+        } else {
+            for_terminal(product).into_owned()
+        };
         writeln!(out, "  {share:>6}  {:>14}  {product}", usd(*total))?;
     }
     if c.chase.is_empty() {
         writeln!(out, "\nnothing to chase: coverage is at or above the target")?;
     } else {
-        writeln!(out, "\ntag these next (unallocated, largest first) to reach {:.0}%:", target * 100.0)?;
+        writeln!(
+            out,
+            "\ntag these next (unallocated, largest first) to reach {:.0}%:",
+            target * 100.0
+        )?;
         for ch in &c.chase {
             writeln!(
                 out,
@@ -74,7 +91,10 @@ pub fn write_spikes(s: &Spikes, out: &mut dyn Write) -> io::Result<()> {
     }
     for spike in &s.spikes {
         let delta = spike.current - spike.previous;
-        let projected = spike.projected.map(|p| format!(", projected {}", usd(p))).unwrap_or_default();
+        let projected = spike
+            .projected
+            .map(|p| format!(", projected {}", usd(p)))
+            .unwrap_or_default();
         writeln!(
             out,
             "  {:>14} ({})  {} / {}: {} → {}{projected}",
@@ -90,9 +110,19 @@ pub fn write_spikes(s: &Spikes, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     if !s.anomalies.is_empty() {
-        writeln!(out, "\ndaily anomalies (a day above its trailing 14-day mean by 3 standard deviations):")?;
+        writeln!(
+            out,
+            "\ndaily anomalies (a day above its trailing 14-day mean by 3 standard deviations):"
+        )?;
         for (day, area, product, cost, mean) in &s.anomalies {
-            writeln!(out, "  {day}  {} / {}: {} vs {} usual", for_terminal(area), for_terminal(product), usd(*cost), usd(*mean))?;
+            writeln!(
+                out,
+                "  {day}  {} / {}: {} vs {} usual",
+                for_terminal(area),
+                for_terminal(product),
+                usd(*cost),
+                usd(*mean)
+            )?;
         }
     }
     Ok(())
@@ -113,16 +143,29 @@ pub fn per_units(cost: f64, volume: f64) -> String {
         return "-".to_owned();
     }
     let unit = cost / volume;
-    let (scale, label) = if unit >= 0.01 { (1.0, "unit") } else if unit * 1e3 >= 0.01 { (1e3, "1K") } else { (1e6, "1M") };
+    let (scale, label) = if unit >= 0.01 {
+        (1.0, "unit")
+    } else if unit * 1e3 >= 0.01 {
+        (1e3, "1K")
+    } else {
+        (1e6, "1M")
+    };
     format!("${:.4} per {label}", unit * scale)
 }
 
 pub fn write_unit_costs(rows: &[UnitCost], month: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
     if rows.is_empty() {
-        return writeln!(out, "no business metrics yet: sync a CSV with header month,metric,value (optional area)");
+        return writeln!(
+            out,
+            "no business metrics yet: sync a CSV with header month,metric,value (optional area)"
+        );
     }
     for r in rows.iter().filter(|r| month.is_none_or(|m| m == r.month)) {
-        let scope = r.area.as_deref().map(|a| format!(" [{}]", for_terminal(a))).unwrap_or_default();
+        let scope = r
+            .area
+            .as_deref()
+            .map(|a| format!(" [{}]", for_terminal(a)))
+            .unwrap_or_default();
         writeln!(
             out,
             "{}  {}{scope}: {} / {} = {}",
@@ -163,18 +206,39 @@ pub fn fit(points: &[(f64, f64)]) -> Option<Fit> {
     let ss_tot: f64 = points.iter().map(|p| (p.1 - mean_y).powi(2)).sum();
     let ss_res: f64 = points.iter().map(|p| (p.1 - fixed - variable * p.0).powi(2)).sum();
     let r_squared = if ss_tot > 0.0 { 1.0 - ss_res / ss_tot } else { 1.0 };
-    Some(Fit { fixed, variable, r_squared, months: n })
+    Some(Fit {
+        fixed,
+        variable,
+        r_squared,
+        months: n,
+    })
 }
 
-pub fn write_forecast(rows: &[UnitCost], metric: &str, amount: f64, margin: f64, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_forecast(
+    rows: &[UnitCost],
+    metric: &str,
+    amount: f64,
+    margin: f64,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut scopes: Vec<Option<String>> = rows.iter().map(|r| r.area.clone()).collect();
     scopes.dedup();
     if scopes.is_empty() {
-        return writeln!(out, "no months of metric {:?}: sync a business metrics CSV first", for_terminal(metric));
+        return writeln!(
+            out,
+            "no months of metric {:?}: sync a business metrics CSV first",
+            for_terminal(metric)
+        );
     }
     for scope in scopes {
-        let points: Vec<(f64, f64)> = rows.iter().filter(|r| r.area == scope).map(|r| (r.volume, r.cost.as_f64())).collect();
-        let label = scope.as_deref().map_or_else(|| "whole company".to_owned(), |a| format!("area {}", for_terminal(a)));
+        let points: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|r| r.area == scope)
+            .map(|r| (r.volume, r.cost.as_f64()))
+            .collect();
+        let label = scope
+            .as_deref()
+            .map_or_else(|| "whole company".to_owned(), |a| format!("area {}", for_terminal(a)));
         match fit(&points) {
             None => writeln!(
                 out,
@@ -217,10 +281,16 @@ mod tests {
         // x = 1,2,3,4; y = 3,5,7,10 → x̄ = 2.5, ȳ = 6.25, Sxx = 5, Sxy = 11.5
         // b = 2.3, a = 6.25 − 2.3 × 2.5 = 0.5; SS_tot = 26.75, SS_res = 0.3 → R² = 0.98878…
         let f = fit(&[(1.0, 3.0), (2.0, 5.0), (3.0, 7.0), (4.0, 10.0)]).unwrap();
-        assert!((f.variable - 2.3).abs() < 1e-12 && (f.fixed - 0.5).abs() < 1e-12, "{f:?}");
+        assert!(
+            (f.variable - 2.3).abs() < 1e-12 && (f.fixed - 0.5).abs() < 1e-12,
+            "{f:?}"
+        );
         assert!((f.r_squared - (1.0 - 0.3 / 26.75)).abs() < 1e-12, "{f:?}");
         assert!(fit(&[(1.0, 1.0), (2.0, 2.0)]).is_none(), "two months are too few");
-        assert!(fit(&[(5.0, 1.0), (5.0, 2.0), (5.0, 3.0)]).is_none(), "volume never changed");
+        assert!(
+            fit(&[(5.0, 1.0), (5.0, 2.0), (5.0, 3.0)]).is_none(),
+            "volume never changed"
+        );
     }
 
     #[test]

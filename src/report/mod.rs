@@ -58,5 +58,9 @@ pub fn parse_month(text: &str) -> Result<String, String> {
         && text[..4].bytes().all(|b| b.is_ascii_digit())
         && text[5..].bytes().all(|b| b.is_ascii_digit())
         && matches!(text[5..].parse::<u32>(), Ok(1..=12));
-    if ok { Ok(text.to_owned()) } else { Err(format!("{text:?} is not a month like 2026-09")) }
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not a month like 2026-09"))
+    }
 }

@@ -41,8 +41,14 @@ pub enum S3Error {
          (s3:ListBucket and s3:GetObject are needed); use a profile that may, or ask for them"
     )]
     AccessDenied { target: String, who: String },
-    #[error("bucket {bucket:?} does not exist (NoSuchBucket; {target}, {who}); check the name, and --endpoint-url for a store other than AWS")]
-    NoSuchBucket { bucket: String, target: String, who: String },
+    #[error(
+        "bucket {bucket:?} does not exist (NoSuchBucket; {target}, {who}); check the name, and --endpoint-url for a store other than AWS"
+    )]
+    NoSuchBucket {
+        bucket: String,
+        target: String,
+        who: String,
+    },
     #[error("{target}: S3 refused {who}: {plain} ({code})")]
     BadCredentials {
         target: String,
@@ -50,7 +56,9 @@ pub enum S3Error {
         code: String,
         plain: String,
     },
-    #[error("the AWS SSO session of profile {profile:?} has expired or was never started; run `aws sso login --profile {profile}` and sync again")]
+    #[error(
+        "the AWS SSO session of profile {profile:?} has expired or was never started; run `aws sso login --profile {profile}` and sync again"
+    )]
     SsoLogin { profile: String, detail: String },
     #[error(
         "no AWS credentials found for {who}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
@@ -60,7 +68,11 @@ pub enum S3Error {
     #[error("could not get AWS credentials for {who}: {detail}")]
     Credentials { who: String, detail: String },
     #[error("cannot reach S3 at {endpoint} for {target}: {detail}")]
-    Unreachable { endpoint: String, target: String, detail: String },
+    Unreachable {
+        endpoint: String,
+        target: String,
+        detail: String,
+    },
     #[error("{target}: S3 answered {code} for {who}: {message}")]
     Service {
         target: String,
@@ -128,7 +140,12 @@ pub(super) async fn connect(options: &Options) -> Connection {
         let conf = ProviderConfig::without_region()
             .with_http_client(http)
             .with_region(sdk.region().cloned());
-        SharedCredentialsProvider::new(ProfileFileCredentialsProvider::builder().profile_name(profile).configure(&conf).build())
+        SharedCredentialsProvider::new(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .configure(&conf)
+                .build(),
+        )
     });
     let service_endpoint = std::env::var("AWS_ENDPOINT_URL_S3").ok().filter(|v| !v.is_empty());
     let custom_endpoint = options
@@ -136,13 +153,18 @@ pub(super) async fn connect(options: &Options) -> Connection {
         .clone()
         .or(service_endpoint)
         .or_else(|| sdk.endpoint_url().map(str::to_owned));
-    let region = sdk.region().map_or_else(|| FALLBACK_REGION.to_owned(), |r| r.to_string());
+    let region = sdk
+        .region()
+        .map_or_else(|| FALLBACK_REGION.to_owned(), |r| r.to_string());
     let who = match (&options.profile, std::env::var_os("AWS_ACCESS_KEY_ID")) {
         (Some(p), _) => format!("profile {p:?}"),
         (None, Some(_)) => "the credentials in AWS_ACCESS_KEY_ID".to_owned(),
         (None, None) => format!(
             "profile {:?}",
-            std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "default".to_owned())
+            std::env::var("AWS_PROFILE")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| "default".to_owned())
         ),
     };
     let path_style = custom_endpoint.is_some();
@@ -236,7 +258,9 @@ impl Connection {
         let code = err.code().map(str::to_owned);
         let message = err.message().unwrap_or_default().to_owned();
         match (code.as_deref(), status) {
-            (Some("AccessDenied" | "AllAccessDisabled"), _) | (None, Some(403)) => S3Error::AccessDenied { target, who },
+            (Some("AccessDenied" | "AllAccessDisabled"), _) | (None, Some(403)) => {
+                S3Error::AccessDenied { target, who }
+            }
             (Some("NoSuchBucket"), _) => S3Error::NoSuchBucket {
                 bucket: bucket_of(&target),
                 target,
@@ -252,7 +276,11 @@ impl Connection {
                 target,
                 who,
                 code: code.to_owned(),
-                message: if message.is_empty() { status_words(status) } else { message },
+                message: if message.is_empty() {
+                    status_words(status)
+                } else {
+                    message
+                },
             },
             (None, _) => self.explain_unanswered(&err, target),
         }
@@ -292,7 +320,10 @@ impl Connection {
             },
             SdkError::ResponseError(_) => S3Error::Other {
                 target,
-                detail: format!("{} ({detail})", status_words(err.raw_response().map(|r| r.status().as_u16()))),
+                detail: format!(
+                    "{} ({detail})",
+                    status_words(err.raw_response().map(|r| r.status().as_u16()))
+                ),
             },
             _ => S3Error::Other { target, detail },
         }

@@ -39,7 +39,9 @@ impl Location {
 
     /// Whether `key` is this location's object or lies under it as a folder.
     pub fn contains(&self, key: &str) -> bool {
-        let Some(rest) = key.strip_prefix(self.prefix.as_str()) else { return false };
+        let Some(rest) = key.strip_prefix(self.prefix.as_str()) else {
+            return false;
+        };
         self.prefix.is_empty() || self.prefix.ends_with('/') || rest.is_empty() || rest.starts_with('/')
     }
 }
@@ -93,7 +95,10 @@ pub(super) async fn list(conn: &Connection, location: &Location) -> Result<Vec<O
                 Err(e) => {
                     // A bucket in another region than the client's: S3 names
                     // its region, and the listing starts again there.
-                    if !redirected && objects.is_empty() && let Some(region) = conn.bucket_region_hint(&e) {
+                    if !redirected
+                        && objects.is_empty()
+                        && let Some(region) = conn.bucket_region_hint(&e)
+                    {
                         conn.redirect(&location.bucket, &region);
                         redirected = true;
                         continue 'again;
@@ -129,8 +134,20 @@ mod tests {
 
     #[test]
     fn locations_parse_like_aws_s3_sync_takes_them() {
-        assert_eq!(at("s3://bucket/cur/"), Location { bucket: "bucket".into(), prefix: "cur/".into() });
-        assert_eq!(at("S3://bucket"), Location { bucket: "bucket".into(), prefix: String::new() });
+        assert_eq!(
+            at("s3://bucket/cur/"),
+            Location {
+                bucket: "bucket".into(),
+                prefix: "cur/".into()
+            }
+        );
+        assert_eq!(
+            at("S3://bucket"),
+            Location {
+                bucket: "bucket".into(),
+                prefix: String::new()
+            }
+        );
         assert!(Location::parse("./s3:/x").is_none());
         assert!(Location::parse("bucket/cur").is_none());
         assert!(matches!(Location::parse("s3:///cur"), Some(Err(_))));

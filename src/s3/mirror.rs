@@ -101,7 +101,9 @@ impl Mirror {
 
     /// Whether the mirror holds exactly this version of the object.
     pub(super) fn is_current(&self, object: &Object) -> bool {
-        let Some(entry) = self.entries.get(&(object.bucket.clone(), object.key.clone())) else { return false };
+        let Some(entry) = self.entries.get(&(object.bucket.clone(), object.key.clone())) else {
+            return false;
+        };
         entry.etag == object.etag
             && entry.size == object.size
             && std::fs::metadata(self.local_path(&object.bucket, &object.key))
@@ -136,7 +138,9 @@ impl Mirror {
             for _ in 0..DOWNLOADS_AT_ONCE.min(objects.len()) {
                 scope.spawn(|| {
                     while !stop.load(Ordering::Relaxed) {
-                        let Some(object) = objects.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                        let Some(object) = objects.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                            break;
+                        };
                         let result = runtime
                             .handle()
                             .block_on(this.fetch(conn, object, progress, &stop))
@@ -318,7 +322,8 @@ impl Mirror {
             .entries
             .keys()
             .filter(|(bucket, key)| {
-                scopes.iter().any(|s| s.bucket == *bucket && s.contains(key)) && !keep.contains(&(bucket.clone(), key.clone()))
+                scopes.iter().any(|s| s.bucket == *bucket && s.contains(key))
+                    && !keep.contains(&(bucket.clone(), key.clone()))
             })
             .cloned()
             .collect();
@@ -374,7 +379,10 @@ impl Mirror {
 /// How one try of a download ended badly.
 enum Attempt {
     /// The body broke off: worth one more try.
-    BodyCut { written: u64, error: S3Error },
+    BodyCut {
+        written: u64,
+        error: S3Error,
+    },
     Failed(S3Error),
 }
 
@@ -387,7 +395,9 @@ fn mtime_ns(meta: &std::fs::Metadata) -> Option<i64> {
 }
 
 fn system_time_ns(t: SystemTime) -> Option<i64> {
-    t.duration_since(UNIX_EPOCH).ok().and_then(|d| i64::try_from(d.as_nanos()).ok())
+    t.duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
 }
 
 /// One part of a key as a file name: `%` and the names a file system gives
@@ -410,7 +420,11 @@ fn segment(part: &str) -> String {
     while !escaped.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!("{}%L{:032x}", &escaped[..cut], xxhash_rust::xxh3::xxh3_128(part.as_bytes()))
+    format!(
+        "{}%L{:032x}",
+        &escaped[..cut],
+        xxhash_rust::xxh3::xxh3_128(part.as_bytes())
+    )
 }
 
 #[cfg(test)]

@@ -93,7 +93,9 @@ impl Fetched {
 
 /// Where the mirror of the database at `db` lives: `<db>.s3/` beside it.
 pub fn mirror_beside(db: &Path) -> PathBuf {
-    let name = db.file_name().map_or_else(|| "apportion.duckdb".into(), |n| n.to_string_lossy().into_owned());
+    let name = db
+        .file_name()
+        .map_or_else(|| "apportion.duckdb".into(), |n| n.to_string_lossy().into_owned());
     db.with_file_name(format!("{name}.s3"))
 }
 
@@ -149,11 +151,20 @@ pub fn fetch(
         match manifest::parse(&local[i], &bytes) {
             Ok(Some(m)) => manifests.push(m),
             Ok(None) => {}
-            Err(message) => return Err(S3Error::Manifest { uri: object.uri(), message }),
+            Err(message) => {
+                return Err(S3Error::Manifest {
+                    uri: object.uri(),
+                    message,
+                });
+            }
         }
     }
     let verdicts = manifest::decide(&manifests).map_err(|message| S3Error::Manifest {
-        uri: summaries.iter().map(|s| s.location.as_str()).collect::<Vec<_>>().join(" "),
+        uri: summaries
+            .iter()
+            .map(|s| s.location.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         message: mirror.redact(&message),
     })?;
     let choices = selection::choose(&objects, &local, &read, &manifests, &verdicts);
@@ -209,5 +220,10 @@ pub fn fetch(
 }
 
 fn pick(objects: &[Object], keep: impl Fn(usize) -> bool) -> Vec<&Object> {
-    objects.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, o)| o).collect()
+    objects
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, o)| o)
+        .collect()
 }

@@ -44,10 +44,16 @@ pub(super) fn manifests_to_read(objects: &[Object]) -> Vec<bool> {
         let parts: Vec<&str> = o.key.split('/').collect();
         if let Some(p) = parts.iter().position(|s| s.starts_with("BILLING_PERIOD=")) {
             let below = (parts.len() > p + 2).then(|| parts[p + 1]);
-            exports.entry((o.bucket.as_str(), parts[..=p].join("/"))).or_default().push((i, below));
+            exports
+                .entry((o.bucket.as_str(), parts[..=p].join("/")))
+                .or_default()
+                .push((i, below));
         } else if let Some(p) = parts.iter().rposition(|s| manifest::is_period_folder(s)) {
             let own = parts.len() == p + 2;
-            legacy.entry((o.bucket.as_str(), parts[..=p].join("/"))).or_default().push((i, own));
+            legacy
+                .entry((o.bucket.as_str(), parts[..=p].join("/")))
+                .or_default()
+                .push((i, own));
         } else {
             read[i] = true;
         }
@@ -121,7 +127,11 @@ pub(super) fn missing_key<'a>(
             .filter(|(path, choice)| **choice == Choice::Fetch && m.governs(path))
             .map(|(path, _)| path.as_path())
             .collect();
-        if let Some(key) = m.keys.iter().find(|key| !governed.iter().any(|path| m.key_matches(key, path))) {
+        if let Some(key) = m
+            .keys
+            .iter()
+            .find(|key| !governed.iter().any(|path| m.key_matches(key, path)))
+        {
             return Some((m, key));
         }
     }
@@ -172,7 +182,9 @@ fn one_report_per_month(objects: &[Object], choices: &mut [Choice]) {
         if *choice == Choice::Fetch
             && let Some((payer, rank, month)) = classic_report(o.name())
         {
-            let entry = best.entry((o.bucket.as_str(), payer, month)).or_insert((rank, o.key.as_str()));
+            let entry = best
+                .entry((o.bucket.as_str(), payer, month))
+                .or_insert((rank, o.key.as_str()));
             if rank < entry.0 {
                 *entry = (rank, o.key.as_str());
             }
@@ -209,7 +221,11 @@ fn classic_report(name: &str) -> Option<(&str, u8, &str)> {
     let at = rest.len() - 8;
     let (report, month) = (rest.get(..at)?, rest.get(at + 1..)?);
     let m = month.as_bytes();
-    if rest.as_bytes()[at] != b'-' || m.len() != 7 || m[4] != b'-' || !m[..4].iter().chain(&m[5..]).all(u8::is_ascii_digit) {
+    if rest.as_bytes()[at] != b'-'
+        || m.len() != 7
+        || m[4] != b'-'
+        || !m[..4].iter().chain(&m[5..]).all(u8::is_ascii_digit)
+    {
         return None;
     }
     let rank = CLASSIC_REPORTS.iter().position(|r| *r == report)?;
@@ -249,7 +265,12 @@ mod tests {
     fn read_keys(keys: &[&str]) -> Vec<String> {
         let objects: Vec<Object> = keys.iter().map(|k| object(k)).collect();
         let read = manifests_to_read(&objects);
-        objects.iter().zip(read).filter(|(_, r)| *r).map(|(o, _)| o.key.clone()).collect()
+        objects
+            .iter()
+            .zip(read)
+            .filter(|(_, r)| *r)
+            .map(|(o, _)| o.key.clone())
+            .collect()
     }
 
     #[test]
@@ -288,8 +309,14 @@ mod tests {
             classic_report("123456789012-aws-billing-detailed-line-items-with-resources-and-tags-2016-09.csv.zip"),
             Some(("123456789012", 0, "2016-09"))
         );
-        assert_eq!(classic_report("123-aws-cost-allocation-2016-09.csv"), Some(("123", 2, "2016-09")));
-        assert_eq!(classic_report("123-aws-billing-csv-2016-09.csv"), Some(("123", 3, "2016-09")));
+        assert_eq!(
+            classic_report("123-aws-cost-allocation-2016-09.csv"),
+            Some(("123", 2, "2016-09"))
+        );
+        assert_eq!(
+            classic_report("123-aws-billing-csv-2016-09.csv"),
+            Some(("123", 3, "2016-09"))
+        );
         assert_eq!(classic_report("123-aws-something-else-2016-09.csv"), None);
         assert_eq!(classic_report("report-2016-09.csv"), None);
         assert_eq!(classic_report("123-aws-é-2016-09.csv"), None);
@@ -318,7 +345,9 @@ mod tests {
             choices,
             [
                 Choice::Fetch,
-                Choice::Redundant { instead: instead.clone() },
+                Choice::Redundant {
+                    instead: instead.clone()
+                },
                 Choice::Redundant { instead },
                 Choice::Fetch,
                 Choice::Older,

@@ -43,7 +43,10 @@ impl Keys {
         match value {
             Value::Null => Keys::default(),
             Value::Object(object) => {
-                let mut keys = Keys { open: object.open.clone(), ..Keys::default() };
+                let mut keys = Keys {
+                    open: object.open.clone(),
+                    ..Keys::default()
+                };
                 for (key, value) in &object.entries {
                     match value {
                         Value::Null => keys.blank.insert(key.clone()),
@@ -53,8 +56,14 @@ impl Keys {
                 }
                 keys
             }
-            Value::Unknown(why) => Keys { open: Some(why.clone()), ..Keys::default() },
-            Value::Str(_) | Value::Other => Keys { open: Some("the tags value is not a map".to_owned()), ..Keys::default() },
+            Value::Unknown(why) => Keys {
+                open: Some(why.clone()),
+                ..Keys::default()
+            },
+            Value::Str(_) | Value::Other => Keys {
+                open: Some("the tags value is not a map".to_owned()),
+                ..Keys::default()
+            },
         }
     }
 
@@ -99,7 +108,9 @@ impl Value {
                     out.open = out.open.or(o.open);
                 }
                 Value::Unknown(why) => out.open = out.open.or(Some(why)),
-                Value::Str(_) | Value::Other => out.open = out.open.or(Some("merge of a value that is not a map".to_owned())),
+                Value::Str(_) | Value::Other => {
+                    out.open = out.open.or(Some("merge of a value that is not a map".to_owned()))
+                }
             }
         }
         Value::Object(out)
@@ -189,14 +200,20 @@ pub fn eval(r: &impl Resolve, expr: &Expression, src: &str, depth: usize) -> Val
         }
         Expression::FuncCall(call) if call.name.namespace.is_empty() => match call.name.name.as_str() {
             "merge" => Value::merge(call.args.iter().map(|a| eval(r, a, src, depth + 1)).collect::<Vec<_>>()),
-            "tomap" | "toset" | "tostring" if call.args.len() == 1 => {
-                call.args.iter().next().map_or(Value::Null, |a| eval(r, a, src, depth + 1))
-            }
+            "tomap" | "toset" | "tostring" if call.args.len() == 1 => call
+                .args
+                .iter()
+                .next()
+                .map_or(Value::Null, |a| eval(r, a, src, depth + 1)),
             _ => Value::Unknown(format!("{} cannot be resolved statically", text(expr, src))),
         },
         Expression::Conditional(c) => {
             let why = format!("{} decides", text(&c.cond_expr, src));
-            Value::either(eval(r, &c.true_expr, src, depth + 1), eval(r, &c.false_expr, src, depth + 1), why)
+            Value::either(
+                eval(r, &c.true_expr, src, depth + 1),
+                eval(r, &c.false_expr, src, depth + 1),
+                why,
+            )
         }
         Expression::Traversal(t) => r.reference(t, src, depth + 1),
         Expression::Variable(v) => Value::Unknown(format!("{} is known only at apply time", v.as_str())),
@@ -277,7 +294,10 @@ mod tests {
     fn string_keys_templates_and_computed_keys() {
         let k = keys("tags = { \"product_area\" = \"x-${\"y\"}\", (var.k) = \"v\" }");
         assert!(k.known.contains("product_area"));
-        assert!(k.open.as_deref().is_some_and(|w| w.contains("computed tag key")), "{k:?}");
+        assert!(
+            k.open.as_deref().is_some_and(|w| w.contains("computed tag key")),
+            "{k:?}"
+        );
         let body = hcl_edit::parser::parse_body("name = \"a-${\"b\"}\"").unwrap();
         let value = eval(&Literal, &body.get_attribute("name").unwrap().value, "", 0);
         assert_eq!(value, Value::Str("a-b".to_owned()));

@@ -10,9 +10,9 @@ use hcl_edit::structure::Block;
 use serde::Serialize;
 
 use super::eval::{MAX_DEPTH, Resolve, Value, eval, text};
+use super::ignore_reason;
 use super::scope::{Call, Scope, is_local_source};
 use super::tree::{Role, Tree};
-use super::ignore_reason;
 
 /// One module call on the way from an entry module to an instance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,7 +29,10 @@ enum Inputs {
     Root(usize),
     Uncalled,
     /// The arguments of call `call` in instance `caller`, then defaults.
-    Called { caller: usize, call: usize },
+    Called {
+        caller: usize,
+        call: usize,
+    },
 }
 
 /// An aws provider block: which instance declares it, and which of its blocks.
@@ -82,7 +85,12 @@ const MAX_CHAIN: usize = 32;
 impl<'a> Graph<'a> {
     pub fn build(tree: &'a Tree) -> Graph<'a> {
         let scopes = tree.modules.iter().map(Scope::of).collect();
-        let mut graph = Graph { tree, scopes, instances: Vec::new(), unfollowed: Vec::new() };
+        let mut graph = Graph {
+            tree,
+            scopes,
+            instances: Vec::new(),
+            unfollowed: Vec::new(),
+        };
         for (e, entry) in tree.entries.iter().enumerate() {
             let inputs = match entry.role {
                 Role::Root(_) => Inputs::Root(e),
@@ -99,10 +107,22 @@ impl<'a> Graph<'a> {
         graph
     }
 
-    fn add(&mut self, module: usize, inputs: Inputs, mut providers: HashMap<Option<String>, ProviderRef>, at: Position) -> usize {
+    fn add(
+        &mut self,
+        module: usize,
+        inputs: Inputs,
+        mut providers: HashMap<Option<String>, ProviderRef>,
+        at: Position,
+    ) -> usize {
         let index = self.instances.len();
         for (p, provider) in self.scopes[module].providers.iter().enumerate() {
-            providers.insert(provider.alias.clone(), ProviderRef { instance: index, index: p });
+            providers.insert(
+                provider.alias.clone(),
+                ProviderRef {
+                    instance: index,
+                    index: p,
+                },
+            );
         }
         self.instances.push(Instance {
             module,
@@ -119,7 +139,11 @@ impl<'a> Graph<'a> {
             let call = &self.scopes[module].calls[c];
             let (name, block, is_local): (String, &'a Block, bool) = (call.name.clone(), call.block, call.is_local());
             let mut chain = at.chain.clone();
-            chain.push(Step { call: format!("module.{name}"), file: call.file.to_path_buf(), line: call.line });
+            chain.push(Step {
+                call: format!("module.{name}"),
+                file: call.file.to_path_buf(),
+                line: call.line,
+            });
             let ignored = at.ignored.clone().or_else(|| ignore_reason(call.src, call.line));
             let mut keys = at.keys.clone();
             keys.push(name.clone());
@@ -132,12 +156,27 @@ impl<'a> Graph<'a> {
             let child = match child {
                 Ok(t) => {
                     let passed = self.passed_providers(index, block);
-                    let downloaded_from = at.downloaded_from.or(if is_local { None } else { Some(chain.len() - 1) });
-                    let sub = Position { root: at.root, keys, modules: modules.clone(), chain, ignored, downloaded_from };
+                    let downloaded_from = at
+                        .downloaded_from
+                        .or(if is_local { None } else { Some(chain.len() - 1) });
+                    let sub = Position {
+                        root: at.root,
+                        keys,
+                        modules: modules.clone(),
+                        chain,
+                        ignored,
+                        downloaded_from,
+                    };
                     Child::Instance(self.add(t, Inputs::Called { caller: index, call: c }, passed, sub))
                 }
                 Err(reason) => {
-                    self.unfollowed.push(Unfollowed { chain, reason: reason.clone(), ignored, caller: index, call: c });
+                    self.unfollowed.push(Unfollowed {
+                        chain,
+                        reason: reason.clone(),
+                        ignored,
+                        caller: index,
+                        call: c,
+                    });
                     Child::Unfollowed(reason)
                 }
             };
@@ -153,15 +192,22 @@ impl<'a> Graph<'a> {
         };
         if is_local_source(source) {
             let dir = self.tree.modules[caller].dir.join(source);
-            return self.tree.module_at(&dir).ok_or_else(|| format!("{source:?} holds no .tf files"));
+            return self
+                .tree
+                .module_at(&dir)
+                .ok_or_else(|| format!("{source:?} holds no .tf files"));
         }
         match self.tree.manifest(root, key) {
             Some(Some(m)) => Ok(m),
-            Some(None) => Err(format!("{source:?}: the folder .terraform/modules/modules.json names for it holds no .tf files")),
-            None if self.tree.has_manifest(root) => {
-                Err(format!("{source:?} is not in .terraform/modules/modules.json (run terraform init again)"))
-            }
-            None => Err(format!("{source:?} is not a local path and there is no .terraform/modules/modules.json (run terraform init)")),
+            Some(None) => Err(format!(
+                "{source:?}: the folder .terraform/modules/modules.json names for it holds no .tf files"
+            )),
+            None if self.tree.has_manifest(root) => Err(format!(
+                "{source:?} is not in .terraform/modules/modules.json (run terraform init again)"
+            )),
+            None => Err(format!(
+                "{source:?} is not a local path and there is no .terraform/modules/modules.json (run terraform init)"
+            )),
         }
     }
 
@@ -171,7 +217,9 @@ impl<'a> Graph<'a> {
         let Some(attr) = block.body.get_attribute("providers") else {
             return parent.get(&None).map(|p| (None, *p)).into_iter().collect();
         };
-        let Expression::Object(map) = &attr.value else { return HashMap::new() };
+        let Expression::Object(map) = &attr.value else {
+            return HashMap::new();
+        };
         map.iter()
             .filter_map(|(key, value)| {
                 let inner = match key {
@@ -196,7 +244,15 @@ impl<'a> Graph<'a> {
         let p = self.instances[instance].providers.get(alias)?;
         let provider = &self.scopes[self.instances[p.instance].module].providers[p.index];
         Some(match provider.default_tags {
-            Some(def) => eval(&At { graph: self, instance: p.instance }, def.expr, def.src, 0),
+            Some(def) => eval(
+                &At {
+                    graph: self,
+                    instance: p.instance,
+                },
+                def.expr,
+                def.src,
+                0,
+            ),
             None => Value::Null,
         })
     }
@@ -217,7 +273,9 @@ impl<'a> Graph<'a> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let Inputs::Called { caller, call } = self.instances[instance].inputs else { return None };
+        let Inputs::Called { caller, call } = self.instances[instance].inputs else {
+            return None;
+        };
         let level = self.instances[instance].chain.len().checked_sub(1)?;
         let call = &self.scopes[self.instances[caller].module].calls[call];
         let mut sources = Vec::new();
@@ -272,7 +330,10 @@ impl<'a> Graph<'a> {
     fn var(&self, instance: usize, name: &str, depth: usize) -> Value {
         let inst = &self.instances[instance];
         let Some(default) = self.scopes[inst.module].variables.get(name) else {
-            return Value::Unknown(format!("var.{name} is not declared in {}", self.tree.modules[inst.module].dir.display()));
+            return Value::Unknown(format!(
+                "var.{name} is not declared in {}",
+                self.tree.modules[inst.module].dir.display()
+            ));
         };
         let default = |why: String| match default {
             Some(def) => eval(&At { graph: self, instance }, def.expr, def.src, depth + 1),
@@ -282,19 +343,41 @@ impl<'a> Graph<'a> {
             Inputs::Called { caller, call } => {
                 let call = &self.scopes[self.instances[caller].module].calls[call];
                 match call.argument(name) {
-                    Some(arg) => eval(&At { graph: self, instance: caller }, arg.expr, arg.src, depth + 1),
-                    None => default(format!("module.{} does not set {name}, and var.{name} has no default", call.name)),
+                    Some(arg) => eval(
+                        &At {
+                            graph: self,
+                            instance: caller,
+                        },
+                        arg.expr,
+                        arg.src,
+                        depth + 1,
+                    ),
+                    None => default(format!(
+                        "module.{} does not set {name}, and var.{name} has no default",
+                        call.name
+                    )),
                 }
             }
             Inputs::Root(entry) => match &self.tree.entries[entry].role {
                 Role::Root(values) if values.contains_key(name) => values.get(name).cloned().unwrap_or(Value::Null),
-                _ => default(format!("var.{name} has no value: no default, and none in terraform.tfvars, *.auto.tfvars or --var-file")),
+                _ => default(format!(
+                    "var.{name} has no value: no default, and none in terraform.tfvars, *.auto.tfvars or --var-file"
+                )),
             },
-            Inputs::Uncalled => Value::Unknown(format!("var.{name} comes from the module's callers, and none is in the linted tree")),
+            Inputs::Uncalled => Value::Unknown(format!(
+                "var.{name} comes from the module's callers, and none is in the linted tree"
+            )),
         }
     }
 
-    fn module_output(&self, instance: usize, name: &str, ops: &[TraversalOperator], whole: &str, depth: usize) -> Value {
+    fn module_output(
+        &self,
+        instance: usize,
+        name: &str,
+        ops: &[TraversalOperator],
+        whole: &str,
+        depth: usize,
+    ) -> Value {
         let child = match self.instances[instance].children.get(name) {
             Some(Child::Instance(c)) => *c,
             Some(Child::Unfollowed(why)) => return Value::Unknown(format!("module.{name} is not followed: {why}")),
@@ -303,7 +386,15 @@ impl<'a> Graph<'a> {
         // `module.x[0].out`, `module.x["k"].out`: every instance of a count/for_each call is alike.
         let rest: Vec<&TraversalOperator> = ops
             .iter()
-            .skip_while(|op| matches!(op, TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) | TraversalOperator::FullSplat(_) | TraversalOperator::AttrSplat(_)))
+            .skip_while(|op| {
+                matches!(
+                    op,
+                    TraversalOperator::Index(_)
+                        | TraversalOperator::LegacyIndex(_)
+                        | TraversalOperator::FullSplat(_)
+                        | TraversalOperator::AttrSplat(_)
+                )
+            })
             .collect();
         let Some((TraversalOperator::GetAttr(output), rest)) = rest.split_first().map(|(o, r)| (*o, r)) else {
             return Value::Unknown(format!("{whole} is the whole module, not one of its outputs"));
@@ -312,7 +403,15 @@ impl<'a> Graph<'a> {
         let Some(def) = self.scopes[module].outputs.get(output.as_str()) else {
             return Value::Unknown(format!("module.{name} has no output {:?}", output.as_str()));
         };
-        let value = eval(&At { graph: self, instance: child }, def.expr, def.src, depth + 1);
+        let value = eval(
+            &At {
+                graph: self,
+                instance: child,
+            },
+            def.expr,
+            def.src,
+            depth + 1,
+        );
         apply(value, rest.iter().copied(), whole)
     }
 }
@@ -331,7 +430,14 @@ struct Position {
 
 impl Position {
     fn entry(module: usize) -> Position {
-        Position { root: module, keys: Vec::new(), modules: Vec::new(), chain: Vec::new(), ignored: None, downloaded_from: None }
+        Position {
+            root: module,
+            keys: Vec::new(),
+            modules: Vec::new(),
+            chain: Vec::new(),
+            ignored: None,
+            downloaded_from: None,
+        }
     }
 }
 

@@ -85,7 +85,17 @@ impl Finding {
         let mut address: Vec<&str> = chain.iter().map(|s| s.call.as_str()).collect();
         address.push(&resource.address);
         let address = address.join(".");
-        Finding { file, line, address, chain, resource, status, message, names: Vec::new(), billed: None }
+        Finding {
+            file,
+            line,
+            address,
+            chain,
+            resource,
+            status,
+            message,
+            names: Vec::new(),
+            billed: None,
+        }
     }
 }
 
@@ -122,7 +132,11 @@ pub fn lint(graph: &Graph<'_>, tag_key: &str) -> Vec<Finding> {
                         ..Keys::default()
                     },
                 };
-                let alias = block.body.get_attribute("provider").and_then(|a| provider_alias(&a.value)).unwrap_or(None);
+                let alias = block
+                    .body
+                    .get_attribute("provider")
+                    .and_then(|a| provider_alias(&a.value))
+                    .unwrap_or(None);
                 let inherited = match (graph.default_tags(i, &alias), &alias) {
                     (Some(tags), _) => Keys::of(&tags),
                     (None, Some(alias)) => Keys::of(&Value::Unknown(match instance.chain.last() {
@@ -135,15 +149,25 @@ pub fn lint(graph: &Graph<'_>, tag_key: &str) -> Vec<Finding> {
                 if keys.known.contains(tag_key) {
                     continue;
                 }
-                let (status, message) = match (ignore_reason(src, line).or_else(|| instance.ignored.clone()), keys.open) {
+                let (status, message) = match (ignore_reason(src, line).or_else(|| instance.ignored.clone()), keys.open)
+                {
                     (Some(reason), _) => (Status::Ignored, reason),
                     (None, Some(why)) => (Status::Unknown, format!("tag {tag_key:?} may be set: {why}")),
-                    (None, None) if keys.blank.contains(tag_key) => (Status::Missing, format!("tag {tag_key:?} is empty")),
+                    (None, None) if keys.blank.contains(tag_key) => {
+                        (Status::Missing, format!("tag {tag_key:?} is empty"))
+                    }
                     (None, None) => (Status::Missing, format!("no tag {tag_key:?}")),
                 };
-                let place = Place { address: format!("{kind}.{}", label(block, 1)), file: file.path.clone(), line };
+                let place = Place {
+                    address: format!("{kind}.{}", label(block, 1)),
+                    file: file.path.clone(),
+                    line,
+                };
                 // The call that decides the tags; inside downloaded code, the call into it.
-                let decided = block.body.get_attribute("tags").and_then(|a| graph.decided_at(i, &a.value, 0));
+                let decided = block
+                    .body
+                    .get_attribute("tags")
+                    .and_then(|a| graph.decided_at(i, &a.value, 0));
                 let anchor = match (decided, instance.downloaded_from) {
                     (Some(d), Some(r)) => Some(d.min(r)),
                     (d, r) => d.or(r),
@@ -161,10 +185,17 @@ pub fn lint(graph: &Graph<'_>, tag_key: &str) -> Vec<Finding> {
     for call in &graph.unfollowed {
         let (outer, this) = call.chain.split_at(call.chain.len().saturating_sub(1));
         let Some(this) = this.first() else { continue };
-        let place = Place { address: this.call.clone(), file: this.file.clone(), line: this.line };
+        let place = Place {
+            address: this.call.clone(),
+            file: this.file.clone(),
+            line: this.line,
+        };
         let (status, message) = match &call.ignored {
             Some(reason) => (Status::Ignored, reason.clone()),
-            None => (Status::Unfollowed, format!("what it creates is unknown: {}", call.reason)),
+            None => (
+                Status::Unfollowed,
+                format!("what it creates is unknown: {}", call.reason),
+            ),
         };
         let anchor = graph.instances[call.caller].downloaded_from;
         findings.push(Finding::new(outer.to_vec(), place, status, message, anchor));

@@ -32,7 +32,11 @@ pub struct Module {
 #[derive(Debug, thiserror::Error)]
 pub enum TfError {
     #[error("{path}:{line}: {message}")]
-    Parse { path: PathBuf, line: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: no .tf files found")]
@@ -43,7 +47,10 @@ pub enum TfError {
 
 /// Parse one HCL file (`.tf` or `.tfvars`).
 fn parse_file(path: &Path) -> Result<TfFile, TfError> {
-    let source = std::fs::read_to_string(path).map_err(|e| TfError::Io { path: path.to_path_buf(), source: e })?;
+    let source = std::fs::read_to_string(path).map_err(|e| TfError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     let body = hcl_edit::parser::parse_body(&source).map_err(|e| {
         let location = e.location();
         TfError::Parse {
@@ -52,7 +59,11 @@ fn parse_file(path: &Path) -> Result<TfFile, TfError> {
             message: format!("HCL parse error at column {}: {}", location.column(), e.message()),
         }
     })?;
-    Ok(TfFile { path: path.to_path_buf(), source, body })
+    Ok(TfFile {
+        path: path.to_path_buf(),
+        source,
+        body,
+    })
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system (paths stay as
@@ -69,7 +80,11 @@ pub fn normalize(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
-    if out.is_empty() { PathBuf::from(".") } else { out.iter().collect() }
+    if out.is_empty() {
+        PathBuf::from(".")
+    } else {
+        out.iter().collect()
+    }
 }
 
 /// `# apportion:ignore <reason>` on a block's first line or the line above.
@@ -79,13 +94,20 @@ pub fn ignore_reason(src: &str, line: usize) -> Option<String> {
         .into_iter()
         .flatten()
         .filter_map(|i| lines.get(i))
-        .find_map(|l| l.split_once("apportion:ignore").map(|(_, reason)| reason.trim().to_owned()))
+        .find_map(|l| {
+            l.split_once("apportion:ignore")
+                .map(|(_, reason)| reason.trim().to_owned())
+        })
         .map(|r| if r.is_empty() { "no reason given".to_owned() } else { r })
 }
 
 /// 1-based line of a byte offset.
 pub fn line_of(source: &str, offset: usize) -> usize {
-    source.as_bytes()[..offset.min(source.len())].iter().filter(|b| **b == b'\n').count() + 1
+    source.as_bytes()[..offset.min(source.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -95,7 +117,10 @@ mod tests {
     #[test]
     fn normalize_is_lexical() {
         assert_eq!(normalize(Path::new("./main.tf")), PathBuf::from("main.tf"));
-        assert_eq!(normalize(Path::new("envs/prod/../../modules/x")), PathBuf::from("modules/x"));
+        assert_eq!(
+            normalize(Path::new("envs/prod/../../modules/x")),
+            PathBuf::from("modules/x")
+        );
         assert_eq!(normalize(Path::new("../shared/./x")), PathBuf::from("../shared/x"));
         assert_eq!(normalize(Path::new(".")), PathBuf::from("."));
         assert_eq!(normalize(Path::new("/a/../../b")), PathBuf::from("/b"));

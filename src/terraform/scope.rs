@@ -44,7 +44,10 @@ impl<'a> Call<'a> {
         if META_ARGUMENTS.contains(&name) {
             return None;
         }
-        self.block.body.get_attribute(name).map(|a| Def { expr: &a.value, src: self.src })
+        self.block.body.get_attribute(name).map(|a| Def {
+            expr: &a.value,
+            src: self.src,
+        })
     }
 
     pub fn is_local(&self) -> bool {
@@ -71,7 +74,11 @@ pub fn blocks<'a>(body: &'a Body, ident: &'a str) -> impl Iterator<Item = &'a Bl
 }
 
 pub fn label(block: &Block, index: usize) -> String {
-    block.labels.get(index).map(|l| l.as_str().to_owned()).unwrap_or_default()
+    block
+        .labels
+        .get(index)
+        .map(|l| l.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 impl<'a> Scope<'a> {

@@ -53,7 +53,9 @@ impl Tree {
         if let Some(&i) = self.by_dir.get(&dir) {
             return Ok(Some(i));
         }
-        let Ok(listing) = std::fs::read_dir(&dir) else { return Ok(None) };
+        let Ok(listing) = std::fs::read_dir(&dir) else {
+            return Ok(None);
+        };
         let mut paths: Vec<PathBuf> = listing
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
@@ -69,8 +71,14 @@ impl Tree {
         if paths.is_empty() {
             return Err(TfError::Empty { path: dir });
         }
-        let files = paths.iter().map(|p| parse_file(&normalize(p))).collect::<Result<Vec<_>, _>>()?;
-        self.modules.push(Module { dir: dir.clone(), files });
+        let files = paths
+            .iter()
+            .map(|p| parse_file(&normalize(p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.modules.push(Module {
+            dir: dir.clone(),
+            files,
+        });
         self.by_dir.insert(dir, self.modules.len() - 1);
         Ok(self.modules.len() - 1)
     }
@@ -94,7 +102,13 @@ struct ManifestEntry {
 /// Every module under `dirs` (skipping `.terraform/`), the modules their calls
 /// lead to, and the roots with their variable values (`var_files` last).
 pub fn load(dirs: &[PathBuf], var_files: &[PathBuf]) -> Result<Tree, TfError> {
-    let mut tree = Tree { modules: Vec::new(), walked: Vec::new(), entries: Vec::new(), by_dir: HashMap::new(), manifests: HashMap::new() };
+    let mut tree = Tree {
+        modules: Vec::new(),
+        walked: Vec::new(),
+        entries: Vec::new(),
+        by_dir: HashMap::new(),
+        manifests: HashMap::new(),
+    };
     let mut named = HashSet::new();
     for root in dirs {
         walk(&mut tree, root)?;
@@ -107,9 +121,14 @@ pub fn load(dirs: &[PathBuf], var_files: &[PathBuf]) -> Result<Tree, TfError> {
         if !path.is_file() {
             continue;
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| TfError::Io { path: path.clone(), source: e })?;
-        let file: ManifestFile =
-            serde_json::from_str(&text).map_err(|e| TfError::Manifest { path: path.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(&path).map_err(|e| TfError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        let file: ManifestFile = serde_json::from_str(&text).map_err(|e| TfError::Manifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         let mut keys = HashMap::new();
         for entry in file.modules.iter().filter(|e| !e.key.is_empty()) {
             let dir = tree.modules[m].dir.join(&entry.dir);
@@ -128,7 +147,11 @@ pub fn load(dirs: &[PathBuf], var_files: &[PathBuf]) -> Result<Tree, TfError> {
             .files
             .iter()
             .flat_map(|f| blocks(&f.body, "module"))
-            .filter_map(|b| b.body.get_attribute("source").and_then(|a| super::eval::literal(&a.value)))
+            .filter_map(|b| {
+                b.body
+                    .get_attribute("source")
+                    .and_then(|a| super::eval::literal(&a.value))
+            })
             .filter(|s| is_local_source(s))
             .collect();
         for source in sources {
@@ -158,9 +181,15 @@ pub fn load(dirs: &[PathBuf], var_files: &[PathBuf]) -> Result<Tree, TfError> {
 }
 
 fn walk(tree: &mut Tree, root: &Path) -> Result<(), TfError> {
-    let io = |path: &Path, source: std::io::Error| TfError::Io { path: path.to_path_buf(), source };
+    let io = |path: &Path, source: std::io::Error| TfError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if !root.exists() {
-        return Err(io(root, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")));
+        return Err(io(
+            root,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+        ));
     }
     let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let walker = walkdir::WalkDir::new(root)
@@ -179,7 +208,9 @@ fn walk(tree: &mut Tree, root: &Path) -> Result<(), TfError> {
         }
     }
     if by_dir.is_empty() {
-        return Err(TfError::Empty { path: root.to_path_buf() });
+        return Err(TfError::Empty {
+            path: root.to_path_buf(),
+        });
     }
     for (dir, paths) in by_dir {
         let m = match tree.by_dir.get(&dir) {
@@ -197,21 +228,27 @@ fn walk(tree: &mut Tree, root: &Path) -> Result<(), TfError> {
 fn looks_like_root(module: &Module) -> bool {
     module.files.iter().any(|f| {
         blocks(&f.body, "provider").next().is_some()
-            || blocks(&f.body, "terraform").any(|t| t.body.blocks().any(|b| matches!(b.ident.as_str(), "backend" | "cloud")))
+            || blocks(&f.body, "terraform")
+                .any(|t| t.body.blocks().any(|b| matches!(b.ident.as_str(), "backend" | "cloud")))
     })
 }
 
 /// `terraform.tfvars[.json]`, then `*.auto.tfvars[.json]` by name, as Terraform reads them.
 fn tfvars_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> =
-        ["terraform.tfvars", "terraform.tfvars.json"].iter().map(|n| dir.join(n)).filter(|p| p.is_file()).collect();
+    let mut out: Vec<PathBuf> = ["terraform.tfvars", "terraform.tfvars.json"]
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
     let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|listing| {
             listing
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| {
                     p.is_file()
-                        && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
+                        && p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
                 })
                 .collect()
         })
@@ -226,17 +263,30 @@ fn read_var_files(paths: &[PathBuf]) -> Result<HashMap<String, Value>, TfError> 
     let mut values = HashMap::new();
     for path in paths {
         if path.extension().is_some_and(|e| e == "json") {
-            let text = std::fs::read_to_string(path).map_err(|e| TfError::Io { path: path.clone(), source: e })?;
-            let json: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| TfError::Parse { path: path.clone(), line: e.line(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(path).map_err(|e| TfError::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| TfError::Parse {
+                path: path.clone(),
+                line: e.line(),
+                message: e.to_string(),
+            })?;
             let serde_json::Value::Object(map) = json else {
-                return Err(TfError::Parse { path: path.clone(), line: 1, message: "expected a JSON object of variable values".to_owned() });
+                return Err(TfError::Parse {
+                    path: path.clone(),
+                    line: 1,
+                    message: "expected a JSON object of variable values".to_owned(),
+                });
             };
             values.extend(map.iter().map(|(k, v)| (k.clone(), from_json(v))));
         } else {
             let file = parse_file(path)?;
             for attr in file.body.attributes() {
-                values.insert(attr.key.as_str().to_owned(), eval(&Literal, &attr.value, &file.source, 0));
+                values.insert(
+                    attr.key.as_str().to_owned(),
+                    eval(&Literal, &attr.value, &file.source, 0),
+                );
             }
         }
     }
@@ -250,11 +300,25 @@ mod tests {
     #[test]
     fn json_tfvars_count_and_later_files_win() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), "variable \"tags\" {}\nvariable \"name\" {}\n").unwrap();
-        std::fs::write(dir.path().join("terraform.tfvars"), "tags = { a = \"1\" }\nname = \"first\"\n").unwrap();
-        std::fs::write(dir.path().join("b.auto.tfvars.json"), r#"{"name": "second", "tags": {"product_area": "x"}}"#).unwrap();
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "variable \"tags\" {}\nvariable \"name\" {}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("terraform.tfvars"),
+            "tags = { a = \"1\" }\nname = \"first\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("b.auto.tfvars.json"),
+            r#"{"name": "second", "tags": {"product_area": "x"}}"#,
+        )
+        .unwrap();
         let tree = load(&[dir.path().to_path_buf()], &[]).unwrap();
-        let Role::Root(values) = &tree.entries[0].role else { panic!("tfvars make a root") };
+        let Role::Root(values) = &tree.entries[0].role else {
+            panic!("tfvars make a root")
+        };
         assert_eq!(values["name"], Value::Str("second".to_owned()));
         assert_eq!(values["tags"].get("product_area"), Value::Str("x".to_owned()));
     }

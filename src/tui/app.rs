@@ -204,7 +204,10 @@ impl App {
     }
 
     pub fn previous_month(&self) -> Option<&str> {
-        self.month.checked_sub(1).and_then(|i| self.months.get(i)).map(String::as_str)
+        self.month
+            .checked_sub(1)
+            .and_then(|i| self.months.get(i))
+            .map(String::as_str)
     }
 
     /// Whether keys are text right now (the `/` filter or an area being typed).
@@ -290,7 +293,11 @@ impl App {
 
     /// Move to the previous or next month; false (with a hint) at either end.
     fn shift_month(&mut self, back: bool) -> bool {
-        let next = if back { self.month.checked_sub(1) } else { Some(self.month + 1).filter(|m| *m < self.months.len()) };
+        let next = if back {
+            self.month.checked_sub(1)
+        } else {
+            Some(self.month + 1).filter(|m| *m < self.months.len())
+        };
         match next {
             Some(m) => {
                 self.month = m;
@@ -304,7 +311,9 @@ impl App {
     }
 
     fn update_typing(&mut self, action: Action) -> Vec<Request> {
-        let Mode::Typing(assignment) = &mut self.mode else { return Vec::new() };
+        let Mode::Typing(assignment) = &mut self.mode else {
+            return Vec::new();
+        };
         match action {
             Action::Char(c) => assignment.area.push(c),
             Action::Backspace => {
@@ -319,7 +328,10 @@ impl App {
                     self.status = "no area typed: nothing assigned".to_owned();
                     return Vec::new();
                 }
-                self.status = format!("assigning {} {:?} to {}…", assignment.field, assignment.value, assignment.area);
+                self.status = format!(
+                    "assigning {} {:?} to {}…",
+                    assignment.field, assignment.value, assignment.area
+                );
                 return vec![Request::AssignRule { assignment }];
             }
             _ => {}

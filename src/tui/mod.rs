@@ -44,7 +44,13 @@ pub struct Options {
 pub fn run(db: &Db, export_dir: PathBuf, rules: RulesChoice, options: &Options) -> Result<()> {
     let months = db.explored_months()?;
     let (tx, rx) = channel();
-    let requests = spawn_worker(Worker { db: db.try_clone()?, rules }, tx.clone());
+    let requests = spawn_worker(
+        Worker {
+            db: db.try_clone()?,
+            rules,
+        },
+        tx.clone(),
+    );
     std::thread::spawn(move || {
         while let Ok(ev) = event::read() {
             let sent = match ev {

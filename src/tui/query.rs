@@ -3,7 +3,7 @@
 //! an answer to a superseded question is dropped and an error lands where
 //! it belongs.
 
-use crate::db::{Coverage, CostMeasure, ExploreRow, Level, Spikes, UnitCost};
+use crate::db::{CostMeasure, Coverage, ExploreRow, Level, Spikes, UnitCost};
 use crate::money::Money;
 
 /// Which question an answer belongs to.
@@ -75,7 +75,9 @@ pub enum Request {
         ticket: Ticket,
     },
     /// Assign an area: a rule in the database's rules file, then attribution again.
-    AssignRule { assignment: Assignment },
+    AssignRule {
+        assignment: Assignment,
+    },
     /// Remove the last rule of that file, then attribution again.
     UndoRule,
 }
@@ -83,15 +85,42 @@ pub enum Request {
 /// What the worker answers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
-    Rows { ticket: Ticket, answer: Answer<Vec<ExploreRow>> },
-    Daily { ticket: Ticket, answer: Answer<Vec<f64>> },
-    Trend { ticket: Ticket, answer: Answer<Vec<(String, Money)>> },
-    Explained { text: String },
-    Exported { answer: Answer<std::path::PathBuf> },
-    Coverage { ticket: Ticket, answer: Answer<Coverage> },
-    Spikes { ticket: Ticket, answer: Answer<Spikes> },
-    SpikeDaily { ticket: Ticket, answer: Answer<(Vec<f64>, Vec<f64>)> },
-    UnitCosts { ticket: Ticket, answer: Answer<Vec<UnitCost>> },
+    Rows {
+        ticket: Ticket,
+        answer: Answer<Vec<ExploreRow>>,
+    },
+    Daily {
+        ticket: Ticket,
+        answer: Answer<Vec<f64>>,
+    },
+    Trend {
+        ticket: Ticket,
+        answer: Answer<Vec<(String, Money)>>,
+    },
+    Explained {
+        text: String,
+    },
+    Exported {
+        answer: Answer<std::path::PathBuf>,
+    },
+    Coverage {
+        ticket: Ticket,
+        answer: Answer<Coverage>,
+    },
+    Spikes {
+        ticket: Ticket,
+        answer: Answer<Spikes>,
+    },
+    SpikeDaily {
+        ticket: Ticket,
+        answer: Answer<(Vec<f64>, Vec<f64>)>,
+    },
+    UnitCosts {
+        ticket: Ticket,
+        answer: Answer<Vec<UnitCost>>,
+    },
     /// The rules changed and attribution ran again: what was done, and whether a rule was added.
-    RulesChanged { answer: Answer<(String, bool)> },
+    RulesChanged {
+        answer: Answer<(String, bool)>,
+    },
 }

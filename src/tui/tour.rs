@@ -24,7 +24,14 @@ pub enum Step {
     UnitCost,
 }
 
-pub const STEPS: [Step; 6] = [Step::Bill, Step::Teams, Step::EcsSplit, Step::Spike, Step::Tagging, Step::UnitCost];
+pub const STEPS: [Step; 6] = [
+    Step::Bill,
+    Step::Teams,
+    Step::EcsSplit,
+    Step::Spike,
+    Step::Tagging,
+    Step::UnitCost,
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tour {
@@ -59,7 +66,12 @@ impl App {
         let Some(tour) = &mut self.tour else { return Vec::new() };
         let next = if forward { tour.at + 1 } else { tour.at.wrapping_sub(1) };
         if next >= STEPS.len() {
-            self.status = if forward { "the end of the tour: q leaves it and keeps exploring" } else { "the first step" }.to_owned();
+            self.status = if forward {
+                "the end of the tour: q leaves it and keeps exploring"
+            } else {
+                "the first step"
+            }
+            .to_owned();
             return Vec::new();
         }
         tour.at = next;
@@ -102,11 +114,22 @@ impl App {
                 let rows = self.visible_rows();
                 let total = self.explorer.total();
                 rows.first().map(|r| {
-                    format!("{} is {} of the {month} bill of {}", r.name, percent(r.cost.as_f64(), total.as_f64()), usd(total))
+                    format!(
+                        "{} is {} of the {month} bill of {}",
+                        r.name,
+                        percent(r.cost.as_f64(), total.as_f64()),
+                        usd(total)
+                    )
                 })
             }
             (Step::Teams, Page::Explorer) => {
-                let product = self.explorer.view().path.first().map(|(_, v)| v.clone()).unwrap_or_default();
+                let product = self
+                    .explorer
+                    .view()
+                    .path
+                    .first()
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
                 self.visible_rows().first().map(|r| {
                     format!(
                         "which teams: {} has {} of {product}, from tags, rules and ECS splits",
@@ -116,7 +139,11 @@ impl App {
                 })
             }
             (Step::EcsSplit, Page::Explorer) => self.visible_rows().iter().find(|r| r.is_service).map(|r| {
-                format!("ECS instances are split by their tasks' CPU-seconds: service {} comes to {}", r.name, usd(r.cost))
+                format!(
+                    "ECS instances are split by their tasks' CPU-seconds: service {} comes to {}",
+                    r.name,
+                    usd(r.cost)
+                )
             }),
             (Step::Spike, Page::Spikes(s)) => s.spikes.ready().and_then(|x| {
                 let spike = x.spikes.first()?;
@@ -131,7 +158,10 @@ impl App {
                 ))
             }),
             (Step::Tagging, Page::Tagging(t)) => t.covered().map(|c| {
-                format!("tags and rules cover {}: give the top untagged rows an area (Enter) to pass 90%", percent(c, 1.0))
+                format!(
+                    "tags and rules cover {}: give the top untagged rows an area (Enter) to pass 90%",
+                    percent(c, 1.0)
+                )
             }),
             (Step::UnitCost, Page::UnitCosts(u)) => u.rows.ready().and_then(|rows| {
                 let points: Vec<(f64, f64)> = rows

@@ -55,15 +55,34 @@ impl Worker {
         let db = &self.db;
         let text = |e: crate::db::DbError| e.to_string();
         match request {
-            Request::Rows { ticket, month, previous, measure, path, level } => Response::Rows {
+            Request::Rows {
                 ticket,
-                answer: db.explore(&month, previous.as_deref(), measure, &path, level).map_err(text),
+                month,
+                previous,
+                measure,
+                path,
+                level,
+            } => Response::Rows {
+                ticket,
+                answer: db
+                    .explore(&month, previous.as_deref(), measure, &path, level)
+                    .map_err(text),
             },
-            Request::Daily { ticket, month, measure, path } => Response::Daily {
+            Request::Daily {
+                ticket,
+                month,
+                measure,
+                path,
+            } => Response::Daily {
                 ticket,
                 answer: db.daily(&month, measure, &path).map_err(text),
             },
-            Request::Trend { ticket, months, measure, path } => Response::Trend {
+            Request::Trend {
+                ticket,
+                months,
+                measure,
+                path,
+            } => Response::Trend {
                 ticket,
                 answer: db.trend(&months, measure, &path).map_err(text),
             },
@@ -86,7 +105,12 @@ impl Worker {
                 ticket,
                 answer: db.spikes(&month, CostMeasure::Unblended, 1.0).map_err(text),
             },
-            Request::SpikeDaily { ticket, month, previous, path } => Response::SpikeDaily {
+            Request::SpikeDaily {
+                ticket,
+                month,
+                previous,
+                path,
+            } => Response::SpikeDaily {
                 ticket,
                 answer: (|| {
                     let now = db.daily(&month, CostMeasure::Unblended, &path)?;
@@ -103,9 +127,15 @@ impl Worker {
                 answer: db.unit_costs(None, CostMeasure::Unblended).map_err(text),
             },
             Request::AssignRule { assignment } => Response::RulesChanged {
-                answer: crate::attribute::assign(db, &self.rules, &assignment.area, assignment.field, &assignment.value)
-                    .map(|message| (message, true))
-                    .map_err(|e| format!("{e:#}")),
+                answer: crate::attribute::assign(
+                    db,
+                    &self.rules,
+                    &assignment.area,
+                    assignment.field,
+                    &assignment.value,
+                )
+                .map(|message| (message, true))
+                .map_err(|e| format!("{e:#}")),
             },
             Request::UndoRule => Response::RulesChanged {
                 answer: crate::attribute::undo_assign(db, &self.rules)

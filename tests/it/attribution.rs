@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use apportion::attribute::rules::{Idle, Rules};
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
-use apportion::attribute::rules::{Idle, Rules};
 
 use crate::common::*;
 
@@ -16,7 +16,16 @@ fn attributed(idle: Idle) -> (tempfile::TempDir, Db) {
     sync(&db, &[fixture("attribution")]);
     let text = std::fs::read_to_string(fixture("attribution/rules.toml")).unwrap();
     let rules = Rules::parse(&text, "rules.toml").unwrap();
-    run_rules(&db, &rules, &text, &Overrides { idle: Some(idle), ..Overrides::default() }).unwrap();
+    run_rules(
+        &db,
+        &rules,
+        &text,
+        &Overrides {
+            idle: Some(idle),
+            ..Overrides::default()
+        },
+    )
+    .unwrap();
     (dir, db)
 }
 
@@ -90,7 +99,13 @@ fn real_ecs_samples_join_task_to_instance() {
     assert_eq!(loaded_count(&report), 3);
     let (tasks, placed) = db.event_counts().unwrap();
     assert_eq!(tasks, 2, "the EC2 and the Fargate task");
-    assert_eq!(placed, vec![("b99d40b3-5176-4f71-9a52-9dbd6f1cebef".to_owned(), "i-f3a8506b".to_owned())]);
+    assert_eq!(
+        placed,
+        vec![(
+            "b99d40b3-5176-4f71-9a52-9dbd6f1cebef".to_owned(),
+            "i-f3a8506b".to_owned()
+        )]
+    );
 }
 
 #[test]
@@ -113,7 +128,11 @@ fn a_volume_detached_and_attached_again_within_the_hour_merges_both_parts() {
         record("DetachVolume", "00:20", ""),
         record("AttachVolume", "00:40", ",\"instanceId\":\"i-0000000000000000c\""),
     ];
-    std::fs::write(dir.path().join("trail.json"), format!("{{\"Records\":[{}]}}", records.join(","))).unwrap();
+    std::fs::write(
+        dir.path().join("trail.json"),
+        format!("{{\"Records\":[{}]}}", records.join(",")),
+    )
+    .unwrap();
     let (_d, db) = temp_db();
     sync(&db, &[dir.path().to_path_buf()]);
     run_rules(&db, &Rules::defaults(), "", &Overrides::default()).unwrap();

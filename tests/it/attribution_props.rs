@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use apportion::attribute::rules::{EcsSource, Idle, Rules, Weight};
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
-use apportion::attribute::rules::{EcsSource, Idle, Rules, Weight};
 use proptest::prelude::*;
 
 use crate::common::*;
@@ -47,20 +47,58 @@ struct World {
     splits: Vec<Split>,
 }
 
-const RESOURCES: [&str; 4] = ["i-00000000000000001", "i-00000000000000002", "vol-00000000000000003", "bucket-4"];
+const RESOURCES: [&str; 4] = [
+    "i-00000000000000001",
+    "i-00000000000000002",
+    "vol-00000000000000003",
+    "bucket-4",
+];
 
 fn world() -> impl Strategy<Value = World> {
     (2u32..6).prop_flat_map(|hours| {
         let costs = proptest::collection::vec((0usize..4, 0u32..5_000_000), (hours as usize) * 2..(hours as usize) * 4);
-        let task = (0usize..2, 0usize..3, prop_oneof![Just(0u32), 128u32..2048], 0u32..4096, 0..hours * 60, proptest::option::of(1u32..300))
-            .prop_map(|(instance, service, cpu, memory, start_min, minutes)| Task { instance, service, cpu, memory, start_min, minutes });
+        let task = (
+            0usize..2,
+            0usize..3,
+            prop_oneof![Just(0u32), 128u32..2048],
+            0u32..4096,
+            0..hours * 60,
+            proptest::option::of(1u32..300),
+        )
+            .prop_map(|(instance, service, cpu, memory, start_min, minutes)| Task {
+                instance,
+                service,
+                cpu,
+                memory,
+                start_min,
+                minutes,
+            });
         let tasks = proptest::collection::vec(task, 0..8);
         let attach = proptest::option::of((0..hours * 60, proptest::option::of(0u32..400), 0usize..2));
-        let split = (0usize..2, 0..hours, 0usize..12, proptest::option::of(0usize..3), 0u32..900_000, 0u32..300_000)
-            .prop_map(|(instance, hour, task, service, split, unused)| Split { instance, hour, task, service, split, unused });
+        let split = (
+            0usize..2,
+            0..hours,
+            0usize..12,
+            proptest::option::of(0usize..3),
+            0u32..900_000,
+            0u32..300_000,
+        )
+            .prop_map(|(instance, hour, task, service, split, unused)| Split {
+                instance,
+                hour,
+                task,
+                service,
+                split,
+                unused,
+            });
         let splits = proptest::collection::vec(split, 0..10);
-        (Just(hours), costs, tasks, attach, splits)
-            .prop_map(|(hours, costs, tasks, attach, splits)| World { hours, costs, tasks, attach, splits })
+        (Just(hours), costs, tasks, attach, splits).prop_map(|(hours, costs, tasks, attach, splits)| World {
+            hours,
+            costs,
+            tasks,
+            attach,
+            splits,
+        })
     })
 }
 
@@ -102,9 +140,16 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
     // their split cost as unblended and blended cost too, so that counting
     // them as money anywhere would break conservation against `total`.
     for s in &w.splits {
-        let task = if s.task < w.tasks.len() { format!("t{}", s.task) } else { format!("scad{}", s.task) };
+        let task = if s.task < w.tasks.len() {
+            format!("t{}", s.task)
+        } else {
+            format!("scad{}", s.task)
+        };
         let service = s.service.map_or(String::new(), |k| format!("s{k}"));
-        for (split, unused) in [(s.split * 9 / 10, s.unused * 9 / 10), (s.split - s.split * 9 / 10, s.unused - s.unused * 9 / 10)] {
+        for (split, unused) in [
+            (s.split * 9 / 10, s.unused * 9 / 10),
+            (s.split - s.split * 9 / 10, s.unused - s.unused * 9 / 10),
+        ] {
             lines.push(format!(
                 "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonECS,arn:aws:ecs:r:1:task/c/{task},0.{split:06},0.{split:06},,{service},{},0.{split:06},0.{unused:06}\n",
                 stamp(s.hour * 60),
@@ -120,8 +165,14 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
     std::fs::write(dir.join("cur.csv"), cur).unwrap();
     let mut events = Vec::new();
     for (n, t) in w.tasks.iter().enumerate() {
-        let stopped = t.minutes.map_or(String::new(), |m| format!(",\"stoppedAt\":\"{}\"", stamp((t.start_min + m).min(23 * 60 + 59))));
-        let cpu = if t.cpu == 0 { String::new() } else { format!("\"cpu\":\"{}\",", t.cpu) };
+        let stopped = t.minutes.map_or(String::new(), |m| {
+            format!(",\"stoppedAt\":\"{}\"", stamp((t.start_min + m).min(23 * 60 + 59)))
+        });
+        let cpu = if t.cpu == 0 {
+            String::new()
+        } else {
+            format!("\"cpu\":\"{}\",", t.cpu)
+        };
         let mut tasks = String::new();
         writeln!(
             tasks,
@@ -160,7 +211,11 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
                 RESOURCES[2]
             ));
         }
-        std::fs::write(dir.join("trail.json"), format!("{{\"Records\":[{}]}}", records.join(","))).unwrap();
+        std::fs::write(
+            dir.join("trail.json"),
+            format!("{{\"Records\":[{}]}}", records.join(",")),
+        )
+        .unwrap();
     }
     total
 }
@@ -170,9 +225,22 @@ fn attribute(db: &Db, idle: Idle, weight: Weight) {
 }
 
 fn attribute_with(db: &Db, idle: Idle, weight: Weight, source: EcsSource) {
-    let text = format!("ecs_source = \"{}\"\n[[rule]]\narea = \"storage\"\nresource = \"bucket-*\"\n", source.name());
+    let text = format!(
+        "ecs_source = \"{}\"\n[[rule]]\narea = \"storage\"\nresource = \"bucket-*\"\n",
+        source.name()
+    );
     let rules = Rules::parse(&text, "rules.toml").unwrap();
-    run_rules(db, &rules, &text, &Overrides { idle: Some(idle), weight: Some(weight), tag_key: None }).unwrap();
+    run_rules(
+        db,
+        &rules,
+        &text,
+        &Overrides {
+            idle: Some(idle),
+            weight: Some(weight),
+            tag_key: None,
+        },
+    )
+    .unwrap();
 }
 
 /// Every allocation of the month at the finest grain a report offers.
@@ -199,9 +267,7 @@ fn micros(db: &Db, dim: Dimension, measure: CostMeasure) -> BTreeMap<String, i12
     db.cost_report("2026-06", &[dim], measure)
         .unwrap()
         .into_iter()
-        .map(|r| {
-            (r.keys[0].clone(), r.cost.units())
-        })
+        .map(|r| (r.keys[0].clone(), r.cost.units()))
         .collect()
 }
 
@@ -314,9 +380,24 @@ const HOURS_PER_MONTH: u32 = 6;
 
 fn months() -> impl Strategy<Value = Months> {
     let cost = (0usize..3, 0usize..4, 1u32..5_000_000);
-    let task = (0usize..2, 0usize..3, prop_oneof![128u32..2048, Just(0u32)], 0u32..(3 * HOURS_PER_MONTH), proptest::option::of(1u32..12), any::<bool>());
-    (proptest::collection::vec(cost, 6..20), proptest::collection::vec(task, 0..8), proptest::option::of(1u32..(3 * HOURS_PER_MONTH)))
-        .prop_map(|(costs, tasks, detach_hour)| Months { costs, tasks, detach_hour })
+    let task = (
+        0usize..2,
+        0usize..3,
+        prop_oneof![128u32..2048, Just(0u32)],
+        0u32..(3 * HOURS_PER_MONTH),
+        proptest::option::of(1u32..12),
+        any::<bool>(),
+    );
+    (
+        proptest::collection::vec(cost, 6..20),
+        proptest::collection::vec(task, 0..8),
+        proptest::option::of(1u32..(3 * HOURS_PER_MONTH)),
+    )
+        .prop_map(|(costs, tasks, detach_hour)| Months {
+            costs,
+            tasks,
+            detach_hour,
+        })
 }
 
 /// The wall-clock time of the `slot`-th used hour (six a month: the first three and the last three).
@@ -324,7 +405,11 @@ fn slot_time(slot: u32) -> chrono::NaiveDateTime {
     use chrono::{Datelike, NaiveDate};
     let month = (slot / HOURS_PER_MONTH) as usize;
     let start = NaiveDate::parse_from_str(&format!("{}-01", MONTHS[month]), "%Y-%m-%d").unwrap();
-    let next = if start.month() == 12 { start.with_year(start.year() + 1).unwrap().with_month(1).unwrap() } else { start.with_month(start.month() + 1).unwrap() };
+    let next = if start.month() == 12 {
+        start.with_year(start.year() + 1).unwrap().with_month(1).unwrap()
+    } else {
+        start.with_month(start.month() + 1).unwrap()
+    };
     let within = slot % HOURS_PER_MONTH;
     if within < 3 {
         start.and_hms_opt(within, 0, 0).unwrap()
@@ -343,9 +428,16 @@ fn write_months(w: &Months, root: &Path) -> Vec<std::path::PathBuf> {
     for d in &dirs {
         std::fs::create_dir_all(d).unwrap();
     }
-    let month_of = |t: chrono::NaiveDateTime| MONTHS.iter().rposition(|m| t.format("%Y-%m").to_string() == *m).unwrap_or(2);
+    let month_of = |t: chrono::NaiveDateTime| {
+        MONTHS
+            .iter()
+            .rposition(|m| t.format("%Y-%m").to_string() == *m)
+            .unwrap_or(2)
+    };
     for (m, dir) in dirs.iter().enumerate() {
-        let mut cur = String::from("bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/user:product_area\n");
+        let mut cur = String::from(
+            "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/user:product_area\n",
+        );
         for (i, (month, resource, micros)) in w.costs.iter().enumerate() {
             if *month != m {
                 continue;
@@ -391,12 +483,16 @@ fn write_months(w: &Months, root: &Path) -> Vec<std::path::PathBuf> {
             events[folder(stopped)].push_str(&task(2, &format!(",\"stoppedAt\":\"{}\"", stamp_of(stopped))));
         }
     }
-    let mut trails = [vec![format!(
-        "{{\"eventName\":\"AttachVolume\",\"eventTime\":\"{}\",\"requestParameters\":{{\"volumeId\":\"{}\",\"instanceId\":\"{}\"}}}}",
-        stamp_of(slot_time(0) + chrono::Duration::minutes(20)),
-        RESOURCES[2],
-        RESOURCES[1]
-    )], Vec::new(), Vec::new()];
+    let mut trails = [
+        vec![format!(
+            "{{\"eventName\":\"AttachVolume\",\"eventTime\":\"{}\",\"requestParameters\":{{\"volumeId\":\"{}\",\"instanceId\":\"{}\"}}}}",
+            stamp_of(slot_time(0) + chrono::Duration::minutes(20)),
+            RESOURCES[2],
+            RESOURCES[1]
+        )],
+        Vec::new(),
+        Vec::new(),
+    ];
     if let Some(d) = w.detach_hour {
         let at = slot_time(d) + chrono::Duration::minutes(30);
         trails[month_of(at)].push(format!(
@@ -407,9 +503,17 @@ fn write_months(w: &Months, root: &Path) -> Vec<std::path::PathBuf> {
     }
     for (m, dir) in dirs.iter().enumerate() {
         std::fs::write(dir.join("events.jsonl"), &events[m]).unwrap();
-        std::fs::write(dir.join("trail.json"), format!("{{\"Records\":[{}]}}", trails[m].join(","))).unwrap();
+        std::fs::write(
+            dir.join("trail.json"),
+            format!("{{\"Records\":[{}]}}", trails[m].join(",")),
+        )
+        .unwrap();
     }
-    std::fs::write(dirs[0].join("services.csv"), "service,product_area\ns0,alpha\ns1,beta\n").unwrap();
+    std::fs::write(
+        dirs[0].join("services.csv"),
+        "service,product_area\ns0,alpha\ns1,beta\n",
+    )
+    .unwrap();
     dirs
 }
 
@@ -429,10 +533,19 @@ fn every_month(db: &Db) -> Vec<(String, Vec<String>, String)> {
 }
 
 fn attribute_changed(db: &Db, rules: &Path, scope: apportion::db::Scope) -> usize {
-    let choice = apportion::attribute::RulesChoice { given: Some(rules.to_path_buf()), default: rules.to_path_buf() };
-    let overrides = Overrides { idle: Some(Idle::Separate), ..Overrides::default() };
+    let choice = apportion::attribute::RulesChoice {
+        given: Some(rules.to_path_buf()),
+        default: rules.to_path_buf(),
+    };
+    let overrides = Overrides {
+        idle: Some(Idle::Separate),
+        ..Overrides::default()
+    };
     let plan = apportion::attribute::plan(db, &choice, &overrides).unwrap();
-    apportion::attribute::run(db, &plan, &scope, &mut ()).unwrap().periods.len()
+    apportion::attribute::run(db, &plan, &scope, &mut ())
+        .unwrap()
+        .periods
+        .len()
 }
 
 proptest! {

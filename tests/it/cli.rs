@@ -10,7 +10,6 @@ use predicates::prelude::*;
 
 use crate::common::*;
 
-
 #[test]
 fn sync_prints_a_summary_per_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -48,7 +47,10 @@ fn report_csv_follows_the_contract() {
         .map(|l| {
             let cost = l.rsplit(',').next().unwrap();
             assert!(!cost.contains(['e', 'E']), "exponent in {cost}");
-            assert!(cost.split('.').nth(1).is_some_and(|d| d.len() >= 6), "too few decimals in {cost}");
+            assert!(
+                cost.split('.').nth(1).is_some_and(|d| d.len() >= 6),
+                "too few decimals in {cost}"
+            );
             cost.parse().unwrap()
         })
         .collect();
@@ -61,7 +63,10 @@ fn report_json_and_table() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.duckdb");
     apportion(&db).arg("sync").arg(fixture("focus")).assert().success();
-    let out = apportion(&db).args(["report", "--format", "json", "--cost", "amortized"]).output().unwrap();
+    let out = apportion(&db)
+        .args(["report", "--format", "json", "--cost", "amortized"])
+        .output()
+        .unwrap();
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let total: f64 = rows.iter().map(|r| r["cost"].as_f64().unwrap()).sum();
     assert_close(total, 3.146, "amortized json total");
@@ -116,9 +121,15 @@ fn hostile_strings_do_not_reach_the_terminal() {
     let db = dir.path().join("a.duckdb");
     apportion(&db).arg("sync").arg(&csv).assert().success();
     for format in ["table", "csv"] {
-        let out = apportion(&db).args(["report", "--by", "resource,product", "--format", format]).output().unwrap();
+        let out = apportion(&db)
+            .args(["report", "--by", "resource,product", "--format", format])
+            .output()
+            .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'), "{text:?}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
         assert!(text.contains("i-1\\x1b]0;pwned\\x07\\x1b[2J"), "{text}");
     }
 }
@@ -140,7 +151,13 @@ fn demo_builds_twelve_months_and_writes_its_exports() {
     // the business metrics, the rules and a Terraform tree.
     let count = |sub: &str| std::fs::read_dir(out_dir.join(sub)).unwrap().count();
     assert_eq!((count("cur"), count("events")), (12, 24));
-    for file in ["services.csv", "business-metrics.csv", "rules.toml", "terraform/prod/main.tf", "terraform/modules/ecs-service/main.tf"] {
+    for file in [
+        "services.csv",
+        "business-metrics.csv",
+        "rules.toml",
+        "terraform/prod/main.tf",
+        "terraform/modules/ecs-service/main.tf",
+    ] {
         assert!(out_dir.join(file).is_file(), "{file}");
     }
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 6);
@@ -151,9 +168,26 @@ fn demo_builds_twelve_months_and_writes_its_exports() {
         .stdout(predicate::str::starts_with("product,cost\n"));
     // The written exports sync into a fresh database with the same totals.
     let db2 = dir.path().join("again.duckdb");
-    apportion(&db2).arg("--rules").arg(out_dir.join("rules.toml")).arg("sync").arg(&out_dir).assert().success();
+    apportion(&db2)
+        .arg("--rules")
+        .arg(out_dir.join("rules.toml"))
+        .arg("sync")
+        .arg(&out_dir)
+        .assert()
+        .success();
     let total = |db: &Path| {
-        let out = apportion(db).args(["report", "--month", "2026-09", "--by", "area,service,method", "--format", "csv"]).output().unwrap();
+        let out = apportion(db)
+            .args([
+                "report",
+                "--month",
+                "2026-09",
+                "--by",
+                "area,service,method",
+                "--format",
+                "csv",
+            ])
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     assert_eq!(total(&db), total(&db2));
@@ -181,7 +215,11 @@ fn a_closed_pipe_is_not_an_error() {
 fn killing_a_sync_midway_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kill.duckdb");
-    apportion(&db).arg("sync").arg(fixture("dbr/consolidated-2026-03.csv")).assert().success();
+    apportion(&db)
+        .arg("sync")
+        .arg(fixture("dbr/consolidated-2026-03.csv"))
+        .assert()
+        .success();
     let big = dir.path().join("big-2026-09.csv");
     let spec = crate::generated::DbrMonth {
         year: 2026,
@@ -193,7 +231,8 @@ fn killing_a_sync_midway_changes_nothing() {
         final_invoice: false,
         search_growth: 1.0,
     };
-    spec.write(&mut std::io::BufWriter::new(std::fs::File::create(&big).unwrap())).unwrap();
+    spec.write(&mut std::io::BufWriter::new(std::fs::File::create(&big).unwrap()))
+        .unwrap();
 
     // Time a whole sync of the big file elsewhere, then kill one at mid-course.
     let scratch = dir.path().join("scratch.duckdb");
@@ -216,11 +255,24 @@ fn killing_a_sync_midway_changes_nothing() {
     let finished_first = child.try_wait().unwrap().is_some();
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(!finished_first, "the sync ended before it could be killed ({full:?}); use a bigger file");
-    let out = apportion(&db).args(["report", "--by", "account", "--format", "csv"]).output().unwrap();
+    assert!(
+        !finished_first,
+        "the sync ended before it could be killed ({full:?}); use a bigger file"
+    );
+    let out = apportion(&db)
+        .args(["report", "--by", "account", "--format", "csv"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let months = apportion(&db).args(["report", "--month", "2026-09", "--format", "csv"]).output().unwrap();
-    assert_eq!(String::from_utf8(months.stdout).unwrap(), "product,cost\n", "no line of the killed sync may remain");
+    let months = apportion(&db)
+        .args(["report", "--month", "2026-09", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(months.stdout).unwrap(),
+        "product,cost\n",
+        "no line of the killed sync may remain"
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("100000000001"), "{text}");
     // And the database takes the same sync afterwards.
@@ -250,14 +302,22 @@ fn attribution_commands_explain_runs_finalize_services() {
         .args(["explain", "logs-bucket"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("by rule 1 [area = \"platform\", product = \"Amazon Simple Storage*\"]"));
+        .stdout(predicate::str::contains(
+            "by rule 1 [area = \"platform\", product = \"Amazon Simple Storage*\"]",
+        ));
     apportion(&db)
         .args(["explain", "vol-0000000000000000b", "--month", "2026-07"])
         .assert()
         .success()
         .stdout(predicate::str::contains("by EBS merge into i-0000000000000000a"))
-        .stdout(predicate::str::contains("from 2026-07-01 00:30:00 to 2026-07-01 01:30:00"));
-    apportion(&db).args(["explain", "i-nope"]).assert().failure().stderr(predicate::str::contains("no billing line"));
+        .stdout(predicate::str::contains(
+            "from 2026-07-01 00:30:00 to 2026-07-01 01:30:00",
+        ));
+    apportion(&db)
+        .args(["explain", "i-nope"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no billing line"));
     apportion(&db)
         .arg("--rules")
         .arg(&rules)
@@ -275,8 +335,15 @@ fn attribution_commands_explain_runs_finalize_services() {
         .assert()
         .success()
         .stdout(predicate::str::contains("separate  cpu+memory:3"));
-    apportion(&db).args(["finalize", "--month", "2026-07"]).assert().success().stdout("finalized 2026-07 from attribution run 2\n");
-    apportion(&db).args(["finalize", "--month", "2020-01"]).assert().failure();
+    apportion(&db)
+        .args(["finalize", "--month", "2026-07"])
+        .assert()
+        .success()
+        .stdout("finalized 2026-07 from attribution run 2\n");
+    apportion(&db)
+        .args(["finalize", "--month", "2020-01"])
+        .assert()
+        .failure();
     apportion(&db)
         .args(["services", "list"])
         .assert()
@@ -288,10 +355,22 @@ fn attribution_commands_explain_runs_finalize_services() {
 fn an_invalid_rules_file_names_rule_and_field_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.duckdb");
-    apportion(&db).arg("sync").arg(fixture("attribution")).assert().success();
-    let before = apportion(&db).args(["report", "--by", "area", "--format", "csv"]).output().unwrap().stdout;
+    apportion(&db)
+        .arg("sync")
+        .arg(fixture("attribution"))
+        .assert()
+        .success();
+    let before = apportion(&db)
+        .args(["report", "--by", "area", "--format", "csv"])
+        .output()
+        .unwrap()
+        .stdout;
     let bad = dir.path().join("rules.toml");
-    std::fs::write(&bad, "[[rule]]\narea = \"platform\"\nproduct = \"S3\"\n\n[[rule]]\narea = \"x\"\nresorce = \"i-*\"\n").unwrap();
+    std::fs::write(
+        &bad,
+        "[[rule]]\narea = \"platform\"\nproduct = \"S3\"\n\n[[rule]]\narea = \"x\"\nresorce = \"i-*\"\n",
+    )
+    .unwrap();
     apportion(&db)
         .arg("--rules")
         .arg(&bad)
@@ -299,7 +378,11 @@ fn an_invalid_rules_file_names_rule_and_field_and_changes_nothing() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("rule 2: unknown field `resorce`"));
-    let after = apportion(&db).args(["report", "--by", "area", "--format", "csv"]).output().unwrap().stdout;
+    let after = apportion(&db)
+        .args(["report", "--by", "area", "--format", "csv"])
+        .output()
+        .unwrap()
+        .stdout;
     assert_eq!(before, after);
     // A rules file named with --rules must exist.
     apportion(&db)

@@ -16,7 +16,10 @@ pub fn real_samples() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: {} is absent (real samples live only beside the repo)", dir.display());
+        eprintln!(
+            "skipped: {} is absent (real samples live only beside the repo)",
+            dir.display()
+        );
         None
     }
 }
@@ -92,7 +95,11 @@ pub fn independent_sums(
             continue;
         }
         let raw = record.get(idx).unwrap_or("").trim();
-        let value = if raw.is_empty() || raw == "NULL" { 0.0 } else { raw.parse::<f64>().expect("number") };
+        let value = if raw.is_empty() || raw == "NULL" {
+            0.0
+        } else {
+            raw.parse::<f64>().expect("number")
+        };
         *out.entry(key(&header, &record)).or_insert(0.0) += value;
     }
     out

@@ -27,7 +27,11 @@ fn built() -> &'static Built {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let (db, exports) = (dir.join("demo.duckdb"), dir.join("exports"));
-        apportion(&db).args(["demo", "--no-tui", "--out"]).arg(&exports).assert().success();
+        apportion(&db)
+            .args(["demo", "--no-tui", "--out"])
+            .arg(&exports)
+            .assert()
+            .success();
         Built { db, exports }
     })
 }
@@ -38,7 +42,11 @@ fn copy() -> (tempfile::TempDir, PathBuf) {
     let from = &built().db;
     let db = dir.path().join("demo.duckdb");
     std::fs::copy(from, &db).unwrap();
-    std::fs::copy(from.with_file_name("demo-rules.toml"), dir.path().join("demo-rules.toml")).unwrap();
+    std::fs::copy(
+        from.with_file_name("demo-rules.toml"),
+        dir.path().join("demo-rules.toml"),
+    )
+    .unwrap();
     (dir, db)
 }
 
@@ -56,7 +64,10 @@ fn shares(db: &Path, condition: &str) -> Vec<(String, f64)> {
              FROM billing_lines GROUP BY 1 ORDER BY 1"
         ))
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[test]
@@ -111,7 +122,10 @@ fn the_latest_month_leads_with_the_pipeline_teams_s3_spike_and_its_two_buckets()
     assert_eq!(spikes.partial_days, None, "the latest month is complete");
     let first = &spikes.spikes[0];
     let delta = (first.current - first.previous).as_f64();
-    assert_eq!((first.area.as_str(), first.product.as_str()), ("pipeline", "Amazon Simple Storage Service"));
+    assert_eq!(
+        (first.area.as_str(), first.product.as_str()),
+        ("pipeline", "Amazon Simple Storage Service")
+    );
     assert!((17_000.0..23_000.0).contains(&delta), "{delta}");
     let mut drivers: Vec<&str> = first.drivers.iter().take(2).map(|(d, _)| d.as_str()).collect();
     drivers.sort_unstable();
@@ -119,17 +133,26 @@ fn the_latest_month_leads_with_the_pipeline_teams_s3_spike_and_its_two_buckets()
     let two: f64 = first.drivers.iter().take(2).map(|(_, c)| c.as_f64()).sum();
     assert!(two > 0.95 * delta, "the two buckets drive it: {two} of {delta}");
     // Smaller honest changes follow: a scaled service, a deleted table.
-    let rest: Vec<(&str, &str, f64)> =
-        spikes.spikes[1..].iter().map(|s| (s.area.as_str(), s.product.as_str(), (s.current - s.previous).as_f64())).collect();
+    let rest: Vec<(&str, &str, f64)> = spikes.spikes[1..]
+        .iter()
+        .map(|s| (s.area.as_str(), s.product.as_str(), (s.current - s.previous).as_f64()))
+        .collect();
     assert!(rest.iter().all(|(_, _, d)| d.abs() < delta / 4.0), "{rest:?}");
-    assert!(rest.iter().any(|&(a, p, d)| (a, p) == ("query", "Amazon DynamoDB") && d < 0.0), "{rest:?}");
-    assert!(rest.iter().any(|&(a, p, d)| (a, p) == ("query", "Amazon Elastic Compute Cloud") && d > 0.0), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|&(a, p, d)| (a, p) == ("query", "Amazon DynamoDB") && d < 0.0),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter()
+            .any(|&(a, p, d)| (a, p) == ("query", "Amazon Elastic Compute Cloud") && d > 0.0),
+        "{rest:?}"
+    );
     drop(db);
-    apportion(&path)
-        .arg("spikes")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("pipeline / Amazon Simple Storage Service").and(predicate::str::contains("plover-raw-events")));
+    apportion(&path).arg("spikes").assert().success().stdout(
+        predicate::str::contains("pipeline / Amazon Simple Storage Service")
+            .and(predicate::str::contains("plover-raw-events")),
+    );
 }
 
 #[test]
@@ -140,7 +163,11 @@ fn tagging_the_top_of_the_chase_list_climbs_past_ninety_percent_in_a_few_rows() 
         let c = db.coverage(&month, CostMeasure::Unblended, 0.9).unwrap();
         let covered: f64 = c.by_product.iter().map(|(_, v, _)| v.as_f64()).sum::<f64>() / c.total.as_f64();
         assert!((0.60..0.76).contains(&covered), "{month} starts at {covered:.3}");
-        assert!(!c.chase.is_empty() && c.chase.len() <= 8, "{month}: {} rows", c.chase.len());
+        assert!(
+            !c.chase.is_empty() && c.chase.len() <= 8,
+            "{month}: {} rows",
+            c.chase.len()
+        );
         assert!(c.chase.last().unwrap().coverage_after >= 0.9, "{month}");
         // Every row is one resource with an id to hand to its owner.
         assert!(c.chase.iter().all(|row| !row.resource.is_empty()), "{:?}", c.chase);
@@ -166,7 +193,11 @@ fn amortized_cost_differs_from_unblended_by_the_savings_plan() {
 #[test]
 fn separate_idle_shows_the_capacity_no_task_reserved() {
     let (dir, path) = copy();
-    apportion(&path).current_dir(dir.path()).args(["attribute", "--idle", "separate"]).assert().success();
+    apportion(&path)
+        .current_dir(dir.path())
+        .args(["attribute", "--idle", "separate"])
+        .assert()
+        .success();
     let db = Db::open(&path).unwrap();
     for m in months(&db) {
         let by_method = totals_by(&db, &m, Dimension::Method, CostMeasure::Unblended);
@@ -184,7 +215,13 @@ fn the_service_left_out_of_the_map_shows_as_unmapped() {
     let db = Db::open(&path).unwrap();
     let by_area = totals_by(&db, "2026-11", Dimension::Area, CostMeasure::Unblended);
     assert!(by_area["(unmapped)"] > 100.0, "{by_area:?}");
-    let services = db.cost_report("2026-11", &[Dimension::Area, Dimension::Service], CostMeasure::Unblended).unwrap();
+    let services = db
+        .cost_report(
+            "2026-11",
+            &[Dimension::Area, Dimension::Service],
+            CostMeasure::Unblended,
+        )
+        .unwrap();
     assert!(services.iter().any(|r| r.keys == ["(unmapped)", "billing-sync"]));
 }
 
@@ -200,13 +237,19 @@ fn a_million_more_api_calls_have_a_cost_and_a_price() {
     let per_million = fit.variable * 1e6;
     assert!((20.0..200.0).contains(&per_million), "{per_million}");
     let queries = db.unit_costs(Some("queries"), CostMeasure::Unblended).unwrap();
-    assert!(queries.len() == 12 && queries.iter().all(|r| r.area.as_deref() == Some("query")), "{queries:?}");
+    assert!(
+        queries.len() == 12 && queries.iter().all(|r| r.area.as_deref() == Some("query")),
+        "{queries:?}"
+    );
     drop(db);
     apportion(&path)
         .args(["forecast", "--metric", "api_calls", "--amount", "1000000"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("1000000 more api_calls: $").and(predicate::str::contains("price for a 30% margin: $")));
+        .stdout(
+            predicate::str::contains("1000000 more api_calls: $")
+                .and(predicate::str::contains("price for a 30% margin: $")),
+        );
 }
 
 /// `arn:…:table/dedup-keys` → `dedup-keys`, as `lint-terraform --db` matches names.
@@ -217,8 +260,16 @@ fn short(resource: &str) -> &str {
 #[test]
 fn lint_terraform_ranks_the_chase_lists_top_untagged_resources_by_their_bill() {
     let (_dir, path) = copy();
-    let chase = Db::open(&path).unwrap().coverage("2026-11", CostMeasure::Unblended, 0.9).unwrap().chase;
-    let out = apportion(&path).args(["lint-terraform", "--format", "json"]).arg(built().exports.join("terraform")).output().unwrap();
+    let chase = Db::open(&path)
+        .unwrap()
+        .coverage("2026-11", CostMeasure::Unblended, 0.9)
+        .unwrap()
+        .chase;
+    let out = apportion(&path)
+        .args(["lint-terraform", "--format", "json"])
+        .arg(built().exports.join("terraform"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let billed: Vec<(&str, f64)> = findings
@@ -234,9 +285,15 @@ fn lint_terraform_ranks_the_chase_lists_top_untagged_resources_by_their_bill() {
         .map(|name| name.trim_start_matches("plover-").replace('-', "_"))
         .collect();
     assert!(named.len() >= 4, "{chase:?}");
-    let mut top: Vec<String> =
-        billed.iter().take(named.len()).filter_map(|(address, _)| address.rsplit('.').next().map(str::to_owned)).collect();
-    assert!(billed.windows(2).all(|w| w[0].1 >= w[1].1), "ranked by billed dollars: {billed:?}");
+    let mut top: Vec<String> = billed
+        .iter()
+        .take(named.len())
+        .filter_map(|(address, _)| address.rsplit('.').next().map(str::to_owned))
+        .collect();
+    assert!(
+        billed.windows(2).all(|w| w[0].1 >= w[1].1),
+        "ranked by billed dollars: {billed:?}"
+    );
     named.sort_unstable();
     top.sort_unstable();
     assert_eq!(top, named, "{billed:?}");
@@ -256,7 +313,9 @@ fn services_import_terraform_reads_the_service_map_from_the_tree() {
         .arg(built().exports.join("terraform"))
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("11 services mapped from Terraform, 1 without a product_area"))
+        .stdout(predicate::str::contains(
+            "11 services mapped from Terraform, 1 without a product_area",
+        ))
         .stdout(predicate::str::contains("billing-sync: no product_area"))
         .stdout(predicate::str::contains("edge-proxy → ingest"));
     assert_conserved(&path);

@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use apportion::attribute::{Overrides, run_rules};
 use apportion::attribute::rules::Rules;
+use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Dimension};
 use apportion::ingest::{FileStatus, SyncReport, sync_paths};
 
@@ -35,7 +35,9 @@ fn instance_event() -> String {
 
 /// An EventBridge "AWS API Call via CloudTrail" event around a CloudTrail record.
 fn api_call_event(record: &str) -> String {
-    format!("{{\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.ec2\",\"time\":\"2026-07-01T00:00:00Z\",\"detail\":{record}}}")
+    format!(
+        "{{\"detail-type\":\"AWS API Call via CloudTrail\",\"source\":\"aws.ec2\",\"time\":\"2026-07-01T00:00:00Z\",\"detail\":{record}}}"
+    )
 }
 
 fn attach(volume: &str, at: &str) -> String {
@@ -90,7 +92,10 @@ fn skipped(report: &SyncReport) -> Vec<(String, String)> {
         .files
         .iter()
         .filter_map(|f| match &f.status {
-            FileStatus::Skipped { reason } => Some((f.path.file_name().unwrap().to_string_lossy().into_owned(), reason.clone())),
+            FileStatus::Skipped { reason } => Some((
+                f.path.file_name().unwrap().to_string_lossy().into_owned(),
+                reason.clone(),
+            )),
             _ => None,
         })
         .collect()
@@ -130,7 +135,10 @@ fn firehose_records_back_to_back_load_plain_and_gzip() {
     ]
     .concat();
     assert!(!events.contains('\n'));
-    for (name, gzip) in [("apportion-events-1-2026-07-01-00-00-00-3f2a", false), ("apportion-events-1-2026-07-01-00-05-00-9c1d.gz", true)] {
+    for (name, gzip) in [
+        ("apportion-events-1-2026-07-01-00-00-00-3f2a", false),
+        ("apportion-events-1-2026-07-01-00-05-00-9c1d.gz", true),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         write_bill(dir.path());
         let path = dir.path().join(name);
@@ -166,7 +174,10 @@ fn firehose_records_mixed_with_newlines_and_spaces_load() {
     );
     write_gz(&dir.path().join("mixed.gz"), &text);
     let (_d, db) = temp_db();
-    assert_eq!(loaded_rows(&sync(&db, &[dir.path().to_path_buf()])), vec![("mixed.gz".to_owned(), 4)]);
+    assert_eq!(
+        loaded_rows(&sync(&db, &[dir.path().to_path_buf()])),
+        vec![("mixed.gz".to_owned(), 4)]
+    );
 }
 
 #[test]
@@ -183,11 +194,17 @@ fn a_broken_record_among_records_back_to_back_is_named_by_line_and_place() {
     let bad = good.replace("\"version\":2", "\"version\":\"two\"");
     std::fs::write(dir.path().join("bad"), format!("{good}\n{good}{bad}{good}")).unwrap();
     let err = failing(&[dir.path().join("bad")]);
-    assert!(err.contains("bad: line 2: record 3") && err.contains("\"version\": \"two\" is not a whole number"), "{err}");
+    assert!(
+        err.contains("bad: line 2: record 3") && err.contains("\"version\": \"two\" is not a whole number"),
+        "{err}"
+    );
     // Garbage between two records.
     std::fs::write(dir.path().join("junk"), format!("{good}}}{good}")).unwrap();
     let err = failing(&[dir.path().join("junk")]);
-    assert!(err.contains("junk: line 1: record 2") && err.contains("malformed JSON record"), "{err}");
+    assert!(
+        err.contains("junk: line 1: record 2") && err.contains("malformed JSON record"),
+        "{err}"
+    );
 }
 
 /// A CloudTrail log file as the trail writes it to S3.
@@ -212,7 +229,9 @@ fn cloudtrail_delivery_reads_only_attach_and_detach_whatever_the_other_calls_hol
     write_gz(&day.join(name(2)), &trail_file(&other_calls()));
     write_gz(&day.join(name(3)), &trail_file(&[]));
     // The digest files the trail writes beside its logs.
-    let digest = root.path().join("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/07/01");
+    let digest = root
+        .path()
+        .join("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/07/01");
     std::fs::create_dir_all(&digest).unwrap();
     write_gz(
         &digest.join("111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260701T010000Z.json.gz"),
@@ -222,10 +241,16 @@ fn cloudtrail_delivery_reads_only_attach_and_detach_whatever_the_other_calls_hol
     let report = sync(&db, &[root.path().to_path_buf()]);
     // Every log file is recorded, those without attach calls too (the next
     // sync skips them unread); the digest is not a log file.
-    assert_eq!(loaded_rows(&report), vec![(name(0), 1), (name(1), 1), (name(2), 0), (name(3), 0)]);
+    assert_eq!(
+        loaded_rows(&report),
+        vec![(name(0), 1), (name(1), 1), (name(2), 0), (name(3), 0)]
+    );
     let skipped = skipped(&report);
     assert_eq!(skipped.len(), 1, "{skipped:?}");
-    assert!(skipped[0].0.contains("CloudTrail-Digest") && skipped[0].1.contains("not a CloudTrail log file"), "{skipped:?}");
+    assert!(
+        skipped[0].0.contains("CloudTrail-Digest") && skipped[0].1.contains("not a CloudTrail log file"),
+        "{skipped:?}"
+    );
     // Attached 00:30–00:45: a quarter of the volume hour follows the instance.
     run_rules(&db, &Rules::defaults(), "", &Overrides::default()).unwrap();
     let methods = totals_by(&db, "2026-07", Dimension::Method, CostMeasure::Unblended);
@@ -244,7 +269,10 @@ fn cloudtrail_records_as_json_lines_and_as_events_read_alike() {
     lines.extend(other_calls().iter().map(|c| api_call_event(c)));
     std::fs::write(dir.path().join("trail.jsonl"), lines.join("\n")).unwrap();
     let (_d, db) = temp_db();
-    assert_eq!(loaded_rows(&sync(&db, &[dir.path().to_path_buf()])), vec![("trail.jsonl".to_owned(), 2)]);
+    assert_eq!(
+        loaded_rows(&sync(&db, &[dir.path().to_path_buf()])),
+        vec![("trail.jsonl".to_owned(), 2)]
+    );
 }
 
 #[test]
@@ -254,7 +282,15 @@ fn a_broken_attach_record_in_a_trail_file_is_named_with_its_index() {
     records.push(attach("vol-0000000000000000b", "yesterday"));
     let text = trail_file(&records).replace("},{", "},\n{");
     write_gz(&dir.path().join("trail.json.gz"), &text);
-    let line = text[..text.find("{\"eventVersion\":\"1.09\",\"eventTime\":\"yesterday\"").unwrap()].matches('\n').count() + 1;
+    let line = text[..text
+        .find("{\"eventVersion\":\"1.09\",\"eventTime\":\"yesterday\"")
+        .unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
     let err = failing(&[dir.path().join("trail.json.gz")]);
-    assert!(err.contains(&format!("trail.json.gz: line {line}: record 11 of Records")) && err.contains("yesterday"), "{err}");
+    assert!(
+        err.contains(&format!("trail.json.gz: line {line}: record 11 of Records")) && err.contains("yesterday"),
+        "{err}"
+    );
 }

@@ -13,7 +13,9 @@ const CUR_HEADER: &str = "bill/BillingPeriodStartDate,bill/PayerAccountId,lineIt
 fn cur_rows(n: usize) -> String {
     let mut text = format!("{CUR_HEADER}\n");
     for i in 0..n {
-        text.push_str(&format!("2026-05-01T00:00:00Z,700000000001,Usage,2026-05-01T00:00:00Z,1.25,\"row {i}, fine\"\n"));
+        text.push_str(&format!(
+            "2026-05-01T00:00:00Z,700000000001,Usage,2026-05-01T00:00:00Z,1.25,\"row {i}, fine\"\n"
+        ));
     }
     text
 }
@@ -27,7 +29,10 @@ fn db_with_march() -> (tempfile::TempDir, Db) {
 
 fn assert_unchanged(db: &Db) {
     assert_eq!(db.periods().unwrap(), vec!["2026-03".to_owned()]);
-    assert_eq!(month_total_text(db, "2026-03", CostMeasure::Unblended), "107.6937100000");
+    assert_eq!(
+        month_total_text(db, "2026-03", CostMeasure::Unblended),
+        "107.6937100000"
+    );
 }
 
 fn failing_sync(db: &Db, paths: &[PathBuf]) -> String {
@@ -122,14 +127,20 @@ fn a_missing_required_column_is_named() {
         "bill/BillingPeriodStartDate,lineItem/LineItemType,lineItem/BlendedCost\n2026-05-01T00:00:00Z,Usage,1\n",
     );
     let err = failing_sync(&db, &[cur]);
-    assert!(err.contains("cur-no-cost.csv") && err.contains("missing required column lineItem/UnblendedCost"), "{err}");
+    assert!(
+        err.contains("cur-no-cost.csv") && err.contains("missing required column lineItem/UnblendedCost"),
+        "{err}"
+    );
     let dbr = write(
         dir.path(),
         "dbr-no-cost.csv",
         "\"InvoiceID\",\"PayerAccountId\",\"RecordType\",\"ProductName\",\"UsageStartDate\"\n\"x\",\"1\",\"LineItem\",\"EC2\",\"2026-05-01 00:00:00\"\n",
     );
     let err = failing_sync(&db, &[dbr]);
-    assert!(err.contains("dbr-no-cost.csv") && err.contains("UnBlendedCost"), "{err}");
+    assert!(
+        err.contains("dbr-no-cost.csv") && err.contains("UnBlendedCost"),
+        "{err}"
+    );
     assert_unchanged(&db);
 }
 
@@ -147,12 +158,19 @@ fn files_that_are_not_exports_are_listed_as_skipped() {
         .files
         .iter()
         .filter_map(|f| match &f.status {
-            FileStatus::Skipped { reason } => Some(format!("{}: {reason}", f.path.file_name().unwrap().to_string_lossy())),
+            FileStatus::Skipped { reason } => {
+                Some(format!("{}: {reason}", f.path.file_name().unwrap().to_string_lossy()))
+            }
             _ => None,
         })
         .collect();
     assert_eq!(skipped.len(), 3, "{skipped:?}");
-    assert!(skipped.iter().any(|s| s.starts_with("people.csv: CSV with columns name, email")), "{skipped:?}");
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.starts_with("people.csv: CSV with columns name, email")),
+        "{skipped:?}"
+    );
 }
 
 #[test]
@@ -180,7 +198,10 @@ fn a_bad_event_names_its_file_and_line() {
     );
     let path = write(dir.path(), "tasks.jsonl", &bad_value);
     let err = failing_sync(&db, &[path]);
-    assert!(err.contains("tasks.jsonl: line 5") && err.contains("yesterday"), "{err}");
+    assert!(
+        err.contains("tasks.jsonl: line 5") && err.contains("yesterday"),
+        "{err}"
+    );
     let broken = format!("{good}{{\"detail-type\":\"ECS Task State Change\",\n");
     let path = write(dir.path(), "tasks.jsonl", &broken);
     let err = failing_sync(&db, &[path]);

@@ -9,7 +9,12 @@ use apportion::ingest::FileStatus;
 use crate::common::*;
 
 fn statement_total(path: &std::path::Path, column: &str) -> f64 {
-    let totals = independent_sums(path, |_, _| String::new(), column, |h, r| field(h, r, "RecordType") == "StatementTotal");
+    let totals = independent_sums(
+        path,
+        |_, _| String::new(),
+        column,
+        |h, r| field(h, r, "RecordType") == "StatementTotal",
+    );
     totals[""]
 }
 
@@ -19,11 +24,25 @@ fn dbr_statement_total_equals_synced_money() {
     let file = fixture("dbr/consolidated-2026-03.csv");
     let report = sync(&db, std::slice::from_ref(&file));
     assert_eq!(loaded_count(&report), 1);
-    assert_eq!(month_total_text(&db, "2026-03", CostMeasure::Unblended), "107.6937100000");
-    assert_close(month_total(&db, "2026-03", CostMeasure::Unblended), statement_total(&file, "UnBlendedCost"), "unblended");
-    assert_close(month_total(&db, "2026-03", CostMeasure::Blended), statement_total(&file, "BlendedCost"), "blended");
+    assert_eq!(
+        month_total_text(&db, "2026-03", CostMeasure::Unblended),
+        "107.6937100000"
+    );
+    assert_close(
+        month_total(&db, "2026-03", CostMeasure::Unblended),
+        statement_total(&file, "UnBlendedCost"),
+        "unblended",
+    );
+    assert_close(
+        month_total(&db, "2026-03", CostMeasure::Blended),
+        statement_total(&file, "BlendedCost"),
+        "blended",
+    );
     // DBR has no amortization columns: amortized is unblended.
-    assert_eq!(month_total_text(&db, "2026-03", CostMeasure::Amortized), "107.6937100000");
+    assert_eq!(
+        month_total_text(&db, "2026-03", CostMeasure::Amortized),
+        "107.6937100000"
+    );
 }
 
 #[test]
@@ -32,10 +51,26 @@ fn dbr_products_and_accounts_match_the_file() {
     let file = fixture("dbr/consolidated-2026-03.csv");
     sync(&db, std::slice::from_ref(&file));
     let money = |h: &csv::StringRecord, r: &csv::StringRecord| !field(h, r, "RecordType").ends_with("Total");
-    let by_product = independent_sums(&file, |h, r| field(h, r, "ProductName").to_owned(), "UnBlendedCost", money);
-    assert_maps_close(&totals_by(&db, "2026-03", Dimension::Product, CostMeasure::Unblended), &by_product);
-    let by_account = independent_sums(&file, |h, r| field(h, r, "LinkedAccountId").to_owned(), "UnBlendedCost", money);
-    assert_maps_close(&totals_by(&db, "2026-03", Dimension::Account, CostMeasure::Unblended), &by_account);
+    let by_product = independent_sums(
+        &file,
+        |h, r| field(h, r, "ProductName").to_owned(),
+        "UnBlendedCost",
+        money,
+    );
+    assert_maps_close(
+        &totals_by(&db, "2026-03", Dimension::Product, CostMeasure::Unblended),
+        &by_product,
+    );
+    let by_account = independent_sums(
+        &file,
+        |h, r| field(h, r, "LinkedAccountId").to_owned(),
+        "UnBlendedCost",
+        money,
+    );
+    assert_maps_close(
+        &totals_by(&db, "2026-03", Dimension::Account, CostMeasure::Unblended),
+        &by_account,
+    );
 }
 
 #[test]
@@ -45,7 +80,11 @@ fn dbr_keeps_every_tag_without_the_user_prefix() {
     let tags = db.resource_tags("2026-03", "checkout-assets").expect("tags");
     assert_eq!(tags.get("product_area").map(String::as_str), Some("checkout"));
     assert_eq!(tags.get("team").map(String::as_str), Some("commerce"));
-    assert!(db.resource_tags("2026-03", "vol-0bbb0000000000001").expect("tags").is_empty());
+    assert!(
+        db.resource_tags("2026-03", "vol-0bbb0000000000001")
+            .expect("tags")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -54,7 +93,11 @@ fn dbr_standalone_account_uses_cost_and_payer() {
     let file = fixture("dbr/standalone-2026-02.csv");
     sync(&db, std::slice::from_ref(&file));
     assert_eq!(month_total_text(&db, "2026-02", CostMeasure::Unblended), "1.0010000000");
-    assert_close(month_total(&db, "2026-02", CostMeasure::Unblended), statement_total(&file, "Cost"), "standalone");
+    assert_close(
+        month_total(&db, "2026-02", CostMeasure::Unblended),
+        statement_total(&file, "Cost"),
+        "standalone",
+    );
     let accounts = totals_by(&db, "2026-02", Dimension::Account, CostMeasure::Unblended);
     assert_eq!(accounts.keys().collect::<Vec<_>>(), vec!["100000000009"]);
 }
@@ -66,20 +109,27 @@ fn dbr_in_zip_and_gzip_is_detected_by_content() {
     let zip_path = dir.path().join("billing.csv.zip");
     {
         let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
-        zip.start_file("billing.csv", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.start_file("billing.csv", zip::write::SimpleFileOptions::default())
+            .unwrap();
         zip.write_all(text.as_bytes()).unwrap();
         zip.finish().unwrap();
     }
     let (_d, db) = temp_db();
     sync(&db, &[zip_path]);
-    assert_eq!(month_total_text(&db, "2026-03", CostMeasure::Unblended), "107.6937100000");
+    assert_eq!(
+        month_total_text(&db, "2026-03", CostMeasure::Unblended),
+        "107.6937100000"
+    );
 
     // A gzip file whose name says nothing about its content.
     let gz_path = dir.path().join("download.bin");
     write_gz(&gz_path, &text);
     let (_d2, db2) = temp_db();
     sync(&db2, &[gz_path]);
-    assert_eq!(month_total_text(&db2, "2026-03", CostMeasure::Unblended), "107.6937100000");
+    assert_eq!(
+        month_total_text(&db2, "2026-03", CostMeasure::Unblended),
+        "107.6937100000"
+    );
 }
 
 #[test]
@@ -94,7 +144,10 @@ fn legacy_cur_with_bom_and_crlf_amortizes_reservations_and_savings_plans() {
         }
         other => panic!("not loaded: {other:?}"),
     }
-    assert_eq!(month_total_text(&db, "2026-04", CostMeasure::Unblended), "102.1000000000");
+    assert_eq!(
+        month_total_text(&db, "2026-04", CostMeasure::Unblended),
+        "102.1000000000"
+    );
     // 1.5 + 0.12 (SP effective) + 0 (negation) + (0.5 - 0.12) (unused SP) + 0.3 - 1.0
     // + 0.07 (RI effective) + (0.05 + 0.1) (unused RI) + 0 (upfront fee) = 1.52
     assert_eq!(month_total_text(&db, "2026-04", CostMeasure::Amortized), "1.5200000000");
@@ -104,7 +157,10 @@ fn legacy_cur_with_bom_and_crlf_amortizes_reservations_and_savings_plans() {
         "lineItem/UnblendedCost",
         |_, _| true,
     );
-    assert_maps_close(&totals_by(&db, "2026-04", Dimension::Product, CostMeasure::Unblended), &by_product);
+    assert_maps_close(
+        &totals_by(&db, "2026-04", Dimension::Product, CostMeasure::Unblended),
+        &by_product,
+    );
     let tags = db.resource_tags("2026-04", "i-0ccc0000000000001").unwrap();
     assert_eq!(tags, BTreeMap::from([("product_area".to_owned(), "search".to_owned())]));
 }
@@ -128,7 +184,10 @@ fn cur2_csv_gz_reads_tags_from_the_map_column() {
     // 0.096 + 0.05 (SP effective) + (0.08 - 0.05) (unused commitment)
     assert_eq!(month_total_text(&db, "2026-06", CostMeasure::Amortized), "0.1760000000");
     let tags = db
-        .resource_tags("2026-06", "arn:aws:ec2:us-east-1:400000000002:instance/i-0fff0000000000001")
+        .resource_tags(
+            "2026-06",
+            "arn:aws:ec2:us-east-1:400000000002:instance/i-0fff0000000000001",
+        )
         .unwrap();
     assert_eq!(tags.get("product_area").map(String::as_str), Some("search"));
     assert_eq!(tags.get("team").map(String::as_str), Some("discovery"));
@@ -160,7 +219,10 @@ fn cur2_parquet_with_a_real_map_column() {
     let tags = db.resource_tags("2026-06", "i-0fff0000000000002").unwrap();
     assert!(tags.is_empty());
     let tags = db
-        .resource_tags("2026-06", "arn:aws:ec2:us-east-1:400000000002:instance/i-0fff0000000000001")
+        .resource_tags(
+            "2026-06",
+            "arn:aws:ec2:us-east-1:400000000002:instance/i-0fff0000000000001",
+        )
         .unwrap();
     assert_eq!(tags.get("product_area").map(String::as_str), Some("search"));
 }
@@ -170,10 +232,21 @@ fn focus_billed_and_effective_cost_and_json_tags() {
     let (_dir, db) = temp_db();
     let file = fixture("focus/focus-1.2-2026-05.csv");
     sync(&db, std::slice::from_ref(&file));
-    assert_eq!(month_total_text(&db, "2026-05", CostMeasure::Unblended), "53.1460000000");
+    assert_eq!(
+        month_total_text(&db, "2026-05", CostMeasure::Unblended),
+        "53.1460000000"
+    );
     assert_eq!(month_total_text(&db, "2026-05", CostMeasure::Amortized), "3.1460000000");
-    let by_service = independent_sums(&file, |h, r| field(h, r, "ServiceName").to_owned(), "BilledCost", |_, _| true);
-    assert_maps_close(&totals_by(&db, "2026-05", Dimension::Product, CostMeasure::Unblended), &by_service);
+    let by_service = independent_sums(
+        &file,
+        |h, r| field(h, r, "ServiceName").to_owned(),
+        "BilledCost",
+        |_, _| true,
+    );
+    assert_maps_close(
+        &totals_by(&db, "2026-05", Dimension::Product, CostMeasure::Unblended),
+        &by_service,
+    );
     let tags = db.resource_tags("2026-05", "i-0eee0000000000001").unwrap();
     assert_eq!(tags.get("product_area").map(String::as_str), Some("search"));
     assert_eq!(tags.get("team").map(String::as_str), Some("discovery"));
@@ -192,8 +265,14 @@ fn manifest_selects_the_latest_assembly_only() {
     let period_dir = root.path().join("cur/report/20260501-20260601");
     for (assembly, cost) in [("aaaa-old", "7"), ("bbbb-new", "5")] {
         std::fs::create_dir_all(period_dir.join(assembly)).unwrap();
-        write_gz(&period_dir.join(assembly).join("report-1.csv.gz"), &cur_part("2026-05", cost));
-        write_gz(&period_dir.join(assembly).join("report-2.csv.gz"), &cur_part("2026-05", "1"));
+        write_gz(
+            &period_dir.join(assembly).join("report-1.csv.gz"),
+            &cur_part("2026-05", cost),
+        );
+        write_gz(
+            &period_dir.join(assembly).join("report-2.csv.gz"),
+            &cur_part("2026-05", "1"),
+        );
     }
     let manifest = serde_json::json!({
         "assemblyId": "bbbb-new",
@@ -232,6 +311,9 @@ fn manifest_naming_a_missing_file_fails() {
     let (_d, db) = temp_db();
     let err = apportion::ingest::sync_paths(&db, &[root.path().to_path_buf()], &mut ()).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("report-Manifest.json") && text.contains("report-2.csv.gz"), "{text}");
+    assert!(
+        text.contains("report-Manifest.json") && text.contains("report-2.csv.gz"),
+        "{text}"
+    );
     assert!(db.periods().unwrap().is_empty());
 }

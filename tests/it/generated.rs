@@ -16,7 +16,11 @@ const UNITS_PER_DOLLAR: i64 = 100_000_000;
 pub fn format_units(units: Units) -> String {
     let sign = if units < 0 { "-" } else { "" };
     let a = units.unsigned_abs();
-    format!("{sign}{}.{:08}", a / UNITS_PER_DOLLAR as u64, a % UNITS_PER_DOLLAR as u64)
+    format!(
+        "{sign}{}.{:08}",
+        a / UNITS_PER_DOLLAR as u64,
+        a % UNITS_PER_DOLLAR as u64
+    )
 }
 
 /// What to generate for one month of one payer account.
@@ -176,16 +180,36 @@ impl DbrMonth {
             for _ in 0..count(share, per) {
                 let area = pick_area(rng);
                 let (id, hourly) = match kind {
-                    Kind::Instance => (format!("i-{:017x}", rng.next_u64() >> 4), [9_600_000, 19_200_000, 34_000_000][rng.below(3) as usize]),
-                    Kind::Volume => (format!("vol-{:017x}", rng.next_u64() >> 4), 1_000_000 + rng.below(3_000_000) as Units),
+                    Kind::Instance => (
+                        format!("i-{:017x}", rng.next_u64() >> 4),
+                        [9_600_000, 19_200_000, 34_000_000][rng.below(3) as usize],
+                    ),
+                    Kind::Volume => (
+                        format!("vol-{:017x}", rng.next_u64() >> 4),
+                        1_000_000 + rng.below(3_000_000) as Units,
+                    ),
                     Kind::Table => (
-                        format!("arn:aws:dynamodb:us-east-1:123456789012:table/{}-{:x}", area.unwrap_or("misc"), rng.below(1 << 20)),
+                        format!(
+                            "arn:aws:dynamodb:us-east-1:123456789012:table/{}-{:x}",
+                            area.unwrap_or("misc"),
+                            rng.below(1 << 20)
+                        ),
                         500_000 + rng.below(20_000_000) as Units,
                     ),
-                    Kind::Bucket => (format!("{}-assets-{:x}", area.unwrap_or("shared"), rng.below(1 << 24)), 2_000_000 + rng.below(200_000_000) as Units),
+                    Kind::Bucket => (
+                        format!("{}-assets-{:x}", area.unwrap_or("shared"), rng.below(1 << 24)),
+                        2_000_000 + rng.below(200_000_000) as Units,
+                    ),
                 };
                 let account = rng.below(accounts) as usize;
-                out.push(Resource { kind, id, account, zone: ZONES[(i + out.len()) % 3], area, hourly });
+                out.push(Resource {
+                    kind,
+                    id,
+                    account,
+                    zone: ZONES[(i + out.len()) % 3],
+                    area,
+                    hourly,
+                });
             }
         };
         let days = self.days() as usize;
@@ -206,7 +230,9 @@ impl DbrMonth {
         };
         let first = self.first_day().and_hms_opt(0, 0, 0).expect("midnight");
         let mut sink = Sink {
-            csv: csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).from_writer(out),
+            csv: csv::WriterBuilder::new()
+                .quote_style(csv::QuoteStyle::Always)
+                .from_writer(out),
             per_account: vec![0; self.linked.len().max(1)],
             written: Written::default(),
         };
@@ -238,10 +264,18 @@ impl DbrMonth {
             team: "",
         };
         for r in &self.resources() {
-            let growth = if r.area == Some("search") { self.search_growth } else { 1.0 };
+            let growth = if r.area == Some("search") {
+                self.search_growth
+            } else {
+                1.0
+            };
             let hourly = (r.hourly as f64 * growth) as Units;
             let area = r.area.unwrap_or("");
-            let name = if r.kind == Kind::Instance { format!("{}-worker", if area.is_empty() { "legacy" } else { area }) } else { String::new() };
+            let name = if r.kind == Kind::Instance {
+                format!("{}-worker", if area.is_empty() { "legacy" } else { area })
+            } else {
+                String::new()
+            };
             let row = Row {
                 account: self.linked.get(r.account).unwrap_or(&self.payer),
                 zone: r.zone,
@@ -251,7 +285,14 @@ impl DbrMonth {
                 team: if area.is_empty() { "" } else { team_of(area) },
                 ..blank.clone()
             };
-            let priced = |product, usage_type, operation, description: &str, start: NaiveDateTime, end: NaiveDateTime, quantity, rate: Units| Row {
+            let priced = |product,
+                          usage_type,
+                          operation,
+                          description: &str,
+                          start: NaiveDateTime,
+                          end: NaiveDateTime,
+                          quantity,
+                          rate: Units| Row {
                 product,
                 usage_type,
                 operation,
@@ -270,9 +311,35 @@ impl DbrMonth {
                     let requests = (hourly / 40) * (1 + rng.below(3) as Units);
                     let s3 = "Amazon Simple Storage Service";
                     let description = "$0.023 per GB - first 50 TB / month of storage used";
-                    sink.line(r.account, priced(s3, "TimedStorage-ByteHrs", "StandardStorage", description, start, end, "1024.00000000", 2_300_000), storage)?;
+                    sink.line(
+                        r.account,
+                        priced(
+                            s3,
+                            "TimedStorage-ByteHrs",
+                            "StandardStorage",
+                            description,
+                            start,
+                            end,
+                            "1024.00000000",
+                            2_300_000,
+                        ),
+                        storage,
+                    )?;
                     let description = "$0.005 per 1,000 PUT, COPY, POST, or LIST requests";
-                    sink.line(r.account, priced(s3, "Requests-Tier1", "PutObject", description, start, end, "20000.00000000", 500), requests)?;
+                    sink.line(
+                        r.account,
+                        priced(
+                            s3,
+                            "Requests-Tier1",
+                            "PutObject",
+                            description,
+                            start,
+                            end,
+                            "20000.00000000",
+                            500,
+                        ),
+                        requests,
+                    )?;
                 }
                 continue;
             }
@@ -280,10 +347,43 @@ impl DbrMonth {
                 let (start, end) = (first + Duration::hours(hour), first + Duration::hours(hour + 1));
                 let ec2 = "Amazon Elastic Compute Cloud";
                 let (row, cost) = match r.kind {
-                    Kind::Instance => (priced(ec2, "BoxUsage:m5.xlarge", "RunInstances", "On Demand Linux Instance Hour", start, end, "1.00000000", hourly), hourly),
-                    Kind::Volume => (priced(ec2, "EBS:VolumeUsage.gp3", "CreateVolume-Gp3", "$0.08 per GB-month of gp3 storage", start, end, "0.13888889", hourly), hourly),
+                    Kind::Instance => (
+                        priced(
+                            ec2,
+                            "BoxUsage:m5.xlarge",
+                            "RunInstances",
+                            "On Demand Linux Instance Hour",
+                            start,
+                            end,
+                            "1.00000000",
+                            hourly,
+                        ),
+                        hourly,
+                    ),
+                    Kind::Volume => (
+                        priced(
+                            ec2,
+                            "EBS:VolumeUsage.gp3",
+                            "CreateVolume-Gp3",
+                            "$0.08 per GB-month of gp3 storage",
+                            start,
+                            end,
+                            "0.13888889",
+                            hourly,
+                        ),
+                        hourly,
+                    ),
                     _ => (
-                        priced("Amazon DynamoDB", "TimedStorage-ByteHrs", "StandardStorage", "$0.25 per GB-Month of storage used", start, end, "3.50000000", hourly),
+                        priced(
+                            "Amazon DynamoDB",
+                            "TimedStorage-ByteHrs",
+                            "StandardStorage",
+                            "$0.25 per GB-Month of storage used",
+                            start,
+                            end,
+                            "3.50000000",
+                            hourly,
+                        ),
                         hourly / 2 + rng.below(hourly as u64) as Units,
                     ),
                 };
@@ -294,7 +394,12 @@ impl DbrMonth {
         let (month_start, month_end) = (stamp(first), stamp(first + Duration::days(self.days())));
         let usage = sink.written.total;
         for (product, usage_type, description, cost) in [
-            ("AWS Support (Business)", "Dollar", "AWS Support (Business) monthly fee", (usage / 10).max(100 * UNITS_PER_DOLLAR)),
+            (
+                "AWS Support (Business)",
+                "Dollar",
+                "AWS Support (Business) monthly fee",
+                (usage / 10).max(100 * UNITS_PER_DOLLAR),
+            ),
             ("Tax", "Tax:US-Sales", "Sales tax of 5% on usage", usage / 20),
         ] {
             let row = Row {
@@ -310,19 +415,51 @@ impl DbrMonth {
             sink.line(usize::MAX, row, cost)?;
         }
         // AWS adds a rounding line (money, no usage dates) and restates totals (not money).
-        let bare = Row { quantity: "", rate_id: "", subscription_id: "", pricing_plan_id: "", reserved: "", ..blank.clone() };
+        let bare = Row {
+            quantity: "",
+            rate_id: "",
+            subscription_id: "",
+            pricing_plan_id: "",
+            reserved: "",
+            ..blank.clone()
+        };
         let rounding: Units = rng.below(2000) as Units - 1000;
-        sink.line(usize::MAX, Row { record_type: "Rounding", description: "Rounding of costs".to_owned(), ..bare.clone() }, rounding)?;
+        sink.line(
+            usize::MAX,
+            Row {
+                record_type: "Rounding",
+                description: "Rounding of costs".to_owned(),
+                ..bare.clone()
+            },
+            rounding,
+        )?;
         let total = sink.written.total;
         for (i, cost) in sink.per_account.clone().into_iter().enumerate() {
             let account = self.linked.get(i).unwrap_or(&self.payer);
             let description = format!("Total amount for linked account# {account}");
-            sink.total(Row { account, record_type: "AccountTotal", description, ..bare.clone() }, cost)?;
+            sink.total(
+                Row {
+                    account,
+                    record_type: "AccountTotal",
+                    description,
+                    ..bare.clone()
+                },
+                cost,
+            )?;
         }
         for record_type in ["InvoiceTotal", "StatementTotal"] {
             let (y, m, d) = (self.year, self.month, self.days());
-            let description = format!("Total statement amount for period {y}-{m:02}-01 00:00:00 - {y}-{m:02}-{d:02} 23:59:59");
-            sink.total(Row { account: "", record_type, description, ..bare.clone() }, total)?;
+            let description =
+                format!("Total statement amount for period {y}-{m:02}-01 00:00:00 - {y}-{m:02}-{d:02} 23:59:59");
+            sink.total(
+                Row {
+                    account: "",
+                    record_type,
+                    description,
+                    ..bare.clone()
+                },
+                total,
+            )?;
         }
         sink.csv.flush()?;
         Ok(sink.written)
@@ -344,13 +481,22 @@ impl<W: Write> Sink<W> {
         self.written.money_lines += 1;
         self.written.total += cost;
         let record_id = self.written.money_lines.to_string();
-        self.csv.serialize(Row { record_id, blended_cost: format_units(cost), unblended_cost: format_units(cost), ..row })?;
+        self.csv.serialize(Row {
+            record_id,
+            blended_cost: format_units(cost),
+            unblended_cost: format_units(cost),
+            ..row
+        })?;
         Ok(())
     }
 
     /// A total row: it restates money, it is not money.
     fn total(&mut self, row: Row<'_>, cost: Units) -> io::Result<()> {
-        self.csv.serialize(Row { blended_cost: format_units(cost), unblended_cost: format_units(cost), ..row })?;
+        self.csv.serialize(Row {
+            blended_cost: format_units(cost),
+            unblended_cost: format_units(cost),
+            ..row
+        })?;
         Ok(())
     }
 }

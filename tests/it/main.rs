@@ -3,24 +3,24 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
+mod attribution;
+mod attribution_props;
+mod cli;
 mod common;
 mod demo;
+mod event_shapes;
 mod failures;
-mod insights;
 mod formats;
 mod generated;
+mod insights;
+mod moto;
 mod properties;
 mod real_samples;
 mod redelivery;
 mod reliability;
 mod rules_memory;
-mod moto;
 mod s3;
-mod attribution;
-mod attribution_props;
-mod event_shapes;
 mod scad;
-mod cli;
 mod schema;
 mod terraform;
 mod tui;

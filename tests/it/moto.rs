@@ -61,7 +61,11 @@ impl Moto {
                 std::thread::sleep(Duration::from_millis(100));
                 // Still ours: a server that lost the port to another test has exited by now.
                 if let Ok(None) = child.try_wait() {
-                    return Ok(Moto { child, port, _logs: logs });
+                    return Ok(Moto {
+                        child,
+                        port,
+                        _logs: logs,
+                    });
                 }
                 continue;
             }
@@ -78,7 +82,12 @@ impl Moto {
 
     pub fn create_bucket(&self, bucket: &str) {
         let (status, body) = self.s3("PUT", &format!("/{bucket}"), b"");
-        assert_eq!(status, 200, "create bucket {bucket}: {}", String::from_utf8_lossy(&body));
+        assert_eq!(
+            status,
+            200,
+            "create bucket {bucket}: {}",
+            String::from_utf8_lossy(&body)
+        );
     }
 
     pub fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
@@ -104,7 +113,13 @@ impl Moto {
             text[start..end].to_owned()
         };
         let keys = (pick("AccessKeyId"), pick("SecretAccessKey"));
-        let (status, body) = request(self.port, "POST", "/moto-api/reset-auth", &[("Content-Type", "text/plain")], b"0");
+        let (status, body) = request(
+            self.port,
+            "POST",
+            "/moto-api/reset-auth",
+            &[("Content-Type", "text/plain")],
+            b"0",
+        );
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         keys
     }
@@ -112,7 +127,13 @@ impl Moto {
     /// moto routes by the service in the credential scope and checks no
     /// signature while credentials are not enforced.
     fn s3(&self, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        request(self.port, method, path, &[("Authorization", &fake_authorization("s3"))], body)
+        request(
+            self.port,
+            method,
+            path,
+            &[("Authorization", &fake_authorization("s3"))],
+            body,
+        )
     }
 
     fn iam(&self, form: &str) -> (u16, Vec<u8>) {
@@ -121,7 +142,10 @@ impl Moto {
             self.port,
             "POST",
             "/",
-            &[("Authorization", &auth), ("Content-Type", "application/x-www-form-urlencoded")],
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
             form.as_bytes(),
         )
     }
@@ -135,7 +159,9 @@ impl Drop for Moto {
 }
 
 fn fake_authorization(service: &str) -> String {
-    format!("AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0")
+    format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    )
 }
 
 fn free_port() -> u16 {
@@ -169,7 +195,10 @@ fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: 
     stream.write_all(body).unwrap();
     let mut response = Vec::new();
     stream.read_to_end(&mut response).unwrap();
-    let text_end = response.windows(4).position(|w| w == b"\r\n\r\n").map_or(response.len(), |p| p + 4);
+    let text_end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |p| p + 4);
     let status = String::from_utf8_lossy(&response[..text_end])
         .split_whitespace()
         .nth(1)
@@ -199,7 +228,9 @@ impl Proxy {
             while !stop.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((client, _)) => {
-                        let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else { continue };
+                        let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                            continue;
+                        };
                         relay(client, server, stop.clone(), count.clone(), bytes_per_second);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),

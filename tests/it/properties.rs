@@ -1,8 +1,8 @@
 //! Properties over generated input: every generated dollar arrives, groups add
 //! up to the month, and no byte soup makes sync panic.
 
-use apportion::db::{CostMeasure, Dimension};
 use crate::generated::DbrMonth;
+use apportion::db::{CostMeasure, Dimension};
 use apportion::ingest::sync_paths;
 use proptest::prelude::*;
 

@@ -29,12 +29,22 @@ fn the_whole_real_folder_fails_on_the_files_that_are_wrong_and_changes_nothing()
     let Some(real) = real_samples() else { return };
     let (_d, db) = temp_db();
     // skinflint-test.csv: every row has one field more than its header.
-    let err = sync_paths(&db, std::slice::from_ref(&real), &mut ()).unwrap_err().to_string();
-    assert!(err.contains("skinflint-test.csv: line 2: 25 fields, the header has 24"), "{err}");
+    let err = sync_paths(&db, std::slice::from_ref(&real), &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("skinflint-test.csv: line 2: 25 fields, the header has 24"),
+        "{err}"
+    );
     assert!(db.periods().unwrap().is_empty());
     // The same legacy CUR month as .csv.gz and .csv.zip is one delivery twice.
-    let err = sync_paths(&db, &[real.join("logzio-legacy-cur")], &mut ()).unwrap_err().to_string();
-    assert!(err.contains("test-billing-report-1.csv.gz") && err.contains("test-billing-report-1.csv.zip"), "{err}");
+    let err = sync_paths(&db, &[real.join("logzio-legacy-cur")], &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("test-billing-report-1.csv.gz") && err.contains("test-billing-report-1.csv.zip"),
+        "{err}"
+    );
     assert!(err.contains("2018-02"), "{err}");
     assert!(db.periods().unwrap().is_empty());
 }
@@ -84,10 +94,15 @@ fn every_other_real_sample_syncs_or_is_skipped_with_a_reason() {
         .filter(|f| matches!(&f.status, FileStatus::Skipped { reason } if reason.contains("CUR manifest that lists no report files")))
         .collect();
     assert_eq!(manifests.len(), 2);
-    assert!(report.files.iter().any(|f| matches!(&f.status, FileStatus::Skipped { reason } if reason == "CUR 2.0 manifest for 2026-04 (1 files)")));
+    assert!(report.files.iter().any(
+        |f| matches!(&f.status, FileStatus::Skipped { reason } if reason == "CUR 2.0 manifest for 2026-04 (1 files)")
+    ));
     assert_eq!(
         db.periods().unwrap(),
-        vec!["2014-09", "2016-09", "2018-02", "2018-03", "2018-10", "2018-11", "2018-12", "2022-07", "2023-06", "2023-11", "2024-09", "2024-10", "2026-04"]
+        vec![
+            "2014-09", "2016-09", "2018-02", "2018-03", "2018-10", "2018-11", "2018-12", "2022-07", "2023-06",
+            "2023-11", "2024-09", "2024-10", "2026-04"
+        ]
     );
 }
 
@@ -98,13 +113,34 @@ fn focus_sample_totals_by_service_and_period() {
     let (_d, db) = temp_db();
     sync(&db, std::slice::from_ref(&file));
     for (month, prefix) in [("2024-09", "2024-09"), ("2024-10", "2024-10")] {
-        let in_month = |h: &csv::StringRecord, r: &csv::StringRecord| field(h, r, "BillingPeriodStart").starts_with(prefix);
-        let billed = independent_sums(&file, |h, r| field(h, r, "ServiceName").to_owned(), "BilledCost", in_month);
-        assert_maps_close(&totals_by(&db, month, Dimension::Product, CostMeasure::Unblended), &billed);
+        let in_month =
+            |h: &csv::StringRecord, r: &csv::StringRecord| field(h, r, "BillingPeriodStart").starts_with(prefix);
+        let billed = independent_sums(
+            &file,
+            |h, r| field(h, r, "ServiceName").to_owned(),
+            "BilledCost",
+            in_month,
+        );
+        assert_maps_close(
+            &totals_by(&db, month, Dimension::Product, CostMeasure::Unblended),
+            &billed,
+        );
         let effective = independent_sums(&file, |_, _| String::new(), "EffectiveCost", in_month);
-        assert_close(month_total(&db, month, CostMeasure::Amortized), effective[""], "effective cost");
-        let by_account = independent_sums(&file, |h, r| field(h, r, "SubAccountId").to_owned(), "BilledCost", in_month);
-        assert_maps_close(&totals_by(&db, month, Dimension::Account, CostMeasure::Unblended), &by_account);
+        assert_close(
+            month_total(&db, month, CostMeasure::Amortized),
+            effective[""],
+            "effective cost",
+        );
+        let by_account = independent_sums(
+            &file,
+            |h, r| field(h, r, "SubAccountId").to_owned(),
+            "BilledCost",
+            in_month,
+        );
+        assert_maps_close(
+            &totals_by(&db, month, Dimension::Account, CostMeasure::Unblended),
+            &by_account,
+        );
     }
     // Tags arrive as a JSON object in a quoted field.
     let tagged = db.resource_tags("2024-09", "i-0ae9l98e3f12fa3el").unwrap();
@@ -119,14 +155,33 @@ fn legacy_cur_sample_with_scientific_notation() {
     sync(&db, std::slice::from_ref(&file));
     let product = |h: &csv::StringRecord, r: &csv::StringRecord| {
         let name = field(h, r, "product/ProductName");
-        if name.is_empty() { field(h, r, "lineItem/ProductCode").to_owned() } else { name.to_owned() }
+        if name.is_empty() {
+            field(h, r, "lineItem/ProductCode").to_owned()
+        } else {
+            name.to_owned()
+        }
     };
     let expected = independent_sums(&file, product, "lineItem/UnblendedCost", |_, _| true);
-    assert_maps_close(&totals_by(&db, "2023-11", Dimension::Product, CostMeasure::Unblended), &expected);
+    assert_maps_close(
+        &totals_by(&db, "2023-11", Dimension::Product, CostMeasure::Unblended),
+        &expected,
+    );
     let blended = independent_sums(&file, |_, _| String::new(), "lineItem/BlendedCost", |_, _| true);
-    assert_close(month_total(&db, "2023-11", CostMeasure::Blended), blended[""], "blended");
-    let types = independent_sums(&file, |h, r| field(h, r, "lineItem/UsageType").to_owned(), "lineItem/UnblendedCost", |_, _| true);
-    assert_maps_close(&totals_by(&db, "2023-11", Dimension::UsageType, CostMeasure::Unblended), &types);
+    assert_close(
+        month_total(&db, "2023-11", CostMeasure::Blended),
+        blended[""],
+        "blended",
+    );
+    let types = independent_sums(
+        &file,
+        |h, r| field(h, r, "lineItem/UsageType").to_owned(),
+        "lineItem/UnblendedCost",
+        |_, _| true,
+    );
+    assert_maps_close(
+        &totals_by(&db, "2023-11", Dimension::UsageType, CostMeasure::Unblended),
+        &types,
+    );
 }
 
 #[test]
@@ -138,13 +193,25 @@ fn koku_header_variants() {
     // Alphabetical legacy CUR in NOK with odd headers: three SavingsPlanCoveredUsage hours.
     let file = dir.join("2023-06-01.csv");
     let expected = independent_sums(&file, |_, _| String::new(), "lineItem/UnblendedCost", |_, _| true);
-    assert_close(month_total(&db, "2023-06", CostMeasure::Unblended), expected[""], "2023-06");
+    assert_close(
+        month_total(&db, "2023-06", CostMeasure::Unblended),
+        expected[""],
+        "2023-06",
+    );
     // `noTags/…` columns are not resource tags.
     assert!(db.resource_tags("2023-06", "i-99995555").unwrap().is_empty());
     // Athena snake_case: the resource id is a full ARN, found by its short id too.
     let alt = dir.join("2022-07-01-alt-columns.csv");
-    let expected = independent_sums(&alt, |h, r| field(h, r, "line_item_resource_id").to_owned(), "line_item_unblended_cost", |_, _| true);
-    assert_maps_close(&totals_by(&db, "2022-07", Dimension::Resource, CostMeasure::Unblended), &expected);
+    let expected = independent_sums(
+        &alt,
+        |h, r| field(h, r, "line_item_resource_id").to_owned(),
+        "line_item_unblended_cost",
+        |_, _| true,
+    );
+    assert_maps_close(
+        &totals_by(&db, "2022-07", Dimension::Resource, CostMeasure::Unblended),
+        &expected,
+    );
     let tags = db.resource_tags("2022-07", "i-055386473d0b3fc65").unwrap();
     assert_eq!(
         tags,
@@ -168,7 +235,10 @@ fn cur2_data_export_with_its_manifest_and_tags_in_two_columns() {
         }
     };
     let expected = independent_sums(&file, product, "line_item_unblended_cost", |_, _| true);
-    assert_maps_close(&totals_by(&db, "2026-04", Dimension::Product, CostMeasure::Unblended), &expected);
+    assert_maps_close(
+        &totals_by(&db, "2026-04", Dimension::Product, CostMeasure::Unblended),
+        &expected,
+    );
     assert!(expected.contains_key("AWS CloudTrail"), "{expected:?}");
     // Tags are read once, from `tags`, with the spelling every other format uses.
     let (resource, tags) = {
@@ -178,16 +248,30 @@ fn cur2_data_export_with_its_manifest_and_tags_in_two_columns() {
             .records()
             .map(|r| r.unwrap())
             .find(|r| field(&header, r, "tags").contains("CostCenter"))
-            .map(|r| (field(&header, &r, "line_item_resource_id").to_owned(), field(&header, &r, "tags").to_owned()))
+            .map(|r| {
+                (
+                    field(&header, &r, "line_item_resource_id").to_owned(),
+                    field(&header, &r, "tags").to_owned(),
+                )
+            })
             .unwrap()
     };
     let stored = db.resource_tags("2026-04", &resource).unwrap();
     let written: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&tags).unwrap();
     for (key, value) in written {
         let short = key.trim_start_matches("resourceTags/user:");
-        assert_eq!(stored.get(short).map(String::as_str), value.as_str(), "{key} of {resource}: {stored:?}");
+        assert_eq!(
+            stored.get(short).map(String::as_str),
+            value.as_str(),
+            "{key} of {resource}: {stored:?}"
+        );
     }
-    assert!(stored.keys().all(|k| !k.contains("cost_center") && !k.starts_with("resourceTags")), "{stored:?}");
+    assert!(
+        stored
+            .keys()
+            .all(|k| !k.contains("cost_center") && !k.starts_with("resourceTags")),
+        "{stored:?}"
+    );
 }
 
 #[test]
@@ -215,7 +299,10 @@ fn workshop_cur_in_parquet_matches_duckdb_read_directly() {
             .map(|r| r.unwrap())
             .collect();
         let unblended: BTreeMap<String, f64> = rows.iter().map(|(k, u, _)| (k.clone(), *u)).collect();
-        assert_maps_close(&totals_by(&db, month, Dimension::Product, CostMeasure::Unblended), &unblended);
+        assert_maps_close(
+            &totals_by(&db, month, Dimension::Product, CostMeasure::Unblended),
+            &unblended,
+        );
         let amortized: f64 = rows.iter().map(|(_, _, a)| a).sum();
         assert_close(month_total(&db, month, CostMeasure::Amortized), amortized, "amortized");
     }
@@ -230,7 +317,11 @@ fn workshop_cur_in_parquet_matches_duckdb_read_directly() {
             |r| r.get(0),
         )
         .unwrap();
-    assert!(db.resource_tags("2018-10", &tagged).unwrap().contains_key("cost_center"));
+    assert!(
+        db.resource_tags("2018-10", &tagged)
+            .unwrap()
+            .contains_key("cost_center")
+    );
 }
 
 #[test]
@@ -238,15 +329,31 @@ fn legacy_cur_months_with_different_column_sets() {
     let Some(real) = real_samples() else { return };
     let dir = real.join("logzio-legacy-cur");
     let (_d, db) = temp_db();
-    sync(&db, &[dir.join("test-billing-report-1.csv.gz"), dir.join("test-billing-report-2.csv.gz")]);
-    for (file, month) in [("test-billing-report-1.csv.gz", "2018-02"), ("test-billing-report-2.csv.gz", "2018-03")] {
+    sync(
+        &db,
+        &[
+            dir.join("test-billing-report-1.csv.gz"),
+            dir.join("test-billing-report-2.csv.gz"),
+        ],
+    );
+    for (file, month) in [
+        ("test-billing-report-1.csv.gz", "2018-02"),
+        ("test-billing-report-2.csv.gz", "2018-03"),
+    ] {
         let plain = gunzipped(&dir.join(file));
         let product = |h: &csv::StringRecord, r: &csv::StringRecord| {
             let name = field(h, r, "product/ProductName");
-            if name.is_empty() { field(h, r, "lineItem/ProductCode").to_owned() } else { name.to_owned() }
+            if name.is_empty() {
+                field(h, r, "lineItem/ProductCode").to_owned()
+            } else {
+                name.to_owned()
+            }
         };
         let expected = independent_sums(plain.path(), product, "lineItem/UnblendedCost", |_, _| true);
-        assert_maps_close(&totals_by(&db, month, Dimension::Product, CostMeasure::Unblended), &expected);
+        assert_maps_close(
+            &totals_by(&db, month, Dimension::Product, CostMeasure::Unblended),
+            &expected,
+        );
     }
     // The zip of the same month, synced later, is a re-delivery: it replaces, never adds.
     let before = month_total_text(&db, "2018-02", CostMeasure::Unblended);
@@ -257,7 +364,9 @@ fn legacy_cur_months_with_different_column_sets() {
 #[test]
 fn dbr_lines_belong_to_the_statement_month_of_their_file() {
     let Some(real) = real_samples() else { return };
-    let file = real.join("photon-model-dbr-rt-zip/123456789-aws-billing-detailed-line-items-with-resources-and-tags-2016-09.csv.zip");
+    let file = real.join(
+        "photon-model-dbr-rt-zip/123456789-aws-billing-detailed-line-items-with-resources-and-tags-2016-09.csv.zip",
+    );
     let (_d, db) = temp_db();
     let report = sync(&db, std::slice::from_ref(&file));
     // Lines dated 2017-09 and 2017-10 stay in 2016-09, and the sync says so.
@@ -267,12 +376,23 @@ fn dbr_lines_belong_to_the_statement_month_of_their_file() {
         other => panic!("{other:?}"),
     }
     let plain = unzipped(&file);
-    let money = |h: &csv::StringRecord, r: &csv::StringRecord| matches!(field(h, r, "RecordType"), "LineItem" | "Rounding");
-    let expected = independent_sums(plain.path(), |h, r| field(h, r, "ProductName").to_owned(), "UnBlendedCost", money);
-    assert_maps_close(&totals_by(&db, "2016-09", Dimension::Product, CostMeasure::Unblended), &expected);
+    let money =
+        |h: &csv::StringRecord, r: &csv::StringRecord| matches!(field(h, r, "RecordType"), "LineItem" | "Rounding");
+    let expected = independent_sums(
+        plain.path(),
+        |h, r| field(h, r, "ProductName").to_owned(),
+        "UnBlendedCost",
+        money,
+    );
+    assert_maps_close(
+        &totals_by(&db, "2016-09", Dimension::Product, CostMeasure::Unblended),
+        &expected,
+    );
     // A later sync of a real 2017-10 file must not replace lines of 2016-09.
     let dir = tempfile::tempdir().unwrap();
-    let october = dir.path().join("123456789-aws-billing-detailed-line-items-with-resources-and-tags-2017-10.csv");
+    let october = dir
+        .path()
+        .join("123456789-aws-billing-detailed-line-items-with-resources-and-tags-2017-10.csv");
     std::fs::write(
         &october,
         "\"InvoiceID\",\"PayerAccountId\",\"LinkedAccountId\",\"RecordType\",\"RecordId\",\"ProductName\",\"UsageType\",\"UsageStartDate\",\"UsageEndDate\",\"UnBlendedCost\",\"ResourceId\"\n\
@@ -291,17 +411,27 @@ fn dbr_with_tags_and_bom_prefixed_ecs_events() {
     let file = real.join("scopely-dbr-rt/details-detailed_with_tags.csv");
     let (_d, db) = temp_db();
     sync(&db, &[file.clone(), real.join("aws-lambda-dotnet-ecs-events")]);
-    let expected = independent_sums(&file, |h, r| field(h, r, "ProductName").to_owned(), "UnBlendedCost", |h, r| {
-        field(h, r, "RecordType") == "LineItem"
-    });
-    assert_maps_close(&totals_by(&db, "2014-09", Dimension::Product, CostMeasure::Unblended), &expected);
+    let expected = independent_sums(
+        &file,
+        |h, r| field(h, r, "ProductName").to_owned(),
+        "UnBlendedCost",
+        |h, r| field(h, r, "RecordType") == "LineItem",
+    );
+    assert_maps_close(
+        &totals_by(&db, "2014-09", Dimension::Product, CostMeasure::Unblended),
+        &expected,
+    );
     let (tasks, _) = db.event_counts().unwrap();
     assert_eq!(tasks, 2, "both byte-order-marked task events load");
 }
 
 fn gunzipped(path: &Path) -> tempfile::NamedTempFile {
     let mut out = tempfile::NamedTempFile::new().unwrap();
-    std::io::copy(&mut flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()), &mut out).unwrap();
+    std::io::copy(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()),
+        &mut out,
+    )
+    .unwrap();
     out
 }
 

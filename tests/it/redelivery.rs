@@ -1,8 +1,8 @@
 //! Re-delivery replaces a month, unchanged files are skipped, and the same
 //! content under two names is loaded once.
 
-use apportion::db::CostMeasure;
 use crate::generated::{DbrMonth, format_units};
+use apportion::db::CostMeasure;
 use apportion::ingest::FileStatus;
 
 use crate::common::*;
@@ -20,21 +20,33 @@ fn a_newer_delivery_replaces_the_month_and_an_older_one_can_return() {
 
     let first = write(&DbrMonth::july_2026(800, 1, false), &path);
     sync(&db, std::slice::from_ref(&path));
-    assert_close(month_total(&db, "2026-07", CostMeasure::Unblended), first.parse().unwrap(), "first delivery");
+    assert_close(
+        month_total(&db, "2026-07", CostMeasure::Unblended),
+        first.parse().unwrap(),
+        "first delivery",
+    );
 
     // AWS rewrites the same file later in the day with more usage.
     let second = write(&DbrMonth::july_2026(1600, 2, false), &path);
     assert_ne!(first, second);
     let report = sync(&db, std::slice::from_ref(&path));
     assert!(report.replaced_lines > 0);
-    assert_close(month_total(&db, "2026-07", CostMeasure::Unblended), second.parse().unwrap(), "second delivery");
+    assert_close(
+        month_total(&db, "2026-07", CostMeasure::Unblended),
+        second.parse().unwrap(),
+        "second delivery",
+    );
 
     // Going back to the first content is a change too, not "unchanged".
     let again = write(&DbrMonth::july_2026(800, 1, false), &path);
     assert_eq!(again, first);
     let report = sync(&db, std::slice::from_ref(&path));
     assert_eq!(loaded_count(&report), 1);
-    assert_close(month_total(&db, "2026-07", CostMeasure::Unblended), first.parse().unwrap(), "first again");
+    assert_close(
+        month_total(&db, "2026-07", CostMeasure::Unblended),
+        first.parse().unwrap(),
+        "first again",
+    );
 }
 
 #[test]
@@ -43,11 +55,27 @@ fn syncing_the_same_files_twice_changes_nothing() {
     let paths = [fixture("dbr"), fixture("cur"), fixture("focus")];
     let first = sync(&db, &paths);
     assert_eq!(loaded_count(&first), 4);
-    let before: Vec<String> = db.periods().unwrap().iter().map(|p| month_total_text(&db, p, CostMeasure::Unblended)).collect();
+    let before: Vec<String> = db
+        .periods()
+        .unwrap()
+        .iter()
+        .map(|p| month_total_text(&db, p, CostMeasure::Unblended))
+        .collect();
     let second = sync(&db, &paths);
     assert_eq!(loaded_count(&second), 0);
-    assert!(second.files.iter().all(|f| matches!(f.status, FileStatus::Unchanged { .. })), "{second:#?}");
-    let after: Vec<String> = db.periods().unwrap().iter().map(|p| month_total_text(&db, p, CostMeasure::Unblended)).collect();
+    assert!(
+        second
+            .files
+            .iter()
+            .all(|f| matches!(f.status, FileStatus::Unchanged { .. })),
+        "{second:#?}"
+    );
+    let after: Vec<String> = db
+        .periods()
+        .unwrap()
+        .iter()
+        .map(|p| month_total_text(&db, p, CostMeasure::Unblended))
+        .collect();
     assert_eq!(before, after);
 }
 
@@ -60,13 +88,19 @@ fn a_copy_under_another_name_is_not_counted_twice() {
     let (_d, db) = temp_db();
     let report = sync(&db, &[original.clone(), copy.clone()]);
     assert_eq!(loaded_count(&report), 1);
-    assert_eq!(month_total_text(&db, "2026-03", CostMeasure::Unblended), "107.6937100000");
+    assert_eq!(
+        month_total_text(&db, "2026-03", CostMeasure::Unblended),
+        "107.6937100000"
+    );
     // And in a later sync, too.
     let (_d2, db2) = temp_db();
     sync(&db2, &[original]);
     let report = sync(&db2, &[copy]);
     assert!(matches!(report.files[0].status, FileStatus::Unchanged { .. }));
-    assert_eq!(month_total_text(&db2, "2026-03", CostMeasure::Unblended), "107.6937100000");
+    assert_eq!(
+        month_total_text(&db2, "2026-03", CostMeasure::Unblended),
+        "107.6937100000"
+    );
 }
 
 #[test]
@@ -101,7 +135,10 @@ fn one_month_in_two_formats_in_one_sync_is_refused() {
     let (_d, db) = temp_db();
     let err = apportion::ingest::sync_paths(&db, &[dir.path().to_path_buf(), fixture("focus")], &mut ()).unwrap_err();
     assert!(err.to_string().contains("arrives twice"), "{err}");
-    assert!(err.to_string().contains("FOCUS") && err.to_string().contains("CUR"), "{err}");
+    assert!(
+        err.to_string().contains("FOCUS") && err.to_string().contains("CUR"),
+        "{err}"
+    );
     assert!(db.periods().unwrap().is_empty());
 }
 
@@ -109,7 +146,9 @@ fn one_month_in_two_formats_in_one_sync_is_refused() {
 fn two_dbr_files_for_one_month_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let original = fixture("dbr/consolidated-2026-03.csv");
-    let text = std::fs::read_to_string(&original).unwrap().replace("\"12.5000000000\"", "\"13.5000000000\"");
+    let text = std::fs::read_to_string(&original)
+        .unwrap()
+        .replace("\"12.5000000000\"", "\"13.5000000000\"");
     let later = dir.path().join("consolidated-2026-03 (1).csv");
     std::fs::write(&later, text).unwrap();
     let (_d, db) = temp_db();
@@ -118,5 +157,8 @@ fn two_dbr_files_for_one_month_are_refused() {
     // One at a time, the later delivery replaces the earlier one.
     sync(&db, &[original]);
     sync(&db, &[later]);
-    assert_eq!(month_total_text(&db, "2026-03", CostMeasure::Unblended), "108.6937100000");
+    assert_eq!(
+        month_total_text(&db, "2026-03", CostMeasure::Unblended),
+        "108.6937100000"
+    );
 }

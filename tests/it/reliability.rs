@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
+use apportion::attribute::rules::Rules;
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
 use apportion::ingest::{FileStatus, sync_paths};
-use apportion::attribute::rules::Rules;
 use predicates::prelude::*;
 
 use crate::common::*;
@@ -35,7 +35,8 @@ fn failing_sync(db: &Db, paths: &[PathBuf]) -> String {
 
 fn set_mtime(path: &Path, seconds: u64) {
     let file = std::fs::File::options().write(true).open(path).unwrap();
-    file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds)).unwrap();
+    file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds))
+        .unwrap();
 }
 
 #[test]
@@ -57,15 +58,30 @@ fn a_db_path_naming_a_bill_is_refused_and_the_bill_untouched() {
 fn two_assemblies_with_their_own_manifests_load_only_the_latest() {
     let dir = tempfile::tempdir().unwrap();
     let period = dir.path().join("rep/20170401-20170501");
-    write(&period.join("aaaa/rep-1.csv"), &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "10")));
-    write(&period.join("bbbb/rep-1.csv"), &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "12")));
-    let old = write(&period.join("aaaa/rep-Manifest.json"), &legacy_manifest("aaaa", &["rep/20170401-20170501/aaaa/rep-1.csv"]));
-    let new = write(&period.join("bbbb/rep-Manifest.json"), &legacy_manifest("bbbb", &["rep/20170401-20170501/bbbb/rep-1.csv"]));
+    write(
+        &period.join("aaaa/rep-1.csv"),
+        &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "10")),
+    );
+    write(
+        &period.join("bbbb/rep-1.csv"),
+        &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "12")),
+    );
+    let old = write(
+        &period.join("aaaa/rep-Manifest.json"),
+        &legacy_manifest("aaaa", &["rep/20170401-20170501/aaaa/rep-1.csv"]),
+    );
+    let new = write(
+        &period.join("bbbb/rep-Manifest.json"),
+        &legacy_manifest("bbbb", &["rep/20170401-20170501/bbbb/rep-1.csv"]),
+    );
     set_mtime(&old, 1_491_000_000);
     set_mtime(&new, 1_491_100_000);
     let (_d, db) = temp_db();
     let report = sync(&db, &[dir.path().to_path_buf()]);
-    assert_eq!(month_total_text(&db, "2017-04", CostMeasure::Unblended), "12.0000000000");
+    assert_eq!(
+        month_total_text(&db, "2017-04", CostMeasure::Unblended),
+        "12.0000000000"
+    );
     assert!(report.files.iter().any(|f| f.path.ends_with("aaaa/rep-1.csv")
         && matches!(&f.status, FileStatus::Skipped { reason } if reason.contains("not in the latest assembly"))));
 }
@@ -74,27 +90,44 @@ fn two_assemblies_with_their_own_manifests_load_only_the_latest() {
 fn two_assemblies_without_a_manifest_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let period = dir.path().join("rep/20170401-20170501");
-    write(&period.join("aaaa/rep-1.csv"), &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "10")));
-    write(&period.join("bbbb/rep-1.csv"), &format!("{CUR_HEADER}\n{}", cur_line("l2", "i-1", "12")));
+    write(
+        &period.join("aaaa/rep-1.csv"),
+        &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "10")),
+    );
+    write(
+        &period.join("bbbb/rep-1.csv"),
+        &format!("{CUR_HEADER}\n{}", cur_line("l2", "i-1", "12")),
+    );
     let (_d, db) = temp_db();
     let err = failing_sync(&db, &[dir.path().to_path_buf()]);
-    assert!(err.contains("two assemblies") && err.contains("aaaa") && err.contains("bbbb"), "{err}");
+    assert!(
+        err.contains("two assemblies") && err.contains("aaaa") && err.contains("bbbb"),
+        "{err}"
+    );
     assert!(db.periods().unwrap().is_empty());
 }
 
 #[test]
 fn the_same_lines_in_two_containers_are_refused_naming_both() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{CUR_HEADER}\n{}{}", cur_line("l1", "i-1", "10"), cur_line("l2", "i-2", "5"));
+    let text = format!(
+        "{CUR_HEADER}\n{}{}",
+        cur_line("l1", "i-1", "10"),
+        cur_line("l2", "i-2", "5")
+    );
     write_gz(&dir.path().join("report-1.csv.gz"), &text);
     let zipped = dir.path().join("report-1.csv.zip");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
-    zip.start_file("report-1.csv", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.start_file("report-1.csv", zip::write::SimpleFileOptions::default())
+        .unwrap();
     std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
     zip.finish().unwrap();
     let (_d, db) = temp_db();
     let err = failing_sync(&db, &[dir.path().to_path_buf()]);
-    assert!(err.contains("report-1.csv.gz") && err.contains("report-1.csv.zip"), "{err}");
+    assert!(
+        err.contains("report-1.csv.gz") && err.contains("report-1.csv.zip"),
+        "{err}"
+    );
     assert!(err.contains("2017-04"), "{err}");
     assert!(db.periods().unwrap().is_empty());
 }
@@ -124,7 +157,11 @@ fn the_newest_task_event_wins_as_a_whole() {
     sync(&db, &[dir.path().to_path_buf()]);
     run_rules(&db, &Rules::defaults(), "", &Overrides::default()).unwrap();
     let by_method = totals_by(&db, "2026-07", Dimension::Method, CostMeasure::Unblended);
-    assert_close(by_method.get("ecs").copied().unwrap_or(0.0), 2.0, "both hours split to the running task");
+    assert_close(
+        by_method.get("ecs").copied().unwrap_or(0.0),
+        2.0,
+        "both hours split to the running task",
+    );
 }
 
 #[test]
@@ -141,12 +178,19 @@ fn explain_names_the_area_attribution_charged() {
          {\"detail-type\":\"ECS Container Instance State Change\",\"detail\":{\"containerInstanceArn\":\"arn:aws:ecs:r:1:container-instance/blue/ci1\",\"ec2InstanceId\":\"i-0000000000000000b\",\"version\":1}}\n",
     );
     // A general entry sorts first by name; the entry for the task's cluster must win.
-    write(&dir.path().join("services.csv"), "service,product_area,cluster\napi,aaa-general,\napi,search,blue\n");
+    write(
+        &dir.path().join("services.csv"),
+        "service,product_area,cluster\napi,aaa-general,\napi,search,blue\n",
+    );
     let (_d, db) = temp_db();
     sync(&db, &[dir.path().to_path_buf()]);
     run_rules(&db, &Rules::defaults(), "", &Overrides::default()).unwrap();
     let areas = totals_by(&db, "2026-07", Dimension::Area, CostMeasure::Unblended);
-    assert_close(areas.get("search").copied().unwrap_or(0.0), 1.0, "attribution uses the cluster's entry");
+    assert_close(
+        areas.get("search").copied().unwrap_or(0.0),
+        1.0,
+        "attribution uses the cluster's entry",
+    );
     let x = db.explain("2026-07", "i-0000000000000000b").unwrap().unwrap();
     assert_eq!(x.services.len(), 1, "{:?}", x.services);
     assert_eq!((x.services[0].0.as_str(), x.services[0].1.as_str()), ("api", "search"));
@@ -171,14 +215,26 @@ fn an_events_only_database_attributes_nothing_and_finishes() {
 fn a_manifest_of_the_wrong_shape_is_refused_not_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let period = dir.path().join("rep/20170401-20170501");
-    write(&period.join("aaaa/rep-1.csv"), &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "10")));
-    write(&period.join("rep-Manifest.json"), "{\"assemblyId\": \"aaaa\", \"reportKeys\": \"rep/20170401-20170501/aaaa/rep-1.csv\"}");
+    write(
+        &period.join("aaaa/rep-1.csv"),
+        &format!("{CUR_HEADER}\n{}", cur_line("l1", "i-1", "10")),
+    );
+    write(
+        &period.join("rep-Manifest.json"),
+        "{\"assemblyId\": \"aaaa\", \"reportKeys\": \"rep/20170401-20170501/aaaa/rep-1.csv\"}",
+    );
     let (_d, db) = temp_db();
     let err = failing_sync(&db, &[dir.path().to_path_buf()]);
-    assert!(err.contains("rep-Manifest.json") && err.contains("not a readable CUR manifest"), "{err}");
+    assert!(
+        err.contains("rep-Manifest.json") && err.contains("not a readable CUR manifest"),
+        "{err}"
+    );
     write(&period.join("rep-Manifest.json"), "{\"hello\": \"world\"}");
     let err = failing_sync(&db, &[dir.path().to_path_buf()]);
-    assert!(err.contains("rep-Manifest.json") && err.contains("not a manifest"), "{err}");
+    assert!(
+        err.contains("rep-Manifest.json") && err.contains("not a manifest"),
+        "{err}"
+    );
     assert!(db.periods().unwrap().is_empty());
 }
 
@@ -215,29 +271,50 @@ fn cur2_manifests_load_the_latest_execution_of_a_period() {
     write_gz(&data.join(old).join("x-00001.csv.gz"), &cur2_file("10"));
     write_gz(&data.join(new).join("x-00001.csv.gz"), &cur2_file("12"));
     let metadata = root.join("metadata/BILLING_PERIOD=2026-04");
-    write(&metadata.join(old).join("x-Manifest.json"), &cur2_manifest(old, &["x-00001.csv.gz"]));
-    write(&metadata.join(new).join("x-Manifest.json"), &cur2_manifest(new, &["x-00001.csv.gz"]));
+    write(
+        &metadata.join(old).join("x-Manifest.json"),
+        &cur2_manifest(old, &["x-00001.csv.gz"]),
+    );
+    write(
+        &metadata.join(new).join("x-Manifest.json"),
+        &cur2_manifest(new, &["x-00001.csv.gz"]),
+    );
     let (_d, db) = temp_db();
     let report = sync(&db, &[dir.path().to_path_buf()]);
-    assert_eq!(month_total_text(&db, "2026-04", CostMeasure::Unblended), "12.0000000000");
+    assert_eq!(
+        month_total_text(&db, "2026-04", CostMeasure::Unblended),
+        "12.0000000000"
+    );
     assert!(report.files.iter().any(|f| f.path.to_string_lossy().contains(old)
         && f.path.extension().is_some_and(|e| e == "gz")
         && matches!(&f.status, FileStatus::Skipped { reason } if reason.contains("not in the latest execution"))));
     // A listed data file that is not there fails the sync.
-    write(&metadata.join(new).join("x-Manifest.json"), &cur2_manifest(new, &["x-00001.csv.gz", "x-00002.csv.gz"]));
+    write(
+        &metadata.join(new).join("x-Manifest.json"),
+        &cur2_manifest(new, &["x-00001.csv.gz", "x-00002.csv.gz"]),
+    );
     let (_d2, db2) = temp_db();
     let err = failing_sync(&db2, &[dir.path().to_path_buf()]);
-    assert!(err.contains("x-00002.csv.gz") && err.contains("not among the synced files"), "{err}");
+    assert!(
+        err.contains("x-00002.csv.gz") && err.contains("not among the synced files"),
+        "{err}"
+    );
 }
 
 #[test]
 fn aws_cost_allocation_report_loads_as_its_own_format() {
     let (_d, db) = temp_db();
-    let report = sync(&db, &[fixture("costalloc/123456789012-aws-cost-allocation-2015-06.csv")]);
+    let report = sync(
+        &db,
+        &[fixture("costalloc/123456789012-aws-cost-allocation-2015-06.csv")],
+    );
     match &report.files[0].status {
         FileStatus::Loaded { format, lines, .. } => {
             assert_eq!(format.label(), "cost allocation report");
-            assert_eq!(*lines, 5, "line items and rounding; totals and the disclaimer are not money");
+            assert_eq!(
+                *lines, 5,
+                "line items and rounding; totals and the disclaimer are not money"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -255,31 +332,50 @@ fn aws_cost_allocation_report_loads_as_its_own_format() {
 fn an_empty_zip_is_an_error_like_an_empty_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bill-2026-03.csv.zip");
-    zip::ZipWriter::new(std::fs::File::create(&path).unwrap()).finish().unwrap();
+    zip::ZipWriter::new(std::fs::File::create(&path).unwrap())
+        .finish()
+        .unwrap();
     let (_d, db) = temp_db();
     let err = failing_sync(&db, &[path]);
-    assert!(err.contains("bill-2026-03.csv.zip") && err.contains("zip archive is empty"), "{err}");
+    assert!(
+        err.contains("bill-2026-03.csv.zip") && err.contains("zip archive is empty"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_cost_too_large_for_money_names_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let text = format!("{CUR_HEADER}\n{}{}", cur_line("l1", "i-1", "10"), cur_line("l2", "i-2", "1e30"));
+    let text = format!(
+        "{CUR_HEADER}\n{}{}",
+        cur_line("l1", "i-1", "10"),
+        cur_line("l2", "i-2", "1e30")
+    );
     let path = write(&dir.path().join("huge.csv"), &text);
     let (_d, db) = temp_db();
     let err = failing_sync(&db, &[path]);
-    assert!(err.contains("huge.csv: line 3") && err.contains("lineItem/UnblendedCost") && err.contains("too large"), "{err}");
+    assert!(
+        err.contains("huge.csv: line 3") && err.contains("lineItem/UnblendedCost") && err.contains("too large"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_line_longer_than_the_reader_takes_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let long = "x".repeat(3 << 20);
-    let text = format!("{CUR_HEADER}\n{}{}", cur_line("l1", "i-1", "10"), cur_line("l2", &long, "1"));
+    let text = format!(
+        "{CUR_HEADER}\n{}{}",
+        cur_line("l1", "i-1", "10"),
+        cur_line("l2", &long, "1")
+    );
     let path = write(&dir.path().join("long.csv"), &text);
     let (_d, db) = temp_db();
     let err = failing_sync(&db, &[path]);
-    assert!(err.contains("long.csv: line 3") && err.contains("line longer than 2097152 bytes"), "{err}");
+    assert!(
+        err.contains("long.csv: line 3") && err.contains("line longer than 2097152 bytes"),
+        "{err}"
+    );
     assert!(err.len() < 500, "{} bytes of error", err.len());
 }
 
@@ -294,10 +390,35 @@ fn event_files_name_the_line_of_the_broken_record() {
     let dir = tempfile::tempdir().unwrap();
     let good = task_event(1, "1", "\"2026-07-01T00:00:00Z\"");
     let cases = [
-        ("version.jsonl", format!("{good}\n{good}\n{}\n", task_event(2, "\"abc\"", "\"2026-07-01T00:00:00Z\"")), 3, "\"version\": \"abc\""),
-        ("time.jsonl", format!("{good}\n{}\n{good}\n", task_event(2, "1", "1782864000")), 2, "\"startedAt\": 1782864000"),
-        ("cut.jsonl", format!("{good}\n{good}\n{{\"detail-type\":\"ECS Task State Change\",\"detail\":{{\"taskArn\":\"x\"\n{good}\n"), 3, "malformed JSON record"),
-        ("end.json", format!("{good}\n{{\"detail-type\":\"ECS Task State Change\",\n \"detail\":{{\"taskArn\":\"x\""), 2, "record cut off"),
+        (
+            "version.jsonl",
+            format!(
+                "{good}\n{good}\n{}\n",
+                task_event(2, "\"abc\"", "\"2026-07-01T00:00:00Z\"")
+            ),
+            3,
+            "\"version\": \"abc\"",
+        ),
+        (
+            "time.jsonl",
+            format!("{good}\n{}\n{good}\n", task_event(2, "1", "1782864000")),
+            2,
+            "\"startedAt\": 1782864000",
+        ),
+        (
+            "cut.jsonl",
+            format!(
+                "{good}\n{good}\n{{\"detail-type\":\"ECS Task State Change\",\"detail\":{{\"taskArn\":\"x\"\n{good}\n"
+            ),
+            3,
+            "malformed JSON record",
+        ),
+        (
+            "end.json",
+            format!("{good}\n{{\"detail-type\":\"ECS Task State Change\",\n \"detail\":{{\"taskArn\":\"x\""),
+            2,
+            "record cut off",
+        ),
     ];
     for (name, text, line, message) in cases {
         let path = write(&dir.path().join(name), &text);
@@ -312,7 +433,14 @@ fn event_files_name_the_line_of_the_broken_record() {
 fn a_broken_long_rules_line_prints_a_short_error() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
-    std::fs::write(&rules, format!("tag_key = \"product_area\"\n[[rule]]\narea = \"{}\n", "x".repeat(100_000))).unwrap();
+    std::fs::write(
+        &rules,
+        format!(
+            "tag_key = \"product_area\"\n[[rule]]\narea = \"{}\n",
+            "x".repeat(100_000)
+        ),
+    )
+    .unwrap();
     let err = Rules::load(&rules, true).unwrap_err().to_string();
     assert!(err.contains("line 3"), "{err}");
     assert!(err.len() < 400, "{} bytes of error", err.len());
@@ -322,7 +450,11 @@ fn a_broken_long_rules_line_prints_a_short_error() {
 fn db_with_many_resources(dir: &Path) -> PathBuf {
     let mut text = format!("{CUR_HEADER}\n");
     for i in 0..6000 {
-        text.push_str(&cur_line(&format!("l{i}"), &format!("arn:aws:s3:::a-bucket-with-a-long-name-{i:05}"), "1.5"));
+        text.push_str(&cur_line(
+            &format!("l{i}"),
+            &format!("arn:aws:s3:::a-bucket-with-a-long-name-{i:05}"),
+            "1.5",
+        ));
     }
     let bills = write(&dir.join("bills/cur.csv"), &text);
     let db = dir.join("pipe.duckdb");
@@ -346,7 +478,11 @@ fn a_reader_that_stops_early_is_not_an_error() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{format}: {out:?}");
-        assert!(out.stderr.is_empty(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -357,7 +493,10 @@ fn json_output_escapes_c1_controls_and_bidi_overrides() {
     let bills = write(&dir.path().join("bills/cur.csv"), &text);
     let db = dir.path().join("json.duckdb");
     apportion(&db).arg("sync").arg(bills).assert().success();
-    let out = apportion(&db).args(["report", "--by", "resource", "--format", "json"]).output().unwrap();
+    let out = apportion(&db)
+        .args(["report", "--by", "resource", "--format", "json"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.contains('\u{9b}') && !stdout.contains('\u{202e}'), "{stdout:?}");
     assert!(stdout.contains("\\u009b") && stdout.contains("\\u202e"), "{stdout}");

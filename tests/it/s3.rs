@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use apportion::db::{CostMeasure, Db};
 use crate::generated::{DbrMonth, format_units};
+use apportion::db::{CostMeasure, Db};
 use predicates::prelude::*;
 
 use crate::common::*;
@@ -70,14 +70,38 @@ fn dbr(lines: usize, seed: u64) -> (Vec<u8>, String) {
 fn fill(moto: &Moto) -> String {
     moto.create_bucket(BILLING);
     for (assembly, cost) in [("aaaa", "10"), ("bbbb", "12")] {
-        moto.put(BILLING, &format!("{PERIOD}/{assembly}/rep-1.csv.gz"), &cur_file("l1", cost));
-        moto.put(BILLING, &format!("{PERIOD}/{assembly}/rep-Manifest.json"), &assembly_manifest(assembly));
-        moto.put(BILLING, &format!("{PERIOD}/{assembly}/rep-RedshiftManifest.json"), b"{\"entries\": []}");
+        moto.put(
+            BILLING,
+            &format!("{PERIOD}/{assembly}/rep-1.csv.gz"),
+            &cur_file("l1", cost),
+        );
+        moto.put(
+            BILLING,
+            &format!("{PERIOD}/{assembly}/rep-Manifest.json"),
+            &assembly_manifest(assembly),
+        );
+        moto.put(
+            BILLING,
+            &format!("{PERIOD}/{assembly}/rep-RedshiftManifest.json"),
+            b"{\"entries\": []}",
+        );
     }
-    moto.put(BILLING, &format!("{PERIOD}/rep-Manifest.json"), &assembly_manifest("bbbb"));
+    moto.put(
+        BILLING,
+        &format!("{PERIOD}/rep-Manifest.json"),
+        &assembly_manifest("bbbb"),
+    );
     for (execution, cost) in [(OLD_EXECUTION, "10"), (NEW_EXECUTION, "12")] {
-        moto.put(BILLING, &format!("exports/x/data/BILLING_PERIOD=2026-04/{execution}/x-00001.csv.gz"), &cur2_file(cost));
-        moto.put(BILLING, &format!("exports/x/metadata/BILLING_PERIOD=2026-04/{execution}/x-Manifest.json"), &cur2_manifest(execution));
+        moto.put(
+            BILLING,
+            &format!("exports/x/data/BILLING_PERIOD=2026-04/{execution}/x-00001.csv.gz"),
+            &cur2_file(cost),
+        );
+        moto.put(
+            BILLING,
+            &format!("exports/x/metadata/BILLING_PERIOD=2026-04/{execution}/x-Manifest.json"),
+            &cur2_manifest(execution),
+        );
     }
     let (bytes, total) = dbr(300, 1);
     moto.put(BILLING, DBR_KEY, &bytes);
@@ -89,7 +113,11 @@ fn fill(moto: &Moto) -> String {
     moto.put(BILLING, "aws-programmatic-access-test-object", b"test");
     moto.create_bucket(EVENTS);
     for name in ["ecs-tasks.jsonl", "ecs-instances.json", "cloudtrail.json"] {
-        moto.put_file(EVENTS, &format!("ecs/2026/07/01/{name}"), &fixture(&format!("attribution/{name}")));
+        moto.put_file(
+            EVENTS,
+            &format!("ecs/2026/07/01/{name}"),
+            &fixture(&format!("attribution/{name}")),
+        );
     }
     moto.put(EVENTS, "elsewhere/not-synced.json", b"{}");
     total
@@ -153,8 +181,17 @@ impl Setup {
     }
 
     fn sync(&self, endpoint: &str, paths: &[&str]) -> String {
-        let output = self.command().arg("sync").args(paths).args(["--endpoint-url", endpoint]).output().unwrap();
-        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let output = self
+            .command()
+            .arg("sync")
+            .args(paths)
+            .args(["--endpoint-url", endpoint])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
         assert!(output.status.success(), "sync failed:\n{stdout}\n{stderr}");
         stdout.into_owned()
     }
@@ -211,14 +248,30 @@ fn only_the_latest_deliveries_are_downloaded_and_an_unchanged_bucket_is_only_lis
         first.contains("not downloaded: 5 of older deliveries, 1 covered by a fuller report, 3 AWS helper files"),
         "{first}"
     );
-    assert!(first.contains(&format!("loaded     s3://{BILLING}/{PERIOD}/bbbb/rep-1.csv.gz")), "{first}");
-    assert!(first.contains("skipped    s3://billing/dbr/900000000001-aws-cost-allocation-2026-07.csv: not downloaded"), "{first}");
-    assert!(first.contains("loaded     s3://events/ecs/2026/07/01/ecs-tasks.jsonl"), "{first}");
+    assert!(
+        first.contains(&format!("loaded     s3://{BILLING}/{PERIOD}/bbbb/rep-1.csv.gz")),
+        "{first}"
+    );
+    assert!(
+        first.contains("skipped    s3://billing/dbr/900000000001-aws-cost-allocation-2026-07.csv: not downloaded"),
+        "{first}"
+    );
+    assert!(
+        first.contains("loaded     s3://events/ecs/2026/07/01/ecs-tasks.jsonl"),
+        "{first}"
+    );
     assert!(first.contains(&format!("loaded     {}", services.display())), "{first}");
-    assert!(!first.contains("test.duckdb.s3"), "mirror paths are shown as S3 URIs:\n{first}");
+    assert!(
+        !first.contains("test.duckdb.s3"),
+        "mirror paths are shown as S3 URIs:\n{first}"
+    );
     assert_eq!(setup.total("2017-04"), "12.0000000000");
     assert_eq!(setup.total("2026-04"), "12.0000000000");
-    assert_close(setup.total("2026-07").parse().unwrap(), dbr_total.parse().unwrap(), "DBR month");
+    assert_close(
+        setup.total("2026-07").parse().unwrap(),
+        dbr_total.parse().unwrap(),
+        "DBR month",
+    );
 
     let second = setup.sync(&moto.endpoint(), &paths);
     assert!(second.contains("S3: 2 list requests, 0 downloads"), "{second}");
@@ -235,8 +288,16 @@ fn a_changed_object_replaces_its_month_and_the_old_delivery_leaves_the_mirror() 
 
     // A new assembly of the CUR period, and AWS rewriting the DBR month.
     moto.put(BILLING, &format!("{PERIOD}/cccc/rep-1.csv.gz"), &cur_file("l1", "15"));
-    moto.put(BILLING, &format!("{PERIOD}/cccc/rep-Manifest.json"), &assembly_manifest("cccc"));
-    moto.put(BILLING, &format!("{PERIOD}/rep-Manifest.json"), &assembly_manifest("cccc"));
+    moto.put(
+        BILLING,
+        &format!("{PERIOD}/cccc/rep-Manifest.json"),
+        &assembly_manifest("cccc"),
+    );
+    moto.put(
+        BILLING,
+        &format!("{PERIOD}/rep-Manifest.json"),
+        &assembly_manifest("cccc"),
+    );
     let (bytes, new_total) = dbr(500, 2);
     moto.put(BILLING, DBR_KEY, &bytes);
 
@@ -244,10 +305,20 @@ fn a_changed_object_replaces_its_month_and_the_old_delivery_leaves_the_mirror() 
     assert!(out.contains("S3: 1 list request, 3 downloads"), "{out}");
     assert!(out.contains("lines of earlier deliveries replaced"), "{out}");
     assert_eq!(setup.total("2017-04"), "15.0000000000");
-    assert_close(setup.total("2026-07").parse().unwrap(), new_total.parse().unwrap(), "re-delivered DBR month");
+    assert_close(
+        setup.total("2026-07").parse().unwrap(),
+        new_total.parse().unwrap(),
+        "re-delivered DBR month",
+    );
     let mirrored = setup.mirrored();
-    assert!(mirrored.contains(&format!("{BILLING}/{PERIOD}/cccc/rep-1.csv.gz")), "{mirrored:?}");
-    assert!(!mirrored.iter().any(|f| f.contains("/bbbb/")), "the superseded assembly is pruned: {mirrored:?}");
+    assert!(
+        mirrored.contains(&format!("{BILLING}/{PERIOD}/cccc/rep-1.csv.gz")),
+        "{mirrored:?}"
+    );
+    assert!(
+        !mirrored.iter().any(|f| f.contains("/bbbb/")),
+        "the superseded assembly is pruned: {mirrored:?}"
+    );
 }
 
 #[test]
@@ -307,7 +378,14 @@ fn an_expired_sso_session_says_to_log_in_again() {
     .unwrap();
     setup
         .command()
-        .args(["sync", "s3://billing/cur/", "--profile", "dev", "--endpoint-url", "http://127.0.0.1:9"])
+        .args([
+            "sync",
+            "s3://billing/cur/",
+            "--profile",
+            "dev",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
         .assert()
         .failure()
         .stderr(predicate::str::contains("run `aws sso login --profile dev`"));
@@ -323,7 +401,9 @@ fn no_credentials_say_where_credentials_come_from() {
         .args(["sync", "s3://billing/cur/", "--endpoint-url", "http://127.0.0.1:9"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("no AWS credentials found for profile \"default\""));
+        .stderr(predicate::str::contains(
+            "no AWS credentials found for profile \"default\"",
+        ));
 }
 
 /// Sync once, then re-deliver the DBR month as a larger object and start a
@@ -332,7 +412,10 @@ fn second_sync_mid_download(setup: &Setup, moto: &Moto) -> (Proxy, std::process:
     setup.sync(&moto.endpoint(), &["s3://billing/"]);
     let before = setup.total("2026-07");
     let (bytes, _) = dbr(20_000, 3);
-    assert!(bytes.len() > 2 << 20, "the object must take a while at the proxy's pace");
+    assert!(
+        bytes.len() > 2 << 20,
+        "the object must take a while at the proxy's pace"
+    );
     moto.put(BILLING, DBR_KEY, &bytes);
     let proxy = Proxy::start(moto.port, 256 << 10);
     let child = setup
@@ -344,7 +427,10 @@ fn second_sync_mid_download(setup: &Setup, moto: &Moto) -> (Proxy, std::process:
         .unwrap();
     let started = Instant::now();
     while proxy.sent() < 512 << 10 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the download did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the download did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     (proxy, child, before)
@@ -354,7 +440,11 @@ fn second_sync_mid_download(setup: &Setup, moto: &Moto) -> (Proxy, std::process:
 fn assert_mirror_holds_the_first_delivery(setup: &Setup) {
     let copy = setup.mirror().join(BILLING).join(DBR_KEY);
     let size = std::fs::metadata(&copy).unwrap().len() as usize;
-    assert_eq!(size, dbr(300, 1).0.len(), "no half-downloaded file replaced the mirror's copy");
+    assert_eq!(
+        size,
+        dbr(300, 1).0.len(),
+        "no half-downloaded file replaced the mirror's copy"
+    );
 }
 
 #[test]
@@ -368,7 +458,10 @@ fn a_server_stopped_mid_download_leaves_the_database_as_it_was() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("sync failed; the database is unchanged"), "{stderr}");
-    assert!(stderr.contains(&format!("s3://{BILLING}/{DBR_KEY}")), "the error names the object: {stderr}");
+    assert!(
+        stderr.contains(&format!("s3://{BILLING}/{DBR_KEY}")),
+        "the error names the object: {stderr}"
+    );
     assert_eq!(setup.total("2026-07"), before);
     assert_mirror_holds_the_first_delivery(&setup);
     let partial: Vec<_> = std::fs::read_dir(setup.mirror().join(".partial")).unwrap().collect();
@@ -395,7 +488,10 @@ fn a_killed_sync_leaves_no_half_file_and_the_database_as_it_was() {
     assert!(out.contains("S3: 1 list request, 1 download"), "{out}");
     assert_ne!(setup.total("2026-07"), before);
     let partial: Vec<_> = std::fs::read_dir(setup.mirror().join(".partial")).unwrap().collect();
-    assert!(partial.is_empty(), "what the killed sync left half-downloaded is gone: {partial:?}");
+    assert!(
+        partial.is_empty(),
+        "what the killed sync left half-downloaded is gone: {partial:?}"
+    );
 }
 
 #[test]

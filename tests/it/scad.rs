@@ -60,9 +60,18 @@ fn by(db: &Db, dim: Dimension) -> BTreeMap<String, String> {
 fn split_rows_are_weights_not_money() {
     let (_d, db) = temp_db();
     let report = sync(&db, &[fixture("scad")]);
-    let cur = report.files.iter().find(|f| f.path.ends_with("cur2-2026-08.csv")).unwrap();
+    let cur = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("cur2-2026-08.csv"))
+        .unwrap();
     match &cur.status {
-        FileStatus::Loaded { lines, unblended_total, split_rows, .. } => {
+        FileStatus::Loaded {
+            lines,
+            unblended_total,
+            split_rows,
+            ..
+        } => {
             // 3 + 3 + 1 + 1 instance and volume hours and the Fargate line; 14
             // split rows (7 task-hours × vCPU and memory) are no lines of the bill.
             assert_eq!(*lines, 9);
@@ -76,8 +85,16 @@ fn split_rows_are_weights_not_money() {
     assert_eq!(month_total_text(&db, MONTH, CostMeasure::Amortized), "6.5000000000");
     // No allocation names a task ARN as its resource: the split rows are not lines.
     let resources = totals_by(&db, MONTH, Dimension::Resource, CostMeasure::Unblended);
-    assert!(resources.keys().all(|r| !r.contains("task/prod/t") && !r.contains("task/prod/e")), "{resources:?}");
-    assert!(resources.contains_key("arn:aws:ecs:us-east-1:222222222222:task/prod/f1"), "the Fargate task is money");
+    assert!(
+        resources
+            .keys()
+            .all(|r| !r.contains("task/prod/t") && !r.contains("task/prod/e")),
+        "{resources:?}"
+    );
+    assert!(
+        resources.contains_key("arn:aws:ecs:us-east-1:222222222222:task/prod/f1"),
+        "the Fargate task is money"
+    );
 }
 
 #[test]
@@ -100,7 +117,12 @@ fn spread_splits_by_aws_split_where_no_task_events_cover_the_hour() {
     );
     assert_eq!(
         by(&db, Dimension::Service),
-        expected(&[("api", "3.1133"), ("worker", "2.4867"), ("(no service)", "0.5000"), ("", "0.4000")])
+        expected(&[
+            ("api", "3.1133"),
+            ("worker", "2.4867"),
+            ("(no service)", "0.5000"),
+            ("", "0.4000")
+        ])
     );
     assert_eq!(
         by(&db, Dimension::Area),
@@ -169,7 +191,12 @@ fn ecs_source_events_never_splits_by_aws() {
     // a has no task events: its lines fall through to tags and rules (none), and so do the volume's merged hours.
     assert_eq!(
         by(&db, Dimension::Area),
-        expected(&[("search", "1.8333"), ("jobs", "0.6667"), ("storage", "0.3000"), ("(unallocated)", "3.7000")])
+        expected(&[
+            ("search", "1.8333"),
+            ("jobs", "0.6667"),
+            ("storage", "0.3000"),
+            ("(unallocated)", "3.7000")
+        ])
     );
     assert!(!by(&db, Dimension::Method).contains_key("scad"));
 }
@@ -192,18 +219,37 @@ fn the_check_compares_both_splits_and_names_the_gaps() {
     assert_eq!(
         services,
         vec![
-            ("api".to_owned(), "1.3333".to_owned(), "1.2000".to_owned(), "0.1333".to_owned()),
-            ("worker".to_owned(), "0.6667".to_owned(), "0.8000".to_owned(), "-0.1333".to_owned()),
+            (
+                "api".to_owned(),
+                "1.3333".to_owned(),
+                "1.2000".to_owned(),
+                "0.1333".to_owned()
+            ),
+            (
+                "worker".to_owned(),
+                "0.6667".to_owned(),
+                "0.8000".to_owned(),
+                "-0.1333".to_owned()
+            ),
         ]
     );
     // a: three hours (with the merged volume hours) of split rows and no events; c: the reverse.
     assert_eq!(check.scad_only.len(), 1);
     assert_eq!(check.scad_only[0].instance, "i-0a00000000000000a");
     assert_eq!(check.scad_only[0].hours, 3);
-    assert_eq!((check.scad_only[0].first_hour.as_str(), check.scad_only[0].last_hour.as_str()), ("2026-08-01 00:00", "2026-08-01 02:00"));
+    assert_eq!(
+        (
+            check.scad_only[0].first_hour.as_str(),
+            check.scad_only[0].last_hour.as_str()
+        ),
+        ("2026-08-01 00:00", "2026-08-01 02:00")
+    );
     assert_close(check.scad_only[0].cost.as_f64(), 3.6, "a's hours");
     assert_eq!(check.events_only.len(), 1);
-    assert_eq!((check.events_only[0].instance.as_str(), check.events_only[0].hours), ("i-0c00000000000000c", 1));
+    assert_eq!(
+        (check.events_only[0].instance.as_str(), check.events_only[0].hours),
+        ("i-0c00000000000000c", 1)
+    );
     assert_close(check.events_only[0].cost.as_f64(), 0.5, "c's hour");
     // The check does not depend on which split attribution took.
     attribute(&db, "ecs_source = \"events\"\n", "spread");
@@ -219,26 +265,62 @@ fn ecs_check_and_explain_on_the_command_line() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("ECS split check for 2026-08"), "{text}");
-    assert!(text.contains("api") && text.contains("$1.33") && text.contains("$1.20") && text.contains("+$0.13"), "{text}");
+    assert!(
+        text.contains("api") && text.contains("$1.33") && text.contains("$1.20") && text.contains("+$0.13"),
+        "{text}"
+    );
     assert!(text.contains("worker") && text.contains("-$0.13"), "{text}");
-    assert!(text.contains("AWS split rows but no task events (event capture gaps): 3 on 1 instance(s), $3.60"), "{text}");
-    assert!(text.contains("task events but no AWS split rows: 1 on 1 instance(s), $0.50"), "{text}");
+    assert!(
+        text.contains("AWS split rows but no task events (event capture gaps): 3 on 1 instance(s), $3.60"),
+        "{text}"
+    );
+    assert!(
+        text.contains("task events but no AWS split rows: 1 on 1 instance(s), $0.50"),
+        "{text}"
+    );
     let api_line = text.lines().position(|l| l.trim_start().starts_with("api")).unwrap();
     let worker_line = text.lines().position(|l| l.trim_start().starts_with("worker")).unwrap();
-    assert!(api_line < worker_line, "largest difference first (a tie: larger cost first)\n{text}");
-    let out = apportion(&db).args(["ecs-check", "--month", "2026-07"]).output().unwrap();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "No bill for 2026-07 in the database.\n");
+    assert!(
+        api_line < worker_line,
+        "largest difference first (a tie: larger cost first)\n{text}"
+    );
+    let out = apportion(&db)
+        .args(["ecs-check", "--month", "2026-07"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "No bill for 2026-07 in the database.\n"
+    );
 
-    let out = apportion(&db).args(["explain", "i-0b00000000000000b"]).output().unwrap();
+    let out = apportion(&db)
+        .args(["explain", "i-0b00000000000000b"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("AWS split cost allocation data on this instance"), "{text}");
-    assert!(text.contains("$1.20 +      $0.40") || text.contains("$0.80 +"), "{text}");
+    assert!(
+        text.contains("AWS split cost allocation data on this instance"),
+        "{text}"
+    );
+    assert!(
+        text.contains("$1.20 +      $0.40") || text.contains("$0.80 +"),
+        "{text}"
+    );
     assert!(text.contains("the ECS split both ways"), "{text}");
     assert!(text.contains("$1.33         $1.20  api (search)"), "{text}");
-    let out = apportion(&db).args(["explain", "i-0a00000000000000a"]).output().unwrap();
+    let out = apportion(&db)
+        .args(["explain", "i-0a00000000000000a"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("search service api  by AWS split cost allocation data"), "{text}");
-    assert!(text.contains("3 instance-hour(s) with AWS split rows but no task events: $3.60"), "{text}");
+    assert!(
+        text.contains("search service api  by AWS split cost allocation data"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 instance-hour(s) with AWS split rows but no task events: $3.60"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -258,8 +340,16 @@ fn a_redelivered_month_replaces_its_split_rows() {
     let swapped: String = original
         .lines()
         .map(|l| {
-            let l = if l.contains("task/prod/t1,1.0,") { l.replace(",0.432,0.108,", ",0.288,0.108,") } else { l.to_owned() };
-            let l = if l.contains("task/prod/t2,1.0,") { l.replace(",0.288,0.072,", ",0.432,0.072,") } else { l };
+            let l = if l.contains("task/prod/t1,1.0,") {
+                l.replace(",0.432,0.108,", ",0.288,0.108,")
+            } else {
+                l.to_owned()
+            };
+            let l = if l.contains("task/prod/t2,1.0,") {
+                l.replace(",0.288,0.072,", ",0.432,0.072,")
+            } else {
+                l
+            };
             format!("{l}\n")
         })
         .collect();
@@ -267,16 +357,27 @@ fn a_redelivered_month_replaces_its_split_rows() {
     std::fs::write(dir.path().join("cur2-2026-08-redelivered.csv"), &swapped).unwrap();
     let report = sync(&db, &[dir.path().to_path_buf()]);
     assert!(report.replaced_lines > 0);
-    let choice = apportion::attribute::RulesChoice { given: None, default: dir.path().join("none.toml") };
+    let choice = apportion::attribute::RulesChoice {
+        given: None,
+        default: dir.path().join("none.toml"),
+    };
     let plan = apportion::attribute::plan(&db, &choice, &Overrides::default()).unwrap();
     let run = apportion::attribute::run(&db, &plan, &apportion::db::Scope::Changed, &mut ()).unwrap();
-    assert_eq!(run.periods, vec![MONTH.to_owned()], "the new split rows change the month's fingerprint");
+    assert_eq!(
+        run.periods,
+        vec![MONTH.to_owned()],
+        "the new split rows change the month's fingerprint"
+    );
     // a 00:00 by the new rows only (the vCPU split costs swapped): api 0.288 + 0.048 split and
     // 0.108 + 0.012 unused = 0.456; worker 0.432 + 0.032 and 0.072 + 0.008 = 0.544.
     let services = by(&db, Dimension::Service);
     // api: 0.456 + volume 0.30 × 0.456 + 0.50 (a 02:00) + 1.3333 (b) + 0.50 (c) = 2.9261
     assert_eq!(services.get("api").map(String::as_str), Some("2.9261"), "{services:?}");
-    assert_eq!(db.ecs_check(MONTH).unwrap().split_rows, 7, "the old delivery's split rows are gone");
+    assert_eq!(
+        db.ecs_check(MONTH).unwrap().split_rows,
+        7,
+        "the old delivery's split rows are gone"
+    );
     assert_eq!(month_total_text(&db, MONTH, CostMeasure::Unblended), "6.5000000000");
 }
 
@@ -293,15 +394,25 @@ fn legacy_cur_split_columns_and_tag_spelling_read_alike() {
          2026-08-01T00:00:00Z,1,2,Usage,2026-08-01T00:00:00Z,2026-08-01T01:00:00Z,AmazonEKS,EKS-EC2-vCPU-Hours,arn:aws:eks:us-east-1:2:pod/k/ns/p1,0,,,i-0e00000000000000e,9.00,0,1,1,1,1\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("services.csv"), "service,product_area,cluster\napi,search,web\n").unwrap();
+    std::fs::write(
+        dir.path().join("services.csv"),
+        "service,product_area,cluster\napi,search,web\n",
+    )
+    .unwrap();
     let (_d, db) = temp_db();
     sync(&db, &[dir.path().to_path_buf()]);
     attribute(&db, "", "spread");
     // a1 (api, cluster web from its tag): 0.90 + 0.10 + 0.10 + 0 = 1.10; b1 (no tags; cluster web
     // from its ARN): 2.61 + 0.29 = 2.90; of 4.00 in all, so $1.10 and $2.90 of the $4.00 line.
     // The EKS pod's row is neither money nor a weight.
-    assert_eq!(by(&db, Dimension::Area), expected(&[("search", "1.1000"), ("(unmapped)", "2.9000")]));
-    assert_eq!(by(&db, Dimension::Service), expected(&[("api", "1.1000"), ("(no service)", "2.9000")]));
+    assert_eq!(
+        by(&db, Dimension::Area),
+        expected(&[("search", "1.1000"), ("(unmapped)", "2.9000")])
+    );
+    assert_eq!(
+        by(&db, Dimension::Service),
+        expected(&[("api", "1.1000"), ("(no service)", "2.9000")])
+    );
     assert_eq!(month_total_text(&db, MONTH, CostMeasure::Unblended), "4.0000000000");
 }
 
@@ -314,7 +425,11 @@ fn cur2_parquet_with_map_tags_reads_alike() {
     // The same month as AWS writes CUR 2.0 parquet: typed columns, tags a MAP.
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let csv = fixture("scad/cur2-2026-08.csv").to_string_lossy().replace('\'', "''");
-    let parquet = dir.path().join("cur2-2026-08-00001.snappy.parquet").to_string_lossy().replace('\'', "''");
+    let parquet = dir
+        .path()
+        .join("cur2-2026-08-00001.snappy.parquet")
+        .to_string_lossy()
+        .replace('\'', "''");
     conn.execute_batch(&format!(
         "COPY (SELECT * REPLACE (CAST(CAST(resource_tags AS JSON) AS MAP(VARCHAR, VARCHAR)) AS resource_tags,
                                   CAST(line_item_usage_start_date AS TIMESTAMP) AS line_item_usage_start_date,
@@ -374,8 +489,16 @@ fn hostile_strings_in_split_rows_reach_the_terminal_inert() {
     )
     .unwrap();
     let db = dir.path().join("db.duckdb");
-    apportion(&db).arg("sync").arg(dir.path().join("cur.csv")).assert().success();
-    for args in [vec!["ecs-check"], vec!["explain", "i-0e\u{1b}[2J"], vec!["report", "--by", "service,resource"]] {
+    apportion(&db)
+        .arg("sync")
+        .arg(dir.path().join("cur.csv"))
+        .assert()
+        .success();
+    for args in [
+        vec!["ecs-check"],
+        vec!["explain", "i-0e\u{1b}[2J"],
+        vec!["report", "--by", "service,resource"],
+    ] {
         let out = apportion(&db).args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         let text = String::from_utf8(out.stdout).unwrap();
@@ -390,17 +513,30 @@ fn a_month_without_split_rows_has_no_check_rows() {
     // explain of an instance says nothing about AWS's split.
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.duckdb");
-    apportion(&db).arg("sync").arg(fixture("attribution")).assert().success();
+    apportion(&db)
+        .arg("sync")
+        .arg(fixture("attribution"))
+        .assert()
+        .success();
     let out = apportion(&db).arg("ecs-check").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("No AWS split cost allocation data in 2026-07"), "{text}");
     assert!(!text.contains("Instance-hours with"), "{text}");
-    let out = apportion(&db).args(["explain", "i-0000000000000000a"]).output().unwrap();
+    let out = apportion(&db)
+        .args(["explain", "i-0000000000000000a"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("ECS tasks on this instance") && !text.contains("AWS split"), "{text}");
+    assert!(
+        text.contains("ECS tasks on this instance") && !text.contains("AWS split"),
+        "{text}"
+    );
     let (_d, handle) = temp_db();
     sync(&handle, &[fixture("attribution")]);
     attribute(&handle, "", "spread");
     let check = handle.ecs_check("2026-07").unwrap();
-    assert!(check.services.is_empty() && check.scad_only.is_empty() && check.events_only.is_empty(), "{check:?}");
+    assert!(
+        check.services.is_empty() && check.scad_only.is_empty() && check.events_only.is_empty(),
+        "{check:?}"
+    );
 }

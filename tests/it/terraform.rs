@@ -17,7 +17,10 @@ fn findings(case: &str, var_files: &[&str]) -> Vec<(String, String, Status)> {
     let vars: Vec<PathBuf> = var_files.iter().map(|v| base.join(v)).collect();
     let tree = load(&[base.join(case)], &vars).unwrap();
     let found: Vec<Finding> = lint_graph(&Graph::build(&tree), "product_area");
-    found.into_iter().map(|f| (format!("{}:{}", rel(&base, &f.file), f.line), f.address, f.status)).collect()
+    found
+        .into_iter()
+        .map(|f| (format!("{}:{}", rel(&base, &f.file), f.line), f.address, f.status))
+        .collect()
 }
 
 fn rel(base: &Path, path: &Path) -> String {
@@ -67,14 +70,20 @@ fn missing_tags_name_file_line_and_address() {
     // Another tag key is another question.
     let (code, stdout, _) = lint("missing", &["--tag-key", "team"]);
     assert_eq!(code, 1);
-    assert_eq!(stdout, "missing/main.tf:8: aws_instance.web: missing: no tag \"team\"\n");
+    assert_eq!(
+        stdout,
+        "missing/main.tf:8: aws_instance.web: missing: no tag \"team\"\n"
+    );
 }
 
 #[test]
 fn aliased_providers_bring_their_own_default_tags() {
     let (code, stdout, _) = lint("aliased", &[]);
     assert_eq!(code, 1);
-    assert_eq!(stdout, "aliased/main.tf:18: aws_dynamodb_table.sessions: missing: no tag \"product_area\"\n");
+    assert_eq!(
+        stdout,
+        "aliased/main.tf:18: aws_dynamodb_table.sessions: missing: no tag \"product_area\"\n"
+    );
 }
 
 #[test]
@@ -94,7 +103,10 @@ fn unresolvable_values_are_unknown() {
     let (code, stdout, _) = lint("unresolvable", &[]);
     assert_eq!(code, 0);
     assert!(stdout.contains("unresolvable/main.tf:5: aws_lambda_function.resize: unknown: tag \"product_area\" may be set: module.labels is not followed: \"cloudposse/label/null\" is not a local path and there is no .terraform/modules/modules.json (run terraform init)"), "{stdout}");
-    assert!(stdout.contains("unresolvable/main.tf:10: aws_lambda_function.thumbs: unknown:"), "{stdout}");
+    assert!(
+        stdout.contains("unresolvable/main.tf:10: aws_lambda_function.thumbs: unknown:"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -116,12 +128,22 @@ fn each_instance_of_a_module_inherits_the_root_providers() {
     let (code, stdout, _) = lint("module_layout", &["--format", "json"]);
     assert_eq!(code, 1);
     let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout).unwrap();
-    let calls: Vec<&str> = findings.iter().map(|f| f["chain"][0]["call"].as_str().unwrap()).collect();
-    assert_eq!(calls, ["module.checkout_api", "module.cart", "module.worker"], "{stdout}");
+    let calls: Vec<&str> = findings
+        .iter()
+        .map(|f| f["chain"][0]["call"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        calls,
+        ["module.checkout_api", "module.cart", "module.worker"],
+        "{stdout}"
+    );
     for f in &findings {
         assert_eq!(f["resource"]["address"], "aws_cloudwatch_log_group.this");
         assert_eq!(f["status"], "missing");
-        assert_eq!((f["line"].as_u64(), f["resource"]["line"].as_u64()), (Some(16), Some(16)));
+        assert_eq!(
+            (f["line"].as_u64(), f["resource"]["line"].as_u64()),
+            (Some(16), Some(16))
+        );
         assert_eq!(f["file"], "module_layout/modules/ecs-service/main.tf");
         assert_eq!(f["chain"][0]["file"], "module_layout/main.tf");
     }
@@ -133,7 +155,11 @@ fn each_instance_of_a_module_inherits_the_root_providers() {
 fn a_module_is_judged_at_each_call() {
     assert_eq!(
         findings("modules_called", &[]),
-        [finding("modules_called/main.tf:6", "module.scratch.aws_s3_bucket.this", Status::Missing)]
+        [finding(
+            "modules_called/main.tf:6",
+            "module.scratch.aws_s3_bucket.this",
+            Status::Missing
+        )]
     );
     let (code, stdout, _) = lint("modules_called", &[]);
     assert_eq!(code, 1);
@@ -148,8 +174,16 @@ fn for_each_count_providers_and_ignore_on_module_blocks() {
     assert_eq!(
         findings("module_meta", &[]),
         [
-            finding("module_meta/main.tf:20", "module.copies.aws_sqs_queue.this", Status::Missing),
-            finding("module_meta/main.tf:27", "module.vendor.aws_sqs_queue.this", Status::Ignored),
+            finding(
+                "module_meta/main.tf:20",
+                "module.copies.aws_sqs_queue.this",
+                Status::Missing
+            ),
+            finding(
+                "module_meta/main.tf:27",
+                "module.vendor.aws_sqs_queue.this",
+                Status::Ignored
+            ),
         ]
     );
     let (code, stdout, _) = lint("module_meta", &["--verbose"]);
@@ -167,10 +201,22 @@ fn tags_passed_two_levels_down_and_the_call_that_drops_them() {
         findings("nested", &[]),
         [
             // batch passes its own map without the key: the fix is its call.
-            finding("nested/envs/prod/main.tf:15", "module.batch.module.queue.aws_sqs_queue.this", Status::Missing),
+            finding(
+                "nested/envs/prod/main.tf:15",
+                "module.batch.module.queue.aws_sqs_queue.this",
+                Status::Missing
+            ),
             // the service module's archive call passes no tags: the fix is in the service module.
-            finding("nested/modules/service/main.tf:10", "module.search.module.archive.aws_s3_bucket.this", Status::Missing),
-            finding("nested/modules/service/main.tf:10", "module.batch.module.archive.aws_s3_bucket.this", Status::Missing),
+            finding(
+                "nested/modules/service/main.tf:10",
+                "module.search.module.archive.aws_s3_bucket.this",
+                Status::Missing
+            ),
+            finding(
+                "nested/modules/service/main.tf:10",
+                "module.batch.module.archive.aws_s3_bucket.this",
+                Status::Missing
+            ),
         ]
     );
     let (code, stdout, _) = lint("nested", &["--format", "json"]);
@@ -199,7 +245,10 @@ fn root_variables_take_tfvars_auto_tfvars_and_var_files() {
             finding("tfvars/main.tf:31", "aws_s3_bucket.no_value", Status::Unknown),
         ]
     );
-    assert_eq!(findings("tfvars", &["tfvars/prod.tfvars"]), [finding("tfvars/main.tf:31", "aws_s3_bucket.no_value", Status::Unknown)]);
+    assert_eq!(
+        findings("tfvars", &["tfvars/prod.tfvars"]),
+        [finding("tfvars/main.tf:31", "aws_s3_bucket.no_value", Status::Unknown)]
+    );
     let (code, stdout, _) = lint("tfvars", &["--var-file", "tfvars/prod.tfvars"]);
     assert_eq!(code, 0, "unknown is not missing");
     assert_eq!(
@@ -217,7 +266,11 @@ fn registry_modules_are_followed_through_modules_json() {
         findings("registry", &[]),
         [
             // Downloaded code cannot be edited here: the finding is at the call into it.
-            finding("registry/main.tf:5", "module.vpc.aws_internet_gateway.this", Status::Missing),
+            finding(
+                "registry/main.tf:5",
+                "module.vpc.aws_internet_gateway.this",
+                Status::Missing
+            ),
             finding("registry/main.tf:12", "module.cache", Status::Unfollowed),
         ]
     );
@@ -290,7 +343,14 @@ fn findings_are_ranked_by_billed_dollars_with_a_database() {
     )
     .unwrap();
     let db = dir.path().join("a.duckdb");
-    Command::cargo_bin("apportion").unwrap().arg("--db").arg(&db).arg("sync").arg(fixture("dbr")).assert().success();
+    Command::cargo_bin("apportion")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .arg("sync")
+        .arg(fixture("dbr"))
+        .assert()
+        .success();
     let out = Command::cargo_bin("apportion")
         .unwrap()
         .arg("--db")
@@ -302,7 +362,10 @@ fn findings_are_ranked_by_billed_dollars_with_a_database() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines[0].contains("aws_s3_bucket.big") && lines[0].ends_with("($12.50 billed)"), "{stdout}");
+    assert!(
+        lines[0].contains("aws_s3_bucket.big") && lines[0].ends_with("($12.50 billed)"),
+        "{stdout}"
+    );
     assert!(lines[1].contains("aws_s3_bucket.small"), "{stdout}");
 }
 
@@ -321,12 +384,24 @@ fn import_terraform_maps_services_and_lists_the_unmapped() {
     assert_eq!(out.status.code(), Some(1), "worker has no product_area");
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("worker: no product_area"), "{stdout}");
-    assert!(stdout.contains("3 services mapped from Terraform, 1 without a product_area"), "{stdout}");
-    let list = Command::cargo_bin("apportion").unwrap().arg("--db").arg(&db).args(["services", "list"]).output().unwrap();
+    assert!(
+        stdout.contains("3 services mapped from Terraform, 1 without a product_area"),
+        "{stdout}"
+    );
+    let list = Command::cargo_bin("apportion")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .args(["services", "list"])
+        .output()
+        .unwrap();
     let list = String::from_utf8(list.stdout).unwrap();
     assert!(list.contains("cart → checkout  from "), "{list}");
     assert!(list.contains("module_layout/main.tf:14"), "{list}");
-    assert!(list.contains("checkout-api → checkout") && list.contains("search-api → search"), "{list}");
+    assert!(
+        list.contains("checkout-api → checkout") && list.contains("search-api → search"),
+        "{list}"
+    );
     // Importing again replaces, never duplicates.
     Command::cargo_bin("apportion")
         .unwrap()
@@ -336,7 +411,13 @@ fn import_terraform_maps_services_and_lists_the_unmapped() {
         .arg(fixture("terraform/module_layout"))
         .assert()
         .code(1);
-    let again = Command::cargo_bin("apportion").unwrap().arg("--db").arg(&db).args(["services", "list"]).output().unwrap();
+    let again = Command::cargo_bin("apportion")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .args(["services", "list"])
+        .output()
+        .unwrap();
     assert_eq!(String::from_utf8(again.stdout).unwrap(), list);
 }
 
@@ -356,8 +437,14 @@ fn a_service_module_called_twice_gives_two_services() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("orders-api → checkout  ("), "{stdout}");
     assert!(stdout.contains("search-api → search  ("), "{stdout}");
-    assert!(stdout.contains("services_twice/main.tf:11)"), "the call site names the service: {stdout}");
-    assert!(stdout.contains("2 services mapped from Terraform, 0 without a product_area"), "{stdout}");
+    assert!(
+        stdout.contains("services_twice/main.tf:11)"),
+        "the call site names the service: {stdout}"
+    );
+    assert!(
+        stdout.contains("2 services mapped from Terraform, 0 without a product_area"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -366,9 +453,23 @@ fn the_capture_kit_tags_everything_it_creates() {
     let tree = load(std::slice::from_ref(&kit), &[]).unwrap();
     let graph = Graph::build(&tree);
     assert!(graph.unfollowed.is_empty(), "both submodules are followed");
-    let calls: Vec<String> = graph.instances.iter().filter_map(|i| i.chain.last().map(|s| s.call.clone())).collect();
-    assert_eq!(calls, ["module.collector", "module.sender_prod", "module.sender_staging"]);
+    let calls: Vec<String> = graph
+        .instances
+        .iter()
+        .filter_map(|i| i.chain.last().map(|s| s.call.clone()))
+        .collect();
+    assert_eq!(
+        calls,
+        ["module.collector", "module.sender_prod", "module.sender_staging"]
+    );
     let found = lint_graph(&graph, "product_area");
     assert!(found.is_empty(), "{found:#?}");
-    Command::cargo_bin("apportion").unwrap().arg("lint-terraform").arg(&kit).env_remove("APPORTION_DB").assert().code(0).stdout("");
+    Command::cargo_bin("apportion")
+        .unwrap()
+        .arg("lint-terraform")
+        .arg(&kit)
+        .env_remove("APPORTION_DB")
+        .assert()
+        .code(0)
+        .stdout("");
 }

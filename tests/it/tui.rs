@@ -105,7 +105,9 @@ fn snapshots_of_every_page() {
     let mut loading = app.clone();
     let pending = loading.update(Action::PreviousMonth);
     insta::assert_snapshot!("loading", frame(&loading, 80, 24));
-    let Some(Request::Rows { ticket, .. }) = pending.first().cloned() else { panic!("{pending:?}") };
+    let Some(Request::Rows { ticket, .. }) = pending.first().cloned() else {
+        panic!("{pending:?}")
+    };
     let mut failed = loading.clone();
     failed.receive(Response::Rows {
         ticket,
@@ -117,9 +119,16 @@ fn snapshots_of_every_page() {
         ticket: ticket + 100,
         answer: Err("an answer to another question".to_owned()),
     });
-    assert!(stale.explorer.view().rows.is_loading(), "an answer to another question changes nothing");
+    assert!(
+        stale.explorer.view().rows.is_loading(),
+        "an answer to another question changes nothing"
+    );
 
-    for (kind, name) in [(PageKind::Tagging, "tagging"), (PageKind::Spikes, "spikes"), (PageKind::UnitCosts, "unit_costs")] {
+    for (kind, name) in [
+        (PageKind::Tagging, "tagging"),
+        (PageKind::Spikes, "spikes"),
+        (PageKind::UnitCosts, "unit_costs"),
+    ] {
         act(&mut app, &db, Action::Show(kind));
         insta::assert_snapshot!(name, frame(&app, 80, 24));
     }
@@ -131,7 +140,10 @@ fn an_empty_database_says_what_to_do() {
     let db = Db::open(&dir.path().join("empty.duckdb")).unwrap();
     let app = started(&db, dir.path());
     let text = frame(&app, 80, 12);
-    assert!(text.contains("apportion sync") && text.contains("apportion demo"), "{text}");
+    assert!(
+        text.contains("apportion sync") && text.contains("apportion demo"),
+        "{text}"
+    );
     insta::assert_snapshot!("empty", text);
 }
 
@@ -141,12 +153,21 @@ fn a_resource_id_with_escape_sequences_renders_as_harmless_text() {
     let csv = write_hostile_cur(dir.path());
     let (_d, db) = temp_db();
     sync(&db, &[csv]);
-    apportion::attribute::run_rules(&db, &apportion::attribute::rules::Rules::defaults(), "", &Default::default()).unwrap();
+    apportion::attribute::run_rules(
+        &db,
+        &apportion::attribute::rules::Rules::defaults(),
+        "",
+        &Default::default(),
+    )
+    .unwrap();
     let mut app = started(&db, dir.path());
     act(&mut app, &db, Action::Drill);
     act(&mut app, &db, Action::Drill);
     let text = frame(&app, 100, 14);
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
     assert!(text.contains("i-1\\x1b]0;pwned\\x07\\x1b[2J"), "{text}");
     assert!(text.contains("EC2\\x9b31m"), "{text}");
 }
@@ -196,7 +217,10 @@ fn journey_through_the_real_loop() {
     assert_eq!(end.measure, apportion::db::CostMeasure::Amortized);
     assert_eq!(end.explorer.view().filter, "dy");
     let names: Vec<&str> = end.visible_rows().iter().map(|r| r.name.as_str()).collect();
-    assert!(!names.is_empty() && names.iter().all(|n| n.to_lowercase().contains("dy")), "{names:?}");
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.to_lowercase().contains("dy")),
+        "{names:?}"
+    );
     let exported: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
@@ -206,7 +230,10 @@ fn journey_through_the_real_loop() {
     let csv = std::fs::read_to_string(exported[0].path()).unwrap();
     assert!(csv.starts_with("resource or service,cost,previous_month\n"), "{csv}");
     let screen = terminal.backend().to_string();
-    assert!(screen.contains(&months[months.len() - 2]) && screen.contains("amortized"), "{screen}");
+    assert!(
+        screen.contains(&months[months.len() - 2]) && screen.contains("amortized"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -239,8 +266,15 @@ fn tagging_spikes_and_unit_cost_pages() {
     }
     act(&mut app, &db, Action::Done);
     let text = std::fs::read_to_string(&rules).unwrap();
-    assert!(text.starts_with(&original) && text.contains(&format!("area = \"finance\"\nproduct = {:?}", top.product)), "{text}");
-    assert!(app.status.contains("added to") && app.status.contains("demo-rules.toml"), "{}", app.status);
+    assert!(
+        text.starts_with(&original) && text.contains(&format!("area = \"finance\"\nproduct = {:?}", top.product)),
+        "{text}"
+    );
+    assert!(
+        app.status.contains("added to") && app.status.contains("demo-rules.toml"),
+        "{}",
+        app.status
+    );
     assert!(covered(&app) > before + 1e-6, "coverage {} → {}", before, covered(&app));
 
     act(&mut app, &db, Action::Undo);
@@ -268,13 +302,21 @@ fn tagging_spikes_and_unit_cost_pages() {
     act(&mut app, &db, Action::Drill);
     assert_eq!(app.page, Page::Explorer);
     assert_eq!(
-        app.explorer.view().path.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+        app.explorer
+            .view()
+            .path
+            .iter()
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>(),
         vec![first.area.clone(), first.product.clone()]
     );
     assert!(!app.visible_rows().is_empty());
     act(&mut app, &db, Action::Back);
     assert_eq!(app.explorer.view().path.len(), 1);
-    assert!(app.explorer.view().rows.ready().is_some(), "the parent level is loaded on the way back");
+    assert!(
+        app.explorer.view().rows.ready().is_some(),
+        "the parent level is loaded on the way back"
+    );
 
     act(&mut app, &db, Action::Show(PageKind::UnitCosts));
     match &app.page {
@@ -326,7 +368,10 @@ fn readme_screens_are_the_snapshots() {
         .unwrap();
         let screen = screen_of(&snapshot);
         let (open, close) = (format!("<!-- screen: {name} -->\n```text\n"), "```\n<!-- /screen -->");
-        let start = updated.find(&open).unwrap_or_else(|| panic!("README has no {open:?} block")) + open.len();
+        let start = updated
+            .find(&open)
+            .unwrap_or_else(|| panic!("README has no {open:?} block"))
+            + open.len();
         let end = start + updated[start..].find(close).unwrap();
         if updated[start..end] != screen {
             updated.replace_range(start..end, &screen);

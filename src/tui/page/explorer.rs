@@ -103,7 +103,11 @@ impl ExplorerState {
             .view()
             .rows
             .ready()
-            .map(|rows| rows.iter().filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle)).collect())
+            .map(|rows| {
+                rows.iter()
+                    .filter(|r| needle.is_empty() || r.name.to_lowercase().contains(&needle))
+                    .collect()
+            })
             .unwrap_or_default();
         match self.sort {
             SortKey::Cost => rows.sort_by(|a, b| a.cost.cmp(&b.cost).then_with(|| b.name.cmp(&a.name))),
@@ -118,7 +122,11 @@ impl ExplorerState {
 
     /// The total of the current view (its parent's cost).
     pub fn total(&self) -> Money {
-        self.view().rows.ready().map(|rows| rows.iter().map(|r| r.cost).sum()).unwrap_or_default()
+        self.view()
+            .rows
+            .ready()
+            .map(|rows| rows.iter().map(|r| r.cost).sum())
+            .unwrap_or_default()
     }
 }
 
@@ -141,7 +149,9 @@ impl App {
 
     /// Ask for the current view's rows.
     pub(in crate::tui) fn reload_explorer(&mut self) -> Vec<Request> {
-        let Some(month) = self.month().map(str::to_owned) else { return Vec::new() };
+        let Some(month) = self.month().map(str::to_owned) else {
+            return Vec::new();
+        };
         let ticket = self.ticket();
         let previous = self.previous_month().map(str::to_owned);
         let (path, level) = (self.explorer.view().path.clone(), self.explorer.level());
@@ -158,7 +168,10 @@ impl App {
 
     /// Ask for the selected row's daily cost and 12-month trend.
     fn selection_requests(&mut self) -> Vec<Request> {
-        let (Some(month), Some(row)) = (self.month().map(str::to_owned), self.selected_row().map(|r| r.name.clone())) else {
+        let (Some(month), Some(row)) = (
+            self.month().map(str::to_owned),
+            self.selected_row().map(|r| r.name.clone()),
+        ) else {
             self.explorer.daily = Loadable::Idle;
             self.explorer.trend = Loadable::Idle;
             return Vec::new();
@@ -185,7 +198,11 @@ impl App {
         ]
     }
 
-    pub(in crate::tui) fn receive_rows(&mut self, ticket: u64, answer: Result<Vec<ExploreRow>, String>) -> Vec<Request> {
+    pub(in crate::tui) fn receive_rows(
+        &mut self,
+        ticket: u64,
+        answer: Result<Vec<ExploreRow>, String>,
+    ) -> Vec<Request> {
         let view = self.explorer.view_mut();
         if !view.rows.accept(ticket, answer) {
             return Vec::new();
@@ -206,7 +223,11 @@ impl App {
     }
 
     /// Open the explorer at `path` (from a spike, or a tour step).
-    pub(in crate::tui) fn open_explorer_at(&mut self, hierarchy: Hierarchy, path: Vec<(Level, String)>) -> Vec<Request> {
+    pub(in crate::tui) fn open_explorer_at(
+        &mut self,
+        hierarchy: Hierarchy,
+        path: Vec<(Level, String)>,
+    ) -> Vec<Request> {
         self.page = super::super::app::Page::Explorer;
         self.explorer.hierarchy = hierarchy;
         self.explorer.stack = (0..=path.len()).map(|n| View::at(path[..n].to_vec())).collect();
@@ -235,7 +256,9 @@ impl App {
                     self.status = "deepest level: press x to explain this row".to_owned();
                     return Vec::new();
                 }
-                let Some(row) = self.selected_row().map(|r| r.name.clone()) else { return Vec::new() };
+                let Some(row) = self.selected_row().map(|r| r.name.clone()) else {
+                    return Vec::new();
+                };
                 let mut path = self.explorer.view().path.clone();
                 path.push((self.explorer.level(), row));
                 self.explorer.stack.push(View::at(path));
@@ -247,7 +270,11 @@ impl App {
                 }
                 self.explorer.stack.pop();
                 // A month or measure change cleared the parents; ask again.
-                if self.explorer.view().rows.ready().is_none() { self.reload_explorer() } else { self.selection_requests() }
+                if self.explorer.view().rows.ready().is_none() {
+                    self.reload_explorer()
+                } else {
+                    self.selection_requests()
+                }
             }
             Action::ToggleMeasure => {
                 self.measure = match self.measure {
@@ -281,7 +308,9 @@ impl App {
                 Vec::new()
             }
             Action::Explain => {
-                let (Some(month), Some(row)) = (self.month(), self.selected_row()) else { return Vec::new() };
+                let (Some(month), Some(row)) = (self.month(), self.selected_row()) else {
+                    return Vec::new();
+                };
                 if self.explorer.level() != Level::Leaf || row.is_service {
                     self.status = "explain works on a resource: drill down to one".to_owned();
                     return Vec::new();
@@ -297,14 +326,18 @@ impl App {
     }
 
     pub(in crate::tui) fn update_filter(&mut self, action: Action) -> Vec<Request> {
-        let Mode::Filter(text) = &mut self.mode else { return Vec::new() };
+        let Mode::Filter(text) = &mut self.mode else {
+            return Vec::new();
+        };
         match action {
             Action::Char(c) => text.push(c),
             Action::Backspace => {
                 text.pop();
             }
             Action::Done => {
-                let Mode::Filter(text) = std::mem::replace(&mut self.mode, Mode::Normal) else { return Vec::new() };
+                let Mode::Filter(text) = std::mem::replace(&mut self.mode, Mode::Normal) else {
+                    return Vec::new();
+                };
                 self.explorer.view_mut().filter = text;
             }
             Action::Cancel => {
@@ -328,7 +361,11 @@ impl App {
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
             .take(80)
             .collect();
-        let header = vec![self.explorer.level().label().to_owned(), "cost".to_owned(), "previous_month".to_owned()];
+        let header = vec![
+            self.explorer.level().label().to_owned(),
+            "cost".to_owned(),
+            "previous_month".to_owned(),
+        ];
         let rows = self
             .visible_rows()
             .iter()

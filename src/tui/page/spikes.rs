@@ -35,22 +35,31 @@ impl SpikesState {
         let mean = before.iter().sum::<f64>() / before.len() as f64;
         let change = (now.iter().sum::<f64>() - before.iter().sum::<f64>()) / now.len().max(1) as f64;
         let above = mean + (change.abs() / 2.0).max(mean.abs() * 0.1);
-        (change > 0.0).then(|| now.iter().position(|v| *v > above)).flatten().map(|i| i + 1)
+        (change > 0.0)
+            .then(|| now.iter().position(|v| *v > above))
+            .flatten()
+            .map(|i| i + 1)
     }
 }
 
 impl App {
     pub(in crate::tui) fn load_spikes(&mut self) -> Vec<Request> {
-        let Some(month) = self.month().map(str::to_owned) else { return Vec::new() };
+        let Some(month) = self.month().map(str::to_owned) else {
+            return Vec::new();
+        };
         let ticket = self.ticket();
-        let Page::Spikes(s) = &mut self.page else { return Vec::new() };
+        let Page::Spikes(s) = &mut self.page else {
+            return Vec::new();
+        };
         s.spikes = Loadable::Loading(ticket);
         s.daily = Loadable::Idle;
         vec![Request::Spikes { ticket, month }]
     }
 
     pub(in crate::tui) fn receive_spikes(&mut self, ticket: Ticket, answer: Result<Spikes, String>) -> Vec<Request> {
-        let Page::Spikes(s) = &mut self.page else { return Vec::new() };
+        let Page::Spikes(s) = &mut self.page else {
+            return Vec::new();
+        };
         if !s.spikes.accept(ticket, answer) {
             return Vec::new();
         }
@@ -61,15 +70,22 @@ impl App {
 
     /// Ask for the selected change's days.
     fn spike_daily(&mut self) -> Vec<Request> {
-        let Some(month) = self.month().map(str::to_owned) else { return Vec::new() };
+        let Some(month) = self.month().map(str::to_owned) else {
+            return Vec::new();
+        };
         let previous = self.previous_month().map(str::to_owned);
         let ticket = self.ticket();
-        let Page::Spikes(s) = &mut self.page else { return Vec::new() };
+        let Page::Spikes(s) = &mut self.page else {
+            return Vec::new();
+        };
         let Some(spike) = s.spikes.ready().and_then(|x| x.spikes.get(s.picked)) else {
             s.daily = Loadable::Idle;
             return Vec::new();
         };
-        let path = vec![(Level::Area, spike.area.clone()), (Level::Product, spike.product.clone())];
+        let path = vec![
+            (Level::Area, spike.area.clone()),
+            (Level::Product, spike.product.clone()),
+        ];
         s.daily = Loadable::Loading(ticket);
         vec![Request::SpikeDaily {
             ticket,
@@ -80,7 +96,9 @@ impl App {
     }
 
     pub(in crate::tui) fn update_spikes(&mut self, action: Action) -> Vec<Request> {
-        let Page::Spikes(s) = &mut self.page else { return Vec::new() };
+        let Page::Spikes(s) = &mut self.page else {
+            return Vec::new();
+        };
         let len = s.spikes.ready().map_or(0, |x| x.spikes.len());
         let before = s.picked;
         match action {
@@ -100,6 +118,10 @@ impl App {
             }
             _ => return Vec::new(),
         }
-        if s.picked != before { self.spike_daily() } else { Vec::new() }
+        if s.picked != before {
+            self.spike_daily()
+        } else {
+            Vec::new()
+        }
     }
 }

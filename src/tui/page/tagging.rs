@@ -35,15 +35,23 @@ impl TaggingState {
     pub fn covered(&self) -> Option<f64> {
         let c = self.coverage.ready()?;
         let covered: crate::money::Money = c.by_product.iter().map(|(_, v, _)| *v).sum();
-        Some(if c.total.is_zero() { 1.0 } else { covered.as_f64() / c.total.as_f64() })
+        Some(if c.total.is_zero() {
+            1.0
+        } else {
+            covered.as_f64() / c.total.as_f64()
+        })
     }
 }
 
 impl App {
     pub(in crate::tui) fn load_tagging(&mut self) -> Vec<Request> {
-        let Some(month) = self.month().map(str::to_owned) else { return Vec::new() };
+        let Some(month) = self.month().map(str::to_owned) else {
+            return Vec::new();
+        };
         let ticket = self.ticket();
-        let Page::Tagging(t) = &mut self.page else { return Vec::new() };
+        let Page::Tagging(t) = &mut self.page else {
+            return Vec::new();
+        };
         t.coverage = Loadable::Loading(ticket);
         vec![Request::Coverage {
             ticket,
@@ -53,7 +61,9 @@ impl App {
     }
 
     pub(in crate::tui) fn update_tagging(&mut self, action: Action) -> Vec<Request> {
-        let Page::Tagging(t) = &mut self.page else { return Vec::new() };
+        let Page::Tagging(t) = &mut self.page else {
+            return Vec::new();
+        };
         let len = t.coverage.ready().map_or(0, |c| c.chase.len());
         match action {
             Action::Up => t.picked = t.picked.saturating_sub(1),
@@ -92,8 +102,12 @@ impl App {
     }
 
     fn export_chase(&self) -> Vec<Request> {
-        let Page::Tagging(t) = &self.page else { return Vec::new() };
-        let (Some(month), Some(c)) = (self.month(), t.coverage.ready()) else { return Vec::new() };
+        let Page::Tagging(t) = &self.page else {
+            return Vec::new();
+        };
+        let (Some(month), Some(c)) = (self.month(), t.coverage.ready()) else {
+            return Vec::new();
+        };
         let rows = c
             .chase
             .iter()
@@ -109,7 +123,9 @@ impl App {
             .collect();
         vec![Request::Export {
             path: self.export_dir.join(format!("apportion-{month}-untagged.csv")),
-            header: ["resource", "product", "usage_type", "cost", "coverage_after"].map(str::to_owned).to_vec(),
+            header: ["resource", "product", "usage_type", "cost", "coverage_after"]
+                .map(str::to_owned)
+                .to_vec(),
             rows,
         }]
     }

@@ -22,22 +22,32 @@ impl Default for UnitCostState {
 impl UnitCostState {
     /// The months of the selected row's metric and scope, oldest first.
     pub fn series(&self) -> Vec<&UnitCost> {
-        let Some(rows) = self.rows.ready() else { return Vec::new() };
-        let Some(picked) = rows.get(self.picked) else { return Vec::new() };
-        rows.iter().filter(|r| r.metric == picked.metric && r.area == picked.area).collect()
+        let Some(rows) = self.rows.ready() else {
+            return Vec::new();
+        };
+        let Some(picked) = rows.get(self.picked) else {
+            return Vec::new();
+        };
+        rows.iter()
+            .filter(|r| r.metric == picked.metric && r.area == picked.area)
+            .collect()
     }
 }
 
 impl App {
     pub(in crate::tui) fn load_unit_costs(&mut self) -> Vec<Request> {
         let ticket = self.ticket();
-        let Page::UnitCosts(u) = &mut self.page else { return Vec::new() };
+        let Page::UnitCosts(u) = &mut self.page else {
+            return Vec::new();
+        };
         u.rows = Loadable::Loading(ticket);
         vec![Request::UnitCosts { ticket }]
     }
 
     pub(in crate::tui) fn update_unit_costs(&mut self, action: Action) -> Vec<Request> {
-        let Page::UnitCosts(u) = &mut self.page else { return Vec::new() };
+        let Page::UnitCosts(u) = &mut self.page else {
+            return Vec::new();
+        };
         let len = u.rows.ready().map_or(0, Vec::len);
         match action {
             Action::Up => u.picked = u.picked.saturating_sub(1),

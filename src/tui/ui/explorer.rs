@@ -45,8 +45,20 @@ fn columns(width: u16) -> Columns {
     let change = take(CHANGE);
     let share = take(SHARE);
     let change_pct = take(CHANGE_PCT);
-    let bar = if take(16) { 16 } else if take(8) { 8 } else { 0 };
-    Columns { name: left.min(44), change, share, change_pct, bar }
+    let bar = if take(16) {
+        16
+    } else if take(8) {
+        8
+    } else {
+        0
+    };
+    Columns {
+        name: left.min(44),
+        change,
+        share,
+        change_pct,
+        bar,
+    }
 }
 
 /// Draw the page; returns the selected row's name when the table had to cut it.
@@ -104,7 +116,11 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
     ];
     let mut widths = vec![Constraint::Length(c.name as u16), Constraint::Length(COST as u16)];
     if c.change {
-        header.push(format!("{:>w$}", format!("Δ month{}", sort_mark(app, SortKey::Change)), w = CHANGE));
+        header.push(format!(
+            "{:>w$}",
+            format!("Δ month{}", sort_mark(app, SortKey::Change)),
+            w = CHANGE
+        ));
         widths.push(Constraint::Length(CHANGE as u16));
     }
     if c.share {
@@ -140,7 +156,11 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
                 cells.push(right(percent_change(r.cost, r.previous)));
             }
             if c.bar > 0 {
-                let filled = if largest > 0.0 { ((r.cost.abs().as_f64() / largest) * c.bar as f64).round() as usize } else { 0 };
+                let filled = if largest > 0.0 {
+                    ((r.cost.abs().as_f64() / largest) * c.bar as f64).round() as usize
+                } else {
+                    0
+                };
                 cells.push(Cell::from("█".repeat(filled.min(c.bar))));
             }
             Row::new(cells)
@@ -164,14 +184,21 @@ fn draw_charts(frame: &mut Frame<'_>, area: Rect, app: &App) {
             let months: Vec<(String, f64)> = trend.iter().map(|(m, v)| (m.clone(), v.as_f64())).collect();
             let mut bars = Vec::new();
             let chart = trend_chart(
-                format!(" {} months of {} ", months.len(), fit(&name, left.width.saturating_sub(17) as usize)),
+                format!(
+                    " {} months of {} ",
+                    months.len(),
+                    fit(&name, left.width.saturating_sub(17) as usize)
+                ),
                 &months,
                 months.len().saturating_sub(1),
                 &mut bars,
             );
             frame.render_widget(chart, left);
         }
-        None => frame.render_widget(Paragraph::new("").block(ratatui::widgets::Block::bordered().title(" trend ")), left),
+        None => frame.render_widget(
+            Paragraph::new("").block(ratatui::widgets::Block::bordered().title(" trend ")),
+            left,
+        ),
     }
     match e.daily.ready() {
         Some(days) => {
@@ -184,6 +211,9 @@ fn draw_charts(frame: &mut Frame<'_>, area: Rect, app: &App) {
             );
             frame.render_widget(chart, right_area);
         }
-        None => frame.render_widget(Paragraph::new("").block(ratatui::widgets::Block::bordered().title(" days ")), right_area),
+        None => frame.render_widget(
+            Paragraph::new("").block(ratatui::widgets::Block::bordered().title(" days ")),
+            right_area,
+        ),
     }
 }

@@ -28,8 +28,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     // status is one line.
     let touring = app.tour.is_some() && app.mode == Mode::Normal && page_error(app).is_none();
     let status_height = if touring { 3 } else { 1 };
-    let [tabs_area, body, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(status_height)]).areas(area);
+    let [tabs_area, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(status_height),
+    ])
+    .areas(area);
     frame.render_widget(Paragraph::new(tabs(app)), tabs_area);
     let name_hint = match &app.page {
         Page::Explorer => explorer::draw(frame, body, app),
@@ -100,7 +104,10 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, name_hint: Option<S
     let width = area.width as usize;
     let line = match &app.mode {
         Mode::Typing(a) => Line::from(widgets::fit(
-            &format!("area for {} {:?}: {}▏ (Enter assigns, Esc cancels)", a.field, a.value, a.area),
+            &format!(
+                "area for {} {:?}: {}▏ (Enter assigns, Esc cancels)",
+                a.field, a.value, a.area
+            ),
             width,
         )),
         Mode::Filter(text) => Line::from(widgets::fit(&format!("/{text}▏ (Enter keeps, Esc clears)"), width)),
@@ -136,7 +143,11 @@ fn hint_line(app: &App, name_hint: Option<String>, width: usize) -> String {
     }
     let mut line = parts.join(" · ");
     for hint in hints(app.page.kind()) {
-        let extra = if line.is_empty() { hint.chars().count() } else { hint.chars().count() + 3 };
+        let extra = if line.is_empty() {
+            hint.chars().count()
+        } else {
+            hint.chars().count() + 3
+        };
         if line.chars().count() + extra > width {
             break;
         }
@@ -155,10 +166,16 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_help(frame: &mut Frame<'_>, area: Rect) {
-    let lines: Vec<Line> = HELP.iter().map(|(keys, what)| Line::from(format!("{keys:<24} {what}"))).collect();
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(keys, what)| Line::from(format!("{keys:<24} {what}")))
+        .collect();
     let rect = centered(area, 78, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(Block::bordered().title(" keys (any key closes) ")), rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" keys (any key closes) ")),
+        rect,
+    );
 }
 
 fn draw_popup(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
@@ -166,7 +183,9 @@ fn draw_popup(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
     let rect = centered(area, area.width.saturating_sub(4), lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(title.to_owned())).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(Block::bordered().title(title.to_owned()))
+            .wrap(Wrap { trim: false }),
         rect,
     );
 }

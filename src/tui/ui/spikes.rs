@@ -62,7 +62,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, s: &SpikesState) -> Op
     let mut state = TableState::default().with_selected((!x.spikes.is_empty()).then_some(s.picked));
     frame.render_stateful_widget(table, list, &mut state);
     if lower > 0 {
-        let [drivers, chart] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
+        let [drivers, chart] =
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
         let lines: Vec<Line> = x
             .spikes
             .get(s.picked)
@@ -71,22 +72,40 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, s: &SpikesState) -> Op
                     .drivers
                     .iter()
                     .map(|(name, change)| {
-                        let name = if name.is_empty() { "(no resource id)" } else { name.as_str() };
-                        Line::from(format!("{:>12}  {}", signed_usd(*change), fit(name, drivers.width.saturating_sub(18) as usize)))
+                        let name = if name.is_empty() {
+                            "(no resource id)"
+                        } else {
+                            name.as_str()
+                        };
+                        Line::from(format!(
+                            "{:>12}  {}",
+                            signed_usd(*change),
+                            fit(name, drivers.width.saturating_sub(18) as usize)
+                        ))
                     })
                     .collect()
             })
             .unwrap_or_default();
-        frame.render_widget(Paragraph::new(lines).block(Block::bordered().title(" drove it (Enter: explorer) ")), drivers);
+        frame.render_widget(
+            Paragraph::new(lines).block(Block::bordered().title(" drove it (Enter: explorer) ")),
+            drivers,
+        );
         match s.daily.ready() {
             Some((now, before)) => {
                 let start = s.start_day();
                 let title = match start {
-                    Some(d) => format!(" days: {} (yellow) vs before, from day {d} ", app.month().unwrap_or_default()),
+                    Some(d) => format!(
+                        " days: {} (yellow) vs before, from day {d} ",
+                        app.month().unwrap_or_default()
+                    ),
                     None => format!(" days: {} (yellow) vs before ", app.month().unwrap_or_default()),
                 };
                 let mut points = Vec::new();
-                let series: Vec<&[f64]> = if before.is_empty() { vec![now] } else { vec![now, before] };
+                let series: Vec<&[f64]> = if before.is_empty() {
+                    vec![now]
+                } else {
+                    vec![now, before]
+                };
                 frame.render_widget(daily_chart(title, &series, start, &mut points), chart);
             }
             None => frame.render_widget(Paragraph::new("").block(Block::bordered().title(" days ")), chart),

@@ -27,7 +27,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, t: &TaggingState) -> O
             usd(c.total),
             TAGGING_TARGET * 100.0
         )))
-        .gauge_style(Style::new().fg(if ratio >= TAGGING_TARGET { Color::Green } else { Color::Yellow }))
+        .gauge_style(Style::new().fg(if ratio >= TAGGING_TARGET {
+            Color::Green
+        } else {
+            Color::Yellow
+        }))
         .ratio(ratio)
         .label(percent(ratio, 1.0));
     frame.render_widget(gauge, gauge_area);
@@ -55,7 +59,11 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, t: &TaggingState) -> O
         .chase
         .iter()
         .map(|ch| {
-            let resource = if ch.resource.is_empty() { "(no resource id)" } else { ch.resource.as_str() };
+            let resource = if ch.resource.is_empty() {
+                "(no resource id)"
+            } else {
+                ch.resource.as_str()
+            };
             Row::new(vec![
                 Cell::from(fit(resource, name_width)),
                 right(usd(ch.cost)),
@@ -66,8 +74,18 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, t: &TaggingState) -> O
         .collect();
     let table = selectable(
         rows,
-        vec![Constraint::Length(name_width as u16), Constraint::Length(13), Constraint::Length(9), Constraint::Min(8)],
-        vec!["untagged resource".into(), format!("{:>13}", "cost"), format!("{:>9}", "→ covered"), "AWS product".into()],
+        vec![
+            Constraint::Length(name_width as u16),
+            Constraint::Length(13),
+            Constraint::Length(9),
+            Constraint::Min(8),
+        ],
+        vec![
+            "untagged resource".into(),
+            format!("{:>13}", "cost"),
+            format!("{:>9}", "→ covered"),
+            "AWS product".into(),
+        ],
         format!(" chase these to {:.0}% ", TAGGING_TARGET * 100.0),
     );
     let mut state = TableState::default().with_selected((!c.chase.is_empty()).then_some(t.picked));

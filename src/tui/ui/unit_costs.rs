@@ -61,12 +61,27 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, u: &UnitCostState) -> Option<Stri
         // Cost per million units, month by month.
         let points: Vec<(String, f64)> = series
             .iter()
-            .map(|r| (r.month.clone(), if r.volume > 0.0 { r.cost.as_f64() / r.volume * 1e6 } else { 0.0 }))
+            .map(|r| {
+                (
+                    r.month.clone(),
+                    if r.volume > 0.0 {
+                        r.cost.as_f64() / r.volume * 1e6
+                    } else {
+                        0.0
+                    },
+                )
+            })
             .collect();
-        let current = series.iter().position(|r| Some(r) == rows.get(u.picked).as_ref()).unwrap_or(0);
+        let current = series
+            .iter()
+            .position(|r| Some(r) == rows.get(u.picked).as_ref())
+            .unwrap_or(0);
         let name = series.first().map(|r| r.metric.clone()).unwrap_or_default();
         let mut bars = Vec::new();
-        frame.render_widget(trend_chart(format!(" cost per 1M {} ", fit(&name, 20)), &points, current, &mut bars), chart_area);
+        frame.render_widget(
+            trend_chart(format!(" cost per 1M {} ", fit(&name, 20)), &points, current, &mut bars),
+            chart_area,
+        );
     }
     None
 }

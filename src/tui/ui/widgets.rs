@@ -40,7 +40,12 @@ pub fn compact(value: f64) -> String {
 }
 
 /// A table with a bold header and a reversed, marked selection.
-pub fn selectable<'a>(rows: Vec<Row<'a>>, widths: Vec<ratatui::layout::Constraint>, header: Vec<String>, title: String) -> Table<'a> {
+pub fn selectable<'a>(
+    rows: Vec<Row<'a>>,
+    widths: Vec<ratatui::layout::Constraint>,
+    header: Vec<String>,
+    title: String,
+) -> Table<'a> {
     Table::new(rows, widths)
         .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
         .block(Block::bordered().title(title))
@@ -68,17 +73,42 @@ fn bounds(values: &[f64], from_zero: bool) -> [f64; 2] {
 
 /// Cost per month as bars, the current month in another colour; the y axis
 /// carries amounts, the x axis the first, middle and last months.
-pub fn trend_chart<'a>(title: String, months: &[(String, f64)], current: usize, bars: &'a mut Vec<Vec<(f64, f64)>>) -> Chart<'a> {
+pub fn trend_chart<'a>(
+    title: String,
+    months: &[(String, f64)],
+    current: usize,
+    bars: &'a mut Vec<Vec<(f64, f64)>>,
+) -> Chart<'a> {
     let values: Vec<f64> = months.iter().map(|(_, v)| *v).collect();
     let y = bounds(&values, true);
     bars.clear();
-    bars.push(months.iter().enumerate().filter(|(i, _)| *i != current).map(|(i, (_, v))| (i as f64, *v)).collect());
-    bars.push(months.get(current).map(|(_, v)| vec![(current as f64, *v)]).unwrap_or_default());
+    bars.push(
+        months
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != current)
+            .map(|(i, (_, v))| (i as f64, *v))
+            .collect(),
+    );
+    bars.push(
+        months
+            .get(current)
+            .map(|(_, v)| vec![(current as f64, *v)])
+            .unwrap_or_default(),
+    );
     let label = |i: usize| months.get(i).map(|(m, _)| short_month(m)).unwrap_or_default();
     let last = months.len().saturating_sub(1);
     let datasets = vec![
-        Dataset::default().marker(Marker::HalfBlock).graph_type(GraphType::Bar).style(Style::new().fg(Color::Cyan)).data(&bars[0]),
-        Dataset::default().marker(Marker::HalfBlock).graph_type(GraphType::Bar).style(Style::new().fg(Color::Yellow)).data(&bars[1]),
+        Dataset::default()
+            .marker(Marker::HalfBlock)
+            .graph_type(GraphType::Bar)
+            .style(Style::new().fg(Color::Cyan))
+            .data(&bars[0]),
+        Dataset::default()
+            .marker(Marker::HalfBlock)
+            .graph_type(GraphType::Bar)
+            .style(Style::new().fg(Color::Yellow))
+            .data(&bars[1]),
     ];
     Chart::new(datasets)
         .block(Block::bordered().title(title))
@@ -87,12 +117,21 @@ pub fn trend_chart<'a>(title: String, months: &[(String, f64)], current: usize, 
             Span::from(label(last / 2)),
             Span::from(label(last)),
         ]))
-        .y_axis(Axis::default().bounds(y).labels(vec![Span::from(compact(y[0])), Span::from(compact(y[1]))]))
+        .y_axis(
+            Axis::default()
+                .bounds(y)
+                .labels(vec![Span::from(compact(y[0])), Span::from(compact(y[1]))]),
+        )
 }
 
 /// Cost per day as lines (this month, and optionally the one before as a
 /// reference), with a marker on `mark` (a day, 1-based) when given.
-pub fn daily_chart<'a>(title: String, series: &[&[f64]], mark: Option<usize>, points: &'a mut Vec<Vec<(f64, f64)>>) -> Chart<'a> {
+pub fn daily_chart<'a>(
+    title: String,
+    series: &[&[f64]],
+    mark: Option<usize>,
+    points: &'a mut Vec<Vec<(f64, f64)>>,
+) -> Chart<'a> {
     let all: Vec<f64> = series.iter().flat_map(|s| s.iter().copied()).collect();
     let y = bounds(&all, false);
     let days = series.iter().map(|s| s.len()).max().unwrap_or(0).max(1);
@@ -103,13 +142,25 @@ pub fn daily_chart<'a>(title: String, series: &[&[f64]], mark: Option<usize>, po
     if let Some(d) = mark {
         points.push(vec![(d as f64, y[0]), (d as f64, y[1])]);
     }
-    let styles = [Style::new().fg(Color::Yellow), Style::new().fg(Color::DarkGray), Style::new().fg(Color::Red)];
+    let styles = [
+        Style::new().fg(Color::Yellow),
+        Style::new().fg(Color::DarkGray),
+        Style::new().fg(Color::Red),
+    ];
     let datasets: Vec<Dataset<'a>> = points
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let style = if mark.is_some() && i == points.len() - 1 { styles[2] } else { styles[i.min(1)] };
-            Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(style).data(p)
+            let style = if mark.is_some() && i == points.len() - 1 {
+                styles[2]
+            } else {
+                styles[i.min(1)]
+            };
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(style)
+                .data(p)
         })
         .collect();
     Chart::new(datasets)
@@ -119,12 +170,18 @@ pub fn daily_chart<'a>(title: String, series: &[&[f64]], mark: Option<usize>, po
             Span::from(format!("{}", days.div_ceil(2))),
             Span::from(format!("{days}")),
         ]))
-        .y_axis(Axis::default().bounds(y).labels(vec![Span::from(compact(y[0])), Span::from(compact(y[1]))]))
+        .y_axis(
+            Axis::default()
+                .bounds(y)
+                .labels(vec![Span::from(compact(y[0])), Span::from(compact(y[1]))]),
+        )
 }
 
 /// `2026-11` → `Nov`.
 pub fn short_month(month: &str) -> String {
-    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     month
         .get(5..7)
         .and_then(|m| m.parse::<usize>().ok())
