@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::attribute::rules::{Idle, Weight};
 use crate::db::{CostMeasure, Dimension};
 use crate::report::{OutputFormat, parse_month};
+use crate::rules::{Idle, Weight};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,8 +45,10 @@ pub enum Command {
     Attribute(AttributeArgs),
     /// Cost of a month grouped by dimensions
     Report(ReportArgs),
-    /// How a resource's dollars were attributed (tag, rule, ECS shares, EBS merges)
+    /// How a resource's (or a product area's) dollars were attributed: tag, rule, ECS shares, EBS merges, splits
     Explain(ExplainArgs),
+    /// The month's invoice by kind of charge, where each kind's money went, and the totals checked
+    Reconcile(ReconcileArgs),
     /// The ECS split by task events against AWS's split cost allocation data, per service, and event capture gaps
     EcsCheck(EcsCheckArgs),
     /// List attribution runs
@@ -70,7 +72,7 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// Resource id as billed (an ARN) or its short form (i-…, vol-…, a bucket name)
+    /// Resource id as billed (an ARN) or its short form (i-…, vol-…, a bucket name), or a product area
     pub resource: String,
     /// Billing period, YYYY-MM [default: the latest in the database]
     #[arg(long, value_parser = parse_month)]
@@ -82,6 +84,15 @@ pub struct EcsCheckArgs {
     /// Billing period, YYYY-MM [default: the latest in the database]
     #[arg(long, value_parser = parse_month)]
     pub month: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReconcileArgs {
+    /// Billing period, YYYY-MM [default: the latest in the database]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+    #[arg(long, value_enum, default_value_t = CostArg::Unblended)]
+    pub cost: CostArg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,6 +123,12 @@ pub struct UnitCostArgs {
     /// Only this metric
     #[arg(long)]
     pub metric: Option<String>,
+    /// One product area's cost against the metric
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Costs before any [[split]] shared costs out (default: fully loaded, after splits)
+    #[arg(long)]
+    pub direct: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +141,12 @@ pub struct ForecastArgs {
     /// Margin the price must keep
     #[arg(long, default_value_t = 0.3)]
     pub margin: f64,
+    /// Price from this product area's cost and months (default: the whole bill)
+    #[arg(long)]
+    pub area: Option<String>,
+    /// Costs before any [[split]] shared costs out (default: fully loaded, after splits)
+    #[arg(long)]
+    pub direct: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -236,7 +259,7 @@ pub struct ReportArgs {
     /// Billing period, YYYY-MM [default: the latest in the database]
     #[arg(long, value_parser = parse_month)]
     pub month: Option<String>,
-    /// Group by: product, area, service, resource, account, usage_type, method (comma separated)
+    /// Group by: product, area, service, resource, account, usage_type, method, merged_into (comma separated)
     #[arg(long, value_delimiter = ',', value_parser = parse_dimension, default_value = "product")]
     pub by: Vec<Dimension>,
     #[arg(long, value_enum, default_value_t = CostArg::Unblended)]
@@ -257,6 +280,8 @@ pub enum CostArg {
     Unblended,
     Amortized,
     Blended,
+    /// Amortized after discounts (the export's net columns)
+    NetAmortized,
 }
 
 impl From<CostArg> for CostMeasure {
@@ -265,6 +290,7 @@ impl From<CostArg> for CostMeasure {
             CostArg::Unblended => CostMeasure::Unblended,
             CostArg::Amortized => CostMeasure::Amortized,
             CostArg::Blended => CostMeasure::Blended,
+            CostArg::NetAmortized => CostMeasure::NetAmortized,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod ingest;
 pub mod money;
 pub mod report;
+pub mod rules;
 pub mod s3;
 pub mod safe_text;
 pub mod terraform;

@@ -127,6 +127,15 @@ fn thousands(n: u128) -> String {
     out
 }
 
+/// In JSON, a number with exactly the digits CSV prints (`107.6937100000`):
+/// no trip through floating point. (Other serializers see a string.)
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let raw = serde_json::value::RawValue::from_string(self.decimal()).map_err(serde::ser::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.decimal())
@@ -137,6 +146,12 @@ impl Add for Money {
     type Output = Money;
     fn add(self, other: Money) -> Money {
         Money(self.0 + other.0)
+    }
+}
+
+impl std::ops::AddAssign for Money {
+    fn add_assign(&mut self, other: Money) {
+        self.0 += other.0;
     }
 }
 

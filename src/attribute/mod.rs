@@ -13,14 +13,12 @@
 //! last attributed with, so a command without `--rules` never silently
 //! attributes with other rules.
 
-pub mod rules;
-
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
 use crate::db::{AttributionInput, Db, LastRun, MonthProgress, RunSummary, Scope};
-use rules::{Idle, Rules, Weight};
+use crate::rules::{self, Idle, Rules, Weight};
 
 /// Flags of `attribute` that override rules.toml; remembered by the database.
 #[derive(Debug, Clone, Default)]
@@ -75,6 +73,7 @@ pub fn plan(db: &Db, choice: &RulesChoice, overrides: &Overrides) -> Result<Plan
         (None, None) => (absolute(default), false),
     };
     let rules = Rules::load(&path, must_exist)?;
+    refuse_unknown_targets(db, &rules, &path)?;
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -195,12 +194,37 @@ pub fn input_for(rules: &Rules, rules_text: &str, overrides: &Overrides) -> Attr
         memory_weight,
         rules_text: rules_text.to_owned(),
         rules: rules.rules.clone(),
+        splits: rules.splits.clone(),
         rules_path: String::new(),
         rules_hash: String::new(),
         idle_flag: overrides.idle.map(|i| i.name().to_owned()),
         weight_flag: overrides.weight.map(Weight::name),
         tag_key_flag: overrides.tag_key.clone(),
     }
+}
+
+/// A split target must be an area the bill knows: one a rule or split
+/// names, a pseudo-area, or one the database has seen (attributed, mapped,
+/// or a tag value). A typo would otherwise make a split quietly go nowhere.
+fn refuse_unknown_targets(db: &Db, rules: &Rules, path: &Path) -> Result<()> {
+    let named: std::collections::BTreeSet<&str> = rules
+        .rules
+        .iter()
+        .filter_map(|r| r.area.as_deref())
+        .chain(rules.splits.iter().map(|s| s.from.as_str()))
+        .chain(rules::PSEUDO_AREAS)
+        .collect();
+    for (area, place) in rules.split_targets() {
+        if named.contains(area.as_str()) || db.knows_area(&area)? {
+            continue;
+        }
+        bail!(
+            "rules file {}: {place}: target {area:?} is no area of this bill (no tag, rule, service map \
+             entry or attribution names it)",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 fn absolute(path: &Path) -> PathBuf {

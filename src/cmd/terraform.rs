@@ -32,10 +32,10 @@ pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCo
         let names: Vec<String> = findings.iter().flat_map(|f| f.names.clone()).collect();
         let billed = db.billed_by_name(&names)?;
         for f in &mut findings {
-            f.billed = Some(f.names.iter().filter_map(|n| billed.get(n)).sum());
+            f.billed = Some(f.names.iter().filter_map(|n| billed.get(n).copied()).sum());
         }
         // The biggest untagged spend first.
-        findings.sort_by(|a, b| b.billed.unwrap_or(0.0).total_cmp(&a.billed.unwrap_or(0.0)));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.billed.unwrap_or_default()));
     }
     let failing = |f: &Finding| match f.status {
         Status::Missing => true,
@@ -69,8 +69,8 @@ pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCo
 fn text_line(f: &Finding) -> String {
     let billed = f
         .billed
-        .filter(|b| *b > 0.0)
-        .map(|b| format!(" (${b:.2} billed)"))
+        .filter(|b| *b > crate::money::Money::ZERO)
+        .map(|b| format!(" (${} billed)", b.dollars()))
         .unwrap_or_default();
     let what = if f.chain.is_empty() {
         f.resource.address.clone()

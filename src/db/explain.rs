@@ -12,6 +12,17 @@ const EXPLAIN_SERVICES_SQL: &str = include_str!("sql/explain_services.sql");
 const EXPLAIN_ATTACHMENTS_SQL: &str = include_str!("sql/explain_attachments.sql");
 const EXPLAIN_SCAD_SQL: &str = include_str!("sql/explain_scad.sql");
 
+/// One way part of a resource's dollars went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub area: String,
+    pub service: String,
+    pub method: String,
+    /// The instance a volume's dollars merged into (method `ebs`), else ''.
+    pub merged_into: String,
+    pub cost: Money,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Explanation {
     pub month: String,
@@ -20,8 +31,8 @@ pub struct Explanation {
     pub billed: Money,
     pub products: Vec<String>,
     pub tags: BTreeMap<String, String>,
-    /// (area, service, method, unblended cost) of the resource's own lines.
-    pub parts: Vec<(String, String, String, Money)>,
+    /// The resource's own lines as attributed.
+    pub parts: Vec<Part>,
     /// For an instance: (volume, unblended cost merged into this instance).
     pub merged_volumes: Vec<(String, Money)>,
     /// For an instance: (service, area, tasks, CPU-seconds in the month).
@@ -78,17 +89,23 @@ impl Db {
             params![month, billed_id],
         )?;
         let mut stmt = conn.prepare(
-            "SELECT area, service, method, sum(unblended_cost) FROM allocations
+            "SELECT area, service, method, merged_into, sum(unblended_cost) FROM allocations
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND resource = ?
-             GROUP BY ALL ORDER BY sum(unblended_cost) DESC, area, service, method",
+             GROUP BY ALL ORDER BY sum(unblended_cost) DESC, area, service, method, merged_into",
         )?;
         let rows = stmt.query_map(params![month, billed_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(Part {
+                area: r.get(0)?,
+                service: r.get(1)?,
+                method: r.get(2)?,
+                merged_into: r.get(3)?,
+                cost: r.get(4)?,
+            })
         })?;
         x.parts = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(
             "SELECT resource, sum(unblended_cost) FROM allocations
-             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND method = 'ebs→' || ?
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND merged_into = ?
              GROUP BY ALL ORDER BY ALL",
         )?;
         let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?)))?;

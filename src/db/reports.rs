@@ -18,10 +18,12 @@ pub enum Dimension {
     Account,
     UsageType,
     Method,
+    /// The instance a volume's dollars merged into (method `ebs`), else ''.
+    MergedInto,
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 7] = [
+    pub const ALL: [Dimension; 8] = [
         Dimension::Product,
         Dimension::Area,
         Dimension::Service,
@@ -29,6 +31,7 @@ impl Dimension {
         Dimension::Account,
         Dimension::UsageType,
         Dimension::Method,
+        Dimension::MergedInto,
     ];
 
     /// The dimension's name on the command line and in CSV headers, which is
@@ -42,10 +45,13 @@ impl Dimension {
             Dimension::Account => "account",
             Dimension::UsageType => "usage_type",
             Dimension::Method => "method",
+            Dimension::MergedInto => "merged_into",
         }
     }
 
+    /// A name as `name` gives it; `-` may stand for `_` (`merged-into`).
     pub fn parse(text: &str) -> Option<Dimension> {
+        let text = text.replace('-', "_");
         Dimension::ALL.into_iter().find(|d| d.name() == text)
     }
 
@@ -60,6 +66,7 @@ impl Dimension {
             Dimension::Account => "usage_account",
             Dimension::UsageType => "COALESCE(usage_type, '')",
             Dimension::Method => "'unallocated'",
+            Dimension::MergedInto => "''",
         }
     }
 }
@@ -71,19 +78,30 @@ pub enum CostMeasure {
     Unblended,
     Amortized,
     Blended,
+    /// Amortized after discounts, from the export's net columns (amortized
+    /// where the export has none).
+    NetAmortized,
 }
 
 impl CostMeasure {
+    pub const ALL: [CostMeasure; 4] = [
+        CostMeasure::Unblended,
+        CostMeasure::Amortized,
+        CostMeasure::Blended,
+        CostMeasure::NetAmortized,
+    ];
+
     pub(super) fn column_name(self) -> &'static str {
         self.column()
     }
 
-    /// Its name for people and on the command line: `unblended`, `amortized`, `blended`.
+    /// Its name for people and on the command line: `unblended`, `amortized`, `blended`, `net-amortized`.
     pub fn label(self) -> &'static str {
         match self {
             CostMeasure::Unblended => "unblended",
             CostMeasure::Amortized => "amortized",
             CostMeasure::Blended => "blended",
+            CostMeasure::NetAmortized => "net-amortized",
         }
     }
 
@@ -92,6 +110,7 @@ impl CostMeasure {
             CostMeasure::Unblended => "unblended_cost",
             CostMeasure::Amortized => "amortized_cost",
             CostMeasure::Blended => "blended_cost",
+            CostMeasure::NetAmortized => "net_amortized_cost",
         }
     }
 }

@@ -4,6 +4,7 @@
 use duckdb::{OptionalExt, params};
 
 use super::{Db, Result};
+use crate::money::Money;
 
 #[derive(Debug, Clone)]
 pub struct RunInfo {
@@ -172,9 +173,31 @@ impl Db {
         })
     }
 
+    /// Whether `area` appears anywhere in the data: attributed, in the
+    /// service map, or as the value of some tag of a line. The tag scan runs
+    /// only when the cheaper places do not know it.
+    pub fn knows_area(&self, area: &str) -> Result<bool> {
+        let known: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM allocations WHERE area = ?1 OR direct_area = ?1)
+                 OR EXISTS (SELECT 1 FROM service_map WHERE product_area = ?1)",
+            params![area],
+            |r| r.get(0),
+        )?;
+        if known {
+            return Ok(true);
+        }
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM billing_lines
+                            WHERE tags IS NOT NULL
+                              AND list_contains(map_values(CAST(tags AS MAP(VARCHAR, VARCHAR))), ?1))",
+            params![area],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Unblended dollars billed to each of `names` (as the short resource id or
     /// the id as billed), over all months.
-    pub fn billed_by_name(&self, names: &[String]) -> Result<std::collections::HashMap<String, f64>> {
+    pub fn billed_by_name(&self, names: &[String]) -> Result<std::collections::HashMap<String, Money>> {
         self.conn
             .execute_batch("CREATE OR REPLACE TEMP TABLE tf_names (name VARCHAR)")?;
         {
@@ -185,7 +208,7 @@ impl Db {
             appender.flush()?;
         }
         let mut stmt = self.conn.prepare(
-            "SELECT n.name, CAST(sum(b.unblended_cost) AS DOUBLE) FROM (SELECT DISTINCT name FROM tf_names) n
+            "SELECT n.name, sum(b.unblended_cost) FROM (SELECT DISTINCT name FROM tf_names) n
              JOIN billing_lines b ON b.resource_short = n.name OR b.resource_id = n.name
              GROUP BY n.name",
         )?;

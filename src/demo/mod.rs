@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use bill::{Amount, MonthTotals};
+pub use bill::MonthTotals;
 
 /// The demo's rules: what its untagged lines belong to.
 pub const RULES: &str = include_str!("../../assets/demo-rules.toml");
@@ -168,11 +168,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let written = write(dir.path()).unwrap();
         let per_day = story::COMMITMENT_PER_HOUR * 24.0;
-        let upfront = Amount::dollars(per_day).0 - Amount::dollars(per_day * (1.0 - story::UPFRONT_SHARE)).0;
+        let upfront = bill::amount(per_day) - bill::amount(per_day * (1.0 - story::UPFRONT_SHARE));
         for (i, m) in written.months.iter().enumerate() {
             // Unblended carries the recurring half of the fee; amortized the whole commitment.
             let days = (story::month_start(i + 1) - story::month_start(i)).num_days();
-            assert_eq!(m.amortized.0 - m.unblended.0, upfront * days, "{}", m.month);
+            assert_eq!(
+                (m.amortized - m.unblended).units(),
+                upfront.units() * days as i128,
+                "{}",
+                m.month
+            );
         }
     }
 }

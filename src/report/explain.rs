@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::usd;
-use crate::attribute::rules::{Rule, Rules};
-use crate::db::{Explanation, Method};
+use crate::db::{AreaExplanation, Explanation, Method};
+use crate::rules::Rules;
 use crate::safe_text::for_terminal;
 
 pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()> {
@@ -29,19 +29,19 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
         "  attributed{}:",
         x.run_id.map(|r| format!(" (run {r})")).unwrap_or_default()
     )?;
-    for (area, service, method, cost) in &x.parts {
-        let service = if service.is_empty() {
+    for part in &x.parts {
+        let service = if part.service.is_empty() {
             String::new()
         } else {
-            format!(" service {}", t(service))
+            format!(" service {}", t(&part.service))
         };
-        writeln!(
-            out,
-            "    {:>12}  {}{service}  by {}",
-            usd(*cost),
-            t(area),
-            describe(method, rules.as_ref())
-        )?;
+        let how = describe(&part.method, rules.as_ref());
+        let how = if part.merged_into.is_empty() {
+            how
+        } else {
+            format!("{how} into {}", t(&part.merged_into))
+        };
+        writeln!(out, "    {:>12}  {}{service}  by {how}", usd(part.cost), t(&part.area))?;
     }
     if x.parts.is_empty() {
         writeln!(out, "    nothing yet: run `apportion attribute`")?;
@@ -122,45 +122,80 @@ fn describe(method: &str, rules: Option<&Rules>) -> String {
         Some(Method::Rule(n)) => {
             let text = rules
                 .and_then(|r| r.rules.iter().find(|rule| rule.number == n))
-                .map(rule_text)
+                .map(|rule| for_terminal(&rule.text()).into_owned())
                 .unwrap_or_default();
-            format!(
-                "rule {n}{}",
-                if text.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [{text}]")
-                }
-            )
+            if text.is_empty() {
+                format!("rule {n}")
+            } else {
+                format!("rule {n} [{text}]")
+            }
+        }
+        Some(Method::Split(n)) => {
+            let text = rules
+                .and_then(|r| r.splits.iter().find(|s| s.number == n))
+                .map(|s| for_terminal(&s.text()).into_owned())
+                .unwrap_or_default();
+            if text.is_empty() {
+                format!("split {n}")
+            } else {
+                format!("split {n} [{text}]")
+            }
         }
         Some(Method::Tag) => "its product area tag".to_owned(),
         Some(Method::Ecs) => "ECS split (CPU-seconds of its tasks)".to_owned(),
         Some(Method::Scad) => "AWS split cost allocation data (its tasks' split and unused cost)".to_owned(),
         Some(Method::Idle) => "idle capacity (--idle separate)".to_owned(),
         Some(Method::Unallocated) => "nothing: no tag, no rule matched".to_owned(),
-        Some(Method::Merged { instance }) => format!("EBS merge into {}", for_terminal(&instance)),
+        Some(Method::Ebs) => "EBS merge".to_owned(),
+        Some(Method::Follow) => "following the usage it belongs to (a discount, credit or commitment)".to_owned(),
         None => for_terminal(method).into_owned(),
     }
 }
 
-fn rule_text(rule: &Rule) -> String {
-    let fields = [
-        ("area", &rule.area),
-        ("area_from_tag", &rule.area_from_tag),
-        ("product", &rule.product),
-        ("usage_type", &rule.usage_type),
-        ("operation", &rule.operation),
-        ("account", &rule.account),
-        ("region", &rule.region),
-        ("resource", &rule.resource),
-        ("line_item_type", &rule.line_item_type),
-    ];
-    let mut parts: Vec<String> = fields
-        .iter()
-        .filter_map(|(name, value)| value.as_ref().map(|v| format!("{name} = {v:?}")))
-        .collect();
-    for (k, v) in &rule.tags {
-        parts.push(format!("tags.{k} = {v:?}"));
+/// An area's dollars: what it carries directly, what followed its usage,
+/// what splits brought it and what its own splits gave away.
+pub fn write_area_explanation(x: &AreaExplanation, out: &mut dyn Write) -> io::Result<()> {
+    let t = |s: &str| for_terminal(s).into_owned();
+    let rules = Rules::parse(&x.rules_text, "rules of the latest run").ok();
+    let after = x.flows.iter().filter(|f| f.kind != "before");
+    let total_u: crate::money::Money = after.clone().map(|f| f.unblended).sum();
+    let total_a: crate::money::Money = after.map(|f| f.amortized).sum();
+    writeln!(out, "area {} in {}", t(&x.area), x.month)?;
+    writeln!(out, "  {:>14}  {:>14}", "unblended", "amortized")?;
+    let mut heading = "";
+    for f in &x.flows {
+        if f.kind == "before" {
+            writeln!(
+                out,
+                "  {:>14}  {:>14}  before any split",
+                usd(f.unblended),
+                usd(f.amortized)
+            )?;
+            heading = "";
+            continue;
+        }
+        let title = match f.kind.as_str() {
+            "direct" => "directly",
+            "followed" => "followed its usage",
+            "received" => "received by splits",
+            _ => "given away by its splits",
+        };
+        if title != heading {
+            writeln!(out, "  {title}:")?;
+            heading = title;
+        }
+        let what = match f.kind.as_str() {
+            "followed" => format!("{} following the usage", t(&f.other)),
+            "received" => format!("from {} by {}", t(&f.other), describe(&f.how, rules.as_ref())),
+            "given" => format!("to {} by {}", t(&f.other), describe(&f.how, rules.as_ref())),
+            _ => format!("by {}", describe(&f.how, rules.as_ref())),
+        };
+        writeln!(out, "  {:>14}  {:>14}  {what}", usd(f.unblended), usd(f.amortized))?;
     }
-    for_terminal(&parts.join(", ")).into_owned()
+    writeln!(
+        out,
+        "  {:>14}  {:>14}  in all, after splits",
+        usd(total_u),
+        usd(total_a)
+    )
 }

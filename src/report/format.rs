@@ -44,17 +44,32 @@ pub fn csv_io_error(e: csv::Error) -> io::Error {
     }
 }
 
+/// One object per row: its dimensions by name, then `cost`, a number with
+/// the digits CSV prints.
+struct JsonRow<'a> {
+    dims: &'a [crate::db::Dimension],
+    row: &'a crate::db::ReportRow,
+}
+
+impl serde::Serialize for JsonRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.dims.len() + 1))?;
+        for (d, k) in self.dims.iter().zip(&self.row.keys) {
+            map.serialize_entry(d.name(), k)?;
+        }
+        map.serialize_entry("cost", &self.row.cost)?;
+        map.end()
+    }
+}
+
 fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let rows: Vec<serde_json::Value> = report
+    let rows: Vec<JsonRow> = report
         .rows
         .iter()
-        .map(|row| {
-            let mut obj = serde_json::Map::new();
-            for (d, k) in report.dims.iter().zip(&row.keys) {
-                obj.insert(d.name().to_owned(), serde_json::Value::String(k.clone()));
-            }
-            obj.insert("cost".to_owned(), serde_json::json!(row.cost.as_f64()));
-            serde_json::Value::Object(obj)
+        .map(|row| JsonRow {
+            dims: &report.dims,
+            row,
         })
         .collect();
     let text = serde_json::to_string_pretty(&rows)?;

@@ -72,7 +72,7 @@ pub struct Finding {
     pub names: Vec<String>,
     /// Billed dollars of those names, when ranked against a database.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub billed: Option<f64>,
+    pub billed: Option<crate::money::Money>,
 }
 
 impl Finding {

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use apportion::attribute::rules::{Idle, Rules};
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
+use apportion::rules::{Idle, Rules};
 
 use crate::common::*;
 
@@ -59,12 +59,16 @@ fn spread_splits_instance_and_merged_volume_by_cpu_seconds() {
         rounded(totals_by(&db, "2026-07", Dimension::Method, CostMeasure::Unblended)),
         expected(&[
             ("ecs", "2.0000"),
-            ("ebs→i-0000000000000000a", "0.6000"),
+            ("ebs", "0.6000"),
             ("tag", "0.6000"),
             ("rule:1", "2.0000"),
             ("unallocated", "3.0000"),
         ])
     );
+    // Where a volume merged is its own dimension, not part of the method.
+    let merged = rounded(totals_by(&db, "2026-07", Dimension::MergedInto, CostMeasure::Unblended));
+    assert_eq!(merged.get("i-0000000000000000a").map(String::as_str), Some("0.6000"));
+    assert_eq!(merged.len(), 2, "{merged:?}");
     let services = rounded(totals_by(&db, "2026-07", Dimension::Service, CostMeasure::Unblended));
     assert_eq!(services.get("api").map(String::as_str), Some("1.0000"));
     assert_eq!(services.get("worker").map(String::as_str), Some("1.6000"));
@@ -139,7 +143,7 @@ fn a_volume_detached_and_attached_again_within_the_hour_merges_both_parts() {
     // 20 + 20 of 60 minutes merge: 0.40 follows the instance (tag compute), 0.20 keeps the volume's tag.
     assert_eq!(
         rounded(totals_by(&db, "2026-07", Dimension::Method, CostMeasure::Unblended)),
-        expected(&[("tag", "1.2000"), ("ebs→i-0000000000000000c", "0.4000")])
+        expected(&[("tag", "1.2000"), ("ebs", "0.4000")])
     );
     assert_eq!(
         rounded(totals_by(&db, "2026-07", Dimension::Area, CostMeasure::Unblended)),

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use apportion::attribute::rules::{EcsSource, Idle, Rules, Weight};
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
+use apportion::rules::{EcsSource, Idle, Rules, Weight};
 use proptest::prelude::*;
 
 use crate::common::*;

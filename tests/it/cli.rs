@@ -71,6 +71,21 @@ fn report_json_and_table() {
     let total: f64 = rows.iter().map(|r| r["cost"].as_f64().unwrap()).sum();
     assert_close(total, 3.146, "amortized json total");
     assert!(rows.iter().all(|r| r["product"].is_string()));
+    // JSON costs carry the digits CSV prints, not a float's.
+    let csv = apportion(&db)
+        .args(["report", "--format", "csv", "--cost", "amortized"])
+        .output()
+        .unwrap();
+    let csv_costs: Vec<String> = String::from_utf8(csv.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().to_owned())
+        .collect();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for cost in &csv_costs {
+        assert!(text.contains(&format!("\"cost\": {cost}")), "{cost} not in {text}");
+    }
     apportion(&db)
         .args(["report", "--month", "2026-05", "--by", "area"])
         .assert()

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use apportion::attribute::rules::Rules;
 use apportion::attribute::{Overrides, run_rules};
 use apportion::db::{CostMeasure, Db, Dimension};
 use apportion::ingest::{FileStatus, sync_paths};
+use apportion::rules::Rules;
 use predicates::prelude::*;
 
 use crate::common::*;

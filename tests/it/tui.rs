@@ -153,13 +153,7 @@ fn a_resource_id_with_escape_sequences_renders_as_harmless_text() {
     let csv = write_hostile_cur(dir.path());
     let (_d, db) = temp_db();
     sync(&db, &[csv]);
-    apportion::attribute::run_rules(
-        &db,
-        &apportion::attribute::rules::Rules::defaults(),
-        "",
-        &Default::default(),
-    )
-    .unwrap();
+    apportion::attribute::run_rules(&db, &apportion::rules::Rules::defaults(), "", &Default::default()).unwrap();
     let mut app = started(&db, dir.path());
     act(&mut app, &db, Action::Drill);
     act(&mut app, &db, Action::Drill);
