@@ -62,7 +62,11 @@ pub fn print_run(plan: &Plan, summary: &RunSummary, out: &mut dyn Write) -> std:
         } else {
             parts.join(", ")
         }
-    )
+    )?;
+    for note in &summary.split_notes {
+        writeln!(out, "{}", crate::safe_text::for_terminal(note))?;
+    }
+    Ok(())
 }
 
 fn month_span(periods: &[String]) -> String {

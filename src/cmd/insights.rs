@@ -1,11 +1,12 @@
 //! `coverage`, `spikes`, `unit-cost`, `forecast`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
 use crate::cli::{CoverageArgs, ForecastArgs, SpikesArgs, UnitCostArgs};
-use crate::db::{CostMeasure, Db};
+use crate::db::{CostBasis, CostMeasure, Db};
 use crate::report::{month_or_latest, write_coverage, write_forecast, write_spikes, write_unit_costs};
 
 pub fn coverage(db: &Db, args: &CoverageArgs) -> Result<ExitCode> {
@@ -26,22 +27,43 @@ pub fn spikes(db: &Db, args: &SpikesArgs) -> Result<ExitCode> {
 }
 
 pub fn unit_cost(db: &Db, args: &UnitCostArgs) -> Result<ExitCode> {
-    let rows = db.unit_costs(args.metric.as_deref(), CostMeasure::Unblended)?;
-    write_unit_costs(&rows, args.month.as_deref(), &mut std::io::stdout().lock())?;
+    let basis = basis(args.direct);
+    let rows = db.unit_costs_of(
+        args.metric.as_deref(),
+        args.area.as_deref(),
+        CostMeasure::Unblended,
+        basis,
+    )?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "costs: {}", basis.label())?;
+    write_unit_costs(&rows, args.month.as_deref(), &mut out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn basis(direct: bool) -> CostBasis {
+    if direct {
+        CostBasis::Direct
+    } else {
+        CostBasis::FullyLoaded
+    }
 }
 
 pub fn forecast(db: &Db, args: &ForecastArgs) -> Result<ExitCode> {
     if !(0.0..1.0).contains(&args.margin) {
         bail!("--margin is a share below 1, like 0.3");
     }
-    let rows = db.unit_costs(Some(&args.metric), CostMeasure::Unblended)?;
-    write_forecast(
-        &rows,
-        &args.metric,
-        args.amount,
-        args.margin,
-        &mut std::io::stdout().lock(),
-    )?;
+    let basis = basis(args.direct);
+    let rows = db.unit_costs_of(Some(&args.metric), args.area.as_deref(), CostMeasure::Unblended, basis)?;
+    let mut out = std::io::stdout().lock();
+    match &args.area {
+        Some(area) => writeln!(
+            out,
+            "costs: {} of {}",
+            basis.label(),
+            crate::safe_text::for_terminal(area)
+        )?,
+        None => writeln!(out, "costs: {}", basis.label())?,
+    }
+    write_forecast(&rows, &args.metric, args.amount, args.margin, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ mod explain;
 mod history;
 mod insights;
 mod progress;
+mod reconcile;
 mod report;
 mod sync;
 mod terraform;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Attribute(args)) => attribute::run(&db.open()?, &rules, &args),
         Some(Command::Report(args)) => report::run(&db.read()?, &args),
         Some(Command::Explain(args)) => explain::run(&db.read()?, &args),
+        Some(Command::Reconcile(args)) => reconcile::run(&db.read()?, &args),
         Some(Command::EcsCheck(args)) => ecs_check::run(&db.read()?, &args),
         Some(Command::Runs) => history::runs(&db.read()?),
         Some(Command::Finalize(args)) => history::finalize(&db.open()?, &args.month),

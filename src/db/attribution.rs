@@ -3,11 +3,13 @@
 //! one transaction per month, its conservation is verified, and the
 //! fingerprint of its inputs is kept so an unchanged month is not redone.
 
-use duckdb::params;
+use duckdb::types::Value;
+use duckdb::{appender_params_from_iter, params};
 
+use super::template::fill;
 use super::{Db, DbError, Method, Result};
-use crate::attribute::rules::{Idle, Rule};
 use crate::money::Money;
+use crate::rules::{Idle, LineFilter, MATCHERS, PSEUDO_AREAS, Rule, Split, SplitBy};
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -20,6 +22,7 @@ pub struct AttributionInput {
     pub memory_weight: f64,
     pub rules_text: String,
     pub rules: Vec<Rule>,
+    pub splits: Vec<Split>,
     /// The rules file's absolute path ('' when there is none) and content hash
     /// ('' when the file did not exist).
     pub rules_path: String,
@@ -34,7 +37,7 @@ impl AttributionInput {
     /// Everything every month's result depends on besides its own data.
     fn settings_key(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}|{}|{}",
+            "{ATTRIBUTION_VERSION}|{}|{}|{}|{}|{}|{}|{}",
             self.tag_key,
             self.idle.name(),
             self.weight_name,
@@ -45,6 +48,11 @@ impl AttributionInput {
         )
     }
 }
+
+/// Bumped when attribution itself changes what it writes, so every month
+/// held is attributed again by the next run (2: closed methods, followers,
+/// splits, charges).
+const ATTRIBUTION_VERSION: u32 = 2;
 
 /// Which months a run attributes.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +84,9 @@ pub struct RunSummary {
     pub by_method: Vec<(&'static str, Money)>,
     /// Months the database holds.
     pub held: usize,
+    /// One line per split that found no target with direct cost in a month
+    /// (its money stayed where it was).
+    pub split_notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +94,61 @@ pub struct RunSummary {
 pub struct ConservationError {
     pub period: String,
     pub measure: String,
-    pub billed: String,
-    pub allocated: String,
+    pub billed: Money,
+    pub allocated: Money,
 }
 
 const ATTRIBUTE_SQL: &str = include_str!("sql/attribute.sql");
+const SPLIT_STEP_SQL: &str = include_str!("sql/split_step.sql");
+const STORE_SQL: &str = include_str!("sql/attribute_store.sql");
+
+/// The attribution batches with their placeholders filled: the method names
+/// from [`Method`], the rule match condition from the rule vocabulary, and
+/// the pseudo-areas.
+struct AttributionSql {
+    /// Direct attribution (steps 1–6) into `a_alloc`, and the ECS check.
+    direct: String,
+    /// One `[[split]]` on `a_alloc`.
+    split_step: String,
+    /// `a_alloc` into allocations, explorer tables and rollups.
+    store: String,
+}
+
+impl AttributionSql {
+    fn new() -> AttributionSql {
+        let methods = Method::sql_literals();
+        let rule_match = rule_match_condition();
+        let pseudo = format!(
+            "({})",
+            PSEUDO_AREAS
+                .iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut values: Vec<(&str, &str)> = methods.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        values.push(("rule_match", &rule_match));
+        values.push(("pseudo_areas", &pseudo));
+        AttributionSql {
+            direct: fill(ATTRIBUTE_SQL, &values),
+            split_step: fill(SPLIT_STEP_SQL, &values),
+            store: fill(STORE_SQL, &values),
+        }
+    }
+}
+
+/// `r.<matcher> IS NULL OR g.<column> GLOB r.<matcher> …` for every matcher,
+/// joined with AND: a staged rule `r` matches a line signature `g`.
+fn rule_match_condition() -> String {
+    MATCHERS
+        .iter()
+        .map(|m| {
+            let tries: Vec<String> = m.columns.iter().map(|c| format!("g.{c} GLOB r.{}", m.key)).collect();
+            format!("(r.{} IS NULL OR {})", m.key, tries.join(" OR "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n AND ")
+}
 const FINGERPRINTS_SQL: &str = include_str!("sql/month_fingerprints.sql");
 
 impl Db {
@@ -114,13 +175,16 @@ impl Db {
                 periods: Vec::new(),
                 by_method: Vec::new(),
                 held,
+                split_notes: Vec::new(),
             });
         }
         let run_id = self.in_transaction(|| self.start_run(input))?;
         progress.months(months.len());
+        let mut split_notes = Vec::new();
         for (index, (month, fingerprint)) in months.iter().enumerate() {
             progress.month_started(month, index);
-            self.in_transaction(|| self.attribute_month(input, run_id, month, fingerprint))?;
+            let notes = self.in_transaction(|| self.attribute_month(input, run_id, month, fingerprint))?;
+            split_notes.extend(notes);
             progress.month_finished();
         }
         let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
@@ -140,6 +204,7 @@ impl Db {
             periods,
             by_method,
             held,
+            split_notes,
         })
     }
 
@@ -171,7 +236,14 @@ impl Db {
         Ok(run_id)
     }
 
-    fn attribute_month(&self, input: &AttributionInput, run_id: i64, month: &str, fingerprint: &str) -> Result<()> {
+    /// Attribute one month; returns the notes of splits that found no target.
+    fn attribute_month(
+        &self,
+        input: &AttributionInput,
+        run_id: i64,
+        month: &str,
+        fingerprint: &str,
+    ) -> Result<Vec<String>> {
         let conn = &self.conn;
         self.stage_inputs(input)?;
         conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_month (run_id BIGINT, period DATE)")?;
@@ -179,7 +251,15 @@ impl Db {
             "INSERT INTO attr_month VALUES (?, strptime(?, '%Y-%m')::DATE)",
             params![run_id, month],
         )?;
-        conn.execute_batch(ATTRIBUTE_SQL)?;
+        let sql = AttributionSql::new();
+        conn.execute_batch(&sql.direct)?;
+        for split in &input.splits {
+            conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_split_now (n BIGINT)")?;
+            conn.execute("INSERT INTO attr_split_now VALUES (?)", params![split.number as i64])?;
+            conn.execute_batch(&sql.split_step)?;
+        }
+        let notes = self.split_notes(input, month)?;
+        conn.execute_batch(&sql.store)?;
         self.check_conservation(month)?;
         conn.execute(
             "DELETE FROM attributed_months WHERE billing_period = strptime(?, '%Y-%m')::DATE",
@@ -189,20 +269,39 @@ impl Db {
             "INSERT INTO attributed_months VALUES (strptime(?, '%Y-%m')::DATE, ?, ?)",
             params![month, run_id, fingerprint],
         )?;
-        Ok(())
+        Ok(notes)
     }
 
-    /// The settings and rules as the temp tables the SQL batch reads.
+    fn split_notes(&self, input: &AttributionInput, month: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT n, from_area, sum(u) FROM a_split_notes GROUP BY ALL ORDER BY n")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Money>(2)?))
+        })?;
+        let mut notes = Vec::new();
+        for row in rows {
+            let (n, from, stayed) = row?;
+            let line = input.splits.iter().find(|s| s.number as i64 == n).map_or(0, |s| s.line);
+            notes.push(format!(
+                "split {n} (line {line}): no target has direct cost in {month}; {} stays in {from}",
+                stayed.dollars()
+            ));
+        }
+        Ok(notes)
+    }
+
+    /// The settings and rules as the temp tables the SQL batch reads: one
+    /// column of `attr_rules` per matcher of the rule vocabulary.
     fn stage_inputs(&self, input: &AttributionInput) -> Result<()> {
         let conn = &self.conn;
-        conn.execute_batch(
+        let matcher_columns: String = MATCHERS.iter().map(|m| format!(", {} VARCHAR", m.key)).collect();
+        conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE,
                                                           ecs_source VARCHAR);
-             CREATE OR REPLACE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR, product VARCHAR,
-                 usage_type VARCHAR, operation VARCHAR, account VARCHAR, region VARCHAR, resource VARCHAR,
-                 line_item_type VARCHAR);
-             CREATE OR REPLACE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);",
-        )?;
+             CREATE OR REPLACE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR{matcher_columns});
+             CREATE OR REPLACE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);"
+        ))?;
         conn.execute(
             "INSERT INTO attr_settings VALUES (?, ?, ?, ?, ?)",
             params![
@@ -213,26 +312,67 @@ impl Db {
                 input.ecs_source
             ],
         )?;
+        let text = |t: Option<&str>| t.map_or(Value::Null, |t| Value::Text(t.to_owned()));
+        self.stage_splits(input)?;
         let mut rules = conn.appender("attr_rules")?;
         let mut tags = conn.appender("attr_rule_tags")?;
         for r in &input.rules {
-            rules.append_row(params![
-                r.number as i64,
-                r.area,
-                r.area_from_tag,
-                r.product,
-                r.usage_type,
-                r.operation,
-                r.account,
-                r.region,
-                r.resource,
-                r.line_item_type
-            ])?;
-            for (k, g) in &r.tags {
+            let mut row = vec![
+                Value::BigInt(r.number as i64),
+                text(r.area.as_deref()),
+                text(r.area_from_tag.as_deref()),
+            ];
+            row.extend(MATCHERS.iter().map(|m| text(r.filter.glob(m))));
+            rules.append_row(appender_params_from_iter(row))?;
+            for (k, g) in &r.filter.tags {
                 tags.append_row(params![r.number as i64, k, g])?;
             }
         }
         rules.flush()?;
+        tags.flush()?;
+        Ok(())
+    }
+
+    /// The splits as `attr_splits` (one glob column per matcher, like
+    /// `attr_rules`), `attr_split_targets` and `attr_split_tags`.
+    fn stage_splits(&self, input: &AttributionInput) -> Result<()> {
+        let conn = &self.conn;
+        let matcher_columns: String = MATCHERS.iter().map(|m| format!(", {} VARCHAR", m.key)).collect();
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE attr_splits (n BIGINT, from_area VARCHAR, split_by VARCHAR, filtered BOOLEAN
+                                                       {matcher_columns});
+             CREATE OR REPLACE TEMP TABLE attr_split_targets (n BIGINT, area VARCHAR, share VARCHAR);
+             CREATE OR REPLACE TEMP TABLE attr_split_tags (n BIGINT, key VARCHAR, pattern VARCHAR);"
+        ))?;
+        let text = |t: Option<&str>| t.map_or(Value::Null, |t| Value::Text(t.to_owned()));
+        let mut splits = conn.appender("attr_splits")?;
+        let mut targets = conn.appender("attr_split_targets")?;
+        let mut tags = conn.appender("attr_split_tags")?;
+        for s in &input.splits {
+            let n = s.number as i64;
+            let mut row = vec![
+                Value::BigInt(n),
+                Value::Text(s.from.clone()),
+                Value::Text(s.by.name().to_owned()),
+                Value::Boolean(s.filter != LineFilter::default()),
+            ];
+            row.extend(MATCHERS.iter().map(|m| text(s.filter.glob(m))));
+            splits.append_row(appender_params_from_iter(row))?;
+            if s.by == SplitBy::Fixed {
+                for (area, share) in &s.shares {
+                    targets.append_row(params![n, area, share.decimal()])?;
+                }
+            } else {
+                for area in &s.to {
+                    targets.append_row(params![n, area, Option::<String>::None])?;
+                }
+            }
+            for (k, g) in &s.filter.tags {
+                tags.append_row(params![n, k, g])?;
+            }
+        }
+        splits.flush()?;
+        targets.flush()?;
         tags.flush()?;
         Ok(())
     }
@@ -304,15 +444,18 @@ impl Db {
     /// Allocated equals billed in `month`, per cost measure, to the last decimal.
     fn check_conservation(&self, month: &str) -> Result<()> {
         let mut stmt = self.conn.prepare(
-            "WITH billed AS (SELECT sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b
+            "WITH billed AS (SELECT sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b,
+                                    sum(net_amortized_cost) n
                              FROM billing_lines WHERE billing_period = strptime(?1, '%Y-%m')::DATE),
-                  allocated AS (SELECT sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b
+                  allocated AS (SELECT sum(unblended_cost) u, sum(amortized_cost) a, sum(blended_cost) b,
+                                       sum(net_amortized_cost) n
                                 FROM allocations WHERE billing_period = strptime(?1, '%Y-%m')::DATE)
-             SELECT m.name, CAST(COALESCE(m.billed, 0) AS VARCHAR), CAST(COALESCE(m.allocated, 0) AS VARCHAR)
+             SELECT m.name, COALESCE(m.billed, 0), COALESCE(m.allocated, 0)
              FROM billed, allocated,
                   LATERAL (VALUES ('unblended', billed.u, allocated.u),
                                   ('amortized', billed.a, allocated.a),
-                                  ('blended', billed.b, allocated.b)) m(name, billed, allocated)
+                                  ('blended', billed.b, allocated.b),
+                                  ('net-amortized', billed.n, allocated.n)) m(name, billed, allocated)
              WHERE m.billed IS DISTINCT FROM m.allocated
              LIMIT 1",
         )?;
@@ -333,5 +476,25 @@ impl Db {
         Ok(self
             .conn
             .query_row("SELECT count(*) > 0 FROM attribution_runs", [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_of_the_batches_is_filled() {
+        let sql = AttributionSql::new();
+        for batch in [&sql.direct, &sql.split_step, &sql.store] {
+            assert_eq!(super::super::template::placeholders(batch), Vec::<String>::new());
+        }
+        for m in MATCHERS {
+            assert!(
+                sql.direct.contains(&format!("r.{} IS NULL", m.key)),
+                "{} not matched",
+                m.key
+            );
+        }
     }
 }

@@ -69,6 +69,24 @@ const SPIKES_SQL: &str = include_str!("sql/spikes.sql");
 const ANOMALIES_SQL: &str = include_str!("sql/anomalies.sql");
 const UNIT_COSTS_SQL: &str = include_str!("sql/unit_costs.sql");
 
+/// Which cost an area's unit cost divides: after every `[[split]]` gave it
+/// its share of shared costs (fully loaded), or before (direct).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CostBasis {
+    #[default]
+    FullyLoaded,
+    Direct,
+}
+
+impl CostBasis {
+    pub fn label(self) -> &'static str {
+        match self {
+            CostBasis::FullyLoaded => "fully loaded (after splits)",
+            CostBasis::Direct => "direct (before splits)",
+        }
+    }
+}
+
 /// Which areas count as attributed: everything but unallocated and unmapped.
 const UNCOVERED: &str = "('(unallocated)', '(unmapped)')";
 
@@ -89,9 +107,7 @@ impl Db {
         for (unmapped, method, cost) in rows {
             let kind = match Method::parse(&method) {
                 _ if unmapped => "unmapped",
-                Some(Method::Tag) => "tag",
-                Some(Method::Rule(_)) => "rule",
-                Some(Method::Unallocated) => "unallocated",
+                Some(m) if !m.is_derived() => m.kind(),
                 _ => "derived",
             };
             let total = kinds.entry(kind.to_owned()).or_default();
@@ -212,11 +228,29 @@ impl Db {
         })
     }
 
-    /// Cost and volume per month for each metric (per area where the metric is).
+    /// Cost and volume per month for each metric (per area where the
+    /// metric is), with fully loaded costs.
     pub fn unit_costs(&self, metric: Option<&str>, measure: CostMeasure) -> Result<Vec<UnitCost>> {
+        self.unit_costs_of(metric, None, measure, CostBasis::FullyLoaded)
+    }
+
+    /// Cost and volume per month for each metric; with `area`, that area's
+    /// cost against the metric's volume (the area's own rows of it, if any).
+    pub fn unit_costs_of(
+        &self,
+        metric: Option<&str>,
+        area: Option<&str>,
+        measure: CostMeasure,
+        basis: CostBasis,
+    ) -> Result<Vec<UnitCost>> {
         let cost = measure.column_name();
-        let mut stmt = self.conn.prepare(&UNIT_COSTS_SQL.replace("{cost}", cost))?;
-        let rows = stmt.query_map(params![metric], |r| {
+        let cells = match basis {
+            CostBasis::FullyLoaded => format!("SELECT billing_period, area, {cost} AS cost FROM explore_cells"),
+            CostBasis::Direct => format!("SELECT billing_period, direct_area AS area, {cost} AS cost FROM allocations"),
+        };
+        let sql = super::template::fill(UNIT_COSTS_SQL, &[("cells", &cells)]);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![metric, area], |r| {
             Ok(UnitCost {
                 month: r.get(0)?,
                 metric: r.get(1)?,

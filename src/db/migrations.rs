@@ -24,6 +24,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "split cost allocation data",
         include_str!("migrations/0007_scad.sql"),
     ),
+    (8, "closed methods", include_str!("migrations/0008_closed_methods.sql")),
+    (9, "whole invoice", include_str!("migrations/0009_whole_invoice.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

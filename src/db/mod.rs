@@ -4,14 +4,17 @@
 mod attribution;
 mod ecs_check;
 mod explain;
+mod explain_area;
 mod explore;
 mod insights;
 mod method;
 mod migrations;
 pub mod quote;
+mod reconcile;
 mod reports;
 mod runs;
 mod store;
+mod template;
 
 use std::path::{Path, PathBuf};
 
@@ -19,10 +22,12 @@ use duckdb::Connection;
 
 pub use attribution::{AttributionInput, ConservationError, MonthProgress, RunSummary, Scope};
 pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap};
-pub use explain::Explanation;
+pub use explain::{Explanation, Part};
+pub use explain_area::{AreaExplanation, AreaFlow};
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
-pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
+pub use insights::{Chase, CostBasis, Coverage, Spike, Spikes, UnitCost};
 pub use method::Method;
+pub use reconcile::{ChargeArea, ChargeRow, Reconciliation};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};

@@ -11,63 +11,21 @@ use serde::{Serialize, Serializer};
 use super::fleet::{Fleet, Instance, Owner};
 use super::keyed_hex;
 use super::story::{self, LATEST, NAMED, POOLS, Product, SURGES, Tags, month_start};
+use crate::money::Money;
 
-/// Dollars as whole 10⁻⁸ units, so every sum the generator reports is exact.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Amount(pub i64);
-
-impl Amount {
-    pub fn dollars(d: f64) -> Amount {
-        Amount((d * 1e8).round() as i64)
-    }
-
-    pub fn as_f64(self) -> f64 {
-        self.0 as f64 / 1e8
-    }
+/// Dollars as the generator prices them: rounded to 10⁻⁸ (the places AWS
+/// writes amounts with), held exactly, so every sum it reports is exact.
+pub fn amount(dollars: f64) -> Money {
+    Money::from_units((dollars * 1e8).round() as i128 * 100)
 }
 
-impl std::ops::Add for Amount {
-    type Output = Amount;
-    fn add(self, other: Amount) -> Amount {
-        Amount(self.0 + other.0)
-    }
-}
-
-impl std::ops::AddAssign for Amount {
-    fn add_assign(&mut self, other: Amount) {
-        self.0 += other.0;
-    }
-}
-
-impl std::ops::Neg for Amount {
-    type Output = Amount;
-    fn neg(self) -> Amount {
-        Amount(-self.0)
-    }
-}
-
-impl std::iter::Sum for Amount {
-    fn sum<I: Iterator<Item = Amount>>(iter: I) -> Amount {
-        iter.fold(Amount::default(), |a, b| a + b)
-    }
-}
-
-impl std::fmt::Display for Amount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        let a = self.0.unsigned_abs();
-        write!(f, "{sign}{}.{:08}", a / 100_000_000, a % 100_000_000)
-    }
-}
-
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
+/// An amount in a CSV cell, as its exact decimal.
+fn plain<S: Serializer>(value: &Money, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }
 
 /// An optional amount: an empty cell when absent.
-fn cell<S: Serializer>(value: &Option<Amount>, s: S) -> Result<S::Ok, S::Error> {
+fn cell<S: Serializer>(value: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
     match value {
         Some(a) => s.collect_str(a),
         None => s.serialize_str(""),
@@ -111,14 +69,14 @@ struct CurLine<'a> {
     zone: &'static str,
     #[serde(rename = "lineItem/ResourceId")]
     resource: String,
-    #[serde(rename = "lineItem/UsageAmount")]
+    #[serde(rename = "lineItem/UsageMoney")]
     amount: String,
     #[serde(rename = "lineItem/CurrencyCode")]
     currency: &'static str,
-    #[serde(rename = "lineItem/UnblendedCost")]
-    unblended: Amount,
-    #[serde(rename = "lineItem/BlendedCost")]
-    blended: Amount,
+    #[serde(rename = "lineItem/UnblendedCost", serialize_with = "plain")]
+    unblended: Money,
+    #[serde(rename = "lineItem/BlendedCost", serialize_with = "plain")]
+    blended: Money,
     #[serde(rename = "lineItem/LineItemDescription")]
     description: String,
     #[serde(rename = "product/ProductName")]
@@ -130,11 +88,11 @@ struct CurLine<'a> {
     #[serde(rename = "savingsPlan/SavingsPlanARN")]
     savings_plan: &'static str,
     #[serde(rename = "savingsPlan/SavingsPlanEffectiveCost", serialize_with = "cell")]
-    sp_effective: Option<Amount>,
+    sp_effective: Option<Money>,
     #[serde(rename = "savingsPlan/TotalCommitmentToDate", serialize_with = "cell")]
-    sp_commitment: Option<Amount>,
+    sp_commitment: Option<Money>,
     #[serde(rename = "savingsPlan/UsedCommitment", serialize_with = "cell")]
-    sp_used: Option<Amount>,
+    sp_used: Option<Money>,
     #[serde(rename = "resourceTags/user:Name")]
     tag_name: &'static str,
     #[serde(rename = "resourceTags/user:env")]
@@ -150,8 +108,8 @@ struct CurLine<'a> {
 pub struct MonthTotals {
     pub month: String,
     pub lines: usize,
-    pub unblended: Amount,
-    pub amortized: Amount,
+    pub unblended: Money,
+    pub amortized: Money,
 }
 
 /// The fields that vary from line to line; the rest come from the month.
@@ -166,17 +124,17 @@ struct Line {
     zone: &'static str,
     resource: String,
     amount: f64,
-    cost: Amount,
+    cost: Money,
     description: String,
     instance_type: &'static str,
     tags: Tags,
-    sp_effective: Option<Amount>,
-    sp_commitment: Option<Amount>,
-    sp_used: Option<Amount>,
+    sp_effective: Option<Money>,
+    sp_commitment: Option<Money>,
+    sp_used: Option<Money>,
 }
 
 impl Line {
-    fn usage(account: &'static str, product: Product, start: NaiveDateTime, end: NaiveDateTime, cost: Amount) -> Line {
+    fn usage(account: &'static str, product: Product, start: NaiveDateTime, end: NaiveDateTime, cost: Money) -> Line {
         Line {
             account,
             line_type: "Usage",
@@ -199,13 +157,11 @@ impl Line {
     }
 
     /// Its cost under the standard amortization (what `sync` will compute).
-    fn amortized(&self) -> Amount {
+    fn amortized(&self) -> Money {
         match self.line_type {
             "SavingsPlanCoveredUsage" => self.sp_effective.unwrap_or_default(),
-            "SavingsPlanNegation" => Amount::default(),
-            "SavingsPlanRecurringFee" => {
-                Amount(self.sp_commitment.unwrap_or_default().0 - self.sp_used.unwrap_or_default().0)
-            }
+            "SavingsPlanNegation" => Money::ZERO,
+            "SavingsPlanRecurringFee" => self.sp_commitment.unwrap_or_default() - self.sp_used.unwrap_or_default(),
             _ => self.cost,
         }
     }
@@ -219,11 +175,39 @@ struct MonthWriter<W: Write> {
     period_end: String,
     totals: MonthTotals,
     /// Unblended cost per usage account, for tax.
-    by_account: BTreeMap<&'static str, Amount>,
+    by_account: BTreeMap<&'static str, Money>,
 }
 
 impl<W: Write> MonthWriter<W> {
+    /// Write a line, and from the month the EDP starts, the discount line AWS
+    /// writes beside each usage line (no tags of its own: it follows the
+    /// resource it names).
     fn write(&mut self, line: Line) -> csv::Result<()> {
+        let discount =
+            (line.line_type == "Usage" && self.month >= story::EDP_FROM && !line.cost.is_zero()).then(|| {
+                let mut d = Line::usage(
+                    line.account,
+                    line.product,
+                    line.start,
+                    line.end,
+                    -amount(line.cost.as_f64() * story::EDP_RATE),
+                );
+                d.line_type = "EdpDiscount";
+                d.usage_type = line.usage_type.clone();
+                d.operation = line.operation;
+                d.zone = line.zone;
+                d.resource = line.resource.clone();
+                d.description = format!("{}% Enterprise Discount Program discount", story::EDP_RATE * 100.0);
+                d
+            });
+        self.write_one(line)?;
+        match discount {
+            Some(d) => self.write_one(d),
+            None => Ok(()),
+        }
+    }
+
+    fn write_one(&mut self, line: Line) -> csv::Result<()> {
         self.totals.lines += 1;
         self.totals.unblended += line.cost;
         self.totals.amortized += line.amortized();
@@ -346,7 +330,7 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
         .collect();
     for d in 0..days {
         let day = first + Duration::days(d);
-        let mut used = Amount::default();
+        let mut used = Money::ZERO;
         for instance in &instances {
             used += instance_lines(&mut w, instance, day)?;
         }
@@ -355,8 +339,8 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
                 continue;
             };
             for (usage_type, price, units) in volume.disk.meters() {
-                let amount = units * hours / (days as f64 * 24.0);
-                let mut line = Line::usage(volume.account, story::EC2, start, end, Amount::dollars(amount * price));
+                let quantity = units * hours / (days as f64 * 24.0);
+                let mut line = Line::usage(volume.account, story::EC2, start, end, amount(quantity * price));
                 line.usage_type = usage_type.to_owned();
                 line.operation = if volume.disk.io2_iops > 0 {
                     "CreateVolume-io2"
@@ -365,7 +349,7 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
                 };
                 line.zone = volume.zone;
                 line.resource = volume.id.clone();
-                line.amount = amount;
+                line.amount = quantity;
                 line.description = format!(
                     "${price} per {} provisioned {}-month",
                     volume.disk.kind(),
@@ -393,7 +377,7 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
                         .map(|s| s.per_day * wobble(&format!("{key}/surge"), day, false))
                         .sum::<f64>();
                 }
-                let cost = Amount::dollars(cost);
+                let cost = amount(cost);
                 let mut line = Line::usage(named.account, named.product, day, day + Duration::days(1), cost);
                 line.usage_type = meter.usage_type.to_owned();
                 line.operation = meter.operation;
@@ -405,13 +389,13 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
             }
         }
         // The Savings Plan bills its commitment every hour, used or not.
-        let commitment = Amount::dollars(story::COMMITMENT_PER_HOUR * 24.0);
+        let commitment = amount(story::COMMITMENT_PER_HOUR * 24.0);
         let mut fee = Line::usage(
             story::PAYER,
             story::SAVINGS_PLANS,
             day,
             day + Duration::days(1),
-            Amount::dollars(story::COMMITMENT_PER_HOUR * 24.0 * (1.0 - story::UPFRONT_SHARE)),
+            amount(story::COMMITMENT_PER_HOUR * 24.0 * (1.0 - story::UPFRONT_SHARE)),
         );
         fee.line_type = "SavingsPlanRecurringFee";
         fee.usage_type = "ComputeSP:3yrPartialUpfront".to_owned();
@@ -427,15 +411,16 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
     }
     let (start, end) = (first, next);
     if month < story::CREDIT_MONTHS {
-        let mut credit = Line::usage(
-            story::PROD,
-            story::EC2,
-            start,
-            end,
-            -Amount::dollars(story::CREDIT_PER_MONTH),
-        );
+        let mut credit = Line::usage(story::PROD, story::EC2, start, end, -amount(story::CREDIT_PER_MONTH));
         credit.line_type = "Credit";
         credit.description = "AWS Migration Acceleration Program credit".to_owned();
+        w.write(credit)?;
+    }
+    if month == LATEST {
+        // An SLA credit for last month's S3 error rates, on the account that used it.
+        let mut credit = Line::usage(story::PROD, story::S3, start, end, -amount(story::SLA_CREDIT));
+        credit.line_type = "Credit";
+        credit.description = "AWS Service Level Agreement credit for Amazon S3".to_owned();
         w.write(credit)?;
     }
     let usage: f64 = w.totals.unblended.as_f64();
@@ -444,7 +429,7 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
         story::SUPPORT,
         start,
         end,
-        Amount::dollars(story::business_support(usage)),
+        amount(story::business_support(usage)),
     );
     support.line_type = "Fee";
     support.usage_type = "Dollar".to_owned();
@@ -452,15 +437,9 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
     support.description = "AWS Support (Business)".to_owned();
     w.write(support)?;
     // Sales tax: one line a month per account, on everything it used.
-    let taxed: Vec<(&'static str, Amount)> = w.by_account.iter().map(|(account, cost)| (*account, *cost)).collect();
+    let taxed: Vec<(&'static str, Money)> = w.by_account.iter().map(|(account, cost)| (*account, *cost)).collect();
     for (account, cost) in taxed {
-        let mut tax = Line::usage(
-            account,
-            story::TAX,
-            start,
-            end,
-            Amount::dollars(cost.as_f64() * story::TAX_RATE),
-        );
+        let mut tax = Line::usage(account, story::TAX, start, end, amount(cost.as_f64() * story::TAX_RATE));
         tax.line_type = "Tax";
         tax.usage_type = "Tax:US-Sales".to_owned();
         tax.amount = 1.0;
@@ -473,14 +452,14 @@ pub fn write_month(month: usize, fleet: &Fleet, out: impl Write) -> csv::Result<
 
 /// An instance's line for one day (two under the Savings Plan), its
 /// internet egress, and the Savings Plan commitment it used.
-fn instance_lines<W: Write>(w: &mut MonthWriter<W>, instance: &Instance, day: NaiveDateTime) -> csv::Result<Amount> {
+fn instance_lines<W: Write>(w: &mut MonthWriter<W>, instance: &Instance, day: NaiveDateTime) -> csv::Result<Money> {
     let Some((start, end, hours)) = day_span(day, instance.launch, instance.end) else {
-        return Ok(Amount::default());
+        return Ok(Money::ZERO);
     };
     let kind = instance.instance_type();
-    let on_demand = Amount::dollars(hours * kind.hourly);
+    let on_demand = amount(hours * kind.hourly);
     let usage_type = format!("BoxUsage:{}", kind.name);
-    let base = |line_type: &'static str, cost: Amount, description: String| {
+    let base = |line_type: &'static str, cost: Money, description: String| {
         let mut line = Line::usage(instance.account(), story::EC2, start, end, cost);
         line.line_type = line_type;
         line.usage_type = usage_type.clone();
@@ -493,9 +472,9 @@ fn instance_lines<W: Write>(w: &mut MonthWriter<W>, instance: &Instance, day: Na
         line.tags = instance.tags();
         line
     };
-    let mut used = Amount::default();
+    let mut used = Money::ZERO;
     if instance.covered {
-        let effective = Amount::dollars(hours * kind.hourly * story::SAVINGS_PLAN_RATE);
+        let effective = amount(hours * kind.hourly * story::SAVINGS_PLAN_RATE);
         let mut covered = base(
             "SavingsPlanCoveredUsage",
             on_demand,
@@ -527,7 +506,7 @@ fn instance_lines<W: Write>(w: &mut MonthWriter<W>, instance: &Instance, day: Na
     if let Owner::Pool(p) = instance.owner {
         let per_hour = POOLS[p].egress_per_hour;
         if per_hour > 0.0 {
-            let cost = Amount::dollars(hours * per_hour * wobble(&instance.id, day, true));
+            let cost = amount(hours * per_hour * wobble(&instance.id, day, true));
             let mut egress = Line::usage(instance.account(), story::EC2, start, end, cost);
             egress.usage_type = "DataTransfer-Out-Bytes".to_owned();
             egress.operation = "RunInstances";

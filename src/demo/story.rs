@@ -1015,6 +1015,14 @@ pub const SAVINGS_PLAN_RATE: f64 = 0.72;
 pub const CREDIT_PER_MONTH: f64 = 3_000.0;
 pub const CREDIT_MONTHS: usize = 6;
 
+/// An Enterprise Discount Program from 2026-06: a discount line of this
+/// share beside every usage line, as AWS writes them.
+pub const EDP_FROM: usize = 6;
+pub const EDP_RATE: f64 = 0.05;
+
+/// An SLA credit for S3 in the latest month.
+pub const SLA_CREDIT: f64 = 1_250.0;
+
 /// Sales tax on every product's usage.
 pub const TAX_RATE: f64 = 0.02;
 

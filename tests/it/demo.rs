@@ -346,3 +346,19 @@ fn every_month_allocates_exactly_what_was_billed() {
     let (_dir, path) = copy();
     assert_conserved(&path);
 }
+
+#[test]
+fn the_method_dimension_is_a_closed_set_of_a_dozen_rows() {
+    let (_dir, path) = copy();
+    let db = Db::open(&path).unwrap();
+    let by_method = totals_by(&db, "2026-11", Dimension::Method, CostMeasure::Unblended);
+    assert!(by_method.len() <= 12, "{:?}", by_method.keys());
+    for method in by_method.keys() {
+        assert!(apportion::db::Method::parse(method).is_some(), "{method} is no method");
+    }
+    // The instances volumes merged into are a dimension of their own.
+    let merged = totals_by(&db, "2026-11", Dimension::MergedInto, CostMeasure::Unblended);
+    assert!(merged.keys().filter(|k| k.starts_with("i-")).count() > 12, "{merged:?}");
+    let merged_total: f64 = merged.iter().filter(|(k, _)| !k.is_empty()).map(|(_, v)| v).sum();
+    assert!((merged_total - by_method["ebs"]).abs() < 1e-6);
+}

@@ -7,11 +7,16 @@
 -- then money is rounded so every sum is exact, and the month's allocations,
 -- explorer tables, rollups and ECS cross-check are replaced or appended.
 --
+-- Placeholders, filled by db (db/template.rs) before it runs: {method_*}, the
+-- method names of db/method.rs as SQL literals ('tag', 'rule:' ...), and
+-- rule_match, the condition under which a staged rule r matches a line
+-- signature g, built from the rule vocabulary (rules::MATCHERS).
+--
 -- Inputs besides the database's tables, as temp tables:
 --   attr_month    (run_id BIGINT, period DATE)              the run and the month
 --   attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE, ecs_source VARCHAR)
---   attr_rules    (n, area, area_from_tag, product, usage_type, operation,
---                  account, region, resource, line_item_type)
+--   attr_rules    (n, area, area_from_tag, then one glob column per matcher:
+--                  product, usage_type, operation, account, region, resource, line_item_type)
 --   attr_rule_tags (n, key, pattern)
 -- To run it by hand: `duckdb apportion.duckdb`, create those four (e.g.
 --   CREATE TEMP TABLE attr_month AS SELECT 999 AS run_id, DATE '2026-09-01' AS period;
@@ -20,13 +25,13 @@
 --   CREATE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR, product VARCHAR, usage_type VARCHAR,
 --       operation VARCHAR, account VARCHAR, region VARCHAR, resource VARCHAR, line_item_type VARCHAR);
 --   CREATE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);
--- ), then `.read src/db/sql/attribute.sql`.
+-- ), fill the placeholders, then `.read` the result.
 
 -- The month's lines; a line is identified by its row in billing_lines.
 CREATE OR REPLACE TEMP TABLE a_lines AS
 SELECT rowid AS line_id, billing_period, usage_account, line_type, product_name, product_code, usage_type,
        operation, region, resource_id, resource_short, usage_start, usage_end, tags,
-       unblended_cost, amortized_cost, blended_cost
+       unblended_cost, amortized_cost, blended_cost, net_amortized_cost
 FROM billing_lines WHERE billing_period = (SELECT period FROM attr_month);
 
 -- The hours the month's instance and volume lines span: tasks and
@@ -80,7 +85,7 @@ CREATE OR REPLACE TEMP TABLE a_pieces AS
 SELECT row_number() OVER () AS piece_id, *
 FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
              frac / greatest(1, sum(frac) OVER (PARTITION BY line_id)) AS frac,
-             'ebs→' || instance_id AS merged
+             instance_id AS merged
       FROM a_merge
       UNION ALL
       SELECT b.line_id, CASE WHEN b.resource_short LIKE 'i-%' THEN b.resource_short END,
@@ -160,11 +165,11 @@ WHERE total > 0 AND CASE WHEN idle = 'separate' THEN used ELSE used + unused END
 -- it and AWS's split elsewhere; events, never AWS's; scad, AWS's where it has
 -- rows and the events elsewhere.
 CREATE OR REPLACE TEMP TABLE a_split AS
-SELECT 'ecs' AS source, e.*
+SELECT {method_ecs} AS source, e.*
 FROM a_event_split e
 WHERE (SELECT ecs_source FROM attr_settings) <> 'scad' OR e.window_id NOT IN (SELECT window_id FROM a_scad_split)
 UNION ALL
-SELECT 'scad', c.*
+SELECT {method_scad}, c.*
 FROM a_scad_split c
 WHERE (SELECT ecs_source FROM attr_settings) = 'scad'
    OR ((SELECT ecs_source FROM attr_settings) = 'auto' AND c.window_id NOT IN (SELECT window_id FROM a_event_split));
@@ -242,13 +247,7 @@ SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_t
 FROM a_sig g
 LEFT JOIN a_sig_tags t USING (sig_id)
 JOIN attr_rules r
-  ON (r.product IS NULL OR g.product GLOB r.product OR g.product_code GLOB r.product)
- AND (r.usage_type IS NULL OR g.usage_type GLOB r.usage_type)
- AND (r.operation IS NULL OR g.operation GLOB r.operation)
- AND (r.account IS NULL OR g.account GLOB r.account)
- AND (r.region IS NULL OR g.region GLOB r.region)
- AND (r.resource IS NULL OR g.resource GLOB r.resource OR g.resource_short GLOB r.resource)
- AND (r.line_item_type IS NULL OR g.line_type GLOB r.line_item_type)
+  ON {rule_match}
  AND (r.area_from_tag IS NULL OR ap_tag_value(t.entries, r.area_from_tag) IS NOT NULL)
  AND NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
                  WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(t.entries, rt.key) GLOB rt.pattern, false))
@@ -259,9 +258,9 @@ SELECT g.sig_id,
        CASE WHEN tag_area IS NOT NULL THEN tag_area
             WHEN r.area IS NOT NULL THEN r.area
             ELSE '(unallocated)' END AS area,
-       CASE WHEN tag_area IS NOT NULL THEN 'tag'
-            WHEN r.area IS NOT NULL THEN 'rule:' || r.n
-            ELSE 'unallocated' END AS method
+       CASE WHEN tag_area IS NOT NULL THEN {method_tag}
+            WHEN r.area IS NOT NULL THEN {method_rule} || r.n
+            ELSE {method_unallocated} END AS method
 FROM (SELECT g.*, trim(ap_tag_value(t.entries, s.tag_key)) AS tag_area
       FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id) CROSS JOIN attr_settings s) g
 LEFT JOIN a_sig_rule r USING (sig_id);
@@ -275,7 +274,8 @@ CREATE OR REPLACE TEMP TABLE a_piece_money AS
 -- Most lines are one piece (fraction 1): the piece is the line, nothing to round.
 -- Ties between pieces are broken by what they are (owner, start), never by
 -- their arbitrary id, so the same data always rounds the same way.
-SELECT p.piece_id, p.line_id, b.unblended_cost AS u, b.amortized_cost AS a, b.blended_cost AS bl
+SELECT p.piece_id, p.line_id, b.unblended_cost AS u, b.amortized_cost AS a, b.blended_cost AS bl,
+       b.net_amortized_cost AS na
 FROM a_pieces p JOIN a_lines b ON b.line_id = p.line_id
 WHERE p.frac = 1
 UNION ALL
@@ -284,12 +284,15 @@ UNION ALL
 SELECT piece_id, line_id,
        CASE WHEN rn = 1 THEN line_u - sum(u) OVER line + u ELSE u END,
        CASE WHEN rn = 1 THEN line_a - sum(a) OVER line + a ELSE a END,
-       CASE WHEN rn = 1 THEN line_b - sum(bl) OVER line + bl ELSE bl END
+       CASE WHEN rn = 1 THEN line_b - sum(bl) OVER line + bl ELSE bl END,
+       CASE WHEN rn = 1 THEN line_na - sum(na) OVER line + na ELSE na END
 FROM (SELECT p.piece_id, p.line_id,
              CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10)) AS u,
              CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10)) AS a,
              CAST(b.blended_cost * p.frac AS DECIMAL(38, 10)) AS bl,
+             CAST(b.net_amortized_cost * p.frac AS DECIMAL(38, 10)) AS na,
              b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
+             b.net_amortized_cost AS line_na,
              row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.owner NULLS FIRST, p.p_start, p.piece_id) AS rn
       FROM a_pieces p JOIN a_lines b ON b.line_id = p.line_id
       WHERE p.frac < 1)
@@ -301,26 +304,30 @@ WINDOW line AS (PARTITION BY line_id);
 -- rounding left over, so a piece's parts add up to the piece exactly.
 CREATE OR REPLACE TEMP TABLE a_ecs_parts AS
 SELECT e.piece_id, e.line_id, wp.service, wp.area, wp.largest,
-       CASE WHEN wp.idle THEN 'idle' ELSE COALESCE(e.merged, wp.source) END AS method,
+       CASE WHEN wp.idle THEN {method_idle} WHEN e.merged IS NOT NULL THEN {method_ebs} ELSE wp.source END AS method,
+       COALESCE(e.merged, '') AS merged_into,
        CAST(CAST(m.u AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS u,
        CAST(CAST(m.a AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS a,
        CAST(CAST(m.bl AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS bl,
-       m.u AS piece_u, m.a AS piece_a, m.bl AS piece_b
+       CAST(CAST(m.na AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS na,
+       m.u AS piece_u, m.a AS piece_a, m.bl AS piece_b, m.na AS piece_na
 FROM a_ecs_pieces e
 JOIN a_window_parts wp USING (window_id)
 JOIN a_piece_money m USING (piece_id);
 
 CREATE OR REPLACE TEMP TABLE a_final AS
-SELECT p.line_id, p.service, p.area, p.method,
+SELECT p.line_id, p.service, p.area, p.method, p.merged_into,
        p.u + CASE WHEN p.largest THEN r.u ELSE 0 END AS u,
        p.a + CASE WHEN p.largest THEN r.a ELSE 0 END AS a,
-       p.bl + CASE WHEN p.largest THEN r.bl ELSE 0 END AS bl
+       p.bl + CASE WHEN p.largest THEN r.bl ELSE 0 END AS bl,
+       p.na + CASE WHEN p.largest THEN r.na ELSE 0 END AS na
 FROM a_ecs_parts p
 JOIN (SELECT piece_id, any_value(piece_u) - sum(u) AS u, any_value(piece_a) - sum(a) AS a,
-             any_value(piece_b) - sum(bl) AS bl
+             any_value(piece_b) - sum(bl) AS bl, any_value(piece_na) - sum(na) AS na
       FROM a_ecs_parts GROUP BY piece_id) r USING (piece_id)
 UNION ALL
-SELECT p.line_id, '', a.area, COALESCE(p.merged, a.method), m.u, m.a, m.bl
+SELECT p.line_id, '', a.area, CASE WHEN p.merged IS NOT NULL THEN {method_ebs} ELSE a.method END,
+       COALESCE(p.merged, ''), m.u, m.a, m.bl, m.na
 FROM a_plain p
 JOIN a_sig g
   ON g.product = p.product AND g.product_code = p.product_code AND g.usage_type = p.usage_type
@@ -331,41 +338,168 @@ JOIN a_sig_area a ON a.sig_id = g.sig_id
 JOIN a_piece_money m ON m.piece_id = p.piece_id
 UNION ALL
 -- A line no piece reached (it cannot happen; kept so conservation is checked, not assumed).
-SELECT b.line_id, '', '(unallocated)', 'unallocated', b.unblended_cost, b.amortized_cost, b.blended_cost
+SELECT b.line_id, '', '(unallocated)', {method_unallocated}, '', b.unblended_cost, b.amortized_cost, b.blended_cost,
+       b.net_amortized_cost
 FROM a_lines b WHERE b.line_id NOT IN (SELECT line_id FROM a_pieces);
 
--- The month's results replace its rows; rollups keep every run's.
-DELETE FROM allocations WHERE billing_period = (SELECT period FROM attr_month);
-INSERT INTO allocations
-SELECT m.run_id, b.billing_period, COALESCE(CAST(b.usage_start AS DATE), b.billing_period),
-       COALESCE(b.product_name, b.product_code, ''), COALESCE(b.usage_type, ''), b.usage_account,
-       COALESCE(b.resource_id, ''), f.area, f.service, f.method, sum(f.u), sum(f.a), sum(f.bl)
-FROM a_final f JOIN a_lines b ON b.line_id = f.line_id CROSS JOIN attr_month m
+-- 6. Discounts, credits, refunds and commitments follow the usage they
+-- belong to, when no tag or rule claimed them. Each part with its line's
+-- kind of charge and the keys it can follow by.
+CREATE OR REPLACE TEMP TABLE a_parts AS
+SELECT f.*, ap_charge(b.line_type, COALESCE(b.product_code, b.product_name)) AS charge,
+       COALESCE(b.line_type, '') AS line_type, b.usage_account AS account,
+       COALESCE(b.product_name, b.product_code, '') AS product, COALESCE(b.resource_id, '') AS resource
+FROM a_final f JOIN a_lines b USING (line_id);
+
+-- What money can follow: usage, by resource, account × product, account,
+-- and the usage a Savings Plan (covered usage) or a reservation (discounted
+-- usage) paid for.
+CREATE OR REPLACE TEMP TABLE a_leaders AS
+SELECT account, product, resource, line_type, area, service, sum(u) AS u, sum(a) AS a, sum(bl) AS bl,
+       sum(na) AS na
+FROM a_parts WHERE charge = 'usage' GROUP BY ALL;
+
+-- Who follows: unclaimed discounts, credits, refunds, the Savings Plan
+-- negation, and commitment fees. A fee's unused part (its amortized cost,
+-- and as much of its unblended and blended cost) is (unused commitment);
+-- the rest is what the commitment paid for, and follows that usage.
+CREATE OR REPLACE TEMP TABLE a_followers AS
+SELECT row_number() OVER () AS follower_id, p.line_id, p.service, p.charge, p.line_type, p.account, p.product,
+       p.resource, p.u - p.unused_u AS u, CASE WHEN p.fee THEN 0 ELSE p.a END AS a, p.bl - p.unused_b AS bl,
+       CASE WHEN p.fee THEN 0 ELSE p.na END AS na,
+       p.unused_u, CASE WHEN p.fee THEN p.a ELSE 0 END AS unused_a, p.unused_b,
+       CASE WHEN p.fee THEN p.na ELSE 0 END AS unused_na,
+       CASE WHEN p.line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'SavingsPlanCoveredUsage'
+            WHEN p.line_type = 'RIFee' THEN 'DiscountedUsage' END AS paid_for
+FROM (SELECT *, line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee') AS fee,
+             CASE WHEN line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee') AND u > 0
+                  THEN least(u, greatest(a, 0)) ELSE 0 END AS unused_u,
+             CASE WHEN line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee') AND bl > 0
+                  THEN least(bl, greatest(a, 0)) ELSE 0 END AS unused_b
+      FROM a_parts
+      WHERE method = {method_unallocated}
+        AND (charge IN ('discount', 'credit', 'refund')
+             OR line_type IN ('SavingsPlanNegation', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee'))) p;
+
+-- Candidate weights by level, the leaders pre-summed per key so a level
+-- joins a key once: 1 the same resource (discounts, the negation), 2 the
+-- same account × product (discounts, credits, refunds, the negation), 3 the
+-- same account (credits, refunds), 4 the usage a commitment paid for.
+CREATE OR REPLACE TEMP TABLE a_follow_weights AS
+WITH by_resource AS (SELECT resource, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na FROM a_leaders
+                     WHERE resource <> '' GROUP BY ALL),
+     by_product AS (SELECT account, product, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na
+                    FROM a_leaders GROUP BY ALL),
+     by_account AS (SELECT account, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na
+                    FROM a_leaders GROUP BY ALL),
+     by_commitment AS (SELECT line_type, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na FROM a_leaders
+                       WHERE line_type IN ('SavingsPlanCoveredUsage', 'DiscountedUsage') GROUP BY ALL),
+     keys AS (SELECT DISTINCT charge, line_type, account, product, resource, paid_for FROM a_followers),
+     candidates AS (
+         SELECT k.*, 1 AS level, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_resource l USING (resource)
+         WHERE k.resource <> '' AND (k.charge = 'discount' OR k.line_type = 'SavingsPlanNegation')
+         UNION ALL
+         SELECT k.*, 2, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_product l USING (account, product)
+         WHERE k.charge IN ('discount', 'credit', 'refund') OR k.line_type = 'SavingsPlanNegation'
+         UNION ALL
+         SELECT k.*, 3, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_account l USING (account)
+         WHERE k.charge IN ('credit', 'refund')
+         UNION ALL
+         SELECT k.*, 4, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_commitment l
+             ON l.line_type = k.paid_for),
+     totals AS (
+         SELECT *, sum(u) OVER kl AS tu, sum(a) OVER kl AS ta, sum(bl) OVER kl AS tb, sum(na) OVER kl AS tn
+         FROM candidates
+         WINDOW kl AS (PARTITION BY charge, line_type, account, product, resource, paid_for, level)),
+     chosen AS (
+         SELECT *, min(level) FILTER (WHERE tu > 0 OR ta > 0 OR tb > 0 OR tn > 0)
+                       OVER (PARTITION BY charge, line_type, account, product, resource, paid_for) AS pick
+         FROM totals)
+-- The first level with positive usage; each measure shares by its own
+-- figures where they are positive, else by the first measure that is (a
+-- reservation's discounted usage is free unblended, and weighs by amortized).
+SELECT charge, line_type, account, product, resource, paid_for, area, service,
+       CASE WHEN tu > 0 THEN u / tu ELSE base END AS share_u,
+       CASE WHEN ta > 0 THEN a / ta ELSE base END AS share_a,
+       CASE WHEN tb > 0 THEN bl / tb ELSE base END AS share_b,
+       CASE WHEN tn > 0 THEN na / tn ELSE base END AS share_na
+FROM (SELECT *, CAST(CASE WHEN tu > 0 THEN u / tu WHEN ta > 0 THEN a / ta WHEN tb > 0 THEN bl / tb
+                          ELSE na / tn END AS DOUBLE) AS base
+      FROM chosen WHERE level = pick)
+WHERE u <> 0 OR a <> 0 OR bl <> 0 OR na <> 0;
+
+-- Each follower's money over its weights, rounded; the largest share takes
+-- what rounding left, so a follower's parts add up to it exactly.
+CREATE OR REPLACE TEMP TABLE a_followed AS
+SELECT follower_id, line_id, area, service, u_part + CASE WHEN rn = 1 THEN f_u - sum(u_part) OVER f ELSE 0 END AS u,
+       a_part + CASE WHEN rn = 1 THEN f_a - sum(a_part) OVER f ELSE 0 END AS a,
+       b_part + CASE WHEN rn = 1 THEN f_b - sum(b_part) OVER f ELSE 0 END AS bl,
+       n_part + CASE WHEN rn = 1 THEN f_n - sum(n_part) OVER f ELSE 0 END AS na
+FROM (SELECT f.follower_id, f.line_id, w.area, w.service, f.u AS f_u, f.a AS f_a, f.bl AS f_b, f.na AS f_n,
+             CAST(CAST(f.u AS DOUBLE) * CAST(w.share_u AS DOUBLE) AS DECIMAL(38, 10)) AS u_part,
+             CAST(CAST(f.a AS DOUBLE) * CAST(w.share_a AS DOUBLE) AS DECIMAL(38, 10)) AS a_part,
+             CAST(CAST(f.bl AS DOUBLE) * CAST(w.share_b AS DOUBLE) AS DECIMAL(38, 10)) AS b_part,
+             CAST(CAST(f.na AS DOUBLE) * CAST(w.share_na AS DOUBLE) AS DECIMAL(38, 10)) AS n_part,
+             row_number() OVER (PARTITION BY f.follower_id ORDER BY w.share_u DESC, w.area, w.service) AS rn
+      FROM a_followers f
+      JOIN a_follow_weights w
+        ON w.charge = f.charge AND w.line_type = f.line_type AND w.account = f.account AND w.product = f.product
+       AND w.resource = f.resource AND w.paid_for IS NOT DISTINCT FROM f.paid_for)
+WINDOW f AS (PARTITION BY follower_id);
+
+-- The month's direct attribution, part by part: what no one follows as it
+-- was, followers that found their usage, followers that did not (as they
+-- were), and the unused part of commitments.
+CREATE OR REPLACE TEMP TABLE a_direct_parts AS
+SELECT line_id, service, area, method, merged_into, charge, u, a, bl, na
+FROM a_parts p
+WHERE NOT (method = {method_unallocated}
+           AND (charge IN ('discount', 'credit', 'refund')
+                OR line_type IN ('SavingsPlanNegation', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee')))
+UNION ALL
+SELECT f.line_id, f.service, f.area, {method_follow}, '', l.charge, f.u, f.a, f.bl, f.na
+FROM a_followed f JOIN a_followers l USING (follower_id)
+UNION ALL
+SELECT line_id, service, '(unallocated)', {method_unallocated}, '', charge, u, a, bl, na
+FROM a_followers WHERE follower_id NOT IN (SELECT follower_id FROM a_followed)
+UNION ALL
+SELECT line_id, '', '(unused commitment)', {method_follow}, '', charge, unused_u, unused_a, unused_b, unused_na
+FROM a_followers WHERE unused_u <> 0 OR unused_a <> 0 OR unused_b <> 0 OR unused_na <> 0;
+
+-- The [[split]]s with a filter, and the lines each one's filter matches
+-- (none when no split has a filter: then nothing is read).
+CREATE OR REPLACE TEMP TABLE a_split_lines AS
+SELECT g.line_id, list(r.n ORDER BY r.n) AS matched
+FROM (SELECT line_id, COALESCE(product_name, '') AS product, COALESCE(product_code, '') AS product_code,
+             COALESCE(usage_type, '') AS usage_type, COALESCE(operation, '') AS operation, usage_account AS account,
+             COALESCE(region, '') AS region, COALESCE(resource_id, '') AS resource,
+             COALESCE(resource_short, '') AS resource_short, COALESCE(line_type, '') AS line_type,
+             list_transform(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))),
+                            lambda e: {'key': ap_tag_key(e.key), 'value': e.value}) AS entries
+      FROM a_lines WHERE EXISTS (SELECT 1 FROM attr_splits WHERE filtered)) g
+JOIN attr_splits r
+  ON r.filtered AND {rule_match}
+ AND NOT EXISTS (SELECT 1 FROM attr_split_tags rt
+                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(g.entries, rt.key) GLOB rt.pattern, false))
+GROUP BY g.line_id;
+
+-- The month at the grain of allocations, before any split: the rows the
+-- splits move, each with the filtered splits its lines match.
+CREATE OR REPLACE TEMP TABLE a_alloc AS
+SELECT b.billing_period, COALESCE(CAST(b.usage_start AS DATE), b.billing_period) AS usage_date,
+       COALESCE(b.product_name, b.product_code, '') AS product, COALESCE(b.usage_type, '') AS usage_type,
+       b.usage_account AS account, COALESCE(b.resource_id, '') AS resource, d.area, d.service, d.method,
+       d.merged_into, d.charge, d.area AS direct_area, COALESCE(s.matched, []::BIGINT[]) AS matched,
+       sum(d.u) AS u, sum(d.a) AS a, sum(d.bl) AS bl, sum(d.na) AS na
+FROM a_direct_parts d JOIN a_lines b USING (line_id) LEFT JOIN a_split_lines s USING (line_id)
 GROUP BY ALL;
 
-DELETE FROM explore_cells WHERE billing_period = (SELECT period FROM attr_month);
-INSERT INTO explore_cells
-SELECT billing_period, product, area, CASE WHEN service <> '' THEN service ELSE resource END, bool_or(service <> ''),
-       sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
-FROM allocations WHERE billing_period = (SELECT period FROM attr_month)
-GROUP BY 1, 2, 3, 4;
+-- Each area's direct cost of the month, per measure: what proportional
+-- splits weigh by, and which areas an even split reaches.
+CREATE OR REPLACE TEMP TABLE a_direct AS
+SELECT area, sum(u) AS u, sum(a) AS a, sum(bl) AS bl, sum(na) AS na FROM a_alloc GROUP BY area;
 
-DELETE FROM explore_days WHERE billing_period = (SELECT period FROM attr_month);
-INSERT INTO explore_days
-SELECT billing_period, usage_date, product, area, CASE WHEN service <> '' THEN service ELSE resource END,
-       sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
-FROM allocations WHERE billing_period = (SELECT period FROM attr_month)
-GROUP BY 1, 2, 3, 4, 5;
-
-INSERT INTO rollup_product_area
-SELECT run_id, billing_period, product, area, sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
-FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY ALL;
-INSERT INTO rollup_area_service
-SELECT run_id, billing_period, area, service, sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
-FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY ALL;
-INSERT INTO rollup_area_account
-SELECT run_id, billing_period, area, account, sum(unblended_cost), sum(amortized_cost), sum(blended_cost)
-FROM allocations WHERE billing_period = (SELECT period FROM attr_month) GROUP BY ALL;
+CREATE OR REPLACE TEMP TABLE a_split_notes (n BIGINT, from_area VARCHAR, u DECIMAL(38, 10));
 
 -- The ECS cross-check: both splits of every window, whichever attribution
 -- took, in unblended dollars. Per instance and service over the windows both

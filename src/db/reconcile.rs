@@ -1,0 +1,119 @@
+//! `reconcile`: the month's invoice by kind of charge, where each kind's
+//! money went, and the totals it is checked against.
+
+use duckdb::params;
+
+use super::template::fill;
+use super::{CostMeasure, Db, Method, Result};
+use crate::money::Money;
+use crate::rules::PSEUDO_AREAS;
+
+const RECONCILE_SQL: &str = include_str!("sql/reconcile.sql");
+
+/// One kind of charge (`usage`, `commitment`, `fee`, `discount`, `credit`,
+/// `refund`, `tax`, `other`) and where its money went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChargeRow {
+    pub charge: String,
+    pub billed: Money,
+    /// Attributed to areas by tag, rule, the ECS split, merging or following.
+    pub direct: Money,
+    /// Moved to areas by a `[[split]]`.
+    pub by_split: Money,
+    /// Left in a pseudo-area after every split.
+    pub unallocated: Money,
+    /// The part that was a commitment's unused part (wherever it went).
+    pub unused: Money,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Reconciliation {
+    pub month: String,
+    pub rows: Vec<ChargeRow>,
+    /// The sum of the bill's lines, and of the month's allocations.
+    pub billed: Money,
+    pub allocated: Money,
+    /// (invoice id, its lines' total, whether the export calls it an estimate).
+    pub invoices: Vec<(String, Money, Option<bool>)>,
+}
+
+/// Where one kind of charge went: an area, what it got directly, and by splits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChargeArea {
+    pub area: String,
+    pub direct: Money,
+    pub by_split: Money,
+}
+
+impl Db {
+    /// The areas that received `charge` in `month`, largest first.
+    pub fn charge_areas(&self, month: &str, charge: &str, measure: CostMeasure) -> Result<Vec<ChargeArea>> {
+        let cost = measure.column_name();
+        let sql = Method::fill_names(&format!(
+            "SELECT area,
+                    COALESCE(sum({cost}) FILTER (WHERE NOT starts_with(method, {{method_split}})), 0),
+                    COALESCE(sum({cost}) FILTER (WHERE starts_with(method, {{method_split}})), 0)
+             FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE AND charge = ?
+             GROUP BY area ORDER BY abs(sum({cost})) DESC, area"
+        ));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![month, charge], |r| {
+            Ok(ChargeArea {
+                area: r.get(0)?,
+                direct: r.get(1)?,
+                by_split: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn reconcile(&self, month: &str, measure: CostMeasure) -> Result<Reconciliation> {
+        let cost = measure.column_name();
+        let pseudo = format!(
+            "({})",
+            PSEUDO_AREAS
+                .iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let sql = fill(
+            &Method::fill_names(RECONCILE_SQL),
+            &[("cost", cost), ("pseudo_areas", &pseudo)],
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![month], |r| {
+            Ok(ChargeRow {
+                charge: r.get(0)?,
+                billed: r.get(1)?,
+                direct: r.get(2)?,
+                by_split: r.get(3)?,
+                unallocated: r.get(4)?,
+                unused: r.get(5)?,
+            })
+        })?;
+        let rows: Vec<ChargeRow> = rows.collect::<Result<_, _>>()?;
+        let allocated: Money = self.conn.query_row(
+            &format!(
+                "SELECT COALESCE(sum({cost}), 0) FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE"
+            ),
+            params![month],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT invoice_id, sum({cost}), bool_or(is_estimate) FROM billing_lines
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND COALESCE(invoice_id, '') <> ''
+             GROUP BY 1 ORDER BY 1"
+        ))?;
+        let invoices = stmt
+            .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(Reconciliation {
+            month: month.to_owned(),
+            billed: rows.iter().map(|r| r.billed).sum(),
+            rows,
+            allocated,
+            invoices,
+        })
+    }
+}
