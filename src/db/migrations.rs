@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "split cost allocation data",
         include_str!("migrations/0007_scad.sql"),
     ),
+    (8, "file identity", include_str!("migrations/0008_file_identity.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -25,7 +25,7 @@ pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
 pub use method::Method;
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
-pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
+pub use store::{FileRecord, FileStamp, FileSummary, LoadedFile, SyncTransaction};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

@@ -6,29 +6,58 @@ use duckdb::{OptionalExt, params};
 use super::{Db, Result};
 use crate::money::Money;
 
+/// What a sync knows of a file without reading it. Size and mtime can be set
+/// back by a copy (`cp -p`, rsync); the inode and ctime (the last change of
+/// its status, which nothing sets back) cannot, where the system has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    pub size_bytes: i64,
+    pub mtime_ns: i64,
+    pub ctime_ns: Option<i64>,
+    pub inode: Option<u64>,
+}
+
+impl FileStamp {
+    /// Whether this is the very file `recorded` stamped, bytes untouched since:
+    /// same size, mtime and inode, and a status that has not changed. Without a
+    /// ctime and an inode (another system, or recorded before they were kept)
+    /// nobody can tell, and the file is hashed.
+    pub fn unchanged_since(&self, recorded: &FileStamp) -> bool {
+        self.size_bytes == recorded.size_bytes
+            && self.mtime_ns == recorded.mtime_ns
+            && self.ctime_ns.is_some()
+            && self.ctime_ns == recorded.ctime_ns
+            && self.inode.is_some()
+            && self.inode == recorded.inode
+    }
+}
+
 /// An export file already loaded, as recorded in `source_files`.
 #[derive(Debug, Clone)]
 pub struct FileRecord {
     pub file_id: i64,
     pub path: String,
-    pub size_bytes: i64,
-    pub mtime_ns: i64,
+    pub stamp: FileStamp,
     pub content_hash: String,
     pub format: String,
 }
 
 /// The columns of `source_files` a FileRecord is read from, in its order.
-const FILE_RECORD: &str = "file_id, path, size_bytes, mtime_ns, content_hash, format";
+const FILE_RECORD: &str = "file_id, path, size_bytes, mtime_ns, ctime_ns, inode, content_hash, format";
 
 impl FileRecord {
     fn from_row(r: &duckdb::Row<'_>) -> duckdb::Result<FileRecord> {
         Ok(FileRecord {
             file_id: r.get(0)?,
             path: r.get(1)?,
-            size_bytes: r.get(2)?,
-            mtime_ns: r.get(3)?,
-            content_hash: r.get(4)?,
-            format: r.get(5)?,
+            stamp: FileStamp {
+                size_bytes: r.get(2)?,
+                mtime_ns: r.get(3)?,
+                ctime_ns: r.get(4)?,
+                inode: r.get(5)?,
+            },
+            content_hash: r.get(6)?,
+            format: r.get(7)?,
         })
     }
 }
@@ -52,8 +81,7 @@ pub struct FileSummary {
 pub struct LoadedFile<'a> {
     pub file_id: i64,
     pub path: &'a str,
-    pub size_bytes: i64,
-    pub mtime_ns: i64,
+    pub stamp: &'a FileStamp,
     pub content_hash: &'a str,
     pub format: &'a str,
 }
@@ -130,7 +158,10 @@ impl Db {
         let mut files = std::collections::HashMap::new();
         for record in rows {
             let record = record?;
-            files.insert((record.path.clone(), record.size_bytes, record.mtime_ns), record);
+            files.insert(
+                (record.path.clone(), record.stamp.size_bytes, record.stamp.mtime_ns),
+                record,
+            );
         }
         Ok(files)
     }
@@ -398,14 +429,16 @@ impl SyncTransaction<'_> {
 
     pub fn record_file(&self, file: &LoadedFile<'_>, line_count: i64) -> Result<()> {
         self.db.conn.execute(
-            "INSERT INTO source_files (file_id, path, size_bytes, mtime_ns, content_hash, format,
+            "INSERT INTO source_files (file_id, path, size_bytes, mtime_ns, ctime_ns, inode, content_hash, format,
                                        line_count, sync_id, synced_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
             params![
                 file.file_id,
                 file.path,
-                file.size_bytes,
-                file.mtime_ns,
+                file.stamp.size_bytes,
+                file.stamp.mtime_ns,
+                file.stamp.ctime_ns,
+                file.stamp.inode,
                 file.content_hash,
                 file.format,
                 line_count,
@@ -415,11 +448,19 @@ impl SyncTransaction<'_> {
         Ok(())
     }
 
-    /// Remember where an unchanged file now lives, so the next sync skips it without hashing.
-    pub fn touch_file(&self, file_id: i64, path: &str, size_bytes: i64, mtime_ns: i64) -> Result<()> {
+    /// Remember where an unchanged file now lives and how it is stamped, so the
+    /// next sync skips it without hashing.
+    pub fn touch_file(&self, file_id: i64, path: &str, stamp: &FileStamp) -> Result<()> {
         self.db.conn.execute(
-            "UPDATE source_files SET path = ?, size_bytes = ?, mtime_ns = ? WHERE file_id = ?",
-            params![path, size_bytes, mtime_ns, file_id],
+            "UPDATE source_files SET path = ?, size_bytes = ?, mtime_ns = ?, ctime_ns = ?, inode = ? WHERE file_id = ?",
+            params![
+                path,
+                stamp.size_bytes,
+                stamp.mtime_ns,
+                stamp.ctime_ns,
+                stamp.inode,
+                file_id
+            ],
         )?;
         Ok(())
     }

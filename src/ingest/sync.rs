@@ -111,12 +111,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
             }
         } else if let Some(existing) = candidate.existing {
             if !candidate.in_place {
-                tx.touch_file(
-                    existing,
-                    &path_text(&candidate.path),
-                    candidate.size_bytes,
-                    candidate.mtime_ns,
-                )?;
+                tx.touch_file(existing, &path_text(&candidate.path), &candidate.stamp)?;
             }
             FileStatus::Unchanged {
                 format: candidate.format.label().to_owned(),
@@ -233,7 +228,7 @@ fn load_all(
             .copied()
             .filter(|(i, _)| (candidates[*i].container == Container::Gzip) == gzip)
             .collect();
-        for batch in event_batches(&group, |i| candidates[i].size_bytes) {
+        for batch in event_batches(&group, |i| candidates[i].stamp.size_bytes) {
             progress.file_started(&candidates[batch[0].0].path, index, count);
             let files: Vec<&Candidate> = batch.iter().map(|(i, _)| &candidates[*i]).collect();
             let ids: Vec<i64> = batch.iter().map(|(_, id)| *id).collect();
@@ -255,8 +250,7 @@ fn record(tx: &SyncTransaction<'_>, candidate: &Candidate, file_id: i64, rows: u
         &LoadedFile {
             file_id,
             path: &path_text(&candidate.path),
-            size_bytes: candidate.size_bytes,
-            mtime_ns: candidate.mtime_ns,
+            stamp: &candidate.stamp,
             content_hash: &candidate.content_hash,
             format: candidate.format.label(),
         },
