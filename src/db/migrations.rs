@@ -34,13 +34,7 @@ pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {
 }
 
 pub(super) fn run(conn: &Connection, path: &Path) -> Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version    BIGINT    NOT NULL,
-             name       VARCHAR   NOT NULL,
-             applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
-         )",
-    )?;
+    conn.execute_batch(include_str!("sql/schema_migrations.sql"))?;
     let done = applied(conn)?;
     for (position, &version) in done.iter().enumerate() {
         let expected = position as i64 + 1;

@@ -11,6 +11,7 @@ mod migrations;
 pub mod quote;
 mod reports;
 mod runs;
+mod sql;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -88,10 +89,13 @@ impl Db {
             path.file_name()
                 .map_or_else(|| "apportion.duckdb".into(), |n| n.to_string_lossy())
         ));
-        conn.execute_batch(&format!(
-            "SET memory_limit = {}; SET temp_directory = {};",
-            quote::literal(&limit),
-            quote::literal(&spill.to_string_lossy())
+        // Settings take no bound parameters: their values are quoted.
+        conn.execute_batch(&sql::fill(
+            "SET memory_limit = {limit}; SET temp_directory = {spill};",
+            &[
+                ("limit", &quote::literal(&limit)),
+                ("spill", &quote::literal(&spill.to_string_lossy())),
+            ],
         ))
         .map_err(|e| DbError::Setting {
             setting: format!("memory limit {limit:?}"),
@@ -145,12 +149,7 @@ impl Db {
 
     /// The schema as `table.column type` lines, for migration tests.
     pub fn schema_description(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT table_name || '.' || column_name || ' ' || data_type
-             FROM information_schema.columns
-             WHERE table_schema = 'main'
-             ORDER BY table_name, ordinal_position",
-        )?;
+        let mut stmt = self.conn.prepare(include_str!("sql/schema_description.sql"))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
