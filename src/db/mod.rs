@@ -3,9 +3,11 @@
 
 mod attribution;
 mod ecs_check;
+mod events;
 mod explain;
 mod explore;
 mod insights;
+mod lines;
 mod method;
 mod migrations;
 pub mod quote;
@@ -23,6 +25,7 @@ pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap};
 pub use explain::Explanation;
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
 pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
+pub use lines::{ExportRows, LineColumn, SplitColumn};
 pub use method::Method;
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};

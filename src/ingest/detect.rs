@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::candidate::{Candidate, first_line_of, path_text, reader_sql, stamp_of};
 use super::container::{Container, extract_zip, header};
 use super::manifest::{self, Manifest};
-use super::{BillingFormat, ExportKind, IngestError, event_records, events, metrics, service_map};
+use super::{BillingFormat, ExportKind, IngestError, event_records, metrics, service_map};
 use crate::db::Db;
 
 pub(super) enum Scanned {
@@ -165,8 +165,7 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
             return Ok(Detected::Manifest(m));
         }
     }
-    let rows = events::rows_sql(&[path_text(path)], container == Container::Gzip, Some(EVENTS_LOOKED_AT));
-    let counts = match db.event_kind_counts(&rows, events::TRAIL_FILE) {
+    let counts = match db.event_kind_counts(&path_text(path), container == Container::Gzip, EVENTS_LOOKED_AT) {
         Ok(counts) => counts,
         // Unreadable as events: a broken event file is an error that names the
         // record; any other JSON is simply not events.

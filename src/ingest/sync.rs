@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::candidate::{Candidate, first_line_of, path_text};
 use super::container::Container;
 use super::manifest::{self, Manifest, Standing, Verdict};
-use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, events, metrics, service_map};
+use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, metrics, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction};
 
 /// What happened to one file of a sync.
@@ -267,11 +267,10 @@ fn load_events(
     gzip: bool,
 ) -> Result<Vec<(i64, usize)>, IngestError> {
     let paths: Vec<String> = files.iter().map(|c| path_text(&c.path)).collect();
-    let rows = events::rows_sql(&paths, gzip, None);
     let named: Vec<(String, i64)> = paths.iter().cloned().zip(ids.iter().copied()).collect();
     // DuckDB names a byte or a value (and sometimes the file); the record (and
     // its line) is found by walking the batch's files in turn.
-    tx.insert_events(&rows, &named).map_err(|e| {
+    tx.insert_events(&named, gzip).map_err(|e| {
         let message = e.to_string();
         for c in files {
             if let Some(f) = event_records::find_bad_record(&c.path, c.container) {
