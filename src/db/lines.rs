@@ -43,6 +43,36 @@ pub enum LineColumn {
 }
 
 impl LineColumn {
+    pub const ALL: [LineColumn; 24] = {
+        use LineColumn::*;
+        [
+            SourceFormat,
+            BillingPeriod,
+            PayerAccount,
+            UsageAccount,
+            InvoiceId,
+            IsEstimate,
+            LineType,
+            Provider,
+            ProductName,
+            ProductCode,
+            UsageType,
+            Operation,
+            Region,
+            AvailabilityZone,
+            ResourceId,
+            ResourceShort,
+            UsageStart,
+            UsageEnd,
+            UsageAmount,
+            Currency,
+            UnblendedCost,
+            BlendedCost,
+            AmortizedCost,
+            Tags,
+        ]
+    };
+
     /// Its name and type in `billing_lines` (migration 0001).
     fn definition(self) -> (&'static str, &'static str) {
         use LineColumn::*;
@@ -197,5 +227,31 @@ impl SyncTransaction<'_> {
         conn.execute_batch("SET preserve_insertion_order = false")?;
         inserted?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_of_billing_lines_is_listed_once_with_its_type() {
+        let db = super::super::Db::open_in_memory().unwrap();
+        let schema = db.schema_description().unwrap();
+        let mut listed: Vec<String> = LineColumn::ALL
+            .iter()
+            .map(|c| {
+                let (name, ty) = c.definition();
+                format!("billing_lines.{name} {}", ty.replace(", ", ","))
+            })
+            .collect();
+        listed.extend([
+            "billing_lines.file_id BIGINT".to_owned(),
+            "billing_lines.line_count BIGINT".to_owned(),
+        ]);
+        let mut table: Vec<String> = schema.into_iter().filter(|l| l.starts_with("billing_lines.")).collect();
+        listed.sort();
+        table.sort();
+        assert_eq!(listed, table);
     }
 }

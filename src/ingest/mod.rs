@@ -169,3 +169,24 @@ pub enum IngestError {
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_says_what_each_column_of_billing_lines_holds_once() {
+        let columns = columns::Columns::new(Vec::new());
+        for format in [
+            BillingFormat::Dbr,
+            BillingFormat::Cur,
+            BillingFormat::Cur2,
+            BillingFormat::Focus,
+            BillingFormat::CostAllocation,
+        ] {
+            let mut builder = columns::SelectBuilder::new(&columns);
+            let targets: Vec<LineColumn> = format.normalize(&mut builder).columns.iter().map(|(c, _)| *c).collect();
+            assert_eq!(targets, LineColumn::ALL, "{}", format.label());
+        }
+    }
+}
