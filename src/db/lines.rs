@@ -5,12 +5,56 @@
 use duckdb::params;
 
 use super::sql::fill;
-use super::{Result, SyncTransaction};
+use super::{Result, SyncTransaction, quote};
 
 const LINE_INSERTS_SQL: &str = include_str!("sql/line_inserts.sql");
 const SPLIT_ROWS_SQL: &str = include_str!("sql/split_rows.sql");
 const LINE_KEYS_SQL: &str = include_str!("sql/line_keys.sql");
 const SCAD_INSERTS_SQL: &str = include_str!("sql/scad_inserts.sql");
+
+/// The longest line DuckDB's CSV reader takes (its `max_line_size`).
+pub const MAX_LINE_BYTES: usize = 2_097_152;
+
+/// A CSV export read as text (every value a string, converted by the load);
+/// `{skip}` lines (a banner) come before the header.
+const CSV_READER: &str = "read_csv({path}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', \
+     nullstr = ['', 'NULL'], strict_mode = true, null_padding = false, skip = {skip}, hive_partitioning = false, \
+     max_line_size = {max_line_size}, compression = '{compression}')";
+
+/// A parquet export as typed. A CUR 2.0 path holds `BILLING_PERIOD=YYYY-MM`: not a column of the file.
+const PARQUET_READER: &str = "read_parquet({path}, hive_partitioning = false)";
+
+/// One export file as DuckDB reads it.
+#[derive(Debug, Clone, Copy)]
+pub enum ExportFile<'a> {
+    /// `skip` lines come before the header.
+    Csv {
+        path: &'a str,
+        gzip: bool,
+        skip: usize,
+    },
+    Parquet {
+        path: &'a str,
+    },
+}
+
+impl ExportFile<'_> {
+    /// The table function call that reads it (the path quoted: DuckDB cannot bind it).
+    pub fn reader(self) -> String {
+        match self {
+            ExportFile::Csv { path, gzip, skip } => fill(
+                CSV_READER,
+                &[
+                    ("path", &quote::literal(path)),
+                    ("skip", &skip.to_string()),
+                    ("max_line_size", &MAX_LINE_BYTES.to_string()),
+                    ("compression", if gzip { "gzip" } else { "none" }),
+                ],
+            ),
+            ExportFile::Parquet { path } => fill(PARQUET_READER, &[("path", &quote::literal(path))]),
+        }
+    }
+}
 
 /// A column of `billing_lines` that a format fills (the loader adds the file
 /// id and the count of lines a row stands for).

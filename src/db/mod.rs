@@ -25,7 +25,7 @@ pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap};
 pub use explain::Explanation;
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
 pub use insights::{Chase, Coverage, Spike, Spikes, UnitCost};
-pub use lines::{ExportRows, LineColumn, SplitColumn};
+pub use lines::{ExportFile, ExportRows, LineColumn, MAX_LINE_BYTES, SplitColumn};
 pub use method::Method;
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};

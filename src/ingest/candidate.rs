@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::ExportKind;
 use super::container::Container;
-use super::diagnose::MAX_LINE_BYTES;
-use crate::db::{FileStamp, quote};
+use crate::db::{ExportFile, FileStamp};
 
 /// A billing file found by the scan, before loading.
 pub(super) struct Candidate {
@@ -25,17 +24,16 @@ pub(super) struct Candidate {
 
 /// The DuckDB reader of a billing file; `skip` lines come before its header.
 pub(super) fn reader_sql(path: &Path, container: Container, skip: usize) -> String {
-    let p = quote::literal(&path_text(path));
+    let path = path_text(path);
     match container {
-        // A CUR 2.0 path holds `BILLING_PERIOD=YYYY-MM`: not a column of the file.
-        Container::Parquet => format!("read_parquet({p}, hive_partitioning = false)"),
-        _ => format!(
-            "read_csv({p}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', \
-             nullstr = ['', 'NULL'], strict_mode = true, null_padding = false, skip = {skip}, hive_partitioning = false, \
-             max_line_size = {MAX_LINE_BYTES}, compression = '{}')",
-            if container == Container::Gzip { "gzip" } else { "none" }
-        ),
+        Container::Parquet => ExportFile::Parquet { path: &path },
+        _ => ExportFile::Csv {
+            path: &path,
+            gzip: container == Container::Gzip,
+            skip,
+        },
     }
+    .reader()
 }
 
 pub(super) fn first_line_of(text: &str) -> &str {

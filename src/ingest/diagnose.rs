@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 
 use super::container::{Container, open_text};
+use crate::db::MAX_LINE_BYTES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -14,9 +15,6 @@ pub struct Finding {
     pub line: u64,
     pub message: String,
 }
-
-/// The longest line DuckDB's CSV reader takes (its `max_line_size`).
-pub const MAX_LINE_BYTES: usize = 2_097_152;
 
 /// Money is DECIMAL(38, 10): at most 28 digits before the point.
 const MONEY_LIMIT: f64 = 1e28;
