@@ -6,7 +6,7 @@
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params};
 
-use super::template::fill;
+use super::sql::fill;
 use super::{Db, DbError, Method, Result};
 use crate::money::Money;
 use crate::rules::{Idle, LineFilter, MATCHERS, PSEUDO_AREAS, Rule, Split, SplitBy};
@@ -487,7 +487,7 @@ mod tests {
     fn every_placeholder_of_the_batches_is_filled() {
         let sql = AttributionSql::new();
         for batch in [&sql.direct, &sql.split_step, &sql.store] {
-            assert_eq!(super::super::template::placeholders(batch), Vec::<String>::new());
+            assert_eq!(super::super::sql::placeholders(batch), Vec::<String>::new());
         }
         for m in MATCHERS {
             assert!(

@@ -7,6 +7,10 @@ use duckdb::{OptionalExt, params};
 use super::{Db, Result};
 use crate::money::Money;
 
+const ECS_CHECK_SERVICES_SQL: &str = include_str!("sql/ecs_check_services.sql");
+const ECS_CHECK_BOTH_SQL: &str = include_str!("sql/ecs_check_both.sql");
+const ECS_CHECK_GAPS_SQL: &str = include_str!("sql/ecs_check_gaps.sql");
+
 /// One service over the instance-hours both splits cover (unblended dollars).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceSplit {
@@ -85,12 +89,7 @@ impl Db {
             check.idle = idle;
             check.ecs_source = source.unwrap_or_else(|| "auto".to_owned());
         }
-        let mut stmt = conn.prepare(
-            "SELECT service, area, sum(events_cost), sum(scad_cost), sum(events_cost) - sum(scad_cost)
-             FROM ecs_check WHERE billing_period = strptime(?, '%Y-%m')::DATE AND kind = 'both'
-             GROUP BY service, area
-             ORDER BY abs(sum(events_cost) - sum(scad_cost)) DESC, greatest(sum(events_cost), sum(scad_cost)) DESC, service",
-        )?;
+        let mut stmt = conn.prepare(ECS_CHECK_SERVICES_SQL)?;
         let rows = stmt.query_map(params![month], |r| {
             Ok(ServiceSplit {
                 service: r.get(0)?,
@@ -101,26 +100,17 @@ impl Db {
             })
         })?;
         check.services = rows.collect::<Result<_, _>>()?;
-        (check.both_hours, check.both_instances, check.both_cost) = conn.query_row(
-            "SELECT CAST(COALESCE(sum(hours), 0) AS BIGINT), count(*), COALESCE(sum(cost), 0)
-             FROM (SELECT instance_id, max(hours) AS hours, sum(events_cost) AS cost FROM ecs_check
-                   WHERE billing_period = strptime(?, '%Y-%m')::DATE AND kind = 'both' GROUP BY instance_id)",
-            params![month],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+        (check.both_hours, check.both_instances, check.both_cost) =
+            conn.query_row(ECS_CHECK_BOTH_SQL, params![month], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
         check.scad_only = self.split_gaps(month, "scad_only")?;
         check.events_only = self.split_gaps(month, "events_only")?;
         Ok(check)
     }
 
     fn split_gaps(&self, month: &str, kind: &str) -> Result<Vec<SplitGap>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT instance_id, hours, COALESCE(strftime(first_hour, '%Y-%m-%d %H:%M'), ''),
-                    COALESCE(strftime(last_hour, '%Y-%m-%d %H:%M'), ''),
-                    events_cost + scad_cost
-             FROM ecs_check WHERE billing_period = strptime(?, '%Y-%m')::DATE AND kind = ?
-             ORDER BY events_cost + scad_cost DESC, hours DESC, instance_id",
-        )?;
+        let mut stmt = self.conn.prepare(ECS_CHECK_GAPS_SQL)?;
         let rows = stmt.query_map(params![month, kind], |r| {
             Ok(SplitGap {
                 instance: r.get(0)?,

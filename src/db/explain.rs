@@ -8,7 +8,9 @@ use duckdb::{OptionalExt, params};
 use super::{Db, Result};
 use crate::money::Money;
 
+const EXPLAIN_BILLED_SQL: &str = include_str!("sql/explain_billed.sql");
 const EXPLAIN_SERVICES_SQL: &str = include_str!("sql/explain_services.sql");
+const EXPLAIN_SPLIT_GAPS_SQL: &str = include_str!("sql/explain_split_gaps.sql");
 const EXPLAIN_ATTACHMENTS_SQL: &str = include_str!("sql/explain_attachments.sql");
 const EXPLAIN_SCAD_SQL: &str = include_str!("sql/explain_scad.sql");
 
@@ -58,14 +60,9 @@ impl Db {
     pub fn explain(&self, month: &str, resource: &str) -> Result<Option<Explanation>> {
         let conn = &self.conn;
         let found: Option<(String, String, i64, Money)> = conn
-            .query_row(
-                "SELECT any_value(resource_id), any_value(resource_short), CAST(sum(line_count) AS BIGINT), sum(unblended_cost)
-                 FROM billing_lines
-                 WHERE billing_period = strptime(?, '%Y-%m')::DATE AND (resource_id = ? OR resource_short = ?)
-                 HAVING count(*) > 0",
-                params![month, resource, resource],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            .query_row(EXPLAIN_BILLED_SQL, params![month, resource], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         let Some((billed_id, short, lines, billed)) = found else {
             return Ok(None);
@@ -129,12 +126,7 @@ impl Db {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         x.split_check = rows.collect::<Result<_, _>>()?;
-        let mut stmt = conn.prepare(
-            "SELECT kind, hours, events_cost + scad_cost FROM ecs_check
-             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND instance_id = ?
-               AND kind <> 'both'
-             ORDER BY kind",
-        )?;
+        let mut stmt = conn.prepare(EXPLAIN_SPLIT_GAPS_SQL)?;
         let rows = stmt.query_map(params![month, short], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         x.split_gaps = rows.collect::<Result<_, _>>()?;
         let mut stmt = conn.prepare(EXPLAIN_ATTACHMENTS_SQL)?;

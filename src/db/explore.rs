@@ -6,7 +6,11 @@
 
 use duckdb::params_from_iter;
 
+use super::sql::fill;
 use super::{CostMeasure, Db, Result};
+
+const EXPLORE_SQL: &str = include_str!("sql/explore.sql");
+const EXPLORE_DAILY_SQL: &str = include_str!("sql/explore_daily.sql");
 use crate::money::Money;
 
 /// One level of the drill-down hierarchy.
@@ -61,15 +65,14 @@ impl Db {
     ) -> Result<Vec<ExploreRow>> {
         let (filter, mut values) = path_filter(path);
         let cost = measure.column_name();
-        let sql = format!(
-            "WITH cur AS (SELECT {key} AS name, bool_or(is_service) AS svc, sum({cost}) AS cost FROM explore_cells
-                          WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1),
-                  prev AS (SELECT {key} AS name, sum({cost}) AS cost FROM explore_cells
-                           WHERE billing_period = strptime(?, '%Y-%m')::DATE {filter} GROUP BY 1)
-             SELECT cur.name, cur.svc, cur.cost, COALESCE(prev.cost, 0)
-             FROM cur LEFT JOIN prev USING (name)
-             ORDER BY cur.cost DESC, cur.name LIMIT {ROW_LIMIT}",
-            key = level.sql(),
+        let sql = fill(
+            EXPLORE_SQL,
+            &[
+                ("key", level.sql()),
+                ("cost", cost),
+                ("filter", &filter),
+                ("row_limit", &ROW_LIMIT.to_string()),
+            ],
         );
         let mut params: Vec<String> = vec![month.to_owned()];
         params.extend(values.iter().cloned());
@@ -90,13 +93,9 @@ impl Db {
     /// Cost per day of `month` under `path` (days without cost are 0).
     pub fn daily(&self, month: &str, measure: CostMeasure, path: &[(Level, String)]) -> Result<Vec<f64>> {
         let (filter, values) = path_filter(path);
-        let sql = format!(
-            "WITH days AS (SELECT unnest(range(strptime(?, '%Y-%m')::DATE, (strptime(?, '%Y-%m') + INTERVAL 1 MONTH)::DATE, INTERVAL 1 DAY))::DATE AS d)
-             SELECT CAST(COALESCE(sum(a.{cost}), 0) AS DOUBLE)
-             FROM days LEFT JOIN explore_days a
-               ON a.usage_date = days.d AND a.billing_period = strptime(?, '%Y-%m')::DATE {filter}
-             GROUP BY days.d ORDER BY days.d",
-            cost = measure.column_name(),
+        let sql = fill(
+            EXPLORE_DAILY_SQL,
+            &[("cost", measure.column_name()), ("filter", &filter)],
         );
         let mut params = vec![month.to_owned(), month.to_owned(), month.to_owned()];
         params.extend(values);
@@ -117,11 +116,11 @@ impl Db {
             return Ok(Vec::new());
         };
         let (filter, values) = path_filter(path);
-        let sql = format!(
+        let sql = fill(
             "SELECT strftime(billing_period, '%Y-%m'), sum({cost}) FROM explore_cells
              WHERE billing_period BETWEEN strptime(?, '%Y-%m')::DATE AND strptime(?, '%Y-%m')::DATE {filter}
              GROUP BY 1",
-            cost = measure.column_name(),
+            &[("cost", measure.column_name()), ("filter", &filter)],
         );
         let mut params = vec![first.clone(), last.clone()];
         params.extend(values);
@@ -149,7 +148,7 @@ impl Db {
 fn path_filter(path: &[(Level, String)]) -> (String, Vec<String>) {
     let filter = path
         .iter()
-        .map(|(level, _)| format!(" AND {} = ?", level.sql()))
+        .map(|(level, _)| fill(" AND {column} = ?", &[("column", level.sql())]))
         .collect();
     (filter, path.iter().map(|(_, v)| v.clone()).collect())
 }

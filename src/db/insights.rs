@@ -3,6 +3,7 @@
 
 use duckdb::params;
 
+use super::sql::fill;
 use super::{CostMeasure, Db, Method, Result};
 use crate::money::Money;
 
@@ -95,10 +96,11 @@ impl Db {
         let cost = measure.column_name();
         let conn = &self.conn;
         let mut c = Coverage::default();
-        let mut stmt = conn.prepare(&format!(
+        let filled = |template: &str| fill(template, &[("cost", cost), ("uncovered", UNCOVERED)]);
+        let mut stmt = conn.prepare(&filled(
             "SELECT area = '(unmapped)', method, sum({cost})
              FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE
-             GROUP BY ALL"
+             GROUP BY ALL",
         ))?;
         let rows: Vec<(bool, String, Money)> = stmt
             .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -116,19 +118,19 @@ impl Db {
         c.by_method = kinds.into_iter().collect();
         c.by_method.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         c.total = c.by_method.iter().map(|(_, v)| *v).sum();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT product, COALESCE(sum({cost}) FILTER (WHERE area NOT IN {UNCOVERED}), 0), sum({cost})
+        let mut stmt = conn.prepare(&filled(
+            "SELECT product, COALESCE(sum({cost}) FILTER (WHERE area NOT IN {uncovered}), 0), sum({cost})
              FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE
-             GROUP BY product ORDER BY 3 DESC, 1"
+             GROUP BY product ORDER BY 3 DESC, 1",
         ))?;
         c.by_product = stmt
             .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
         let covered: Money = c.by_product.iter().map(|(_, v, _)| *v).sum();
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare(&filled(
             "SELECT resource, product, arg_max(usage_type, {cost}), sum({cost}) AS c FROM allocations
              WHERE billing_period = strptime(?, '%Y-%m')::DATE AND area = '(unallocated)'
-             GROUP BY resource, product HAVING sum({cost}) > 0 ORDER BY c DESC, resource LIMIT 10000"
+             GROUP BY resource, product HAVING sum({cost}) > 0 ORDER BY c DESC, resource LIMIT 10000",
         ))?;
         let rows: Vec<(String, String, String, Money)> = stmt
             .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
@@ -153,10 +155,10 @@ impl Db {
                 coverage_after,
             });
         }
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare(&filled(
             "SELECT strftime(billing_period, '%Y-%m'),
-                    CAST(COALESCE(sum({cost}) FILTER (WHERE area NOT IN {UNCOVERED}), 0) / NULLIF(sum({cost}), 0) AS DOUBLE)
-             FROM allocations GROUP BY 1 ORDER BY 1"
+                    CAST(COALESCE(sum({cost}) FILTER (WHERE area NOT IN {uncovered}), 0) / NULLIF(sum({cost}), 0) AS DOUBLE)
+             FROM allocations GROUP BY 1 ORDER BY 1",
         ))?;
         c.history = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<f64>>(1)?.unwrap_or(0.0))))?
@@ -188,7 +190,7 @@ impl Db {
         let partial_days = last_day.filter(|d| *d < days_in_month);
         let days = partial_days.unwrap_or(31) as i64;
         let prev = previous.clone().unwrap_or_else(|| "0001-01".to_owned());
-        let mut stmt = conn.prepare(&SPIKES_SQL.replace("{cost}", cost))?;
+        let mut stmt = conn.prepare(&fill(SPIKES_SQL, &[("cost", cost)]))?;
         let spikes = stmt
             .query_map(params![month, prev, days, min_delta], |r| {
                 let drivers: duckdb::types::Value = r.get(4)?;
@@ -212,7 +214,7 @@ impl Db {
                 s
             })
             .collect();
-        let mut stmt = conn.prepare(&ANOMALIES_SQL.replace("{cost}", cost))?;
+        let mut stmt = conn.prepare(&fill(ANOMALIES_SQL, &[("cost", cost)]))?;
         let anomalies = stmt
             .query_map(params![month, min_delta.max(1.0)], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -248,7 +250,7 @@ impl Db {
             CostBasis::FullyLoaded => format!("SELECT billing_period, area, {cost} AS cost FROM explore_cells"),
             CostBasis::Direct => format!("SELECT billing_period, direct_area AS area, {cost} AS cost FROM allocations"),
         };
-        let sql = super::template::fill(UNIT_COSTS_SQL, &[("cells", &cells)]);
+        let sql = fill(UNIT_COSTS_SQL, &[("cells", &cells)]);
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params![metric, area], |r| {
             Ok(UnitCost {

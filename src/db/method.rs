@@ -110,7 +110,7 @@ impl Method {
     pub(super) fn fill_names(sql: &str) -> String {
         let literals = Method::sql_literals();
         let values: Vec<(&str, &str)> = literals.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        super::template::fill(sql, &values)
+        super::sql::fill(sql, &values)
     }
 }
 

@@ -24,8 +24,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "split cost allocation data",
         include_str!("migrations/0007_scad.sql"),
     ),
-    (8, "closed methods", include_str!("migrations/0008_closed_methods.sql")),
-    (9, "whole invoice", include_str!("migrations/0009_whole_invoice.sql")),
+    (8, "file identity", include_str!("migrations/0008_file_identity.sql")),
+    (9, "closed methods", include_str!("migrations/0009_closed_methods.sql")),
+    (10, "whole invoice", include_str!("migrations/0010_whole_invoice.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {
@@ -35,13 +36,7 @@ pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {
 }
 
 pub(super) fn run(conn: &Connection, path: &Path) -> Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version    BIGINT    NOT NULL,
-             name       VARCHAR   NOT NULL,
-             applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
-         )",
-    )?;
+    conn.execute_batch(include_str!("sql/schema_migrations.sql"))?;
     let done = applied(conn)?;
     for (position, &version) in done.iter().enumerate() {
         let expected = position as i64 + 1;

@@ -3,18 +3,20 @@
 
 mod attribution;
 mod ecs_check;
+mod events;
 mod explain;
 mod explain_area;
 mod explore;
 mod insights;
+mod lines;
 mod method;
 mod migrations;
 pub mod quote;
 mod reconcile;
 mod reports;
 mod runs;
+mod sql;
 mod store;
-mod template;
 
 use std::path::{Path, PathBuf};
 
@@ -26,11 +28,12 @@ pub use explain::{Explanation, Part};
 pub use explain_area::{AreaExplanation, AreaFlow};
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
 pub use insights::{Chase, CostBasis, Coverage, Spike, Spikes, UnitCost};
+pub use lines::{ExportFile, ExportRows, LineColumn, MAX_LINE_BYTES, SplitColumn};
 pub use method::Method;
 pub use reconcile::{ChargeArea, ChargeRow, Reconciliation};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
-pub use store::{FileRecord, FileSummary, LoadedFile, SyncTransaction};
+pub use store::{FileRecord, FileStamp, FileSummary, LoadedFile, SyncTransaction};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -93,10 +96,13 @@ impl Db {
             path.file_name()
                 .map_or_else(|| "apportion.duckdb".into(), |n| n.to_string_lossy())
         ));
-        conn.execute_batch(&format!(
-            "SET memory_limit = {}; SET temp_directory = {};",
-            quote::literal(&limit),
-            quote::literal(&spill.to_string_lossy())
+        // Settings take no bound parameters: their values are quoted.
+        conn.execute_batch(&sql::fill(
+            "SET memory_limit = {limit}; SET temp_directory = {spill};",
+            &[
+                ("limit", &quote::literal(&limit)),
+                ("spill", &quote::literal(&spill.to_string_lossy())),
+            ],
         ))
         .map_err(|e| DbError::Setting {
             setting: format!("memory limit {limit:?}"),
@@ -150,12 +156,7 @@ impl Db {
 
     /// The schema as `table.column type` lines, for migration tests.
     pub fn schema_description(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT table_name || '.' || column_name || ' ' || data_type
-             FROM information_schema.columns
-             WHERE table_schema = 'main'
-             ORDER BY table_name, ordinal_position",
-        )?;
+        let mut stmt = self.conn.prepare(include_str!("sql/schema_description.sql"))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -3,7 +3,7 @@
 
 use duckdb::params;
 
-use super::template::fill;
+use super::sql::fill;
 use super::{CostMeasure, Db, Method, Result};
 use crate::money::Money;
 use crate::rules::PSEUDO_AREAS;

@@ -3,10 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use duckdb::{params, params_from_iter};
+use duckdb::params;
 
+use super::sql::fill;
 use super::{Db, Result};
 use crate::money::Money;
+
+const COST_REPORT_SQL: &str = include_str!("sql/cost_report.sql");
+const RESOURCE_TAGS_SQL: &str = include_str!("sql/resource_tags.sql");
+const TASK_INSTANCES_SQL: &str = include_str!("sql/task_instances.sql");
 
 /// A column a report can group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,24 +158,21 @@ impl Db {
                 format!("{column} AS k{i}")
             })
             .collect();
-        let group = if dims.is_empty() {
-            String::new()
-        } else {
-            "GROUP BY ALL".to_owned()
-        };
+        let group = if dims.is_empty() { "" } else { "GROUP BY ALL" };
         let order_keys: String = (0..dims.len()).map(|i| format!(", k{i}")).collect();
-        let sql = format!(
-            "SELECT {keys}{sep}COALESCE(sum({cost}), 0) AS cost, sum({cost}) AS sort_cost
-             FROM {table}
-             WHERE billing_period = strptime(?, '%Y-%m')::DATE
-             {group}
-             ORDER BY sort_cost DESC{order_keys}",
-            keys = keys.join(", "),
-            sep = if dims.is_empty() { "" } else { ", " },
-            cost = measure.column(),
+        let keys: String = keys.iter().map(|k| format!("{k}, ")).collect();
+        let sql = fill(
+            COST_REPORT_SQL,
+            &[
+                ("keys", &keys),
+                ("cost", measure.column()),
+                ("table", table),
+                ("group", group),
+                ("order_keys", &order_keys),
+            ],
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter([month]), |r| {
+        let rows = stmt.query_map(params![month], |r| {
             let keys = (0..dims.len())
                 .map(|i| r.get::<_, String>(i))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -198,15 +200,8 @@ impl Db {
 
     /// Every tag carried by the lines of `resource` (id as billed, or its short form) in `month`.
     pub fn resource_tags(&self, month: &str, resource: &str) -> Result<BTreeMap<String, String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT e.key, e.value FROM (
-                 SELECT unnest(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR)))) AS e FROM billing_lines
-                 WHERE billing_period = strptime(?, '%Y-%m')::DATE
-                   AND (resource_id = ? OR resource_short = ?))
-             WHERE e.value IS NOT NULL
-             ORDER BY ALL",
-        )?;
-        let rows = stmt.query_map(params![month, resource, resource], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut stmt = self.conn.prepare(RESOURCE_TAGS_SQL)?;
+        let rows = stmt.query_map(params![month, resource], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -216,12 +211,7 @@ impl Db {
         let tasks: i64 = self
             .conn
             .query_row("SELECT count(DISTINCT task_arn) FROM ecs_task_events", [], |r| r.get(0))?;
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT regexp_extract(t.task_arn, '([^/]+)$', 1), i.ec2_instance_id
-             FROM ecs_task_events t JOIN ecs_instance_events i
-               ON regexp_extract(i.container_instance_arn, '([^/]+)$', 1) = regexp_extract(t.container_instance_arn, '([^/]+)$', 1)
-             ORDER BY ALL",
-        )?;
+        let mut stmt = self.conn.prepare(TASK_INSTANCES_SQL)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok((tasks, rows.collect::<Result<_, _>>()?))
     }

@@ -3,8 +3,20 @@
 
 use duckdb::{OptionalExt, params};
 
+use super::sql::fill;
 use super::{Db, Result};
 use crate::money::Money;
+
+const RUNS_SQL: &str = include_str!("sql/runs.sql");
+const MONTHS_CLOSED_BY_INVOICE_SQL: &str = include_str!("sql/months_closed_by_invoice.sql");
+const BILLED_BY_NAME_SQL: &str = include_str!("sql/billed_by_name.sql");
+
+/// The rollups a finalized month is copied from: (finalized table, rollup table).
+const ROLLUPS: [(&str, &str); 3] = [
+    ("finalized_product_area", "rollup_product_area"),
+    ("finalized_area_service", "rollup_area_service"),
+    ("finalized_area_account", "rollup_area_account"),
+];
 
 #[derive(Debug, Clone)]
 pub struct RunInfo {
@@ -43,11 +55,7 @@ pub struct ServiceEntry {
 
 impl Db {
     pub fn runs(&self) -> Result<Vec<RunInfo>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT run_id, strftime(started_at, '%Y-%m-%d %H:%M:%S'), idle, weight, tag_key, rule_count, periods,
-                    COALESCE(rules_path, ''), COALESCE(rules_hash, ''), COALESCE(ecs_source, 'auto')
-             FROM attribution_runs ORDER BY run_id",
-        )?;
+        let mut stmt = self.conn.prepare(RUNS_SQL)?;
         let rows = stmt.query_map([], |r| {
             Ok(RunInfo {
                 run_id: r.get(0)?,
@@ -97,15 +105,20 @@ impl Db {
         )?;
         let Some(run_id) = run else { return Ok(None) };
         self.in_transaction(|| {
-            for table in ["product_area", "area_service", "area_account"] {
+            for (finalized, rollup) in ROLLUPS {
+                let tables = [("finalized", finalized), ("rollup", rollup)];
                 self.conn.execute(
-                    &format!("DELETE FROM finalized_{table} WHERE billing_period = strptime(?, '%Y-%m')::DATE"),
+                    &fill(
+                        "DELETE FROM {finalized} WHERE billing_period = strptime(?, '%Y-%m')::DATE",
+                        &tables,
+                    ),
                     params![month],
                 )?;
                 self.conn.execute(
-                    &format!(
-                        "INSERT INTO finalized_{table} SELECT * FROM rollup_{table}
-                         WHERE run_id = ? AND billing_period = strptime(?, '%Y-%m')::DATE"
+                    &fill(
+                        "INSERT INTO {finalized} SELECT * FROM {rollup}
+                         WHERE run_id = ? AND billing_period = strptime(?, '%Y-%m')::DATE",
+                        &tables,
                     ),
                     params![run_id, month],
                 )?;
@@ -125,13 +138,7 @@ impl Db {
     /// Months whose invoice AWS has issued (no line is an estimate) and that are
     /// not finalized yet.
     pub fn months_closed_by_invoice(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT strftime(billing_period, '%Y-%m') FROM billing_lines
-             GROUP BY billing_period
-             HAVING count(*) FILTER (WHERE is_estimate IS NOT false) = 0
-                AND billing_period NOT IN (SELECT billing_period FROM finalized_months)
-             ORDER BY 1",
-        )?;
+        let mut stmt = self.conn.prepare(MONTHS_CLOSED_BY_INVOICE_SQL)?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -207,11 +214,7 @@ impl Db {
             }
             appender.flush()?;
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT n.name, sum(b.unblended_cost) FROM (SELECT DISTINCT name FROM tf_names) n
-             JOIN billing_lines b ON b.resource_short = n.name OR b.resource_id = n.name
-             GROUP BY n.name",
-        )?;
+        let mut stmt = self.conn.prepare(BILLED_BY_NAME_SQL)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

@@ -3,32 +3,62 @@
 
 use duckdb::{OptionalExt, params};
 
+use super::sql::fill;
 use super::{Db, Result};
 use crate::money::Money;
+
+/// What a sync knows of a file without reading it. Size and mtime can be set
+/// back by a copy (`cp -p`, rsync); the inode and ctime (the last change of
+/// its status, which nothing sets back) cannot, where the system has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStamp {
+    pub size_bytes: i64,
+    pub mtime_ns: i64,
+    pub ctime_ns: Option<i64>,
+    pub inode: Option<u64>,
+}
+
+impl FileStamp {
+    /// Whether this is the very file `recorded` stamped, bytes untouched since:
+    /// same size, mtime and inode, and a status that has not changed. Without a
+    /// ctime and an inode (another system, or recorded before they were kept)
+    /// nobody can tell, and the file is hashed.
+    pub fn unchanged_since(&self, recorded: &FileStamp) -> bool {
+        self.size_bytes == recorded.size_bytes
+            && self.mtime_ns == recorded.mtime_ns
+            && self.ctime_ns.is_some()
+            && self.ctime_ns == recorded.ctime_ns
+            && self.inode.is_some()
+            && self.inode == recorded.inode
+    }
+}
 
 /// An export file already loaded, as recorded in `source_files`.
 #[derive(Debug, Clone)]
 pub struct FileRecord {
     pub file_id: i64,
     pub path: String,
-    pub size_bytes: i64,
-    pub mtime_ns: i64,
+    pub stamp: FileStamp,
     pub content_hash: String,
     pub format: String,
 }
 
 /// The columns of `source_files` a FileRecord is read from, in its order.
-const FILE_RECORD: &str = "file_id, path, size_bytes, mtime_ns, content_hash, format";
+const FILE_RECORD: &str = "file_id, path, size_bytes, mtime_ns, ctime_ns, inode, content_hash, format";
 
 impl FileRecord {
     fn from_row(r: &duckdb::Row<'_>) -> duckdb::Result<FileRecord> {
         Ok(FileRecord {
             file_id: r.get(0)?,
             path: r.get(1)?,
-            size_bytes: r.get(2)?,
-            mtime_ns: r.get(3)?,
-            content_hash: r.get(4)?,
-            format: r.get(5)?,
+            stamp: FileStamp {
+                size_bytes: r.get(2)?,
+                mtime_ns: r.get(3)?,
+                ctime_ns: r.get(4)?,
+                inode: r.get(5)?,
+            },
+            content_hash: r.get(6)?,
+            format: r.get(7)?,
         })
     }
 }
@@ -52,8 +82,7 @@ pub struct FileSummary {
 pub struct LoadedFile<'a> {
     pub file_id: i64,
     pub path: &'a str,
-    pub size_bytes: i64,
-    pub mtime_ns: i64,
+    pub stamp: &'a FileStamp,
     pub content_hash: &'a str,
     pub format: &'a str,
 }
@@ -67,43 +96,41 @@ pub struct FormatConflict {
     pub formats: String,
 }
 
-/// Counts of each event kind among the rows of an event file, and of
-/// CloudTrail log files (`?`: their row kind, on the one row without a
-/// record) however few attach calls they hold.
-const KIND_COUNTS: &str = "
-    SELECT count(*) FILTER (WHERE kind = 'ECS Task State Change'),
-           count(*) FILTER (WHERE kind = 'ECS Container Instance State Change'),
-           count(*) FILTER (WHERE r.eventName IN ('AttachVolume', 'DetachVolume')),
-           count(*) FILTER (WHERE kind = ? AND r IS NULL)
-    FROM event_rows";
-
-/// Rows each file of an event batch (temp table event_files) added to the event tables.
-const EVENT_ROWS_PER_FILE: &str = "
-    SELECT f.file_id, count(e.file_id)
-    FROM event_files f
-    LEFT JOIN (SELECT file_id FROM ecs_task_events UNION ALL SELECT file_id FROM ecs_instance_events
-               UNION ALL SELECT file_id FROM ebs_volume_events) e
-           ON e.file_id = f.file_id
-    GROUP BY f.file_id";
-
-const EVENT_INSERTS: &str = include_str!("sql/event_inserts.sql");
-const SCAD_INSERTS: &str = include_str!("sql/scad_inserts.sql");
 const TASK_SPANS_SQL: &str = include_str!("sql/task_spans.sql");
+const SETTLE_SPLIT_PERIODS_SQL: &str = include_str!("sql/settle_split_periods.sql");
+const REPEATED_LINES_SQL: &str = include_str!("sql/repeated_lines.sql");
 const DOUBLE_DELIVERIES_SQL: &str = include_str!("sql/double_deliveries.sql");
+const REDELIVERED_PERIODS_SQL: &str = include_str!("sql/redelivered_periods.sql");
+const REPLACED_FILES_SQL: &str = include_str!("sql/replaced_files.sql");
+const UNUSED_FILES_SQL: &str = include_str!("sql/unused_files.sql");
 const FILE_SUMMARIES_SQL: &str = include_str!("sql/file_summaries.sql");
 
-/// Tables of non-billing files, each with a `file_id` column.
-const EVENT_TABLES: [&str; 5] = [
-    "ecs_task_events",
-    "ecs_instance_events",
-    "ebs_volume_events",
-    "service_map",
-    "business_metrics",
-];
+/// Lines (`b`) of another delivery of a period a file of this sync brings
+/// (temp tables sync_held and sync_keys, see redelivered_periods.sql).
+const STALE: &str = "b.file_id NOT IN (SELECT file_id FROM sync_held)
+      AND EXISTS (SELECT 1 FROM sync_keys k WHERE k.payer_account = b.payer_account AND k.billing_period = b.billing_period)";
+
+/// The temp tables of file ids a sync fills; their names go into statements.
+#[derive(Debug, Clone, Copy)]
+enum IdTable {
+    Loaded,
+    Held,
+    Summary,
+}
+
+impl IdTable {
+    fn name(self) -> &'static str {
+        match self {
+            IdTable::Loaded => "sync_loaded",
+            IdTable::Held => "sync_held",
+            IdTable::Summary => "sync_summary",
+        }
+    }
+}
 
 /// An open write transaction; dropped without `commit` it rolls back.
 pub struct SyncTransaction<'db> {
-    db: &'db Db,
+    pub(super) db: &'db Db,
     sync_id: i64,
     next_file_id: std::cell::Cell<i64>,
     open: bool,
@@ -123,20 +150,28 @@ impl Db {
     /// them: read once per sync, so a folder of thousands of unchanged files
     /// is recognized without a query per file.
     pub fn files_in_place(&self) -> Result<std::collections::HashMap<(String, i64, i64), FileRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {FILE_RECORD} FROM source_files ORDER BY file_id DESC"))?;
+        let sql = fill(
+            "SELECT {record} FROM source_files ORDER BY file_id DESC",
+            &[("record", FILE_RECORD)],
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], FileRecord::from_row)?;
         let mut files = std::collections::HashMap::new();
         for record in rows {
             let record = record?;
-            files.insert((record.path.clone(), record.size_bytes, record.mtime_ns), record);
+            files.insert(
+                (record.path.clone(), record.stamp.size_bytes, record.stamp.mtime_ns),
+                record,
+            );
         }
         Ok(files)
     }
 
     pub fn find_file_by_hash(&self, content_hash: &str) -> Result<Option<FileRecord>> {
-        let sql = format!("SELECT {FILE_RECORD} FROM source_files WHERE content_hash = ? ORDER BY file_id LIMIT 1");
+        let sql = fill(
+            "SELECT {record} FROM source_files WHERE content_hash = ? ORDER BY file_id LIMIT 1",
+            &[("record", FILE_RECORD)],
+        );
         Ok(self
             .conn
             .query_row(&sql, params![content_hash], FileRecord::from_row)
@@ -145,27 +180,11 @@ impl Db {
 
     /// Column names and DuckDB types of what `reader_sql` (a table function call) yields.
     pub fn describe_columns(&self, reader_sql: &str) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare(&format!("DESCRIBE SELECT * FROM {reader_sql}"))?;
+        let mut stmt = self
+            .conn
+            .prepare(&fill("DESCRIBE SELECT * FROM {reader}", &[("reader", reader_sql)]))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    fn stage_event_rows(&self, rows_sql: &str) -> Result<()> {
-        self.conn
-            .execute_batch(&format!("CREATE OR REPLACE TEMP TABLE event_rows AS {rows_sql}"))?;
-        Ok(())
-    }
-
-    /// How many ECS task, container instance and EBS attach/detach events
-    /// `rows_sql` (the first objects of an event file) holds, and how many
-    /// CloudTrail log files (rows of kind `trail_file`).
-    pub fn event_kind_counts(&self, rows_sql: &str, trail_file: &str) -> Result<[i64; 4]> {
-        self.stage_event_rows(rows_sql)?;
-        let counts = self.conn.query_row(KIND_COUNTS, params![trail_file], |r| {
-            Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?])
-        })?;
-        self.conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
-        Ok(counts)
     }
 
     pub fn progress_probe(&self) -> Result<ProgressProbe> {
@@ -207,33 +226,13 @@ impl SyncTransaction<'_> {
         id
     }
 
-    /// Run one `INSERT INTO billing_lines BY NAME SELECT …` built by ingest; returns rows inserted.
-    pub fn insert_lines(&self, insert_sql: &str) -> Result<usize> {
-        Ok(self.db.conn.execute(insert_sql, [])?)
-    }
-
-    /// Load a billing file's split cost allocation rows (`select`, see
-    /// `ingest::cur::split_select`) into `scad_splits` for `file_id`.
-    pub fn insert_splits(&self, select: &str, file_id: i64) -> Result<usize> {
-        let conn = &self.db.conn;
-        conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE split_rows AS {select}"))?;
-        let rows = conn.execute(SCAD_INSERTS, params![file_id])?;
-        conn.execute_batch("DROP TABLE IF EXISTS split_rows")?;
-        Ok(rows)
-    }
-
     /// Split rows belong to the billing period of the file's lines: all of it
     /// when the file is one statement (`whole_file`), else where their own
     /// period was missing (`placeholder`).
     pub fn settle_split_periods(&self, file_id: i64, placeholder: &str, whole_file: bool) -> Result<()> {
-        self.db.conn.execute(
-            "UPDATE scad_splits
-             SET billing_period = COALESCE((SELECT arg_max(billing_period, {'lines': n, 'earlier': -epoch(billing_period)})
-                                            FROM (SELECT billing_period, sum(line_count) AS n FROM billing_lines
-                                                  WHERE file_id = ?1 GROUP BY 1)), billing_period)
-             WHERE file_id = ?1 AND (?2 OR billing_period = ?3::DATE)",
-            params![file_id, whole_file, placeholder],
-        )?;
+        self.db
+            .conn
+            .execute(SETTLE_SPLIT_PERIODS_SQL, params![file_id, whole_file, placeholder])?;
         Ok(())
     }
 
@@ -298,70 +297,20 @@ impl SyncTransaction<'_> {
         Ok(n as usize)
     }
 
-    /// Keep the identities of a file's first lines (`select` yields file id
-    /// and key), to find the same lines arriving in two files of one sync.
-    pub fn sample_line_keys(&self, select: &str) -> Result<()> {
-        // A LIMIT takes the file's first lines only while insertion order is kept;
-        // otherwise any lines a reader thread finishes first.
-        self.db.conn.execute_batch("SET preserve_insertion_order = true")?;
-        let inserted = self
-            .db
-            .conn
-            .execute_batch(&format!("INSERT INTO sync_line_keys {select}"));
-        self.db.conn.execute_batch("SET preserve_insertion_order = false")?;
-        Ok(inserted?)
-    }
-
     /// Two files of this sync that carry the same line items for one payer
     /// and period: (payer, period, file, other file).
     pub fn repeated_lines(&self) -> Result<Option<FormatConflict>> {
         Ok(self
             .db
             .conn
-            .query_row(
-                "WITH owners AS (SELECT DISTINCT file_id, payer_account, billing_period FROM billing_lines
-                                 WHERE file_id IN (SELECT file_id FROM sync_line_keys))
-                 SELECT o1.payer_account, strftime(o1.billing_period, '%Y-%m'), f1.path || ', ' || f2.path
-                 FROM sync_line_keys k1
-                 JOIN sync_line_keys k2 ON k2.k = k1.k AND k2.file_id > k1.file_id
-                 JOIN owners o1 ON o1.file_id = k1.file_id
-                 JOIN owners o2 ON o2.file_id = k2.file_id
-                                AND o2.payer_account = o1.payer_account AND o2.billing_period = o1.billing_period
-                 JOIN source_files f1 ON f1.file_id = k1.file_id
-                 JOIN source_files f2 ON f2.file_id = k2.file_id
-                 ORDER BY ALL LIMIT 1",
-                [],
-                |r| {
-                    Ok(FormatConflict {
-                        payer_account: r.get(0)?,
-                        period: r.get(1)?,
-                        formats: r.get(2)?,
-                    })
-                },
-            )
+            .query_row(REPEATED_LINES_SQL, [], |r| {
+                Ok(FormatConflict {
+                    payer_account: r.get(0)?,
+                    period: r.get(1)?,
+                    formats: r.get(2)?,
+                })
+            })
             .optional()?)
-    }
-
-    /// Load a batch of event files (`rows_sql` over their paths, see
-    /// `ingest::events`), each `(path, file id)`; returns (file id, rows
-    /// inserted) per file.
-    pub fn insert_events(&self, rows_sql: &str, files: &[(String, i64)]) -> Result<Vec<(i64, usize)>> {
-        let conn = &self.db.conn;
-        conn.execute_batch("CREATE OR REPLACE TEMP TABLE event_files (path VARCHAR, file_id BIGINT)")?;
-        let mut appender = conn.appender("event_files")?;
-        for (path, file_id) in files {
-            appender.append_row(params![path, file_id])?;
-        }
-        appender.flush()?;
-        drop(appender);
-        self.db.stage_event_rows(rows_sql)?;
-        for statement in sql_statements(EVENT_INSERTS) {
-            conn.execute(&statement, [])?;
-        }
-        conn.execute_batch("DROP TABLE IF EXISTS event_rows")?;
-        let mut stmt = conn.prepare(EVENT_ROWS_PER_FILE)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Service map entries (service, cluster, area) from one file; they replace
@@ -398,14 +347,16 @@ impl SyncTransaction<'_> {
 
     pub fn record_file(&self, file: &LoadedFile<'_>, line_count: i64) -> Result<()> {
         self.db.conn.execute(
-            "INSERT INTO source_files (file_id, path, size_bytes, mtime_ns, content_hash, format,
+            "INSERT INTO source_files (file_id, path, size_bytes, mtime_ns, ctime_ns, inode, content_hash, format,
                                        line_count, sync_id, synced_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
             params![
                 file.file_id,
                 file.path,
-                file.size_bytes,
-                file.mtime_ns,
+                file.stamp.size_bytes,
+                file.stamp.mtime_ns,
+                file.stamp.ctime_ns,
+                file.stamp.inode,
                 file.content_hash,
                 file.format,
                 line_count,
@@ -415,11 +366,19 @@ impl SyncTransaction<'_> {
         Ok(())
     }
 
-    /// Remember where an unchanged file now lives, so the next sync skips it without hashing.
-    pub fn touch_file(&self, file_id: i64, path: &str, size_bytes: i64, mtime_ns: i64) -> Result<()> {
+    /// Remember where an unchanged file now lives and how it is stamped, so the
+    /// next sync skips it without hashing.
+    pub fn touch_file(&self, file_id: i64, path: &str, stamp: &FileStamp) -> Result<()> {
         self.db.conn.execute(
-            "UPDATE source_files SET path = ?, size_bytes = ?, mtime_ns = ? WHERE file_id = ?",
-            params![path, size_bytes, mtime_ns, file_id],
+            "UPDATE source_files SET path = ?, size_bytes = ?, mtime_ns = ?, ctime_ns = ?, inode = ? WHERE file_id = ?",
+            params![
+                path,
+                stamp.size_bytes,
+                stamp.mtime_ns,
+                stamp.ctime_ns,
+                stamp.inode,
+                file_id
+            ],
         )?;
         Ok(())
     }
@@ -430,7 +389,7 @@ impl SyncTransaction<'_> {
     pub fn double_deliveries(&self, loaded: &[i64], kept: &[i64]) -> Result<Vec<FormatConflict>> {
         let mut held: Vec<i64> = loaded.to_vec();
         held.extend_from_slice(kept);
-        self.with_id_table("sync_held", &held)?;
+        self.with_id_table(IdTable::Held, &held)?;
         let mut stmt = self.db.conn.prepare(DOUBLE_DELIVERIES_SQL)?;
         let rows = stmt.query_map([], |r| {
             Ok(FormatConflict {
@@ -447,71 +406,38 @@ impl SyncTransaction<'_> {
     /// they come from a file of this sync (`loaded` or `kept` unchanged).
     /// Returns how many old lines were replaced.
     pub fn replace_redelivered(&self, loaded: &[i64], kept: &[i64]) -> Result<usize> {
-        self.with_id_table("sync_loaded", loaded)?;
+        self.with_id_table(IdTable::Loaded, loaded)?;
         let mut held: Vec<i64> = loaded.to_vec();
         held.extend_from_slice(kept);
-        self.with_id_table("sync_held", &held)?;
+        self.with_id_table(IdTable::Held, &held)?;
         let conn = &self.db.conn;
-        conn.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE sync_keys AS
-             SELECT DISTINCT payer_account, billing_period FROM billing_lines
-             WHERE file_id IN (SELECT file_id FROM sync_loaded)
-             UNION
-             SELECT DISTINCT payer_account, billing_period FROM scad_splits
-             WHERE file_id IN (SELECT file_id FROM sync_loaded)",
-        )?;
-        let stale = "b.file_id NOT IN (SELECT file_id FROM sync_held)
-               AND EXISTS (SELECT 1 FROM sync_keys k
-                           WHERE k.payer_account = b.payer_account AND k.billing_period = b.billing_period)";
+        conn.execute_batch(REDELIVERED_PERIODS_SQL)?;
+        let stale = |template: &str| fill(template, &[("stale", STALE)]);
         let replaced: i64 = conn.query_row(
-            &format!("SELECT CAST(COALESCE(sum(line_count), 0) AS BIGINT) FROM billing_lines b WHERE {stale}"),
+            &stale("SELECT CAST(COALESCE(sum(line_count), 0) AS BIGINT) FROM billing_lines b WHERE {stale}"),
             [],
             |r| r.get(0),
         )?;
-        conn.execute(&format!("DELETE FROM billing_lines b WHERE {stale}"), [])?;
+        conn.execute(&stale("DELETE FROM billing_lines b WHERE {stale}"), [])?;
         // A period's split cost allocation rows go with its lines.
-        conn.execute(&format!("DELETE FROM scad_splits b WHERE {stale}"), [])?;
-        // An event file or service map synced again under the same path replaces
-        // what its earlier version loaded (events are deduplicated anyway).
-        conn.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE sync_replaced AS
-             SELECT old.file_id FROM source_files old JOIN source_files new ON old.path = new.path
-             WHERE new.file_id IN (SELECT file_id FROM sync_loaded)
-               AND old.file_id NOT IN (SELECT file_id FROM sync_held);
-             CREATE OR REPLACE TEMP TABLE sync_replaced_events AS
-             SELECT DISTINCT file_id FROM ecs_task_events WHERE file_id IN (SELECT file_id FROM sync_replaced);
-             CREATE OR REPLACE TEMP TABLE sync_tasks AS
-             SELECT DISTINCT task_arn FROM ecs_task_events
-             WHERE file_id IN (SELECT file_id FROM sync_loaded UNION ALL SELECT file_id FROM sync_replaced);",
-        )?;
-        for table in EVENT_TABLES {
-            conn.execute_batch(&format!(
-                "DELETE FROM {table} WHERE file_id IN (SELECT file_id FROM sync_replaced)"
-            ))?;
-        }
+        conn.execute(&stale("DELETE FROM scad_splits b WHERE {stale}"), [])?;
+        conn.execute_batch(REPLACED_FILES_SQL)?;
         // Tasks whose events changed get their spans again.
         let changed_tasks: i64 = conn.query_row("SELECT count(*) FROM sync_tasks", [], |r| r.get(0))?;
         if changed_tasks > 0 {
             conn.execute_batch(TASK_SPANS_SQL)?;
         }
-        let live: Vec<String> = ["billing_lines", "scad_splits"]
-            .into_iter()
-            .chain(EVENT_TABLES)
-            .map(|t| format!("SELECT file_id FROM {t}"))
-            .collect();
-        conn.execute_batch(&format!(
-            "DELETE FROM source_files
-             WHERE file_id NOT IN ({})
-               AND file_id NOT IN (SELECT file_id FROM sync_held)",
-            live.join(" UNION ")
-        ))?;
+        conn.execute_batch(UNUSED_FILES_SQL)?;
         Ok(replaced as usize)
     }
 
-    fn with_id_table(&self, name: &str, ids: &[i64]) -> Result<()> {
+    fn with_id_table(&self, table: IdTable, ids: &[i64]) -> Result<()> {
         let conn = &self.db.conn;
-        conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {name} (file_id BIGINT)"))?;
-        let mut appender = conn.appender(name)?;
+        conn.execute_batch(&fill(
+            "CREATE OR REPLACE TEMP TABLE {table} (file_id BIGINT)",
+            &[("table", table.name())],
+        ))?;
+        let mut appender = conn.appender(table.name())?;
         for id in ids {
             appender.append_row(params![id])?;
         }
@@ -520,7 +446,7 @@ impl SyncTransaction<'_> {
     }
 
     pub fn summaries(&self, file_ids: &[i64]) -> Result<Vec<FileSummary>> {
-        self.with_id_table("sync_summary", file_ids)?;
+        self.with_id_table(IdTable::Summary, file_ids)?;
         let mut stmt = self.db.conn.prepare(FILE_SUMMARIES_SQL)?;
         let rows = stmt.query_map([], |r| {
             let periods: duckdb::types::Value = r.get(1)?;
@@ -555,20 +481,6 @@ impl Drop for SyncTransaction<'_> {
             let _ = self.db.conn.execute_batch("ROLLBACK");
         }
     }
-}
-
-/// The statements of a `.sql` file, without its comment lines.
-fn sql_statements(text: &str) -> Vec<String> {
-    let code: String = text
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    code.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 pub(super) fn list_of_text(value: duckdb::types::Value) -> Vec<String> {

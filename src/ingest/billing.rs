@@ -1,6 +1,6 @@
-//! Loading one billing export: unpack, read its columns, run the format's
-//! normalizing SELECT into `billing_lines`, and give every line the billing
-//! period of its delivery (never a month taken from its usage dates).
+//! Loading one billing export: unpack, read its columns, have db load what the
+//! format says each column of `billing_lines` holds, and give every line the
+//! billing period of its delivery (never a month taken from its usage dates).
 
 use std::path::Path;
 
@@ -9,11 +9,7 @@ use super::columns::{Columns, SelectBuilder};
 use super::container::{Container, extract_zip, header};
 use super::diagnose::{ValueChecks, find_bad_line};
 use super::{BillingFormat, IngestError, PeriodSource, UNDATED};
-use crate::db::{Db, SyncTransaction};
-
-/// How many leading lines of each file are compared with the other files of
-/// the same payer and period, to refuse the same lines delivered twice.
-const KEY_SAMPLE_LINES: usize = 1000;
+use crate::db::{Db, LineColumn, SyncTransaction};
 
 pub(super) fn load(
     db: &Db,
@@ -66,14 +62,10 @@ pub(super) fn load(
     // A DBR file's statement month is in its name; every line belongs to it.
     let named_period = period_in_name(&c.path).filter(|_| normalization.period == PeriodSource::File);
     if let Some(period) = &named_period {
-        normalization.set("billing_period", format!("DATE '{period}'"));
+        normalization.set(LineColumn::BillingPeriod, format!("DATE '{period}'"));
     }
     let filter = normalization.filter.as_deref();
-    let sql = format!(
-        "INSERT INTO billing_lines BY NAME SELECT {file_id} AS file_id, * FROM ({})",
-        builder.grouped_select(&normalization.columns, &reader, filter)
-    );
-    tx.insert_lines(&sql)
+    tx.insert_lines(file_id, &builder.rows(&reader, filter), &normalization.columns)
         .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     let settled = match normalization.period {
         PeriodSource::File => tx.settle_file_period(file_id, named_period.as_deref(), UNDATED)?,
@@ -86,22 +78,22 @@ pub(super) fn load(
     }
     // Split cost allocation rows: weights for their parent instance, kept
     // apart from the money under the same file (and billing period).
-    if let Some((select, checks)) = format.split_select(&columns, &reader) {
-        tx.insert_splits(&select, file_id)
-            .map_err(|e| fail(&checks, &e.to_string()))?;
+    if let Some(split) = format.split_rows(&columns) {
+        tx.insert_splits(
+            file_id,
+            &split.builder.rows(&reader, Some(&split.filter)),
+            &split.columns,
+        )
+        .map_err(|e| fail(&split.builder.checks, &e.to_string()))?;
         tx.settle_split_periods(file_id, UNDATED, normalization.period == PeriodSource::File)?;
     }
     // The first lines' identities, read row by row (a line's own id where the
     // export has one, else the whole line).
     let key = normalization
         .line_key
-        .clone()
-        .unwrap_or_else(|| "md5(concat_ws('|', *COLUMNS(*)))".to_owned());
-    let where_clause = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default();
-    let sample = format!(
-        "SELECT {file_id}, k FROM (SELECT {key} AS k FROM {reader}{where_clause} LIMIT {KEY_SAMPLE_LINES}) WHERE k IS NOT NULL"
-    );
-    tx.sample_line_keys(&sample)
+        .as_deref()
+        .unwrap_or("md5(concat_ws('|', *COLUMNS(*)))");
+    tx.sample_line_keys(file_id, &reader, filter, key)
         .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     Ok(tx.lines_of_file(file_id)?)
 }

@@ -5,20 +5,18 @@ use std::path::{Path, PathBuf};
 
 use super::ExportKind;
 use super::container::Container;
-use super::diagnose::MAX_LINE_BYTES;
-use crate::db::quote;
+use crate::db::{ExportFile, FileStamp};
 
 /// A billing file found by the scan, before loading.
 pub(super) struct Candidate {
     pub(super) path: PathBuf,
-    pub(super) size_bytes: i64,
-    pub(super) mtime_ns: i64,
+    pub(super) stamp: FileStamp,
     pub(super) container: Container,
     pub(super) format: ExportKind,
     pub(super) content_hash: String,
     /// Set when the file is already in the database (same content).
     pub(super) existing: Option<i64>,
-    /// The file is recorded under this very path, size and mtime: nothing to update.
+    /// The file is recorded under this very path and stamp: nothing to update.
     pub(super) in_place: bool,
     /// Set when another file of this sync has the same content.
     pub(super) duplicate_of: Option<PathBuf>,
@@ -26,17 +24,16 @@ pub(super) struct Candidate {
 
 /// The DuckDB reader of a billing file; `skip` lines come before its header.
 pub(super) fn reader_sql(path: &Path, container: Container, skip: usize) -> String {
-    let p = quote::literal(&path_text(path));
+    let path = path_text(path);
     match container {
-        // A CUR 2.0 path holds `BILLING_PERIOD=YYYY-MM`: not a column of the file.
-        Container::Parquet => format!("read_parquet({p}, hive_partitioning = false)"),
-        _ => format!(
-            "read_csv({p}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', \
-             nullstr = ['', 'NULL'], strict_mode = true, null_padding = false, skip = {skip}, hive_partitioning = false, \
-             max_line_size = {MAX_LINE_BYTES}, compression = '{}')",
-            if container == Container::Gzip { "gzip" } else { "none" }
-        ),
+        Container::Parquet => ExportFile::Parquet { path: &path },
+        _ => ExportFile::Csv {
+            path: &path,
+            gzip: container == Container::Gzip,
+            skip,
+        },
     }
+    .reader()
 }
 
 pub(super) fn first_line_of(text: &str) -> &str {
@@ -48,4 +45,33 @@ pub(super) fn path_text(path: &Path) -> String {
         .unwrap_or_else(|_| path.to_path_buf())
         .to_string_lossy()
         .into_owned()
+}
+
+/// Size, mtime, and where the system has them, ctime and inode.
+pub(super) fn stamp_of(meta: &std::fs::Metadata) -> FileStamp {
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64);
+    #[cfg(unix)]
+    let (ctime_ns, inode) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            Some(
+                meta.ctime()
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(meta.ctime_nsec()),
+            ),
+            Some(meta.ino()),
+        )
+    };
+    #[cfg(not(unix))]
+    let (ctime_ns, inode) = (None, None);
+    FileStamp {
+        size_bytes: meta.len() as i64,
+        mtime_ns,
+        ctime_ns,
+        inode,
+    }
 }

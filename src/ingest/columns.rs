@@ -1,10 +1,10 @@
 //! An export's columns looked up by a normalized name, and the builder that
-//! turns them into the SQL expressions of one normalizing SELECT.
+//! turns them into the SQL expressions db's statements load them with.
 
 use std::collections::HashMap;
 
 use super::diagnose::ValueChecks;
-use crate::db::quote;
+use crate::db::{ExportRows, quote};
 
 /// Lowercase ASCII letters and digits only: `lineItem/UnblendedCost`,
 /// `line_item_unblended_cost` and `LineItemUnblendedCost` are one key.
@@ -46,7 +46,7 @@ impl Columns {
     }
 }
 
-/// Builds one normalizing SELECT over [`Columns`] in two stages, because
+/// Builds the expressions of a load over [`Columns`] in two stages, because
 /// parsing is where a load spends its time. Stage one reads the file and
 /// groups its lines by the raw text of every column the normalization uses
 /// (money and quantities summed, lines counted), so lines that need no
@@ -222,24 +222,15 @@ impl<'a> SelectBuilder<'a> {
         )
     }
 
-    /// The whole two-stage SELECT: `columns` (target, stage-two expression)
-    /// over the grouped rows of `reader`, whose lines pass `filter`.
-    pub fn grouped_select(&self, columns: &[(&str, String)], reader: &str, filter: Option<&str>) -> String {
-        let timed = self.timed.as_deref().unwrap_or("false");
-        let stage_one: Vec<String> = self
-            .keys
-            .iter()
-            .chain(&self.measures)
-            .map(|(expr, alias)| format!("{expr} AS {alias}"))
-            .collect();
-        let targets: Vec<String> = columns.iter().map(|(t, e)| format!("{e} AS {t}")).collect();
-        format!(
-            "SELECT {targets}, line_count\nFROM (SELECT {stage_one}, count(*) AS line_count\n      \
-             FROM (SELECT *, {timed} AS ap_timed FROM {reader}{filter})\n      GROUP BY ALL)",
-            targets = targets.join(",\n  "),
-            stage_one = stage_one.join(",\n        "),
-            filter = filter.map(|f| format!(" WHERE {f}")).unwrap_or_default(),
-        )
+    /// The export's rows for db: `reader`'s lines passing `filter`, grouped
+    /// by what this builder used (its keys, then its sums).
+    pub fn rows<'s>(&'s self, reader: &'s str, filter: Option<&'s str>) -> ExportRows<'s> {
+        ExportRows {
+            reader,
+            filter,
+            timed: self.timed.as_deref().unwrap_or("false"),
+            groups: self.keys.iter().chain(&self.measures).cloned().collect(),
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub fn is_header(keys: &[String]) -> bool {
 }
 
 pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
+    use crate::db::LineColumn::*;
     let record_type = b.text_or_null(&["recordtype"]);
     let raw_record_type = b.raw(&["recordtype"]).unwrap_or_else(|| "NULL".to_owned());
     let payer = b.text_or_null(&["payeraccountid"]);
@@ -34,42 +35,43 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         })
         .collect();
     let columns = vec![
-        ("source_format", "'costalloc'".to_owned()),
-        ("billing_period", period_expr(&bill_start)),
-        ("payer_account", format!("COALESCE({payer}, '')")),
-        ("usage_account", format!("COALESCE({linked}, {payer}, '')")),
-        ("invoice_id", invoice.clone()),
-        ("is_estimate", format!("COALESCE({invoice} = 'Estimated', false)")),
-        ("line_type", record_type.clone()),
-        ("provider", "'AWS'".to_owned()),
+        (SourceFormat, "'costalloc'".to_owned()),
+        (BillingPeriod, period_expr(&bill_start)),
+        (PayerAccount, format!("COALESCE({payer}, '')")),
+        (UsageAccount, format!("COALESCE({linked}, {payer}, '')")),
+        (InvoiceId, invoice.clone()),
+        (IsEstimate, format!("COALESCE({invoice} = 'Estimated', false)")),
+        (LineType, record_type.clone()),
+        (Provider, "'AWS'".to_owned()),
         (
-            "product_name",
+            ProductName,
             format!(
                 "COALESCE({}, {})",
                 b.text_or_null(&["productname"]),
                 b.text_or_null(&["productcode"])
             ),
         ),
-        ("product_code", b.text_or_null(&["productcode"])),
-        ("usage_type", b.text_or_null(&["usagetype"])),
-        ("operation", b.text_or_null(&["operation"])),
-        ("region", region_from_zone(&zone)),
-        ("availability_zone", zone),
+        (ProductCode, b.text_or_null(&["productcode"])),
+        (UsageType, b.text_or_null(&["usagetype"])),
+        (Operation, b.text_or_null(&["operation"])),
+        (Region, region_from_zone(&zone)),
+        (AvailabilityZone, zone),
         // A monthly summary: no resources.
-        ("resource_id", "NULL".to_owned()),
-        ("resource_short", "NULL".to_owned()),
-        ("usage_start", start),
-        ("usage_end", end),
-        ("usage_amount", b.number_or_null(&["usagequantity"])),
+        (ResourceId, "NULL".to_owned()),
+        (ResourceShort, "NULL".to_owned()),
+        (UsageStart, start),
+        (UsageEnd, end),
+        (UsageAmount, b.number_or_null(&["usagequantity"])),
         (
-            "currency",
+            Currency,
             format!("COALESCE({}, 'USD')", b.text_or_null(&["currencycode"])),
         ),
         // TotalCost is the line's cost after credits and with tax: what the invoice charges.
-        ("unblended_cost", total.clone()),
-        ("blended_cost", total.clone()),
-        ("amortized_cost", total),
-        ("tags", b.tag_object(&unique_tags(tags))),
+        (UnblendedCost, total.clone()),
+        (BlendedCost, total.clone()),
+        (AmortizedCost, total.clone()),
+        (NetAmortizedCost, total),
+        (Tags, b.tag_object(&unique_tags(tags))),
     ];
     Normalization {
         columns,

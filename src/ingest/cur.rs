@@ -3,8 +3,8 @@
 //! split cost allocation data rows either may carry.
 
 use super::columns::{Columns, SelectBuilder, key, region_from_zone, unique_tags};
-use super::diagnose::ValueChecks;
 use super::{Normalization, PeriodSource, period_expr};
+use crate::db::SplitColumn;
 
 /// `split_line_item_parent_resource_id` / `splitLineItem/ParentResourceId`:
 /// set on split cost allocation rows of a task or pod on an EC2 instance.
@@ -24,6 +24,7 @@ pub fn is_cur2(names: &[String]) -> bool {
 }
 
 pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
+    use crate::db::LineColumn::*;
     let line_type = b.text_or_null(&["lineitemlineitemtype"]);
     let payer = b.text_or_null(&["billpayeraccountid"]);
     let usage_account = b.text_or_null(&["lineitemusageaccountid"]);
@@ -35,6 +36,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
     let unblended = b.require(unblended, "lineItem/UnblendedCost");
     let blended = b.money(&["lineitemblendedcost"]).unwrap_or_else(|| unblended.clone());
     let amortized = amortized_expr(b, &line_type, &unblended);
+    let net_amortized = net_amortized_expr(b, &line_type, &amortized);
     let (start, end) = b.usage_interval(&["lineitemusagestartdate"], &["lineitemusageenddate"]);
     // A line belongs to its bill's period; a CUR without the column is one
     // statement, whose month is the one most of its lines were used in.
@@ -82,37 +84,38 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
     };
     let tags = tag_expr(b);
     // Split cost allocation rows describe how to divide their parent instance's
-    // line, which stays in the export: they are never money (see split_select).
+    // line, which stays in the export: they are never money (see split_rows).
     let filter = b.raw(SPLIT_PARENT).map(|parent| format!("{parent} IS NULL"));
     let columns = vec![
-        ("source_format", if cur2 { "'cur2'" } else { "'cur'" }.to_owned()),
-        ("billing_period", period_expr(&period_source)),
-        ("payer_account", format!("COALESCE({payer}, '')")),
-        ("usage_account", format!("COALESCE({usage_account}, {payer}, '')")),
-        ("invoice_id", invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
+        (SourceFormat, if cur2 { "'cur2'" } else { "'cur'" }.to_owned()),
+        (BillingPeriod, period_expr(&period_source)),
+        (PayerAccount, format!("COALESCE({payer}, '')")),
+        (UsageAccount, format!("COALESCE({usage_account}, {payer}, '')")),
+        (InvoiceId, invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
         // An empty invoice id means AWS has not issued the invoice: the month is an estimate.
         (
-            "is_estimate",
+            IsEstimate,
             invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL")),
         ),
-        ("line_type", line_type),
-        ("provider", "'AWS'".to_owned()),
-        ("product_name", product_name),
-        ("product_code", product_code),
-        ("usage_type", b.text_or_null(&["lineitemusagetype"])),
-        ("operation", b.text_or_null(&["lineitemoperation"])),
-        ("region", region),
-        ("availability_zone", zone),
-        ("resource_id", resource.clone()),
-        ("resource_short", format!("ap_short_id({resource})")),
-        ("usage_start", start),
-        ("usage_end", end),
-        ("usage_amount", usage_amount),
-        ("currency", b.text_or_null(&["lineitemcurrencycode"])),
-        ("unblended_cost", unblended),
-        ("blended_cost", blended),
-        ("amortized_cost", amortized),
-        ("tags", tags),
+        (LineType, line_type),
+        (Provider, "'AWS'".to_owned()),
+        (ProductName, product_name),
+        (ProductCode, product_code),
+        (UsageType, b.text_or_null(&["lineitemusagetype"])),
+        (Operation, b.text_or_null(&["lineitemoperation"])),
+        (Region, region),
+        (AvailabilityZone, zone),
+        (ResourceId, resource.clone()),
+        (ResourceShort, format!("ap_short_id({resource})")),
+        (UsageStart, start),
+        (UsageEnd, end),
+        (UsageAmount, usage_amount),
+        (Currency, b.text_or_null(&["lineitemcurrencycode"])),
+        (UnblendedCost, unblended),
+        (BlendedCost, blended),
+        (AmortizedCost, amortized),
+        (NetAmortizedCost, net_amortized),
+        (Tags, tags),
     ];
     Normalization {
         columns,
@@ -122,12 +125,22 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
     }
 }
 
+/// The split cost allocation rows of an export, described for db: the
+/// builder of their grouped rows (and the values it parses), what each staged
+/// column holds, and which lines they are.
+pub struct SplitRows<'a> {
+    pub builder: SelectBuilder<'a>,
+    pub columns: Vec<(SplitColumn, String)>,
+    pub filter: String,
+}
+
 /// The split cost allocation data of an ECS task on EC2 (its rows name a
-/// parent instance and the task's ARN), as the SELECT of the rows staged for
+/// parent instance and the task's ARN), as the rows staged for
 /// `scad_splits`: per task, interval and usage type, its split and unused
 /// cost and usage, its tags and its bill's period; None when the export has
 /// no such column. EKS pods' split rows are left out (apportion splits ECS only).
-pub fn split_select(columns: &Columns, reader: &str) -> Option<(String, ValueChecks)> {
+pub fn split_rows(columns: &Columns) -> Option<SplitRows<'_>> {
+    use SplitColumn::*;
     let mut b = SelectBuilder::new(columns);
     let parent_raw = b.raw(SPLIT_PARENT)?;
     let task_raw = b.raw(&["lineitemresourceid"])?;
@@ -147,25 +160,29 @@ pub fn split_select(columns: &Columns, reader: &str) -> Option<(String, ValueChe
     let reserved = b.number_or_null(&["splitlineitemreservedusage"]);
     let actual = b.number_or_null(&["splitlineitemactualusage"]);
     let tags = tag_expr(&mut b);
-    let rows = [
-        ("billing_period", period_expr(&period)),
-        ("payer_account", format!("COALESCE({payer}, '')")),
-        ("usage_account", format!("COALESCE({usage_account}, {payer}, '')")),
-        ("task_arn", task),
-        ("instance_id", format!("ap_short_id({parent})")),
-        ("usage_type", usage_type),
-        ("usage_start", start),
-        ("usage_end", end),
-        ("split_cost", split_cost),
-        ("unused_cost", unused_cost),
-        ("split_usage", split_usage),
-        ("usage_ratio", ratio),
-        ("reserved", reserved),
-        ("actual", actual),
-        ("tags", tags),
+    let columns = vec![
+        (BillingPeriod, period_expr(&period)),
+        (PayerAccount, format!("COALESCE({payer}, '')")),
+        (UsageAccount, format!("COALESCE({usage_account}, {payer}, '')")),
+        (TaskArn, task),
+        (InstanceId, format!("ap_short_id({parent})")),
+        (UsageType, usage_type),
+        (UsageStart, start),
+        (UsageEnd, end),
+        (SplitCost, split_cost),
+        (UnusedCost, unused_cost),
+        (SplitUsage, split_usage),
+        (UsageRatio, ratio),
+        (Reserved, reserved),
+        (Actual, actual),
+        (Tags, tags),
     ];
     let filter = format!("{parent_raw} IS NOT NULL AND {task_raw} LIKE 'arn:%:ecs:%:task/%'");
-    Some((b.grouped_select(&rows, reader, Some(&filter)), b.checks))
+    Some(SplitRows {
+        builder: b,
+        columns,
+        filter,
+    })
 }
 
 /// The standard amortization of RI and Savings Plan charges. Branches whose
@@ -198,6 +215,36 @@ fn amortized_expr(b: &mut SelectBuilder<'_>, line_type: &str, unblended: &str) -
         expr = format!("CASE WHEN {line_type} = 'Fee' AND {arn} IS NOT NULL THEN 0 ELSE {expr} END");
     }
     format!("CAST({expr} AS DECIMAL(38, 10))")
+}
+
+/// Net amortized cost: amortized cost after discounts, from the net columns
+/// where the export has them (`lineItem/NetUnblendedCost`,
+/// `savingsPlan/NetSavingsPlanEffectiveCost`, `reservation/NetEffectiveCost`,
+/// the reservation's net unused fees, and their CUR 2.0 names). Without
+/// `NetUnblendedCost` the export carries no net view: amortized it is.
+fn net_amortized_expr(b: &mut SelectBuilder<'_>, line_type: &str, amortized: &str) -> String {
+    let Some(net) = b.money(&["lineitemnetunblendedcost"]) else {
+        return amortized.to_owned();
+    };
+    let mut branches = vec![
+        "WHEN 'SavingsPlanNegation' THEN 0".to_owned(),
+        "WHEN 'SavingsPlanUpfrontFee' THEN 0".to_owned(),
+        format!("WHEN 'SavingsPlanRecurringFee' THEN {amortized}"),
+    ];
+    let sp = b
+        .money(&["savingsplannetsavingsplaneffectivecost"])
+        .unwrap_or_else(|| amortized.to_owned());
+    branches.push(format!("WHEN 'SavingsPlanCoveredUsage' THEN {sp}"));
+    let ri = b.money(&["reservationneteffectivecost"]).unwrap_or_else(|| amortized.to_owned());
+    branches.push(format!("WHEN 'DiscountedUsage' THEN {ri}"));
+    match (
+        b.money(&["reservationnetunusedamortizedupfrontfeeforbillingperiod"]),
+        b.money(&["reservationnetunusedrecurringfee"]),
+    ) {
+        (Some(upfront), Some(recurring)) => branches.push(format!("WHEN 'RIFee' THEN {upfront} + {recurring}")),
+        _ => branches.push(format!("WHEN 'RIFee' THEN {amortized}")),
+    }
+    format!("CAST(CASE {line_type} {} ELSE {net} END AS DECIMAL(38, 10))", branches.join(" "))
 }
 
 /// Tags are read from one place. Newer CUR 2.0 exports carry them twice: in

@@ -10,6 +10,7 @@ pub fn is_header(keys: &[String]) -> bool {
 }
 
 pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
+    use crate::db::LineColumn::*;
     let record_type = b.text_or_null(&["recordtype"]);
     let raw_record_type = b.raw(&["recordtype"]).unwrap_or_else(|| "NULL".to_owned());
     let payer = b.text_or_null(&["payeraccountid"]);
@@ -34,30 +35,31 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         })
         .collect();
     let columns = vec![
-        ("source_format", "'dbr'".to_owned()),
-        ("billing_period", period_expr(&start)),
-        ("payer_account", format!("COALESCE({payer}, '')")),
-        ("usage_account", format!("COALESCE({linked}, {payer}, '')")),
-        ("invoice_id", invoice.clone()),
-        ("is_estimate", format!("COALESCE({invoice} = 'Estimated', false)")),
-        ("line_type", record_type.clone()),
-        ("provider", "'AWS'".to_owned()),
-        ("product_name", b.text_or_null(&["productname"])),
-        ("product_code", "NULL".to_owned()),
-        ("usage_type", b.text_or_null(&["usagetype"])),
-        ("operation", b.text_or_null(&["operation"])),
-        ("region", region_from_zone(&zone)),
-        ("availability_zone", zone),
-        ("resource_id", resource.clone()),
-        ("resource_short", format!("ap_short_id({resource})")),
-        ("usage_start", start),
-        ("usage_end", end),
-        ("usage_amount", usage_amount),
-        ("currency", "'USD'".to_owned()),
-        ("unblended_cost", unblended.clone()),
-        ("blended_cost", blended),
-        ("amortized_cost", unblended),
-        ("tags", b.tag_object(&unique_tags(tags))),
+        (SourceFormat, "'dbr'".to_owned()),
+        (BillingPeriod, period_expr(&start)),
+        (PayerAccount, format!("COALESCE({payer}, '')")),
+        (UsageAccount, format!("COALESCE({linked}, {payer}, '')")),
+        (InvoiceId, invoice.clone()),
+        (IsEstimate, format!("COALESCE({invoice} = 'Estimated', false)")),
+        (LineType, record_type.clone()),
+        (Provider, "'AWS'".to_owned()),
+        (ProductName, b.text_or_null(&["productname"])),
+        (ProductCode, "NULL".to_owned()),
+        (UsageType, b.text_or_null(&["usagetype"])),
+        (Operation, b.text_or_null(&["operation"])),
+        (Region, region_from_zone(&zone)),
+        (AvailabilityZone, zone),
+        (ResourceId, resource.clone()),
+        (ResourceShort, format!("ap_short_id({resource})")),
+        (UsageStart, start),
+        (UsageEnd, end),
+        (UsageAmount, usage_amount),
+        (Currency, "'USD'".to_owned()),
+        (UnblendedCost, unblended.clone()),
+        (BlendedCost, blended),
+        (AmortizedCost, unblended.clone()),
+        (NetAmortizedCost, unblended),
+        (Tags, b.tag_object(&unique_tags(tags))),
     ];
     Normalization {
         columns,

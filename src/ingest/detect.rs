@@ -1,16 +1,16 @@
 //! Telling what a file is by its content: magic bytes, then the CSV header,
 //! the parquet schema, or the JSON objects; unchanged files are recognized
-//! by path, size and mtime, or by content hash.
+//! by path, size, mtime, ctime and inode, or by content hash.
 
 use std::io::Read;
 use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3;
 
-use super::candidate::{Candidate, first_line_of, path_text, reader_sql};
+use super::candidate::{Candidate, first_line_of, path_text, reader_sql, stamp_of};
 use super::container::{Container, extract_zip, header};
 use super::manifest::{self, Manifest};
-use super::{BillingFormat, ExportKind, IngestError, event_records, events, metrics, service_map};
+use super::{BillingFormat, ExportKind, IngestError, event_records, metrics, service_map};
 use crate::db::Db;
 
 pub(super) enum Scanned {
@@ -30,17 +30,12 @@ pub(super) fn scan(db: &Db, known: &InPlace, path: &Path) -> Result<Scanned, Ing
         message: e.to_string(),
     };
     let meta = std::fs::metadata(path).map_err(io_error)?;
-    let size_bytes = meta.len() as i64;
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i64);
+    let stamp = stamp_of(&meta);
     let looks_like_export = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXPORT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-    if size_bytes == 0 {
+    if stamp.size_bytes == 0 {
         return if looks_like_export {
             Err(IngestError::File {
                 path: path.to_path_buf(),
@@ -50,22 +45,32 @@ pub(super) fn scan(db: &Db, known: &InPlace, path: &Path) -> Result<Scanned, Ing
             Ok(Scanned::Skipped("empty file".to_owned()))
         };
     }
-    if let Some(record) = known.get(&(path_text(path), size_bytes, mtime_ns)) {
-        let format = ExportKind::from_label(&record.format);
-        let container = Container::sniff(path).map_err(io_error)?;
-        if let Some(format) = format {
+    // Same path, size and mtime: the recorded file, unless its inode or ctime
+    // says it was rewritten since (a copy that kept the times), then its bytes decide.
+    let mut hashed = None;
+    if let Some(record) = known.get(&(path_text(path), stamp.size_bytes, stamp.mtime_ns))
+        && let Some(format) = ExportKind::from_label(&record.format)
+    {
+        let in_place = stamp.unchanged_since(&record.stamp);
+        let content_hash = if in_place {
+            record.content_hash.clone()
+        } else {
+            hash_file(path).map_err(io_error)?
+        };
+        if content_hash == record.content_hash {
+            let container = Container::sniff(path).map_err(io_error)?;
             return Ok(Scanned::Export(Candidate {
                 path: path.to_path_buf(),
-                size_bytes,
-                mtime_ns,
+                stamp,
                 container,
                 format,
-                content_hash: record.content_hash.clone(),
+                content_hash,
                 existing: Some(record.file_id),
-                in_place: true,
+                in_place,
                 duplicate_of: None,
             }));
         }
+        hashed = Some(content_hash);
     }
     let container = Container::sniff(path).map_err(io_error)?;
     let format = match detect(db, path, container)? {
@@ -73,12 +78,14 @@ pub(super) fn scan(db: &Db, known: &InPlace, path: &Path) -> Result<Scanned, Ing
         Detected::Manifest(m) => return Ok(Scanned::Manifest(m)),
         Detected::Other(reason) => return Ok(Scanned::Skipped(reason)),
     };
-    let content_hash = hash_file(path).map_err(io_error)?;
+    let content_hash = match hashed {
+        Some(h) => h,
+        None => hash_file(path).map_err(io_error)?,
+    };
     let existing = db.find_file_by_hash(&content_hash)?.map(|r| r.file_id);
     Ok(Scanned::Export(Candidate {
         path: path.to_path_buf(),
-        size_bytes,
-        mtime_ns,
+        stamp,
         container,
         format,
         content_hash,
@@ -158,8 +165,7 @@ fn detect_json(db: &Db, path: &Path, container: Container) -> Result<Detected, I
             return Ok(Detected::Manifest(m));
         }
     }
-    let rows = events::rows_sql(&[path_text(path)], container == Container::Gzip, Some(EVENTS_LOOKED_AT));
-    let counts = match db.event_kind_counts(&rows, events::TRAIL_FILE) {
+    let counts = match db.event_kind_counts(&path_text(path), container == Container::Gzip, EVENTS_LOOKED_AT) {
         Ok(counts) => counts,
         // Unreadable as events: a broken event file is an error that names the
         // record; any other JSON is simply not events.

@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 
 use super::container::{Container, open_text};
+use crate::db::MAX_LINE_BYTES;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -14,9 +15,6 @@ pub struct Finding {
     pub line: u64,
     pub message: String,
 }
-
-/// The longest line DuckDB's CSV reader takes (its `max_line_size`).
-pub const MAX_LINE_BYTES: usize = 2_097_152;
 
 /// Money is DECIMAL(38, 10): at most 28 digits before the point.
 const MONEY_LIMIT: f64 = 1e28;
@@ -32,25 +30,15 @@ pub struct ValueChecks {
 /// The first line whose shape or values would not load, if any.
 /// `skip` lines come before the header (a banner) and are not CSV.
 pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &ValueChecks) -> Option<Finding> {
-    let reader = match open_text(path, container) {
-        Ok(mut r) => {
-            for _ in 0..skip {
-                let mut banner = Vec::new();
-                if let Err(e) = r.read_until(b'\n', &mut banner) {
-                    return Some(Finding {
-                        line: 0,
-                        message: e.to_string(),
-                    });
-                }
-            }
-            r
-        }
-        Err(e) => {
-            return Some(Finding {
-                line: 0,
-                message: e.to_string(),
-            });
-        }
+    let unreadable = |e: std::io::Error| Finding {
+        line: 0,
+        message: e.to_string(),
+    };
+    let reader = open_past_banner(path, container, skip).map_err(unreadable);
+    let lines = Lines::open(path, container, skip).map_err(unreadable);
+    let (reader, mut lines) = match (reader, lines) {
+        (Ok(reader), Ok(lines)) => (reader, lines),
+        (Err(f), _) | (_, Err(f)) => return Some(f),
     };
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -61,14 +49,17 @@ pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &Va
     let mut money_at = Vec::new();
     let mut temporal_at = Vec::new();
     let mut header_read = false;
-    let mut last_line = 1 + skip as u64;
+    let mut last_line = lines.line;
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => return None,
             Ok(true) => {}
-            Err(e) => return Some(describe_csv_error(&e, last_line, skip as u64)),
+            Err(e) => return Some(describe_csv_error(&e, &mut lines, last_line)),
         }
-        let line = record.position().map_or(last_line, |p| p.line() + skip as u64);
+        let line = match record.position() {
+            Some(p) => lines.of_record_at(p.byte()),
+            None => last_line,
+        };
         last_line = line;
         if record.as_slice().len() > MAX_LINE_BYTES {
             return Some(Finding {
@@ -143,10 +134,11 @@ fn field(record: &csv::ByteRecord, i: usize) -> String {
     if text == "NULL" { String::new() } else { text.to_owned() }
 }
 
-fn describe_csv_error(e: &csv::Error, last_line: u64, skip: u64) -> Finding {
+fn describe_csv_error(e: &csv::Error, lines: &mut Lines, last_line: u64) -> Finding {
+    let mut line_of = |pos: Option<&csv::Position>| pos.map_or(last_line + 1, |p| lines.of_record_at(p.byte()));
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => Finding {
-            line: pos.as_ref().map_or(last_line + 1, |p| p.line() + skip),
+            line: line_of(pos.as_ref()),
             message: format!("{len} fields, the header has {expected_len}"),
         },
         csv::ErrorKind::Io(io) => Finding {
@@ -154,10 +146,90 @@ fn describe_csv_error(e: &csv::Error, last_line: u64, skip: u64) -> Finding {
             message: format!("file is truncated or damaged: {io}"),
         },
         _ => Finding {
-            line: e.position().map_or(last_line + 1, |p| p.line() + skip),
+            line: line_of(e.position()),
             message: e.to_string(),
         },
     }
+}
+
+/// The decoded text of a CSV past the `skip` banner lines above its header.
+fn open_past_banner(path: &Path, container: Container, skip: usize) -> std::io::Result<Box<dyn BufRead>> {
+    let mut reader = open_text(path, container)?;
+    for _ in 0..skip {
+        reader.read_until(b'\n', &mut Vec::new())?;
+    }
+    Ok(reader)
+}
+
+/// Lines as an editor numbers them (the header is line 1): `\n`, `\r\n` and a
+/// lone `\r` each end one, inside quoted fields too. The csv crate counts `\n`
+/// bytes before the byte where it starts reading a record, and in a file saved
+/// with CRLF it stops reading a record at the `\r`, so it names the line before.
+/// This reads the same text a second time, alongside, and counts for itself.
+pub struct Lines {
+    text: Box<dyn BufRead>,
+    /// Bytes of the text (past the banner) counted so far.
+    offset: u64,
+    /// The line of the byte at `offset`.
+    line: u64,
+    after_cr: bool,
+}
+
+impl Lines {
+    /// `skip` banner lines come before the header, which is line `skip + 1`.
+    pub fn open(path: &Path, container: Container, skip: usize) -> std::io::Result<Lines> {
+        Ok(Lines {
+            text: open_past_banner(path, container, skip)?,
+            offset: 0,
+            line: 1 + skip as u64,
+            after_cr: false,
+        })
+    }
+
+    /// The line of a record the csv crate started reading at byte `start`
+    /// (its position): where its first byte other than a line break is.
+    /// Records are asked for in order.
+    pub fn of_record_at(&mut self, start: u64) -> u64 {
+        // Up to the record's start, then past the line breaks that end the line before.
+        while self.offset < start {
+            let Ok(buf) = self.text.fill_buf() else { break };
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf.len().min((start - self.offset) as usize);
+            let (line, after_cr) = count_breaks(&buf[..n], self.line, self.after_cr);
+            (self.line, self.after_cr) = (line, after_cr);
+            self.text.consume(n);
+            self.offset += n as u64;
+        }
+        while let Ok(buf) = self.text.fill_buf() {
+            let n = buf.iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+            if n == 0 {
+                break;
+            }
+            let (line, after_cr) = count_breaks(&buf[..n], self.line, self.after_cr);
+            (self.line, self.after_cr) = (line, after_cr);
+            self.text.consume(n);
+            self.offset += n as u64;
+        }
+        self.line
+    }
+}
+
+/// `line` after `bytes`, with whether they end in a `\r` (whose `\n` would not start another line).
+fn count_breaks(bytes: &[u8], mut line: u64, mut after_cr: bool) -> (u64, bool) {
+    for &b in bytes {
+        match b {
+            b'\n' if after_cr => after_cr = false,
+            b'\n' => line += 1,
+            b'\r' => {
+                line += 1;
+                after_cr = true;
+            }
+            _ => after_cr = false,
+        }
+    }
+    (line, after_cr)
 }
 
 /// What `ap_money`/`ap_number` accept: a finite decimal, optionally in scientific notation.

@@ -12,6 +12,7 @@ pub fn is_header(keys: &[String]) -> bool {
 }
 
 pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
+    use crate::db::LineColumn::*;
     let payer = b.text_or_null(&["billingaccountid"]);
     let sub_account = b.text_or_null(&["subaccountid"]);
     let invoice = b.text(&["invoiceid"]);
@@ -38,34 +39,35 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         None => "NULL::JSON".to_owned(),
     };
     let columns = vec![
-        ("source_format", "'focus'".to_owned()),
-        ("billing_period", period_expr(&period_start)),
-        ("payer_account", format!("COALESCE({payer}, '')")),
-        ("usage_account", format!("COALESCE({sub_account}, {payer}, '')")),
-        ("invoice_id", invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
+        (SourceFormat, "'focus'".to_owned()),
+        (BillingPeriod, period_expr(&period_start)),
+        (PayerAccount, format!("COALESCE({payer}, '')")),
+        (UsageAccount, format!("COALESCE({sub_account}, {payer}, '')")),
+        (InvoiceId, invoice.clone().unwrap_or_else(|| "NULL".to_owned())),
         (
-            "is_estimate",
+            IsEstimate,
             invoice.map_or("NULL".to_owned(), |i| format!("{i} IS NULL")),
         ),
-        ("line_type", b.text_or_null(&["chargecategory"])),
-        ("provider", b.text_or_null(&["providername", "serviceprovidername"])),
-        ("product_name", b.text_or_null(&["servicename"])),
-        ("product_code", b.text_or_null(&["xservicecode"])),
-        ("usage_type", b.text_or_null(&["xusagetype"])),
-        ("operation", b.text_or_null(&["xoperation"])),
-        ("region", region),
-        ("availability_zone", zone),
-        ("resource_id", resource.clone()),
-        ("resource_short", format!("ap_short_id({resource})")),
-        ("usage_start", start),
-        ("usage_end", end),
-        ("usage_amount", b.number_or_null(&["consumedquantity"])),
-        ("currency", b.text_or_null(&["billingcurrency"])),
-        ("unblended_cost", billed.clone()),
+        (LineType, b.text_or_null(&["chargecategory"])),
+        (Provider, b.text_or_null(&["providername", "serviceprovidername"])),
+        (ProductName, b.text_or_null(&["servicename"])),
+        (ProductCode, b.text_or_null(&["xservicecode"])),
+        (UsageType, b.text_or_null(&["xusagetype"])),
+        (Operation, b.text_or_null(&["xoperation"])),
+        (Region, region),
+        (AvailabilityZone, zone),
+        (ResourceId, resource.clone()),
+        (ResourceShort, format!("ap_short_id({resource})")),
+        (UsageStart, start),
+        (UsageEnd, end),
+        (UsageAmount, b.number_or_null(&["consumedquantity"])),
+        (Currency, b.text_or_null(&["billingcurrency"])),
+        (UnblendedCost, billed.clone()),
         // FOCUS has no blended cost; BilledCost is what the invoice charges.
-        ("blended_cost", billed),
-        ("amortized_cost", effective),
-        ("tags", tags),
+        (BlendedCost, billed),
+        (AmortizedCost, effective.clone()),
+        (NetAmortizedCost, effective),
+        (Tags, tags),
     ];
     Normalization {
         columns,

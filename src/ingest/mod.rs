@@ -1,5 +1,6 @@
-//! Reading export files into the database: format detection by content, one
-//! normalizing SELECT per format, and the sync that replaces re-delivered months.
+//! Reading export files into the database: format detection by content, what
+//! each format's columns hold (db builds and runs the statements), and the
+//! sync that replaces re-delivered months.
 
 mod billing;
 mod candidate;
@@ -11,7 +12,6 @@ mod dbr;
 mod detect;
 pub mod diagnose;
 mod event_records;
-mod events;
 mod focus;
 pub mod manifest;
 mod metrics;
@@ -20,6 +20,8 @@ mod small_csv;
 mod sync;
 
 use std::path::PathBuf;
+
+use crate::db::LineColumn;
 
 pub use sync::{FileOutcome, FileStatus, SyncProgress, SyncReport, sync_paths};
 
@@ -64,11 +66,11 @@ impl BillingFormat {
         }
     }
 
-    /// The SELECT of the export's split cost allocation rows (CUR and CUR 2.0
-    /// only), with the values it parses; None when the export has none.
-    fn split_select(self, columns: &columns::Columns, reader: &str) -> Option<(String, diagnose::ValueChecks)> {
+    /// The export's split cost allocation rows (CUR and CUR 2.0 only); None
+    /// when it has none.
+    fn split_rows(self, columns: &columns::Columns) -> Option<cur::SplitRows<'_>> {
         match self {
-            BillingFormat::Cur | BillingFormat::Cur2 => cur::split_select(columns, reader),
+            BillingFormat::Cur | BillingFormat::Cur2 => cur::split_rows(columns),
             _ => None,
         }
     }
@@ -118,9 +120,10 @@ impl ExportKind {
     }
 }
 
-/// The SELECT list (target column, expression) and row filter for one file.
+/// What each column of `billing_lines` holds for one file (an expression
+/// over its grouped rows, see [`columns::SelectBuilder`]), and which lines count.
 pub struct Normalization {
-    columns: Vec<(&'static str, String)>,
+    columns: Vec<(LineColumn, String)>,
     filter: Option<String>,
     /// Where a line's billing period comes from.
     period: PeriodSource,
@@ -130,7 +133,7 @@ pub struct Normalization {
 }
 
 impl Normalization {
-    fn set(&mut self, target: &str, expr: String) {
+    fn set(&mut self, target: LineColumn, expr: String) {
         if let Some((_, e)) = self.columns.iter_mut().find(|(t, _)| *t == target) {
             *e = expr;
         }
@@ -165,4 +168,25 @@ pub enum IngestError {
     Sync { message: String },
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_says_what_each_column_of_billing_lines_holds_once() {
+        let columns = columns::Columns::new(Vec::new());
+        for format in [
+            BillingFormat::Dbr,
+            BillingFormat::Cur,
+            BillingFormat::Cur2,
+            BillingFormat::Focus,
+            BillingFormat::CostAllocation,
+        ] {
+            let mut builder = columns::SelectBuilder::new(&columns);
+            let targets: Vec<LineColumn> = format.normalize(&mut builder).columns.iter().map(|(c, _)| *c).collect();
+            assert_eq!(targets, LineColumn::ALL, "{}", format.label());
+        }
+    }
 }

@@ -27,8 +27,8 @@ pub fn load(tx: &SyncTransaction<'_>, path: &Path, shown: &str, file_id: i64) ->
     );
     let mut entries = Vec::new();
     for record in csv.reader.records() {
-        let record = record.map_err(|e| line_error(e.position().map_or(0, |p| p.line()), e.to_string()))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let record = record.map_err(|e| line_error(small_csv::line_of(&mut csv.lines, e.position()), e.to_string()))?;
+        let line = small_csv::line_of(&mut csv.lines, record.position());
         let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_owned();
         let (service, area, cluster) = (get(service_at), get(area_at), get(cluster_at));
         if service.is_empty() || area.is_empty() {

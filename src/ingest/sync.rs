@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::candidate::{Candidate, first_line_of, path_text};
 use super::container::Container;
 use super::manifest::{self, Manifest, Standing, Verdict};
-use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, events, metrics, service_map};
+use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, metrics, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction};
 
 /// What happened to one file of a sync.
@@ -111,12 +111,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
             }
         } else if let Some(existing) = candidate.existing {
             if !candidate.in_place {
-                tx.touch_file(
-                    existing,
-                    &path_text(&candidate.path),
-                    candidate.size_bytes,
-                    candidate.mtime_ns,
-                )?;
+                tx.touch_file(existing, &path_text(&candidate.path), &candidate.stamp)?;
             }
             FileStatus::Unchanged {
                 format: candidate.format.label().to_owned(),
@@ -233,7 +228,7 @@ fn load_all(
             .copied()
             .filter(|(i, _)| (candidates[*i].container == Container::Gzip) == gzip)
             .collect();
-        for batch in event_batches(&group, |i| candidates[i].size_bytes) {
+        for batch in event_batches(&group, |i| candidates[i].stamp.size_bytes) {
             progress.file_started(&candidates[batch[0].0].path, index, count);
             let files: Vec<&Candidate> = batch.iter().map(|(i, _)| &candidates[*i]).collect();
             let ids: Vec<i64> = batch.iter().map(|(_, id)| *id).collect();
@@ -255,8 +250,7 @@ fn record(tx: &SyncTransaction<'_>, candidate: &Candidate, file_id: i64, rows: u
         &LoadedFile {
             file_id,
             path: &path_text(&candidate.path),
-            size_bytes: candidate.size_bytes,
-            mtime_ns: candidate.mtime_ns,
+            stamp: &candidate.stamp,
             content_hash: &candidate.content_hash,
             format: candidate.format.label(),
         },
@@ -273,11 +267,10 @@ fn load_events(
     gzip: bool,
 ) -> Result<Vec<(i64, usize)>, IngestError> {
     let paths: Vec<String> = files.iter().map(|c| path_text(&c.path)).collect();
-    let rows = events::rows_sql(&paths, gzip, None);
     let named: Vec<(String, i64)> = paths.iter().cloned().zip(ids.iter().copied()).collect();
     // DuckDB names a byte or a value (and sometimes the file); the record (and
     // its line) is found by walking the batch's files in turn.
-    tx.insert_events(&rows, &named).map_err(|e| {
+    tx.insert_events(&named, gzip).map_err(|e| {
         let message = e.to_string();
         for c in files {
             if let Some(f) = event_records::find_bad_record(&c.path, c.container) {

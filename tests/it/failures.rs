@@ -208,3 +208,54 @@ fn a_bad_event_names_its_file_and_line() {
     assert!(err.contains("tasks.jsonl: line 5: record cut off"), "{err}");
     assert_unchanged(&db);
 }
+
+/// The March DBR fixture's header and first three lines, each line ended with
+/// `eol`, the first line's description spanning two lines when `multiline`,
+/// then a line whose UnBlendedCost is not a number.
+fn dbr_with_a_bad_cost(eol: &str, multiline: bool) -> String {
+    let fixture = std::fs::read_to_string(fixture("dbr/consolidated-2026-03.csv")).unwrap();
+    let mut lines: Vec<String> = fixture.lines().take(5).map(str::to_owned).collect();
+    if multiline {
+        lines[1] = lines[1].replace("On Demand Linux", &format!("On Demand{eol}Linux"));
+    }
+    let bad = lines[4].replace(
+        "\"12.5000000000\",\"checkout-assets",
+        "\"12.5OOOOOOOOO\",\"checkout-assets",
+    );
+    assert_ne!(bad, lines[4]);
+    lines[4] = bad;
+    lines.iter().map(|l| format!("{l}{eol}")).collect()
+}
+
+#[test]
+fn a_bad_value_is_named_by_its_line_as_an_editor_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, eol, multiline, line) in [
+        ("lf.csv", "\n", false, 5),
+        ("crlf.csv", "\r\n", false, 5),
+        ("lf-quoted.csv", "\n", true, 6),
+        ("crlf-quoted.csv", "\r\n", true, 6),
+    ] {
+        let (_d, db) = db_with_march();
+        let bad = write(dir.path(), name, &dbr_with_a_bad_cost(eol, multiline));
+        let err = failing_sync(&db, &[bad]);
+        assert!(err.contains(&format!("{name}: line {line}:")), "{name}: {err}");
+        assert!(
+            err.contains("UnBlendedCost") && err.contains("12.5OOO"),
+            "{name}: {err}"
+        );
+        assert_unchanged(&db);
+    }
+}
+
+#[test]
+fn a_ragged_row_after_crlf_lines_names_its_line() {
+    let (_d, db) = db_with_march();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = cur_rows(10).replace('\n', "\r\n");
+    text.push_str("2026-05-01T00:00:00Z,700000000001,Usage\r\n");
+    let bad = write(dir.path(), "ragged-crlf.csv", &text);
+    let err = failing_sync(&db, &[bad]);
+    assert!(err.contains("ragged-crlf.csv: line 12"), "{err}");
+    assert_unchanged(&db);
+}

@@ -146,3 +146,22 @@ fn a_bad_metrics_row_names_its_line() {
             "m.csv: line 3: value \"lots\" is not a number",
         ));
 }
+
+#[test]
+fn a_bad_metrics_row_after_crlf_and_quoted_lines_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.csv"),
+        "month,metric,value,area\r\n2026-07,api_calls,100,\"search\r\nand more\"\r\n2026-07,api_calls,lots,search\r\n",
+    )
+    .unwrap();
+    let db = dir.path().join("a.duckdb");
+    apportion(&db)
+        .arg("sync")
+        .arg(dir.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "m.csv: line 4: value \"lots\" is not a number",
+        ));
+}

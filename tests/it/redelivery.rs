@@ -162,3 +162,70 @@ fn two_dbr_files_for_one_month_are_refused() {
         "108.6937100000"
     );
 }
+
+#[test]
+fn a_rewrite_that_keeps_size_and_mtime_is_loaded_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report-1.csv");
+    let delivery = |cost: &str| {
+        format!(
+            "bill/BillingPeriodStartDate,bill/PayerAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UnblendedCost\n\
+             2026-05-01T00:00:00Z,600000000001,Usage,2026-05-01T00:00:00Z,{cost}\n"
+        )
+    };
+    std::fs::write(&path, delivery("2.50")).unwrap();
+    let (_d, db) = temp_db();
+    sync(&db, std::slice::from_ref(&path));
+    assert_eq!(month_total_text(&db, "2026-05", CostMeasure::Unblended), "2.5000000000");
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+
+    // `cp -p` (or an rsync keeping times): other bytes of the same size, the old mtime.
+    let (first, second) = (delivery("2.50"), delivery("7.25"));
+    assert_eq!(first.len(), second.len());
+    std::fs::write(&path, &second).unwrap();
+    let file = std::fs::File::options().write(true).open(&path).unwrap();
+    file.set_modified(mtime).unwrap();
+    drop(file);
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_eq!((meta.len(), meta.modified().unwrap()), (first.len() as u64, mtime));
+
+    let report = sync(&db, std::slice::from_ref(&path));
+    assert_eq!(loaded_count(&report), 1, "{report:#?}");
+    assert_eq!(month_total_text(&db, "2026-05", CostMeasure::Unblended), "7.2500000000");
+    // Synced again as it is now, it is unchanged.
+    let report = sync(&db, std::slice::from_ref(&path));
+    assert!(
+        matches!(report.files[0].status, FileStatus::Unchanged { .. }),
+        "{report:#?}"
+    );
+    assert_eq!(month_total_text(&db, "2026-05", CostMeasure::Unblended), "7.2500000000");
+}
+
+#[test]
+fn a_file_whose_status_changed_but_not_its_bytes_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("billing-2026-03.csv");
+    std::fs::copy(fixture("dbr/consolidated-2026-03.csv"), &path).unwrap();
+    let (_d, db) = temp_db();
+    sync(&db, std::slice::from_ref(&path));
+    // Rewriting the same bytes with the old mtime changes the ctime only: hashed, found equal.
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    std::fs::write(&path, std::fs::read(&path).unwrap()).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    for _ in 0..2 {
+        let report = sync(&db, std::slice::from_ref(&path));
+        assert!(
+            matches!(report.files[0].status, FileStatus::Unchanged { .. }),
+            "{report:#?}"
+        );
+        assert_eq!(
+            month_total_text(&db, "2026-03", CostMeasure::Unblended),
+            "107.6937100000"
+        );
+    }
+}
