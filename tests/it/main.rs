@@ -1,5 +1,6 @@
 //! Integration tests: sync of every format, re-delivery, failures, the CLI
-//! contract, and the real public samples in ../shared/fixtures/real/.
+//! contract, the docs' examples, and the real public samples in
+//! ../shared/fixtures/real/.
 
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
@@ -8,6 +9,7 @@ mod attribution_props;
 mod cli;
 mod common;
 mod demo;
+mod docs;
 mod event_shapes;
 mod failures;
 mod formats;

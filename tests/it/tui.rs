@@ -349,7 +349,8 @@ fn the_tour_walks_the_story_and_q_leaves_it() {
 }
 
 /// README opens with screens of the demo; they are these snapshots, so they
-/// cannot go stale. `APPORTION_UPDATE_README=1` rewrites them.
+/// cannot go stale. `APPORTION_BLESS_DOCS=1` (or the older
+/// `APPORTION_UPDATE_README=1`) rewrites them.
 #[test]
 fn readme_screens_are_the_snapshots() {
     let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
@@ -372,10 +373,13 @@ fn readme_screens_are_the_snapshots() {
         }
     }
     if updated != readme {
-        if std::env::var_os("APPORTION_UPDATE_README").is_some() {
+        if ["APPORTION_BLESS_DOCS", "APPORTION_UPDATE_README"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some())
+        {
             std::fs::write(&readme_path, &updated).unwrap();
         } else {
-            panic!("README's screens differ from the snapshots: run with APPORTION_UPDATE_README=1");
+            panic!("README's screens differ from the snapshots: run with APPORTION_BLESS_DOCS=1");
         }
     }
 }
