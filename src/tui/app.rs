@@ -112,13 +112,6 @@ impl<T> Loadable<T> {
         }
     }
 
-    pub fn ready_mut(&mut self) -> Option<&mut T> {
-        match self {
-            Loadable::Ready(v) => Some(v),
-            _ => None,
-        }
-    }
-
     pub fn is_loading(&self) -> bool {
         matches!(self, Loadable::Loading(_))
     }

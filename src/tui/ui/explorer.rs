@@ -8,7 +8,7 @@ use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, TableState};
 
-use super::widgets::{daily_chart, fit, right, selectable, trend_chart};
+use super::widgets::{daily_chart, ellipsize, right, selectable, trend_chart};
 use crate::money::{percent, percent_change};
 use crate::report::{signed_usd, usd};
 use crate::safe_text::for_terminal;
@@ -87,10 +87,10 @@ fn draw_crumbs(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let each = (room / steps).saturating_sub(3).max(6);
     let mut spans = Vec::new();
     for (_, value) in &e.view().path {
-        spans.push(Span::from(fit(value, each)).bold());
+        spans.push(Span::from(ellipsize(value, each)).bold());
         spans.push(Span::from(" › "));
     }
-    spans.push(Span::from(fit(e.level().label(), each)).italic());
+    spans.push(Span::from(ellipsize(e.level().label(), each)).italic());
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     spans.push(Span::from(" ".repeat(room.saturating_sub(used) + 3)));
     spans.push(Span::from(summary));
@@ -145,7 +145,7 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
             } else {
                 r.name.clone()
             };
-            let mut cells = vec![Cell::from(fit(&name, c.name)), right(usd(r.cost))];
+            let mut cells = vec![Cell::from(ellipsize(&name, c.name)), right(usd(r.cost))];
             if c.change {
                 cells.push(right(signed_usd(r.cost - r.previous)));
             }
@@ -187,7 +187,7 @@ fn draw_charts(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 format!(
                     " {} months of {} ",
                     months.len(),
-                    fit(&name, left.width.saturating_sub(17) as usize)
+                    ellipsize(&name, left.width.saturating_sub(17) as usize)
                 ),
                 &months,
                 months.len().saturating_sub(1),

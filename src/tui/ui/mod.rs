@@ -103,25 +103,28 @@ fn page_error(app: &App) -> Option<&str> {
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, name_hint: Option<String>) {
     let width = area.width as usize;
     let line = match &app.mode {
-        Mode::Typing(a) => Line::from(widgets::fit(
+        Mode::Typing(a) => Line::from(widgets::ellipsize(
             &format!(
                 "area for {} {:?}: {}▏ (Enter assigns, Esc cancels)",
                 a.field, a.value, a.area
             ),
             width,
         )),
-        Mode::Filter(text) => Line::from(widgets::fit(&format!("/{text}▏ (Enter keeps, Esc clears)"), width)),
+        Mode::Filter(text) => Line::from(widgets::ellipsize(
+            &format!("/{text}▏ (Enter keeps, Esc clears)"),
+            width,
+        )),
         Mode::Normal => {
             if let Some(error) = page_error(app) {
-                Line::from(widgets::fit(&format!("error: {error}"), width)).red()
+                Line::from(widgets::ellipsize(&format!("error: {error}"), width)).red()
             } else if let Some(narration) = app.tour_narration() {
                 let [text, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
                 frame.render_widget(Paragraph::new(narration).bold().wrap(Wrap { trim: true }), text);
-                let keys_line = widgets::fit("Space next · Backspace back · q leaves the tour", width);
+                let keys_line = widgets::ellipsize("Space next · Backspace back · q leaves the tour", width);
                 frame.render_widget(Paragraph::new(keys_line), keys);
                 return;
             } else if !app.status.is_empty() {
-                Line::from(widgets::fit(&app.status, width))
+                Line::from(widgets::ellipsize(&app.status, width))
             } else {
                 Line::from(hint_line(app, name_hint, width))
             }
@@ -156,7 +159,7 @@ fn hint_line(app: &App, name_hint: Option<String>, width: usize) -> String {
         }
         line.push_str(hint);
     }
-    widgets::fit(&line, width)
+    widgets::ellipsize(&line, width)
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

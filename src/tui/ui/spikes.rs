@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
 
-use super::widgets::{daily_chart, fit, right, selectable};
+use super::widgets::{daily_chart, ellipsize, right, selectable};
 use crate::money::percent_change;
 use crate::report::{signed_usd, usd};
 use crate::tui::app::{App, SpikesState};
@@ -27,8 +27,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, s: &SpikesState) -> Op
             Row::new(vec![
                 right(signed_usd(spike.current - spike.previous)),
                 right(percent_change(spike.current, spike.previous)),
-                Cell::from(fit(&spike.area, name_width)),
-                Cell::from(fit(&spike.product, name_width)),
+                Cell::from(ellipsize(&spike.area, name_width)),
+                Cell::from(ellipsize(&spike.product, name_width)),
                 right(usd(spike.previous)),
                 right(usd(spike.current)),
             ])
@@ -80,7 +80,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, s: &SpikesState) -> Op
                         Line::from(format!(
                             "{:>12}  {}",
                             signed_usd(*change),
-                            fit(name, drivers.width.saturating_sub(18) as usize)
+                            ellipsize(name, drivers.width.saturating_sub(18) as usize)
                         ))
                     })
                     .collect()

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, Row, TableState};
 
-use super::widgets::{fit, right, selectable, short_month};
+use super::widgets::{ellipsize, right, selectable, short_month};
 use crate::money::percent;
 use crate::report::usd;
 use crate::tui::app::{App, TAGGING_TARGET, TaggingState};
@@ -65,10 +65,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, t: &TaggingState) -> O
                 ch.resource.as_str()
             };
             Row::new(vec![
-                Cell::from(fit(resource, name_width)),
+                Cell::from(ellipsize(resource, name_width)),
                 right(usd(ch.cost)),
                 right(percent(ch.coverage_after, 1.0)),
-                Cell::from(fit(&ch.product, 24)),
+                Cell::from(ellipsize(&ch.product, 24)),
             ])
         })
         .collect();

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
 
-use super::widgets::{fit, right, selectable, trend_chart};
+use super::widgets::{ellipsize, right, selectable, trend_chart};
 use crate::report::{per_units, usd};
 use crate::tui::app::UnitCostState;
 
@@ -26,8 +26,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, u: &UnitCostState) -> Option<Stri
         .map(|r| {
             Row::new(vec![
                 Cell::from(r.month.clone()),
-                Cell::from(fit(&r.metric, 14)),
-                Cell::from(fit(r.area.as_deref().unwrap_or(""), 14)),
+                Cell::from(ellipsize(&r.metric, 14)),
+                Cell::from(ellipsize(r.area.as_deref().unwrap_or(""), 14)),
                 right(usd(r.cost)),
                 right(format!("{:.0}", r.volume)),
                 right(per_units(r.cost.as_f64(), r.volume)),
@@ -79,7 +79,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, u: &UnitCostState) -> Option<Stri
         let name = series.first().map(|r| r.metric.clone()).unwrap_or_default();
         let mut bars = Vec::new();
         frame.render_widget(
-            trend_chart(format!(" cost per 1M {} ", fit(&name, 20)), &points, current, &mut bars),
+            trend_chart(
+                format!(" cost per 1M {} ", ellipsize(&name, 20)),
+                &points,
+                current,
+                &mut bars,
+            ),
             chart_area,
         );
     }
