@@ -11,18 +11,15 @@ pub use super::page::spikes::SpikesState;
 pub use super::page::tagging::{TAGGING_TARGET, TaggingState};
 pub use super::page::unit_costs::UnitCostState;
 pub use super::query::{Answer, Assignment, Request, Response, Ticket};
+pub use super::selection::{Movement, Selection};
 pub use super::tour::Tour;
 use crate::db::CostMeasure;
 
 /// Every key maps to one of these.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
+    /// Move the selected row of the page's list.
+    Move(Movement),
     Drill,
     Back,
     PreviousMonth,

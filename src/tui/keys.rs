@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{Action, PageKind, SortKey};
+use super::app::{Action, Movement, PageKind, SortKey};
 
 /// What keys mean right now: text while typing, the tour's keys during it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,12 +35,12 @@ pub fn action_for(key: KeyEvent, context: KeyContext) -> Option<Action> {
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc => Action::ClosePopup,
-        KeyCode::Char('j') | KeyCode::Down => Action::Down,
-        KeyCode::Char('k') | KeyCode::Up => Action::Up,
-        KeyCode::PageDown => Action::PageDown,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::Char('g') | KeyCode::Home => Action::Top,
-        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::Char('j') | KeyCode::Down => Action::Move(Movement::Down),
+        KeyCode::Char('k') | KeyCode::Up => Action::Move(Movement::Up),
+        KeyCode::PageDown => Action::Move(Movement::PageDown),
+        KeyCode::PageUp => Action::Move(Movement::PageUp),
+        KeyCode::Char('g') | KeyCode::Home => Action::Move(Movement::Top),
+        KeyCode::Char('G') | KeyCode::End => Action::Move(Movement::Bottom),
         KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right => Action::Drill,
         KeyCode::Backspace | KeyCode::Char('h') | KeyCode::Left => Action::Back,
         KeyCode::Char('[') => Action::PreviousMonth,
@@ -68,7 +68,7 @@ pub fn action_for(key: KeyEvent, context: KeyContext) -> Option<Action> {
 /// The help popup's lines: every key, in the order of `action_for`.
 pub const HELP: &[(&str, &str)] = &[
     ("j / k, ↓ / ↑", "move down / up"),
-    ("PgDn / PgUp, g / G", "page, top / bottom"),
+    ("PgDn / PgUp, g / G", "page, top / bottom (also Home / End)"),
     ("Enter, l, →", "drill into the selected row"),
     ("Backspace, h, ←", "back up one level"),
     ("[ / ]", "previous / next month"),

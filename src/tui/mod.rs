@@ -6,6 +6,7 @@ pub mod app;
 pub mod keys;
 mod page;
 mod query;
+mod selection;
 mod tour;
 pub mod ui;
 mod worker;

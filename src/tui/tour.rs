@@ -88,7 +88,8 @@ impl App {
         }
         if e.stack.len() > depth + 1 {
             e.stack.truncate(depth + 1);
-            return self.update_explorer(super::app::Action::Top);
+            e.view_mut().list.select(0);
+            return self.selection_requests();
         }
         if e.stack.len() == depth {
             let largest = e.visible_rows_with("").first().map(|r| r.name.clone());

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use apportion::attribute::RulesChoice;
 use apportion::db::Db;
-use apportion::tui::app::{Action, App, Mode, Page, PageKind, Request, Response, SortKey, Tour};
+use apportion::tui::app::{Action, App, Mode, Movement, Page, PageKind, Request, Response, SortKey, Tour};
 use apportion::tui::{Event, Worker, run_loop, spawn_worker, ui};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -81,7 +81,7 @@ fn snapshots_of_every_page() {
     act(&mut app, &db, Action::Drill);
     insta::assert_snapshot!("two_levels_down", frame(&app, 80, 24));
 
-    act(&mut app, &db, Action::Bottom);
+    act(&mut app, &db, Action::Move(Movement::Bottom));
     act(&mut app, &db, Action::Explain);
     assert!(app.explaining());
     insta::assert_snapshot!("explain_popup", frame(&app, 100, 30));
@@ -234,6 +234,72 @@ fn journey_through_the_real_loop() {
         screen.contains(&months[months.len() - 2]) && screen.contains("amortized"),
         "{screen}"
     );
+}
+
+/// Type `keys` into the real loop on the demo, then `q`; the state it ends in.
+/// A page's number key waits for the page's answer; movement keys follow fast.
+fn journey(db: &Db, dir: &Path, keys: &[KeyCode]) -> App {
+    let (tx, rx) = channel();
+    let requests = spawn_worker(worker(db), tx.clone());
+    let app = App::new(db.explored_months().unwrap(), dir.to_path_buf());
+    let keys = keys.to_vec();
+    let typist = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(250));
+        for code in keys.into_iter().chain([KeyCode::Char('q')]) {
+            tx.send(key(code)).unwrap();
+            let answered = matches!(code, KeyCode::Char('1'..='9'));
+            std::thread::sleep(Duration::from_millis(if answered { 250 } else { 20 }));
+        }
+    });
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let end = run_loop(&mut terminal, app, &rx, &requests).unwrap();
+    typist.join().unwrap();
+    assert!(end.quit);
+    end
+}
+
+/// The selected row of the page on screen, and how many rows its list has.
+fn selection(app: &App) -> (usize, usize) {
+    match &app.page {
+        Page::Explorer => (app.explorer.view().list.selected(), app.visible_rows().len()),
+        Page::Tagging(t) => (t.list.selected(), t.coverage.ready().unwrap().chase.len()),
+        Page::Spikes(s) => (s.list.selected(), s.spikes.ready().unwrap().spikes.len()),
+        Page::UnitCosts(u) => (u.list.selected(), u.rows.ready().unwrap().len()),
+    }
+}
+
+#[test]
+fn every_page_moves_its_selection_with_the_same_keys() {
+    use KeyCode::{Char, Down, End, Home, PageDown, PageUp, Up};
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    for (number, kind) in [
+        ('1', PageKind::Explorer),
+        ('2', PageKind::Tagging),
+        ('3', PageKind::Spikes),
+        ('4', PageKind::UnitCosts),
+    ] {
+        let page = format!("{kind:?}");
+        let moved = |keys: &[KeyCode]| {
+            let app = journey(&db, dir.path(), &[&[Char(number)][..], keys].concat());
+            assert_eq!(app.page.kind(), kind);
+            selection(&app)
+        };
+        let (_, len) = moved(&[]);
+        assert!(len >= 3, "{page}: the demo gives every list a few rows");
+        let last = len - 1;
+        let page_down = 10.min(last);
+        assert_eq!(moved(&[Char('j'), Down, Char('k')]).0, 1, "{page}: j, Down, k");
+        assert_eq!(moved(&[Char('G')]).0, last, "{page}: G");
+        assert_eq!(moved(&[End, Up, Char('g')]).0, 0, "{page}: End, Up, g");
+        assert_eq!(moved(&[PageDown]).0, page_down, "{page}: PgDn");
+        assert_eq!(
+            moved(&[Char('G'), PageUp]).0,
+            last.saturating_sub(10),
+            "{page}: G, PgUp"
+        );
+        assert_eq!(moved(&[End, Home]).0, 0, "{page}: End, Home");
+    }
 }
 
 #[test]

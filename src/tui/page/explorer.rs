@@ -2,7 +2,7 @@
 //! area → resource or service, or area first), the selected row's daily cost
 //! in the month and its 12-month trend.
 
-use super::super::app::{Action, App, Loadable, Mode, Popup, Request};
+use super::super::app::{Action, App, Loadable, Mode, Movement, Popup, Request, Selection};
 use crate::db::{CostMeasure, ExploreRow, Level};
 use crate::money::Money;
 
@@ -35,7 +35,7 @@ impl Hierarchy {
 pub struct View {
     pub path: Vec<(Level, String)>,
     pub rows: Loadable<Vec<ExploreRow>>,
-    pub selected: usize,
+    pub list: Selection,
     pub filter: String,
 }
 
@@ -44,7 +44,7 @@ impl View {
         View {
             path,
             rows: Loadable::Idle,
-            selected: 0,
+            list: Selection::default(),
             filter: String::new(),
         }
     }
@@ -80,7 +80,7 @@ impl ExplorerState {
         self.stack.last().expect("the stack always has the top view")
     }
 
-    fn view_mut(&mut self) -> &mut View {
+    pub(in crate::tui) fn view_mut(&mut self) -> &mut View {
         self.stack.last_mut().expect("the stack always has the top view")
     }
 
@@ -144,7 +144,7 @@ impl App {
     }
 
     pub fn selected_row(&self) -> Option<&ExploreRow> {
-        self.visible_rows().get(self.explorer.view().selected).copied()
+        self.visible_rows().get(self.explorer.view().list.selected()).copied()
     }
 
     /// Ask for the current view's rows.
@@ -167,7 +167,7 @@ impl App {
     }
 
     /// Ask for the selected row's daily cost and 12-month trend.
-    fn selection_requests(&mut self) -> Vec<Request> {
+    pub(in crate::tui) fn selection_requests(&mut self) -> Vec<Request> {
         let (Some(month), Some(row)) = (
             self.month().map(str::to_owned),
             self.selected_row().map(|r| r.name.clone()),
@@ -208,18 +208,18 @@ impl App {
             return Vec::new();
         }
         let count = view.rows.ready().map_or(0, Vec::len);
-        view.selected = view.selected.min(count.saturating_sub(1));
+        view.list.clamp(count);
         self.selection_requests()
     }
 
-    fn move_selection(&mut self, to: impl FnOnce(usize, usize) -> usize) -> Vec<Request> {
+    /// Move the selected row among the visible ones; the new row's days and trend are asked for.
+    fn move_selection(&mut self, movement: Movement) -> Vec<Request> {
         let count = self.visible_rows().len();
-        if count == 0 {
-            return Vec::new();
+        if self.explorer.view_mut().list.apply(movement, count) {
+            self.selection_requests()
+        } else {
+            Vec::new()
         }
-        let current = self.explorer.view().selected.min(count - 1);
-        self.explorer.view_mut().selected = to(current, count).min(count - 1);
-        self.selection_requests()
     }
 
     /// Open the explorer at `path` (from a spike, or a tour step).
@@ -234,23 +234,21 @@ impl App {
         self.reload_explorer()
     }
 
-    /// Select the row named `name` once rows are in (a tour step); false if absent.
+    /// Select the row named `name` once rows are in (a tour step); nothing if it is absent.
     pub(in crate::tui) fn select_named(&mut self, name: &str) -> Vec<Request> {
         let position = self.visible_rows().iter().position(|r| r.name == name);
         match position {
-            Some(i) => self.move_selection(|_, _| i),
+            Some(i) => {
+                self.explorer.view_mut().list.select(i);
+                self.selection_requests()
+            }
             None => Vec::new(),
         }
     }
 
     pub(in crate::tui) fn update_explorer(&mut self, action: Action) -> Vec<Request> {
         match action {
-            Action::Up => self.move_selection(|i, _| i.saturating_sub(1)),
-            Action::Down => self.move_selection(|i, _| i + 1),
-            Action::PageUp => self.move_selection(|i, _| i.saturating_sub(20)),
-            Action::PageDown => self.move_selection(|i, _| i + 20),
-            Action::Top => self.move_selection(|_, _| 0),
-            Action::Bottom => self.move_selection(|_, n| n - 1),
+            Action::Move(movement) => self.move_selection(movement),
             Action::Drill => {
                 if self.explorer.stack.len() >= 3 {
                     self.status = "deepest level: press x to explain this row".to_owned();
@@ -300,7 +298,7 @@ impl App {
                     e.sort = key;
                     e.descending = key != SortKey::Name;
                 }
-                e.view_mut().selected = 0;
+                e.view_mut().list.select(0);
                 self.selection_requests()
             }
             Action::StartFilter => {
@@ -346,7 +344,7 @@ impl App {
             }
             _ => return Vec::new(),
         }
-        self.explorer.view_mut().selected = 0;
+        self.explorer.view_mut().list.select(0);
         self.selection_requests()
     }
 

@@ -2,13 +2,13 @@
 //! largest first, what drove the selected one, and its cost day by day
 //! against the month before.
 
-use super::super::app::{Action, App, Hierarchy, Loadable, Page, Request, Ticket};
+use super::super::app::{Action, App, Hierarchy, Loadable, Page, Request, Selection, Ticket};
 use crate::db::{Level, Spikes};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpikesState {
     pub spikes: Loadable<Spikes>,
-    pub picked: usize,
+    pub list: Selection,
     /// The selected change's cost per day: this month, and the month before.
     pub daily: Loadable<(Vec<f64>, Vec<f64>)>,
 }
@@ -17,7 +17,7 @@ impl Default for SpikesState {
     fn default() -> SpikesState {
         SpikesState {
             spikes: Loadable::Idle,
-            picked: 0,
+            list: Selection::default(),
             daily: Loadable::Idle,
         }
     }
@@ -64,7 +64,7 @@ impl App {
             return Vec::new();
         }
         let rows = s.spikes.ready().map_or(0, |x| x.spikes.len());
-        s.picked = s.picked.min(rows.saturating_sub(1));
+        s.list.clamp(rows);
         self.spike_daily()
     }
 
@@ -78,7 +78,7 @@ impl App {
         let Page::Spikes(s) = &mut self.page else {
             return Vec::new();
         };
-        let Some(spike) = s.spikes.ready().and_then(|x| x.spikes.get(s.picked)) else {
+        let Some(spike) = s.spikes.ready().and_then(|x| x.spikes.get(s.list.selected())) else {
             s.daily = Loadable::Idle;
             return Vec::new();
         };
@@ -99,29 +99,24 @@ impl App {
         let Page::Spikes(s) = &mut self.page else {
             return Vec::new();
         };
-        let len = s.spikes.ready().map_or(0, |x| x.spikes.len());
-        let before = s.picked;
         match action {
-            Action::Up => s.picked = s.picked.saturating_sub(1),
-            Action::Down => s.picked = (s.picked + 1).min(len.saturating_sub(1)),
-            Action::PageUp => s.picked = s.picked.saturating_sub(20),
-            Action::PageDown => s.picked = (s.picked + 20).min(len.saturating_sub(1)),
-            Action::Top => s.picked = 0,
-            Action::Bottom => s.picked = len.saturating_sub(1),
+            Action::Move(movement) => {
+                let len = s.spikes.ready().map_or(0, |x| x.spikes.len());
+                if s.list.apply(movement, len) {
+                    self.spike_daily()
+                } else {
+                    Vec::new()
+                }
+            }
             Action::Drill => {
-                let Some(spike) = s.spikes.ready().and_then(|x| x.spikes.get(s.picked)).cloned() else {
+                let Some(spike) = s.spikes.ready().and_then(|x| x.spikes.get(s.list.selected())).cloned() else {
                     return Vec::new();
                 };
                 // The explorer at that area × product, its resources and services.
                 let path = vec![(Level::Area, spike.area), (Level::Product, spike.product)];
-                return self.open_explorer_at(Hierarchy::AreaFirst, path);
+                self.open_explorer_at(Hierarchy::AreaFirst, path)
             }
-            _ => return Vec::new(),
-        }
-        if s.picked != before {
-            self.spike_daily()
-        } else {
-            Vec::new()
+            _ => Vec::new(),
         }
     }
 }

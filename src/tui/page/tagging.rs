@@ -2,7 +2,7 @@
 //! as a chart) and the untagged resources to chase, largest first, down to
 //! the target. Assigning an area to a row writes a rule and attributes again.
 
-use super::super::app::{Action, App, Assignment, Loadable, Mode, Page, Request, Ticket};
+use super::super::app::{Action, App, Assignment, Loadable, Mode, Page, Request, Selection, Ticket};
 use crate::db::Coverage;
 
 /// Coverage the tagging page chases up to.
@@ -11,14 +11,14 @@ pub const TAGGING_TARGET: f64 = 0.9;
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaggingState {
     pub coverage: Loadable<Coverage>,
-    pub picked: usize,
+    pub list: Selection,
 }
 
 impl Default for TaggingState {
     fn default() -> TaggingState {
         TaggingState {
             coverage: Loadable::Idle,
-            picked: 0,
+            list: Selection::default(),
         }
     }
 }
@@ -27,7 +27,7 @@ impl TaggingState {
     pub(in crate::tui) fn accept(&mut self, ticket: Ticket, answer: Result<Coverage, String>) {
         if self.coverage.accept(ticket, answer) {
             let rows = self.coverage.ready().map_or(0, |c| c.chase.len());
-            self.picked = self.picked.min(rows.saturating_sub(1));
+            self.list.clamp(rows);
         }
     }
 
@@ -64,16 +64,13 @@ impl App {
         let Page::Tagging(t) = &mut self.page else {
             return Vec::new();
         };
-        let len = t.coverage.ready().map_or(0, |c| c.chase.len());
         match action {
-            Action::Up => t.picked = t.picked.saturating_sub(1),
-            Action::Down => t.picked = (t.picked + 1).min(len.saturating_sub(1)),
-            Action::PageUp => t.picked = t.picked.saturating_sub(20),
-            Action::PageDown => t.picked = (t.picked + 20).min(len.saturating_sub(1)),
-            Action::Top => t.picked = 0,
-            Action::Bottom => t.picked = len.saturating_sub(1),
+            Action::Move(movement) => {
+                let len = t.coverage.ready().map_or(0, |c| c.chase.len());
+                t.list.apply(movement, len);
+            }
             Action::Drill | Action::AssignProduct | Action::AssignUsageType => {
-                let Some(row) = t.coverage.ready().and_then(|c| c.chase.get(t.picked)).cloned() else {
+                let Some(row) = t.coverage.ready().and_then(|c| c.chase.get(t.list.selected())).cloned() else {
                     return Vec::new();
                 };
                 let (field, value) = match action {

@@ -1,20 +1,20 @@
 //! The unit-cost page: cost per unit of each business metric, month by
 //! month, and what more volume would cost.
 
-use super::super::app::{Action, App, Loadable, Page, Request};
+use super::super::app::{Action, App, Loadable, Page, Request, Selection};
 use crate::db::UnitCost;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitCostState {
     pub rows: Loadable<Vec<UnitCost>>,
-    pub picked: usize,
+    pub list: Selection,
 }
 
 impl Default for UnitCostState {
     fn default() -> UnitCostState {
         UnitCostState {
             rows: Loadable::Idle,
-            picked: 0,
+            list: Selection::default(),
         }
     }
 }
@@ -25,11 +25,11 @@ impl UnitCostState {
         let Some(rows) = self.rows.ready() else {
             return Vec::new();
         };
-        let Some(picked) = rows.get(self.picked) else {
+        let Some(selected) = rows.get(self.list.selected()) else {
             return Vec::new();
         };
         rows.iter()
-            .filter(|r| r.metric == picked.metric && r.area == picked.area)
+            .filter(|r| r.metric == selected.metric && r.area == selected.area)
             .collect()
     }
 }
@@ -48,13 +48,9 @@ impl App {
         let Page::UnitCosts(u) = &mut self.page else {
             return Vec::new();
         };
-        let len = u.rows.ready().map_or(0, Vec::len);
-        match action {
-            Action::Up => u.picked = u.picked.saturating_sub(1),
-            Action::Down => u.picked = (u.picked + 1).min(len.saturating_sub(1)),
-            Action::Top => u.picked = 0,
-            Action::Bottom => u.picked = len.saturating_sub(1),
-            _ => {}
+        if let Action::Move(movement) = action {
+            let len = u.rows.ready().map_or(0, Vec::len);
+            u.list.apply(movement, len);
         }
         Vec::new()
     }

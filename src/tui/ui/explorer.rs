@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row};
 
 use super::widgets::{daily_chart, ellipsize, right, selectable, trend_chart};
 use crate::money::{percent, percent_change};
@@ -168,10 +168,9 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
         .collect();
     let title = format!(" {} rows ", rows.len());
     let table = selectable(body, widths, header, title);
-    let selected = app.explorer.view().selected;
-    let mut state = TableState::default().with_selected(if rows.is_empty() { None } else { Some(selected) });
-    frame.render_stateful_widget(table, area, &mut state);
-    let name = rows.get(selected).map(|r| r.name.clone())?;
+    let list = &app.explorer.view().list;
+    frame.render_stateful_widget(table, area, &mut list.table_state(rows.len()));
+    let name = rows.get(list.selected()).map(|r| r.name.clone())?;
     (for_terminal(&name).chars().count() > c.name).then_some(name)
 }
 

@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
 use super::widgets::{daily_chart, ellipsize, right, selectable};
 use crate::money::percent_change;
@@ -59,14 +59,12 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, s: &SpikesState) -> Op
         ],
         title,
     );
-    let mut state = TableState::default().with_selected((!x.spikes.is_empty()).then_some(s.picked));
-    frame.render_stateful_widget(table, list, &mut state);
+    frame.render_stateful_widget(table, list, &mut s.list.table_state(x.spikes.len()));
+    let selected = x.spikes.get(s.list.selected());
     if lower > 0 {
         let [drivers, chart] =
             Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
-        let lines: Vec<Line> = x
-            .spikes
-            .get(s.picked)
+        let lines: Vec<Line> = selected
             .map(|spike| {
                 spike
                     .drivers
@@ -111,7 +109,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, s: &SpikesState) -> Op
             None => frame.render_widget(Paragraph::new("").block(Block::bordered().title(" days ")), chart),
         }
     }
-    let spike = x.spikes.get(s.picked)?;
+    let spike = selected?;
     (spike.area.chars().count() > name_width || spike.product.chars().count() > name_width)
         .then(|| format!("{} / {}", spike.area, spike.product))
 }

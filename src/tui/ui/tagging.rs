@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, Row, TableState};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, Row};
 
 use super::widgets::{ellipsize, right, selectable, short_month};
 use crate::money::percent;
@@ -88,8 +88,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App, t: &TaggingState) -> O
         ],
         format!(" chase these to {:.0}% ", TAGGING_TARGET * 100.0),
     );
-    let mut state = TableState::default().with_selected((!c.chase.is_empty()).then_some(t.picked));
-    frame.render_stateful_widget(table, list, &mut state);
-    let picked = c.chase.get(t.picked)?;
-    (picked.resource.chars().count() > name_width).then(|| picked.resource.clone())
+    frame.render_stateful_widget(table, list, &mut t.list.table_state(c.chase.len()));
+    let selected = c.chase.get(t.list.selected())?;
+    (selected.resource.chars().count() > name_width).then(|| selected.resource.clone())
 }

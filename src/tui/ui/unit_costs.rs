@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row};
 
 use super::widgets::{ellipsize, right, selectable, trend_chart};
 use crate::report::{per_units, usd};
@@ -54,8 +54,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, u: &UnitCostState) -> Option<Stri
         ],
         " cost per unit of business volume ".to_owned(),
     );
-    let mut state = TableState::default().with_selected(Some(u.picked));
-    frame.render_stateful_widget(table, list, &mut state);
+    frame.render_stateful_widget(table, list, &mut u.list.table_state(rows.len()));
     if chart > 0 {
         let series = u.series();
         // Cost per million units, month by month.
@@ -74,7 +73,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, u: &UnitCostState) -> Option<Stri
             .collect();
         let current = series
             .iter()
-            .position(|r| Some(r) == rows.get(u.picked).as_ref())
+            .position(|r| Some(r) == rows.get(u.list.selected()).as_ref())
             .unwrap_or(0);
         let name = series.first().map(|r| r.metric.clone()).unwrap_or_default();
         let mut bars = Vec::new();
