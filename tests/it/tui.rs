@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use apportion::attribute::RulesChoice;
 use apportion::db::Db;
-use apportion::tui::app::{Action, App, Mode, Movement, Page, PageKind, Request, Response, SortKey, Tour};
+use apportion::tui::app::{Action, App, Mode, Movement, PAGES, Page, Request, Response, SortKey, Tour};
 use apportion::tui::{Event, Worker, run_loop, spawn_worker, ui};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -61,6 +61,11 @@ fn started(db: &Db, dir: &Path) -> App {
     let requests = app.start();
     settle(&mut app, db, requests);
     app
+}
+
+/// The action of the number key of the page titled `title`.
+fn show(title: &str) -> Action {
+    Action::Show(PAGES.iter().position(|p| p.title == title).unwrap())
 }
 
 fn frame(app: &App, width: u16, height: u16) -> String {
@@ -124,12 +129,12 @@ fn snapshots_of_every_page() {
         "an answer to another question changes nothing"
     );
 
-    for (kind, name) in [
-        (PageKind::Tagging, "tagging"),
-        (PageKind::Spikes, "spikes"),
-        (PageKind::UnitCosts, "unit_costs"),
+    for (title, name) in [
+        ("tagging", "tagging"),
+        ("spikes", "spikes"),
+        ("unit costs", "unit_costs"),
     ] {
-        act(&mut app, &db, Action::Show(kind));
+        act(&mut app, &db, show(title));
         insta::assert_snapshot!(name, frame(&app, 80, 24));
     }
 }
@@ -273,32 +278,27 @@ fn every_page_moves_its_selection_with_the_same_keys() {
     use KeyCode::{Char, Down, End, Home, PageDown, PageUp, Up};
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
-    for (number, kind) in [
-        ('1', PageKind::Explorer),
-        ('2', PageKind::Tagging),
-        ('3', PageKind::Spikes),
-        ('4', PageKind::UnitCosts),
-    ] {
-        let page = format!("{kind:?}");
+    for (tab, page) in PAGES.iter().enumerate() {
+        let (number, title) = (Char(char::from(b'1' + tab as u8)), page.title);
         let moved = |keys: &[KeyCode]| {
-            let app = journey(&db, dir.path(), &[&[Char(number)][..], keys].concat());
-            assert_eq!(app.page.kind(), kind);
+            let app = journey(&db, dir.path(), &[&[number][..], keys].concat());
+            assert_eq!(app.page.spec().title, title);
             selection(&app)
         };
         let (_, len) = moved(&[]);
-        assert!(len >= 3, "{page}: the demo gives every list a few rows");
+        assert!(len >= 3, "{title}: the demo gives every list a few rows");
         let last = len - 1;
         let page_down = 10.min(last);
-        assert_eq!(moved(&[Char('j'), Down, Char('k')]).0, 1, "{page}: j, Down, k");
-        assert_eq!(moved(&[Char('G')]).0, last, "{page}: G");
-        assert_eq!(moved(&[End, Up, Char('g')]).0, 0, "{page}: End, Up, g");
-        assert_eq!(moved(&[PageDown]).0, page_down, "{page}: PgDn");
+        assert_eq!(moved(&[Char('j'), Down, Char('k')]).0, 1, "{title}: j, Down, k");
+        assert_eq!(moved(&[Char('G')]).0, last, "{title}: G");
+        assert_eq!(moved(&[End, Up, Char('g')]).0, 0, "{title}: End, Up, g");
+        assert_eq!(moved(&[PageDown]).0, page_down, "{title}: PgDn");
         assert_eq!(
             moved(&[Char('G'), PageUp]).0,
             last.saturating_sub(10),
-            "{page}: G, PgUp"
+            "{title}: G, PgUp"
         );
-        assert_eq!(moved(&[End, Home]).0, 0, "{page}: End, Home");
+        assert_eq!(moved(&[End, Home]).0, 0, "{title}: End, Home");
     }
 }
 
@@ -311,7 +311,7 @@ fn tagging_spikes_and_unit_cost_pages() {
     let original = std::fs::read_to_string(&rules).unwrap();
     let mut app = started(&db, dir.path());
 
-    act(&mut app, &db, Action::Show(PageKind::Tagging));
+    act(&mut app, &db, show("tagging"));
     let covered = |app: &App| match &app.page {
         Page::Tagging(t) => t.covered().unwrap(),
         other => panic!("{other:?}"),
@@ -357,7 +357,7 @@ fn tagging_spikes_and_unit_cost_pages() {
     assert_eq!(app.mode, Mode::Normal);
     assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
 
-    act(&mut app, &db, Action::Show(PageKind::Spikes));
+    act(&mut app, &db, show("spikes"));
     let first = match &app.page {
         Page::Spikes(s) => {
             assert!(s.daily.ready().is_some(), "the selected change's days are drawn");
@@ -384,7 +384,7 @@ fn tagging_spikes_and_unit_cost_pages() {
         "the parent level is loaded on the way back"
     );
 
-    act(&mut app, &db, Action::Show(PageKind::UnitCosts));
+    act(&mut app, &db, show("unit costs"));
     match &app.page {
         Page::UnitCosts(u) => assert!(!u.rows.ready().unwrap().is_empty()),
         other => panic!("{other:?}"),
