@@ -1,9 +1,9 @@
 //! The explorer page: a stack of drill-down views (AWS product → product
 //! area → resource or service, or area first), the selected row's daily cost
 //! in the month and its 12-month trend. Drawn as breadcrumbs and the total,
-//! the table (numbers first: names are cut with `…` and columns drop in a set
-//! order as the terminal narrows), and under it the selected row's trend and
-//! days.
+//! the table (the name gets the width first; the bar shrinks, then optional
+//! columns drop in a set order as the terminal narrows), and under it the
+//! selected row's trend and days.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -418,9 +418,11 @@ impl App {
     }
 }
 
-/// Which columns fit a table this wide, in the order they are given up:
-/// the bar first, then the change in percent, then the share of the parent;
-/// the name and the cost always stay, the change in dollars as long as it can.
+/// The table's columns at a given width. The name and the cost always stay;
+/// the change in dollars, the share and the change in percent follow, in the
+/// order they are given up, as long as the name keeps `MIN_NAME`. Then the
+/// name gets what its longest row needs, and the bar what is left after that.
+#[derive(Debug, PartialEq)]
 struct Columns {
     name: usize,
     change: bool,
@@ -429,15 +431,23 @@ struct Columns {
     bar: usize,
 }
 
-const COST: usize = 13;
-const CHANGE: usize = 12;
-const SHARE: usize = 6;
-const CHANGE_PCT: usize = 7;
-const MIN_NAME: usize = 14;
+/// The widths of the number columns: their widest cell or header.
+struct NumberWidths {
+    cost: usize,
+    change: usize,
+    share: usize,
+    change_pct: usize,
+}
 
-fn columns(width: u16) -> Columns {
-    // Borders, the selection mark and a space between columns.
-    let mut left = (width as usize).saturating_sub(4 + COST + 1);
+const MIN_NAME: usize = 14;
+const MAX_NAME: usize = 44;
+const BAR: usize = 16;
+/// A narrower bar than this says nothing: none is drawn.
+const MIN_BAR: usize = 4;
+
+fn columns(width: usize, longest_name: usize, numbers: &NumberWidths) -> Columns {
+    // Borders and the selection mark, then the cost and a space before it.
+    let mut left = width.saturating_sub(4 + numbers.cost + 1);
     let mut take = |w: usize| {
         if left > MIN_NAME + w {
             left -= w + 1;
@@ -446,18 +456,14 @@ fn columns(width: u16) -> Columns {
             false
         }
     };
-    let change = take(CHANGE);
-    let share = take(SHARE);
-    let change_pct = take(CHANGE_PCT);
-    let bar = if take(16) {
-        16
-    } else if take(8) {
-        8
-    } else {
-        0
-    };
+    let change = take(numbers.change);
+    let share = take(numbers.share);
+    let change_pct = take(numbers.change_pct);
+    let spare = left.saturating_sub(longest_name.clamp(MIN_NAME, MAX_NAME) + 1);
+    let bar = if spare >= MIN_BAR { spare.min(BAR) } else { 0 };
+    let name = if bar > 0 { left - bar - 1 } else { left };
     Columns {
-        name: left.min(44),
+        name: name.min(MAX_NAME),
         change,
         share,
         change_pct,
@@ -509,56 +515,84 @@ fn sort_mark(app: &App, key: SortKey) -> &'static str {
     }
 }
 
+/// A row's name as the table shows it, made safe for the terminal.
+fn shown_name(row: &ExploreRow) -> String {
+    let name = if row.name.is_empty() {
+        "(none)".to_owned()
+    } else if row.is_service {
+        format!("{} (service)", row.name)
+    } else {
+        row.name.clone()
+    };
+    for_terminal(&name).into_owned()
+}
+
 fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
     let rows = app.visible_rows();
     let total = app.explorer.total().as_f64();
     let largest = rows.iter().map(|r| r.cost.abs().as_f64()).fold(0.0, f64::max);
-    let c = columns(area.width);
+    // Every cell's text first: the numbers decide their columns' widths.
+    let names: Vec<String> = rows.iter().map(|r| shown_name(r)).collect();
+    let costs: Vec<String> = rows.iter().map(|r| usd(r.cost)).collect();
+    let changes: Vec<String> = rows.iter().map(|r| signed_usd(r.cost - r.previous)).collect();
+    let shares: Vec<String> = rows.iter().map(|r| percent(r.cost.as_f64(), total)).collect();
+    let change_pcts: Vec<String> = rows.iter().map(|r| percent_change(r.cost, r.previous)).collect();
+    let cost_header = format!("cost{}", sort_mark(app, SortKey::Cost));
+    let change_header = format!("Δ month{}", sort_mark(app, SortKey::Change));
+    let (share_header, change_pct_header) = ("share", "Δ %");
+    let widest = |header: &str, cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| c.chars().count())
+            .chain([header.chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let numbers = NumberWidths {
+        cost: widest(&cost_header, &costs),
+        change: widest(&change_header, &changes),
+        share: widest(share_header, &shares),
+        change_pct: widest(change_pct_header, &change_pcts),
+    };
+    let longest_name = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    let c = columns(area.width as usize, longest_name, &numbers);
+
     let mut header = vec![
         format!("{}{}", app.explorer.level().label(), sort_mark(app, SortKey::Name)),
-        format!("{:>w$}", format!("cost{}", sort_mark(app, SortKey::Cost)), w = COST),
+        format!("{cost_header:>w$}", w = numbers.cost),
     ];
-    let mut widths = vec![Constraint::Length(c.name as u16), Constraint::Length(COST as u16)];
-    if c.change {
-        header.push(format!(
-            "{:>w$}",
-            format!("Δ month{}", sort_mark(app, SortKey::Change)),
-            w = CHANGE
-        ));
-        widths.push(Constraint::Length(CHANGE as u16));
-    }
-    if c.share {
-        header.push(format!("{:>w$}", "share", w = SHARE));
-        widths.push(Constraint::Length(SHARE as u16));
-    }
-    if c.change_pct {
-        header.push(format!("{:>w$}", "Δ %", w = CHANGE_PCT));
-        widths.push(Constraint::Length(CHANGE_PCT as u16));
+    let mut widths = vec![c.name, numbers.cost];
+    let optional = [
+        (c.change, change_header.as_str(), numbers.change),
+        (c.share, share_header, numbers.share),
+        (c.change_pct, change_pct_header, numbers.change_pct),
+    ];
+    for (shown, title, width) in optional {
+        if shown {
+            header.push(format!("{title:>width$}"));
+            widths.push(width);
+        }
     }
     if c.bar > 0 {
         header.push(String::new());
-        widths.push(Constraint::Length(c.bar as u16));
+        widths.push(c.bar);
     }
     let body: Vec<Row> = rows
         .iter()
-        .map(|r| {
-            let name = if r.name.is_empty() {
-                "(none)".to_owned()
-            } else if r.is_service {
-                format!("{} (service)", r.name)
-            } else {
-                r.name.clone()
-            };
-            let mut cells = vec![Cell::from(ellipsize(&name, c.name)), right(usd(r.cost))];
-            if c.change {
-                cells.push(right(signed_usd(r.cost - r.previous)));
-            }
-            if c.share {
-                cells.push(right(percent(r.cost.as_f64(), total)));
-            }
-            if c.change_pct {
-                cells.push(right(percent_change(r.cost, r.previous)));
-            }
+        .enumerate()
+        .map(|(i, r)| {
+            let mut cells = vec![Cell::from(ellipsize(&names[i], c.name)), right(costs[i].clone())];
+            let optional = [
+                (c.change, &changes[i]),
+                (c.share, &shares[i]),
+                (c.change_pct, &change_pcts[i]),
+            ];
+            cells.extend(
+                optional
+                    .into_iter()
+                    .filter(|(shown, _)| *shown)
+                    .map(|(_, text)| right(text.clone())),
+            );
             if c.bar > 0 {
                 let filled = if largest > 0.0 {
                     ((r.cost.abs().as_f64() / largest) * c.bar as f64).round() as usize
@@ -571,11 +605,13 @@ fn draw_table(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
         })
         .collect();
     let title = format!(" {} rows ", rows.len());
+    let widths = widths.into_iter().map(|w| Constraint::Length(w as u16)).collect();
     let table = selectable(body, widths, header, title);
     let list = &app.explorer.view().list;
     frame.render_stateful_widget(table, area, &mut list.table_state(rows.len()));
-    let name = rows.get(list.selected()).map(|r| r.name.clone())?;
-    (for_terminal(&name).chars().count() > c.name).then_some(name)
+    let selected = list.selected();
+    let cut = names.get(selected)?.chars().count() > c.name;
+    cut.then(|| rows[selected].name.clone())
 }
 
 fn draw_charts(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -612,5 +648,49 @@ fn draw_charts(frame: &mut Frame<'_>, area: Rect, app: &App) {
             frame.render_widget(chart, right_area);
         }
         None => frame.render_widget(Paragraph::new("").block(Block::bordered().title(" days ")), right_area),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NUMBERS: NumberWidths = NumberWidths {
+        cost: 11,
+        change: 11,
+        share: 5,
+        change_pct: 6,
+    };
+
+    #[test]
+    fn the_name_gets_the_width_before_the_bar() {
+        // 80 columns: every number stays; a 35-character name leaves no room for a bar.
+        let c = columns(80, 35, &NUMBERS);
+        assert!(c.change && c.share && c.change_pct);
+        assert_eq!((c.name, c.bar), (39, 0));
+        // Short names: the bar takes what they leave, up to its full width.
+        let c = columns(80, 20, &NUMBERS);
+        assert_eq!((c.name, c.bar), (22, 16));
+        // A little room: a narrower bar.
+        let c = columns(80, 30, &NUMBERS);
+        assert_eq!((c.name, c.bar), (30, 8));
+        // Wide: the name stops at its widest and the bar is whole.
+        let c = columns(120, 35, &NUMBERS);
+        assert_eq!((c.name, c.bar), (MAX_NAME, BAR));
+    }
+
+    #[test]
+    fn narrow_terminals_give_up_the_optional_columns_in_order() {
+        let c = columns(44, 20, &NUMBERS);
+        assert_eq!(
+            c,
+            Columns {
+                name: 16,
+                change: true,
+                share: false,
+                change_pct: false,
+                bar: 0
+            }
+        );
     }
 }
