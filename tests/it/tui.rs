@@ -254,23 +254,57 @@ fn journey_through_the_real_loop() {
 }
 
 /// Type `keys` into the real loop on the demo, then `q`; the state it ends in.
-/// A page's number key waits for the page's answer; movement keys follow fast.
+/// Before the first key and after a page's number key the typist waits for
+/// the worker's answers (and a moment of quiet); movement keys follow fast.
 fn journey(db: &Db, dir: &Path, keys: &[KeyCode]) -> App {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let (tx, rx) = channel();
-    let requests = spawn_worker(worker(db), tx.clone());
+    let (answers_tx, answers_rx) = channel();
+    let requests = spawn_worker(worker(db), answers_tx);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let forwarder = {
+        let (tx, answered) = (tx.clone(), answered.clone());
+        std::thread::spawn(move || {
+            for event in answers_rx {
+                answered.fetch_add(1, Ordering::SeqCst);
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        })
+    };
     let app = App::new(db.explored_months().unwrap(), dir.to_path_buf());
     let keys = keys.to_vec();
     let typist = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(250));
+        let settle = |before: usize| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            let mut seen = before;
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let now = answered.load(Ordering::SeqCst);
+                if (now > before && now == seen) || std::time::Instant::now() > deadline {
+                    return;
+                }
+                seen = now;
+            }
+        };
+        settle(0);
         for code in keys.into_iter().chain([KeyCode::Char('q')]) {
+            let before = answered.load(Ordering::SeqCst);
             tx.send(key(code)).unwrap();
-            let answered = matches!(code, KeyCode::Char('1'..='9'));
-            std::thread::sleep(Duration::from_millis(if answered { 250 } else { 20 }));
+            if matches!(code, KeyCode::Char('2'..='9')) {
+                settle(before);
+            } else {
+                std::thread::sleep(Duration::from_millis(10));
+            }
         }
     });
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let end = run_loop(&mut terminal, app, &rx, &requests).unwrap();
     typist.join().unwrap();
+    drop(requests);
+    drop(forwarder);
     assert!(end.quit);
     end
 }
@@ -293,7 +327,9 @@ fn every_page_moves_its_selection_with_the_same_keys() {
     for (tab, page) in PAGES.iter().enumerate() {
         let (number, title) = (Char(char::from(b'1' + tab as u8)), page.title);
         let moved = |keys: &[KeyCode]| {
-            let app = journey(&db, dir.path(), &[&[number][..], keys].concat());
+            // The explorer is open from the start.
+            let opening: &[KeyCode] = if tab == 0 { &[] } else { &[number] };
+            let app = journey(&db, dir.path(), &[opening, keys].concat());
             assert_eq!(app.page.spec().title, title);
             selection(&app)
         };
