@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use apportion::attribute::RulesChoice;
 use apportion::db::Db;
-use apportion::tui::app::{Action, App, Request};
+use apportion::tui::app::{Action, App, Movement, Request};
 use apportion::tui::{Worker, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -241,12 +241,12 @@ fn explorer_latency(db_path: &Path, work: &Path) {
     let start = app.start();
     settle(&mut app, start);
     let script = [
-        Action::Down,
+        Action::Move(Movement::Down),
         Action::Drill,
-        Action::Down,
+        Action::Move(Movement::Down),
         Action::Drill,
-        Action::Down,
-        Action::Down,
+        Action::Move(Movement::Down),
+        Action::Move(Movement::Down),
         Action::Back,
         Action::Back,
         Action::PreviousMonth,
@@ -255,7 +255,7 @@ fn explorer_latency(db_path: &Path, work: &Path) {
         Action::ToggleMeasure,
         Action::ToggleHierarchy,
         Action::Drill,
-        Action::Down,
+        Action::Move(Movement::Down),
         Action::Drill,
         Action::Back,
         Action::Back,

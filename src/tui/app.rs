@@ -10,19 +10,17 @@ pub use super::page::explorer::{ExplorerState, Hierarchy, SortKey, View};
 pub use super::page::spikes::SpikesState;
 pub use super::page::tagging::{TAGGING_TARGET, TaggingState};
 pub use super::page::unit_costs::UnitCostState;
+pub use super::page::{PAGES, Page, PageSpec};
 pub use super::query::{Answer, Assignment, Request, Response, Ticket};
+pub use super::selection::{Movement, Selection};
 pub use super::tour::Tour;
 use crate::db::CostMeasure;
 
 /// Every key maps to one of these.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
+    /// Move the selected row of the page's list.
+    Move(Movement),
     Drill,
     Back,
     PreviousMonth,
@@ -43,7 +41,8 @@ pub enum Action {
     Help,
     ClosePopup,
     Quit,
-    Show(PageKind),
+    /// Show the page in that tab (from 0; `1` on the keyboard is the first).
+    Show(usize),
     /// Tagging: type an area for the selected row's AWS product or usage type
     /// (Drill types one for the resource itself).
     AssignProduct,
@@ -52,36 +51,6 @@ pub enum Action {
     /// The tour: the next or the previous step.
     TourNext,
     TourBack,
-}
-
-/// The pages, as the tabs and the `1`–`4` keys name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageKind {
-    Explorer,
-    Tagging,
-    Spikes,
-    UnitCosts,
-}
-
-/// The page on screen. The explorer's state outlives a visit to another page
-/// (it lives in `App::explorer`); the others are loaded afresh on each visit.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Page {
-    Explorer,
-    Tagging(TaggingState),
-    Spikes(SpikesState),
-    UnitCosts(UnitCostState),
-}
-
-impl Page {
-    pub fn kind(&self) -> PageKind {
-        match self {
-            Page::Explorer => PageKind::Explorer,
-            Page::Tagging(_) => PageKind::Tagging,
-            Page::Spikes(_) => PageKind::Spikes,
-            Page::UnitCosts(_) => PageKind::UnitCosts,
-        }
-    }
 }
 
 /// Where keys go.
@@ -112,21 +81,15 @@ impl<T> Loadable<T> {
         }
     }
 
-    pub fn ready_mut(&mut self) -> Option<&mut T> {
-        match self {
-            Loadable::Ready(v) => Some(v),
-            _ => None,
-        }
-    }
-
     pub fn is_loading(&self) -> bool {
         matches!(self, Loadable::Loading(_))
     }
 
-    pub fn error(&self) -> Option<&str> {
+    pub fn progress(&self) -> Progress<'_> {
         match self {
-            Loadable::Failed(e) => Some(e),
-            _ => None,
+            Loadable::Idle | Loadable::Ready(_) => Progress::Settled,
+            Loadable::Loading(_) => Progress::Loading,
+            Loadable::Failed(e) => Progress::Failed(e),
         }
     }
 
@@ -141,6 +104,14 @@ impl<T> Loadable<T> {
         };
         true
     }
+}
+
+/// Where a page's main question stands, whatever its answer's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    Settled,
+    Loading,
+    Failed(&'a str),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,7 +222,10 @@ impl App {
                 Vec::new()
             }
             Action::ClosePopup => Vec::new(),
-            Action::Show(kind) => self.show(kind),
+            Action::Show(tab) => match PAGES.get(tab) {
+                Some(spec) => self.show((spec.fresh)()),
+                None => Vec::new(),
+            },
             Action::PreviousMonth | Action::NextMonth => {
                 if self.shift_month(action == Action::PreviousMonth) {
                     let mut requests = self.reload_explorer();
@@ -261,34 +235,19 @@ impl App {
                     Vec::new()
                 }
             }
-            action => match self.page.kind() {
-                PageKind::Explorer => self.update_explorer(action),
-                PageKind::Tagging => self.update_tagging(action),
-                PageKind::Spikes => self.update_spikes(action),
-                PageKind::UnitCosts => self.update_unit_costs(action),
-            },
+            action => (self.page.spec().update)(self, action),
         }
     }
 
-    /// Go to a page: the explorer as it was left, another page loaded afresh.
-    pub fn show(&mut self, kind: PageKind) -> Vec<Request> {
-        self.page = match kind {
-            PageKind::Explorer => Page::Explorer,
-            PageKind::Tagging => Page::Tagging(TaggingState::default()),
-            PageKind::Spikes => Page::Spikes(SpikesState::default()),
-            PageKind::UnitCosts => Page::UnitCosts(UnitCostState::default()),
-        };
+    /// Go to a page as it opens (the explorer as it was left) and ask for what it shows.
+    pub fn show(&mut self, page: Page) -> Vec<Request> {
+        self.page = page;
         self.reload_page()
     }
 
-    /// The queries the current page (other than the explorer) needs.
+    /// The queries the current page needs (the explorer's are asked by whoever changed it).
     fn reload_page(&mut self) -> Vec<Request> {
-        match self.page.kind() {
-            PageKind::Explorer => Vec::new(),
-            PageKind::Tagging => self.load_tagging(),
-            PageKind::Spikes => self.load_spikes(),
-            PageKind::UnitCosts => self.load_unit_costs(),
-        }
+        (self.page.spec().load)(self)
     }
 
     /// Move to the previous or next month; false (with a hint) at either end.

@@ -1,9 +1,9 @@
 //! Keys to actions: the bindings users expect from ncdu, k9s and dua, and
-//! the key help in the order it is shortened to fit the status line.
+//! the help popup's lines (each page adds its own keys and hints).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{Action, PageKind, SortKey};
+use super::app::{Action, Movement, PAGES, SortKey};
 
 /// What keys mean right now: text while typing, the tour's keys during it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,12 +35,12 @@ pub fn action_for(key: KeyEvent, context: KeyContext) -> Option<Action> {
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc => Action::ClosePopup,
-        KeyCode::Char('j') | KeyCode::Down => Action::Down,
-        KeyCode::Char('k') | KeyCode::Up => Action::Up,
-        KeyCode::PageDown => Action::PageDown,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::Char('g') | KeyCode::Home => Action::Top,
-        KeyCode::Char('G') | KeyCode::End => Action::Bottom,
+        KeyCode::Char('j') | KeyCode::Down => Action::Move(Movement::Down),
+        KeyCode::Char('k') | KeyCode::Up => Action::Move(Movement::Up),
+        KeyCode::PageDown => Action::Move(Movement::PageDown),
+        KeyCode::PageUp => Action::Move(Movement::PageUp),
+        KeyCode::Char('g') | KeyCode::Home => Action::Move(Movement::Top),
+        KeyCode::Char('G') | KeyCode::End => Action::Move(Movement::Bottom),
         KeyCode::Enter | KeyCode::Char('l') | KeyCode::Right => Action::Drill,
         KeyCode::Backspace | KeyCode::Char('h') | KeyCode::Left => Action::Back,
         KeyCode::Char('[') => Action::PreviousMonth,
@@ -54,10 +54,9 @@ pub fn action_for(key: KeyEvent, context: KeyContext) -> Option<Action> {
         KeyCode::Char('x') => Action::Explain,
         KeyCode::Char('e') => Action::Export,
         KeyCode::Char('?') => Action::Help,
-        KeyCode::Char('1') => Action::Show(PageKind::Explorer),
-        KeyCode::Char('2') => Action::Show(PageKind::Tagging),
-        KeyCode::Char('3') => Action::Show(PageKind::Spikes),
-        KeyCode::Char('4') => Action::Show(PageKind::UnitCosts),
+        KeyCode::Char(c @ '1'..='9') if (c as usize - '1' as usize) < PAGES.len() => {
+            Action::Show(c as usize - '1' as usize)
+        }
         KeyCode::Char('p') => Action::AssignProduct,
         KeyCode::Char('y') => Action::AssignUsageType,
         KeyCode::Char('u') => Action::Undo,
@@ -65,10 +64,10 @@ pub fn action_for(key: KeyEvent, context: KeyContext) -> Option<Action> {
     })
 }
 
-/// The help popup's lines: every key, in the order of `action_for`.
-pub const HELP: &[(&str, &str)] = &[
+/// Keys every page shares, in the order of `action_for`.
+const SHARED: &[(&str, &str)] = &[
     ("j / k, ↓ / ↑", "move down / up"),
-    ("PgDn / PgUp, g / G", "page, top / bottom"),
+    ("PgDn / PgUp, g / G", "page, top / bottom (also Home / End)"),
     ("Enter, l, →", "drill into the selected row"),
     ("Backspace, h, ←", "back up one level"),
     ("[ / ]", "previous / next month"),
@@ -78,45 +77,27 @@ pub const HELP: &[(&str, &str)] = &[
     ("/", "filter rows by name (Enter keeps, Esc clears)"),
     ("x", "explain the selected resource"),
     ("e", "export the table to CSV"),
-    ("1 / 2 / 3 / 4", "explorer / tagging / spikes / unit costs"),
-    (
-        "tagging: Enter / p / y",
-        "type an area for the resource / its product / usage type",
-    ),
-    ("tagging: u / e", "undo the last rule added / export the chase list"),
-    ("spikes: Enter", "open the explorer at that area × product"),
+];
+
+const LAST: &[(&str, &str)] = &[
     ("tour: Space / Backspace", "next / previous step (q leaves the tour)"),
     ("?", "this help"),
     ("q, Ctrl-C", "quit"),
 ];
 
-/// Key hints of a page, most useful first: the status line shows as many as fit.
-pub fn hints(page: PageKind) -> &'static [&'static str] {
-    match page {
-        PageKind::Explorer => &[
-            "Enter drill",
-            "h back",
-            "[ ] month",
-            "? help",
-            "q quit",
-            "x explain",
-            "a cost",
-            "t order",
-            "/ filter",
-            "e export",
-            "1-4 pages",
-        ],
-        PageKind::Tagging => &[
-            "Enter area for resource",
-            "p product",
-            "y usage type",
-            "u undo",
-            "? help",
-            "q quit",
-            "e export",
-            "1-4 pages",
-        ],
-        PageKind::Spikes => &["Enter open in explorer", "[ ] month", "? help", "q quit", "1-4 pages"],
-        PageKind::UnitCosts => &["j k select", "[ ] month", "? help", "q quit", "1-4 pages"],
-    }
+/// The help popup's lines: the shared keys, the page keys, each page's own
+/// keys, and the tour's.
+pub fn help_lines() -> Vec<(String, String)> {
+    let pages = (
+        (1..=PAGES.len()).map(|n| n.to_string()).collect::<Vec<_>>().join(" / "),
+        PAGES.iter().map(|p| p.title).collect::<Vec<_>>().join(" / "),
+    );
+    let line = |(keys, what): &(&str, &str)| ((*keys).to_owned(), (*what).to_owned());
+    SHARED
+        .iter()
+        .map(line)
+        .chain([pages])
+        .chain(PAGES.iter().flat_map(|p| p.help.iter().map(line)))
+        .chain(LAST.iter().map(line))
+        .collect()
 }

@@ -1,11 +1,13 @@
 //! The explorer: one event channel (keys from a reader thread, answers from a
 //! worker with its own database connection), a loop generic over the ratatui
-//! backend, state in `app` and `page/`, drawing in `ui/`.
+//! backend, shared state in `app`, each page (state, actions, drawing) in
+//! `page/`, the frame around the pages in `ui/`.
 
 pub mod app;
 pub mod keys;
 mod page;
 mod query;
+mod selection;
 mod tour;
 pub mod ui;
 mod worker;

@@ -3,7 +3,7 @@
 //! drawn from what is on screen, says what to look at. Space goes on,
 //! Backspace goes back, q leaves the tour and keeps exploring.
 
-use super::app::{App, Page, PageKind, Request};
+use super::app::{App, Hierarchy, Page, Request, SpikesState, TaggingState, UnitCostState};
 use crate::money::{Money, percent};
 use crate::report::{fit, per_units, signed_usd, usd};
 
@@ -56,9 +56,9 @@ impl App {
             Step::Bill => self.explorer_at_depth(0),
             Step::Teams => self.explorer_at_depth(1),
             Step::EcsSplit => self.explorer_at_depth(2),
-            Step::Spike => self.show(PageKind::Spikes),
-            Step::Tagging => self.show(PageKind::Tagging),
-            Step::UnitCost => self.show(PageKind::UnitCosts),
+            Step::Spike => self.show(Page::Spikes(SpikesState::default())),
+            Step::Tagging => self.show(Page::Tagging(TaggingState::default())),
+            Step::UnitCost => self.show(Page::UnitCosts(UnitCostState::default())),
         }
     }
 
@@ -83,12 +83,13 @@ impl App {
     fn explorer_at_depth(&mut self, depth: usize) -> Vec<Request> {
         self.page = Page::Explorer;
         let e = &mut self.explorer;
-        if e.hierarchy != super::app::Hierarchy::ProductFirst {
-            return self.open_explorer_at(super::app::Hierarchy::ProductFirst, Vec::new());
+        if e.hierarchy != Hierarchy::ProductFirst {
+            return self.open_explorer_at(Hierarchy::ProductFirst, Vec::new());
         }
         if e.stack.len() > depth + 1 {
             e.stack.truncate(depth + 1);
-            return self.update_explorer(super::app::Action::Top);
+            e.view_mut().list.select(0);
+            return self.selection_requests();
         }
         if e.stack.len() == depth {
             let largest = e.visible_rows_with("").first().map(|r| r.name.clone());

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use apportion::attribute::RulesChoice;
 use apportion::db::Db;
-use apportion::tui::app::{Action, App, Mode, Page, PageKind, Request, Response, SortKey, Tour};
+use apportion::tui::app::{Action, App, Mode, Movement, PAGES, Page, Request, Response, SortKey, Tour};
 use apportion::tui::{Event, Worker, run_loop, spawn_worker, ui};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -63,6 +63,11 @@ fn started(db: &Db, dir: &Path) -> App {
     app
 }
 
+/// The action of the number key of the page titled `title`.
+fn show(title: &str) -> Action {
+    Action::Show(PAGES.iter().position(|p| p.title == title).unwrap())
+}
+
 fn frame(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| ui::draw(f, app)).unwrap();
@@ -74,14 +79,26 @@ fn snapshots_of_every_page() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_db(dir.path());
     let mut app = started(&db, dir.path());
-    insta::assert_snapshot!("explorer", frame(&app, 80, 24));
+    // At 80 columns the names get the width before the bar does.
+    let explorer = frame(&app, 80, 24);
+    for name in [
+        "Amazon Elastic Compute Cloud",
+        "Amazon Simple Storage Service",
+        "AWS Support (Business)",
+    ] {
+        assert!(
+            explorer.contains(&format!("│▶ {name} ")) || explorer.contains(&format!("│  {name} ")),
+            "{explorer}"
+        );
+    }
+    insta::assert_snapshot!("explorer", explorer);
     insta::assert_snapshot!("explorer_wide", frame(&app, 120, 30));
 
     act(&mut app, &db, Action::Drill);
     act(&mut app, &db, Action::Drill);
     insta::assert_snapshot!("two_levels_down", frame(&app, 80, 24));
 
-    act(&mut app, &db, Action::Bottom);
+    act(&mut app, &db, Action::Move(Movement::Bottom));
     act(&mut app, &db, Action::Explain);
     assert!(app.explaining());
     insta::assert_snapshot!("explain_popup", frame(&app, 100, 30));
@@ -124,12 +141,12 @@ fn snapshots_of_every_page() {
         "an answer to another question changes nothing"
     );
 
-    for (kind, name) in [
-        (PageKind::Tagging, "tagging"),
-        (PageKind::Spikes, "spikes"),
-        (PageKind::UnitCosts, "unit_costs"),
+    for (title, name) in [
+        ("tagging", "tagging"),
+        ("spikes", "spikes"),
+        ("unit costs", "unit_costs"),
     ] {
-        act(&mut app, &db, Action::Show(kind));
+        act(&mut app, &db, show(title));
         insta::assert_snapshot!(name, frame(&app, 80, 24));
     }
 }
@@ -230,6 +247,103 @@ fn journey_through_the_real_loop() {
     );
 }
 
+/// Type `keys` into the real loop on the demo, then `q`; the state it ends in.
+/// Before the first key and after a page's number key the typist waits for
+/// the worker's answers (and a moment of quiet); movement keys follow fast.
+fn journey(db: &Db, dir: &Path, keys: &[KeyCode]) -> App {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (tx, rx) = channel();
+    let (answers_tx, answers_rx) = channel();
+    let requests = spawn_worker(worker(db), answers_tx);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let forwarder = {
+        let (tx, answered) = (tx.clone(), answered.clone());
+        std::thread::spawn(move || {
+            for event in answers_rx {
+                answered.fetch_add(1, Ordering::SeqCst);
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let app = App::new(db.explored_months().unwrap(), dir.to_path_buf());
+    let keys = keys.to_vec();
+    let typist = std::thread::spawn(move || {
+        let settle = |before: usize| {
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            let mut seen = before;
+            loop {
+                std::thread::sleep(Duration::from_millis(100));
+                let now = answered.load(Ordering::SeqCst);
+                if (now > before && now == seen) || std::time::Instant::now() > deadline {
+                    return;
+                }
+                seen = now;
+            }
+        };
+        settle(0);
+        for code in keys.into_iter().chain([KeyCode::Char('q')]) {
+            let before = answered.load(Ordering::SeqCst);
+            tx.send(key(code)).unwrap();
+            if matches!(code, KeyCode::Char('2'..='9')) {
+                settle(before);
+            } else {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    });
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let end = run_loop(&mut terminal, app, &rx, &requests).unwrap();
+    typist.join().unwrap();
+    drop(requests);
+    drop(forwarder);
+    assert!(end.quit);
+    end
+}
+
+/// The selected row of the page on screen, and how many rows its list has.
+fn selection(app: &App) -> (usize, usize) {
+    match &app.page {
+        Page::Explorer => (app.explorer.view().list.selected(), app.visible_rows().len()),
+        Page::Tagging(t) => (t.list.selected(), t.coverage.ready().unwrap().chase.len()),
+        Page::Spikes(s) => (s.list.selected(), s.spikes.ready().unwrap().spikes.len()),
+        Page::UnitCosts(u) => (u.list.selected(), u.rows.ready().unwrap().len()),
+    }
+}
+
+#[test]
+fn every_page_moves_its_selection_with_the_same_keys() {
+    use KeyCode::{Char, Down, End, Home, PageDown, PageUp, Up};
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    for (tab, page) in PAGES.iter().enumerate() {
+        let (number, title) = (Char(char::from(b'1' + tab as u8)), page.title);
+        let moved = |keys: &[KeyCode]| {
+            // The explorer is open from the start.
+            let opening: &[KeyCode] = if tab == 0 { &[] } else { &[number] };
+            let app = journey(&db, dir.path(), &[opening, keys].concat());
+            assert_eq!(app.page.spec().title, title);
+            selection(&app)
+        };
+        let (_, len) = moved(&[]);
+        assert!(len >= 3, "{title}: the demo gives every list a few rows");
+        let last = len - 1;
+        let page_down = 10.min(last);
+        assert_eq!(moved(&[Char('j'), Down, Char('k')]).0, 1, "{title}: j, Down, k");
+        assert_eq!(moved(&[Char('G')]).0, last, "{title}: G");
+        assert_eq!(moved(&[End, Up, Char('g')]).0, 0, "{title}: End, Up, g");
+        assert_eq!(moved(&[PageDown]).0, page_down, "{title}: PgDn");
+        assert_eq!(
+            moved(&[Char('G'), PageUp]).0,
+            last.saturating_sub(10),
+            "{title}: G, PgUp"
+        );
+        assert_eq!(moved(&[End, Home]).0, 0, "{title}: End, Home");
+    }
+}
+
 #[test]
 fn tagging_spikes_and_unit_cost_pages() {
     let dir = tempfile::tempdir().unwrap();
@@ -239,7 +353,7 @@ fn tagging_spikes_and_unit_cost_pages() {
     let original = std::fs::read_to_string(&rules).unwrap();
     let mut app = started(&db, dir.path());
 
-    act(&mut app, &db, Action::Show(PageKind::Tagging));
+    act(&mut app, &db, show("tagging"));
     let covered = |app: &App| match &app.page {
         Page::Tagging(t) => t.covered().unwrap(),
         other => panic!("{other:?}"),
@@ -285,7 +399,7 @@ fn tagging_spikes_and_unit_cost_pages() {
     assert_eq!(app.mode, Mode::Normal);
     assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
 
-    act(&mut app, &db, Action::Show(PageKind::Spikes));
+    act(&mut app, &db, show("spikes"));
     let first = match &app.page {
         Page::Spikes(s) => {
             assert!(s.daily.ready().is_some(), "the selected change's days are drawn");
@@ -312,7 +426,7 @@ fn tagging_spikes_and_unit_cost_pages() {
         "the parent level is loaded on the way back"
     );
 
-    act(&mut app, &db, Action::Show(PageKind::UnitCosts));
+    act(&mut app, &db, show("unit costs"));
     match &app.page {
         Page::UnitCosts(u) => assert!(!u.rows.ready().unwrap().is_empty()),
         other => panic!("{other:?}"),

@@ -1,11 +1,8 @@
-//! Drawing from `&App` alone: the tabs and breadcrumbs, the page, the status
-//! line (what is being typed, the tour's narration, an error, news, or key
-//! hints shortened to fit), and popups. Everything fits 80×24.
+//! Drawing from `&App` alone: the tabs, the page (each page draws itself,
+//! see `page/`), the status line (what is being typed, the tour's narration,
+//! an error, news, or key hints shortened to fit), and popups. Everything
+//! fits 80×24.
 
-mod explorer;
-mod spikes;
-mod tagging;
-mod unit_costs;
 pub mod widgets;
 
 use ratatui::Frame;
@@ -14,8 +11,8 @@ use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::app::{App, Mode, Page, PageKind, Popup};
-use super::keys::{HELP, hints};
+use super::app::{App, Mode, PAGES, Page, Popup, Progress};
+use super::keys::help_lines;
 use crate::safe_text::for_terminal;
 
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
@@ -35,12 +32,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(tabs(app)), tabs_area);
-    let name_hint = match &app.page {
-        Page::Explorer => explorer::draw(frame, body, app),
-        Page::Tagging(t) => tagging::draw(frame, body, app, t),
-        Page::Spikes(s) => spikes::draw(frame, body, app, s),
-        Page::UnitCosts(u) => unit_costs::draw(frame, body, u),
-    };
+    let name_hint = (app.page.spec().draw)(frame, body, app);
     draw_status(frame, status, app, name_hint);
     match &app.popup {
         Some(Popup::Help) => draw_help(frame, area),
@@ -65,63 +57,49 @@ fn draw_empty(frame: &mut Frame<'_>, area: Rect) {
 fn tabs(app: &App) -> Line<'static> {
     let month = app.month().unwrap_or("").to_owned();
     let mut spans = vec![Span::from(month).bold(), Span::from(" ")];
-    for (kind, label) in [
-        (PageKind::Explorer, "1 explorer"),
-        (PageKind::Tagging, "2 tagging"),
-        (PageKind::Spikes, "3 spikes"),
-        (PageKind::UnitCosts, "4 unit costs"),
-    ] {
-        let span = Span::from(format!(" {label} "));
-        spans.push(if app.page.kind() == kind { span.reversed() } else { span });
+    for (tab, page) in PAGES.iter().enumerate() {
+        let span = Span::from(format!(" {} {} ", tab + 1, page.title));
+        spans.push(if app.page.tab() == tab { span.reversed() } else { span });
     }
-    if loading(app) {
+    if (app.page.spec().progress)(app) == Progress::Loading {
         spans.push(Span::from(" loading…"));
     }
     Line::from(spans)
 }
 
-/// Whether the page waits for an answer.
-fn loading(app: &App) -> bool {
-    match &app.page {
-        Page::Explorer => app.explorer.view().rows.is_loading(),
-        Page::Tagging(t) => t.coverage.is_loading(),
-        Page::Spikes(s) => s.spikes.is_loading(),
-        Page::UnitCosts(u) => u.rows.is_loading(),
-    }
-}
-
 /// The page's error, if the question it waits for failed.
 fn page_error(app: &App) -> Option<&str> {
-    match &app.page {
-        Page::Explorer => app.explorer.view().rows.error(),
-        Page::Tagging(t) => t.coverage.error(),
-        Page::Spikes(s) => s.spikes.error(),
-        Page::UnitCosts(u) => u.rows.error(),
+    match (app.page.spec().progress)(app) {
+        Progress::Failed(error) => Some(error),
+        _ => None,
     }
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, name_hint: Option<String>) {
     let width = area.width as usize;
     let line = match &app.mode {
-        Mode::Typing(a) => Line::from(widgets::fit(
+        Mode::Typing(a) => Line::from(widgets::ellipsize(
             &format!(
                 "area for {} {:?}: {}▏ (Enter assigns, Esc cancels)",
                 a.field, a.value, a.area
             ),
             width,
         )),
-        Mode::Filter(text) => Line::from(widgets::fit(&format!("/{text}▏ (Enter keeps, Esc clears)"), width)),
+        Mode::Filter(text) => Line::from(widgets::ellipsize(
+            &format!("/{text}▏ (Enter keeps, Esc clears)"),
+            width,
+        )),
         Mode::Normal => {
             if let Some(error) = page_error(app) {
-                Line::from(widgets::fit(&format!("error: {error}"), width)).red()
+                Line::from(widgets::ellipsize(&format!("error: {error}"), width)).red()
             } else if let Some(narration) = app.tour_narration() {
                 let [text, keys] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
                 frame.render_widget(Paragraph::new(narration).bold().wrap(Wrap { trim: true }), text);
-                let keys_line = widgets::fit("Space next · Backspace back · q leaves the tour", width);
+                let keys_line = widgets::ellipsize("Space next · Backspace back · q leaves the tour", width);
                 frame.render_widget(Paragraph::new(keys_line), keys);
                 return;
             } else if !app.status.is_empty() {
-                Line::from(widgets::fit(&app.status, width))
+                Line::from(widgets::ellipsize(&app.status, width))
             } else {
                 Line::from(hint_line(app, name_hint, width))
             }
@@ -138,11 +116,12 @@ fn hint_line(app: &App, name_hint: Option<String>, width: usize) -> String {
         parts.push(format!("▶ {}", for_terminal(&name)));
     }
     let filter = app.explorer.view().filter.as_str();
-    if app.page.kind() == PageKind::Explorer && !filter.is_empty() {
+    if app.page == Page::Explorer && !filter.is_empty() {
         parts.push(format!("filter “{}”", for_terminal(filter)));
     }
     let mut line = parts.join(" · ");
-    for hint in hints(app.page.kind()) {
+    let pages = format!("1-{} pages", PAGES.len());
+    for hint in app.page.spec().hints.iter().copied().chain([pages.as_str()]) {
         let extra = if line.is_empty() {
             hint.chars().count()
         } else {
@@ -156,7 +135,7 @@ fn hint_line(app: &App, name_hint: Option<String>, width: usize) -> String {
         }
         line.push_str(hint);
     }
-    widgets::fit(&line, width)
+    widgets::ellipsize(&line, width)
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -166,8 +145,8 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn draw_help(frame: &mut Frame<'_>, area: Rect) {
-    let lines: Vec<Line> = HELP
-        .iter()
+    let lines: Vec<Line> = help_lines()
+        .into_iter()
         .map(|(keys, what)| Line::from(format!("{keys:<24} {what}")))
         .collect();
     let rect = centered(area, 78, lines.len() as u16 + 2);

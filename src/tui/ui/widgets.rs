@@ -15,7 +15,7 @@ pub fn right(text: String) -> Cell<'static> {
 }
 
 /// `text` made safe and cut to `width` characters, ending in `…` when cut.
-pub fn fit(text: &str, width: usize) -> String {
+pub fn ellipsize(text: &str, width: usize) -> String {
     let safe = for_terminal(text);
     if safe.chars().count() <= width {
         return safe.into_owned();
@@ -195,8 +195,8 @@ mod tests {
 
     #[test]
     fn names_are_cut_with_an_ellipsis_and_amounts_read_short() {
-        assert_eq!(fit("Amazon Elastic Compute Cloud", 12), "Amazon Elas…");
-        assert_eq!(fit("short", 12), "short");
+        assert_eq!(ellipsize("Amazon Elastic Compute Cloud", 12), "Amazon Elas…");
+        assert_eq!(ellipsize("short", 12), "short");
         assert_eq!(compact(45_210.0), "$45k");
         assert_eq!(compact(1_250.0), "$1.2k");
         assert_eq!(compact(2_400_000.0), "$2.4M");
