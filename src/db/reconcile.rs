@@ -26,7 +26,7 @@ pub struct ChargeRow {
     pub unused: Money,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reconciliation {
     pub month: String,
     pub rows: Vec<ChargeRow>,

@@ -235,7 +235,9 @@ fn net_amortized_expr(b: &mut SelectBuilder<'_>, line_type: &str, amortized: &st
         .money(&["savingsplannetsavingsplaneffectivecost"])
         .unwrap_or_else(|| amortized.to_owned());
     branches.push(format!("WHEN 'SavingsPlanCoveredUsage' THEN {sp}"));
-    let ri = b.money(&["reservationneteffectivecost"]).unwrap_or_else(|| amortized.to_owned());
+    let ri = b
+        .money(&["reservationneteffectivecost"])
+        .unwrap_or_else(|| amortized.to_owned());
     branches.push(format!("WHEN 'DiscountedUsage' THEN {ri}"));
     match (
         b.money(&["reservationnetunusedamortizedupfrontfeeforbillingperiod"]),
@@ -244,7 +246,10 @@ fn net_amortized_expr(b: &mut SelectBuilder<'_>, line_type: &str, amortized: &st
         (Some(upfront), Some(recurring)) => branches.push(format!("WHEN 'RIFee' THEN {upfront} + {recurring}")),
         _ => branches.push(format!("WHEN 'RIFee' THEN {amortized}")),
     }
-    format!("CAST(CASE {line_type} {} ELSE {net} END AS DECIMAL(38, 10))", branches.join(" "))
+    format!(
+        "CAST(CASE {line_type} {} ELSE {net} END AS DECIMAL(38, 10))",
+        branches.join(" ")
+    )
 }
 
 /// Tags are read from one place. Newer CUR 2.0 exports carry them twice: in

@@ -340,6 +340,18 @@ impl App {
                 }
                 Vec::new()
             }
+            Response::Bill { ticket, answer } => {
+                if let Page::Bill(b) = &mut self.page {
+                    b.accept_bill(ticket, answer);
+                }
+                Vec::new()
+            }
+            Response::ChargeAreas { ticket, answer } => {
+                if let Page::Bill(b) = &mut self.page {
+                    b.accept_areas(ticket, answer);
+                }
+                Vec::new()
+            }
             Response::RulesChanged { answer } => match answer {
                 Ok((message, added)) => {
                     self.status = message;

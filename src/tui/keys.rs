@@ -71,7 +71,7 @@ const SHARED: &[(&str, &str)] = &[
     ("Enter, l, →", "drill into the selected row"),
     ("Backspace, h, ←", "back up one level"),
     ("[ / ]", "previous / next month"),
-    ("a", "toggle unblended / amortized cost"),
+    ("a", "cost: unblended → amortized → net amortized"),
     ("t", "toggle product → area / area → product"),
     ("c / n / d", "sort by cost / name / change (again: reverse)"),
     ("/", "filter rows by name (Enter keeps, Esc clears)"),

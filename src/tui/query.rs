@@ -3,7 +3,7 @@
 //! an answer to a superseded question is dropped and an error lands where
 //! it belongs.
 
-use crate::db::{CostMeasure, Coverage, ExploreRow, Level, Spikes, UnitCost};
+use crate::db::{ChargeArea, CostMeasure, Coverage, ExploreRow, Level, Reconciliation, Spikes, UnitCost};
 use crate::money::Money;
 
 /// Which question an answer belongs to.
@@ -74,6 +74,17 @@ pub enum Request {
     UnitCosts {
         ticket: Ticket,
     },
+    /// The month's bill by kind of charge.
+    Bill {
+        ticket: Ticket,
+        month: String,
+    },
+    /// The areas one kind of charge went to.
+    ChargeAreas {
+        ticket: Ticket,
+        month: String,
+        charge: String,
+    },
     /// Assign an area: a rule in the database's rules file, then attribution again.
     AssignRule {
         assignment: Assignment,
@@ -118,6 +129,14 @@ pub enum Response {
     UnitCosts {
         ticket: Ticket,
         answer: Answer<Vec<UnitCost>>,
+    },
+    Bill {
+        ticket: Ticket,
+        answer: Answer<Reconciliation>,
+    },
+    ChargeAreas {
+        ticket: Ticket,
+        answer: Answer<Vec<ChargeArea>>,
     },
     /// The rules changed and attribution ran again: what was done, and whether a rule was added.
     RulesChanged {

@@ -4,6 +4,7 @@
 //! Backspace goes back, q leaves the tour and keeps exploring.
 
 use super::app::{App, Hierarchy, Page, Request, SpikesState, TaggingState, UnitCostState};
+use super::page::bill::BillState;
 use crate::money::{Money, percent};
 use crate::report::{fit, per_units, signed_usd, usd};
 
@@ -22,15 +23,18 @@ pub enum Step {
     Tagging,
     /// What 1M more API calls cost.
     UnitCost,
+    /// The invoice by kind of charge: every dollar reaches a team.
+    Invoice,
 }
 
-pub const STEPS: [Step; 6] = [
+pub const STEPS: [Step; 7] = [
     Step::Bill,
     Step::Teams,
     Step::EcsSplit,
     Step::Spike,
     Step::Tagging,
     Step::UnitCost,
+    Step::Invoice,
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +63,7 @@ impl App {
             Step::Spike => self.show(Page::Spikes(SpikesState::default())),
             Step::Tagging => self.show(Page::Tagging(TaggingState::default())),
             Step::UnitCost => self.show(Page::UnitCosts(UnitCostState::default())),
+            Step::Invoice => self.show(Page::Bill(BillState::default())),
         }
     }
 
@@ -178,6 +183,16 @@ impl App {
                     per_units(f.variable, 1.0),
                     usd(Money::estimate(more / 0.7))
                 ))
+            }),
+            (Step::Invoice, Page::Bill(b)) => b.bill.ready().map(|bill| {
+                let shared: Money = bill.rows.iter().map(|r| r.by_split).sum();
+                let left: Money = bill.rows.iter().map(|r| r.unallocated).sum();
+                format!(
+                    "every dollar of the invoice reaches a team: {} of support, tax, discounts and idle shared \
+                     out by splits, {} still unallocated",
+                    usd(shared),
+                    usd(left)
+                )
             }),
             _ => None,
         };

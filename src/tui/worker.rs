@@ -122,6 +122,14 @@ impl Worker {
                 })()
                 .map_err(text),
             },
+            Request::Bill { ticket, month } => Response::Bill {
+                ticket,
+                answer: db.reconcile(&month, CostMeasure::Unblended).map_err(text),
+            },
+            Request::ChargeAreas { ticket, month, charge } => Response::ChargeAreas {
+                ticket,
+                answer: db.charge_areas(&month, &charge, CostMeasure::Unblended).map_err(text),
+            },
             Request::UnitCosts { ticket } => Response::UnitCosts {
                 ticket,
                 answer: db.unit_costs(None, CostMeasure::Unblended).map_err(text),

@@ -310,6 +310,7 @@ fn selection(app: &App) -> (usize, usize) {
         Page::Tagging(t) => (t.list.selected(), t.coverage.ready().unwrap().chase.len()),
         Page::Spikes(s) => (s.list.selected(), s.spikes.ready().unwrap().spikes.len()),
         Page::UnitCosts(u) => (u.list.selected(), u.rows.ready().unwrap().len()),
+        Page::Bill(b) => (b.list.selected(), b.bill.ready().unwrap().rows.len()),
     }
 }
 
@@ -375,7 +376,8 @@ fn tagging_spikes_and_unit_cost_pages() {
     act(&mut app, &db, Action::Done);
     let text = std::fs::read_to_string(&rules).unwrap();
     assert!(
-        text.starts_with(&original) && text.contains(&format!("area = \"finance\"\nproduct = {:?}", top.product)),
+        // (After the file's last [[rule]], before its [[split]]s: the rules stay together.)
+        text.len() > original.len() && text.contains(&format!("area = \"finance\"\nproduct = {:?}", top.product)),
         "{text}"
     );
     assert!(
@@ -431,6 +433,39 @@ fn tagging_spikes_and_unit_cost_pages() {
         Page::UnitCosts(u) => assert!(!u.rows.ready().unwrap().is_empty()),
         other => panic!("{other:?}"),
     }
+
+    // The bill: every kind of charge, and where each went; Enter lists the
+    // areas that received the selected one, h goes back.
+    act(&mut app, &db, show("bill"));
+    let bill = match &app.page {
+        Page::Bill(b) => b.bill.ready().unwrap().clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(bill.allocated, bill.billed);
+    assert!(bill.rows.iter().any(|r| r.charge == "discount"), "{:?}", bill.rows);
+    insta::assert_snapshot!("bill", frame(&app, 80, 24));
+    act(&mut app, &db, Action::Drill);
+    let received = match &app.page {
+        Page::Bill(b) => b
+            .areas
+            .ready()
+            .unwrap()
+            .iter()
+            .map(|a| a.direct + a.by_split)
+            .sum::<apportion::money::Money>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        received, bill.rows[0].billed,
+        "the areas of {} add up to it",
+        bill.rows[0].charge
+    );
+    insta::assert_snapshot!("bill_areas", frame(&app, 80, 24));
+    act(&mut app, &db, Action::Back);
+    match &app.page {
+        Page::Bill(b) => assert!(b.charge.is_none()),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -442,9 +477,9 @@ fn the_tour_walks_the_story_and_q_leaves_it() {
     let requests = app.start();
     settle(&mut app, &db, requests);
     let mut narrations = Vec::new();
-    for step in 0..6 {
+    for step in 0..7 {
         let narration = app.tour_narration().unwrap();
-        assert!(narration.starts_with(&format!("tour {}/6: ", step + 1)), "{narration}");
+        assert!(narration.starts_with(&format!("tour {}/7: ", step + 1)), "{narration}");
         assert!(!narration.contains("loading"), "{narration}");
         narrations.push(narration);
         insta::assert_snapshot!(format!("tour_{}", step + 1), frame(&app, 80, 24));
@@ -453,9 +488,14 @@ fn the_tour_walks_the_story_and_q_leaves_it() {
     assert!(narrations[0].contains("% of the"), "{}", narrations[0]);
     assert!(narrations[3].contains("more on"), "{}", narrations[3]);
     assert!(narrations[5].contains("1M more API calls cost"), "{}", narrations[5]);
+    assert!(
+        narrations[6].contains("every dollar of the invoice reaches a team"),
+        "{}",
+        narrations[6]
+    );
     // Back a step, then leave the tour: the explorer stays open.
     act(&mut app, &db, Action::TourBack);
-    assert!(matches!(app.page, Page::Tagging(_)));
+    assert!(matches!(app.page, Page::UnitCosts(_)));
     act(&mut app, &db, Action::Quit);
     assert!(app.tour.is_none() && !app.quit);
     act(&mut app, &db, Action::Quit);

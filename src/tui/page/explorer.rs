@@ -311,8 +311,10 @@ impl App {
                 }
             }
             Action::ToggleMeasure => {
+                // unblended → amortized → net amortized → unblended
                 self.measure = match self.measure {
                     CostMeasure::Unblended => CostMeasure::Amortized,
+                    CostMeasure::Amortized => CostMeasure::NetAmortized,
                     _ => CostMeasure::Unblended,
                 };
                 self.explorer.clear();

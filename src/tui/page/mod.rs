@@ -2,6 +2,7 @@
 //! drawn, tied together by its `PageSpec`. Adding a page is a file here, its
 //! variant of `Page` and its row in `PAGES`.
 
+pub mod bill;
 pub mod explorer;
 pub mod spikes;
 pub mod tagging;
@@ -10,6 +11,7 @@ pub mod unit_costs;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use self::bill::BillState;
 use self::spikes::SpikesState;
 use self::tagging::TaggingState;
 use self::unit_costs::UnitCostState;
@@ -23,6 +25,7 @@ pub enum Page {
     Tagging(TaggingState),
     Spikes(SpikesState),
     UnitCosts(UnitCostState),
+    Bill(BillState),
 }
 
 impl Page {
@@ -32,6 +35,7 @@ impl Page {
             Page::Tagging(_) => &tagging::PAGE,
             Page::Spikes(_) => &spikes::PAGE,
             Page::UnitCosts(_) => &unit_costs::PAGE,
+            Page::Bill(_) => &bill::PAGE,
         }
     }
 
@@ -43,7 +47,13 @@ impl Page {
 }
 
 /// The pages in tab order: the key `1` shows the first.
-pub static PAGES: [&PageSpec; 4] = [&explorer::PAGE, &tagging::PAGE, &spikes::PAGE, &unit_costs::PAGE];
+pub static PAGES: [&PageSpec; 5] = [
+    &explorer::PAGE,
+    &tagging::PAGE,
+    &spikes::PAGE,
+    &unit_costs::PAGE,
+    &bill::PAGE,
+];
 
 /// What the app and the frame need from a page.
 pub struct PageSpec {
