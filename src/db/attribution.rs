@@ -436,7 +436,7 @@ impl Db {
             let (method, cost) = row?;
             let kind = Method::parse(&method).map_or("other", |m| m.kind());
             let total = by_kind.entry(kind).or_default();
-            *total = *total + cost;
+            *total += cost;
         }
         Ok(by_kind.into_iter().collect())
     }

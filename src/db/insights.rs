@@ -113,7 +113,7 @@ impl Db {
                 _ => "derived",
             };
             let total = kinds.entry(kind.to_owned()).or_default();
-            *total = *total + cost;
+            *total += cost;
         }
         c.by_method = kinds.into_iter().collect();
         c.by_method.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -141,7 +141,7 @@ impl Db {
             if total.abs() > f64::EPSILON && running.as_f64() / total >= target {
                 break;
             }
-            running = running + cost;
+            running += cost;
             let coverage_after = if total.abs() > f64::EPSILON {
                 running.as_f64() / total
             } else {
