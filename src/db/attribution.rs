@@ -9,7 +9,7 @@ use duckdb::{appender_params_from_iter, params};
 use super::sql::fill;
 use super::{Db, DbError, Method, Result};
 use crate::money::Money;
-use crate::rules::{Idle, LineFilter, MATCHERS, PSEUDO_AREAS, Rule, Split, SplitBy};
+use crate::rules::{Idle, LineFilter, MATCHERS, Rule, Split, SplitBy};
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -118,14 +118,7 @@ impl AttributionSql {
     fn new() -> AttributionSql {
         let methods = Method::sql_literals();
         let rule_match = rule_match_condition();
-        let pseudo = format!(
-            "({})",
-            PSEUDO_AREAS
-                .iter()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let pseudo = super::sql::pseudo_area_list();
         let mut values: Vec<(&str, &str)> = methods.iter().map(|(k, v)| (*k, v.as_str())).collect();
         values.push(("rule_match", &rule_match));
         values.push(("pseudo_areas", &pseudo));

@@ -6,7 +6,6 @@ use duckdb::params;
 use super::sql::fill;
 use super::{CostMeasure, Db, Method, Result};
 use crate::money::Money;
-use crate::rules::PSEUDO_AREAS;
 
 const RECONCILE_SQL: &str = include_str!("sql/reconcile.sql");
 
@@ -69,14 +68,7 @@ impl Db {
 
     pub fn reconcile(&self, month: &str, measure: CostMeasure) -> Result<Reconciliation> {
         let cost = measure.column_name();
-        let pseudo = format!(
-            "({})",
-            PSEUDO_AREAS
-                .iter()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let pseudo = super::sql::pseudo_area_list();
         let sql = fill(
             &Method::fill_names(RECONCILE_SQL),
             &[("cost", cost), ("pseudo_areas", &pseudo)],

@@ -40,6 +40,13 @@ fn fill_line(line: &str, values: &[(&str, &str)], out: &mut String) {
     out.push_str(rest);
 }
 
+/// `('(unallocated)', '(idle)', …)`: the pseudo-areas as an SQL list, for
+/// `{pseudo_areas}` (literals of a closed set, not data).
+pub(super) fn pseudo_area_list() -> String {
+    let quoted: Vec<String> = crate::rules::PSEUDO_AREAS.iter().map(|a| format!("'{a}'")).collect();
+    format!("({})", quoted.join(", "))
+}
+
 /// The statements of a `.sql` file, without its comment lines.
 pub(super) fn statements(text: &str) -> Vec<String> {
     let code: String = text

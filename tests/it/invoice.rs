@@ -24,6 +24,26 @@ fn attributed(rules_text: &str) -> (tempfile::TempDir, Db) {
     (dir, db)
 }
 
+/// `apportion --rules RULES sync` of the fixture into a fresh database, as a
+/// user runs it: the database path and the command's assertion.
+fn sync_cli(dir: &tempfile::TempDir, rules: &std::path::Path) -> (std::path::PathBuf, assert_cmd::assert::Assert) {
+    let db = dir.path().join("a.duckdb");
+    let assert = apportion(&db)
+        .arg("--rules")
+        .arg(rules)
+        .arg("sync")
+        .arg(fixture("invoice/cur-2026-09.csv"))
+        .assert();
+    (db, assert)
+}
+
+/// A rules file of `text` in `dir`.
+fn rules_file(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, text).unwrap();
+    rules
+}
+
 fn fixture_rules() -> String {
     std::fs::read_to_string(fixture("invoice/rules.toml")).unwrap()
 }
@@ -153,23 +173,14 @@ fn split_money_keeps_where_it_came_from() {
 #[test]
 fn a_split_whose_targets_have_no_direct_cost_stays_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.duckdb");
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
+    let rules = rules_file(
+        &dir,
         "[[rule]]\narea = \"shared\"\nproduct = \"AWS Support*\"\n\n[[split]]\nfrom = \"shared\"\nto = [\"(idle)\"]\n",
-    )
-    .unwrap();
-    apportion(&db)
-        .arg("--rules")
-        .arg(&rules)
-        .arg("sync")
-        .arg(fixture("invoice/cur-2026-09.csv"))
-        .assert()
-        .success()
-        .stdout(predicates::str::contains(
-            "split 1 (line 5): no target has direct cost in 2026-09; 25.00 stays in shared",
-        ));
+    );
+    let (db, assert) = sync_cli(&dir, &rules);
+    assert.success().stdout(predicates::str::contains(
+        "split 1 (line 5): no target has direct cost in 2026-09; 25.00 stays in shared",
+    ));
     let db = Db::open(&db).unwrap();
     let by_area = totals_by(&db, MONTH, Dimension::Area, CostMeasure::Unblended);
     assert_close(by_area["shared"], 25.0, "support stays shared");
@@ -178,23 +189,14 @@ fn a_split_whose_targets_have_no_direct_cost_stays_and_says_so() {
 #[test]
 fn a_split_to_an_area_the_bill_never_names_is_refused_before_attributing() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.duckdb");
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(
-        &rules,
+    let rules = rules_file(
+        &dir,
         "# pools\n[[split]]\nfrom = \"(unallocated)\"\nto = [\"ingets\"]\n",
-    )
-    .unwrap();
-    apportion(&db)
-        .arg("--rules")
-        .arg(&rules)
-        .arg("sync")
-        .arg(fixture("invoice/cur-2026-09.csv"))
-        .assert()
-        .failure()
-        .stderr(predicates::str::contains(
-            "line 2: split 1: target \"ingets\" is no area of this bill",
-        ));
+    );
+    let (db, assert) = sync_cli(&dir, &rules);
+    assert.failure().stderr(predicates::str::contains(
+        "line 2: split 1: target \"ingets\" is no area of this bill",
+    ));
     // Nothing was attributed with half a rule set.
     let db = Db::open(&db).unwrap();
     assert!(!db.has_attribution().unwrap());
@@ -217,14 +219,8 @@ fn assert_conserved_exactly(db: &Db) {
 #[test]
 fn explain_of_an_area_names_what_each_split_discount_and_credit_brought() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.duckdb");
-    apportion(&db)
-        .arg("--rules")
-        .arg(fixture("invoice/rules.toml"))
-        .arg("sync")
-        .arg(fixture("invoice/cur-2026-09.csv"))
-        .assert()
-        .success();
+    let (db, assert) = sync_cli(&dir, &fixture("invoice/rules.toml"));
+    assert.success();
     let out = apportion(&db).args(["explain", "query"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     // query: u2 60 + sp1 30 by tag; followed: sp2 −30 and sp3's 18 (commitment), c1 −9 (credit);
@@ -299,14 +295,8 @@ fn reconcile_shows_where_every_kind_of_charge_went() {
 #[test]
 fn reconcile_from_the_command_line_says_every_dollar_reached_an_area() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.duckdb");
-    apportion(&db)
-        .arg("--rules")
-        .arg(fixture("invoice/rules.toml"))
-        .arg("sync")
-        .arg(fixture("invoice/cur-2026-09.csv"))
-        .assert()
-        .success();
+    let (db, assert) = sync_cli(&dir, &fixture("invoice/rules.toml"));
+    assert.success();
     apportion(&db)
         .args(["reconcile", "--cost", "amortized"])
         .assert()
