@@ -62,16 +62,15 @@ impl Dimension {
 
     /// Before any attribution run, every line is unattributed: area
     /// `(unallocated)`, no ECS service, method `unallocated`.
-    fn billing_line_sql(self) -> &'static str {
+    fn billing_line_sql(self) -> String {
         match self {
-            Dimension::Product => "COALESCE(product_name, product_code, '')",
-            Dimension::Area => "'(unallocated)'",
-            Dimension::Service => "''",
-            Dimension::Resource => "COALESCE(resource_id, '')",
-            Dimension::Account => "usage_account",
-            Dimension::UsageType => "COALESCE(usage_type, '')",
-            Dimension::Method => "'unallocated'",
-            Dimension::MergedInto => "''",
+            Dimension::Product => "COALESCE(product_name, product_code, '')".to_owned(),
+            Dimension::Area => "'(unallocated)'".to_owned(),
+            Dimension::Service | Dimension::MergedInto => "''".to_owned(),
+            Dimension::Resource => "COALESCE(resource_id, '')".to_owned(),
+            Dimension::Account => "usage_account".to_owned(),
+            Dimension::UsageType => "COALESCE(usage_type, '')".to_owned(),
+            Dimension::Method => format!("'{}'", super::Method::Unallocated.name()),
         }
     }
 }
@@ -154,7 +153,11 @@ impl Db {
             .iter()
             .enumerate()
             .map(|(i, d)| {
-                let column = if attributed { d.name() } else { d.billing_line_sql() };
+                let column = if attributed {
+                    d.name().to_owned()
+                } else {
+                    d.billing_line_sql()
+                };
                 format!("{column} AS k{i}")
             })
             .collect();

@@ -67,6 +67,22 @@ pub struct SelectBuilder<'a> {
 }
 
 impl<'a> SelectBuilder<'a> {
+    /// The tag columns of a DBR-style file (`user:team`, `aws:createdBy`), as
+    /// (stored key, column): user tags without their prefix, AWS tags with it.
+    pub fn prefixed_tags(&self) -> Vec<(String, String)> {
+        let tags = self
+            .columns
+            .iter()
+            .filter_map(|(name, _)| {
+                let stored = name
+                    .strip_prefix("user:")
+                    .or_else(|| name.starts_with("aws:").then_some(name))?;
+                Some((stored.to_owned(), name.to_owned()))
+            })
+            .collect();
+        unique_tags(tags)
+    }
+
     pub fn new(columns: &'a Columns) -> SelectBuilder<'a> {
         SelectBuilder {
             columns,

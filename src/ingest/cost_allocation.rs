@@ -3,7 +3,7 @@
 //! account, product and usage type for the month, with `user:*` tag columns.
 //! The oldest tagged history many accounts have.
 
-use super::columns::{SelectBuilder, region_from_zone, unique_tags};
+use super::columns::{SelectBuilder, region_from_zone};
 use super::{Normalization, PeriodSource, period_expr};
 
 pub fn is_header(keys: &[String]) -> bool {
@@ -24,16 +24,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     let (start, end) = b.usage_interval(&["usagestartdate"], &["usageenddate"]);
     let bill_start = b.time(&["billingperiodstartdate"]);
     let bill_start = b.require(bill_start, "BillingPeriodStartDate");
-    let tags: Vec<(String, String)> = b
-        .columns
-        .iter()
-        .filter_map(|(name, _)| {
-            let stored = name
-                .strip_prefix("user:")
-                .or_else(|| name.starts_with("aws:").then_some(name))?;
-            Some((stored.to_owned(), name.to_owned()))
-        })
-        .collect();
+    let tags = b.prefixed_tags();
     let columns = vec![
         (SourceFormat, "'costalloc'".to_owned()),
         (BillingPeriod, period_expr(&bill_start)),
@@ -71,7 +62,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         (BlendedCost, total.clone()),
         (AmortizedCost, total.clone()),
         (NetAmortizedCost, total),
-        (Tags, b.tag_object(&unique_tags(tags))),
+        (Tags, b.tag_object(&tags)),
     ];
     Normalization {
         columns,

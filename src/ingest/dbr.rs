@@ -1,7 +1,7 @@
 //! Detailed billing report with resources and tags (DBR-RT): 22 fixed columns
 //! (20 for standalone accounts) then `user:*`/`aws:*` tag columns.
 
-use super::columns::{SelectBuilder, region_from_zone, unique_tags};
+use super::columns::{SelectBuilder, region_from_zone};
 use super::{Normalization, PeriodSource, period_expr};
 
 pub fn is_header(keys: &[String]) -> bool {
@@ -24,16 +24,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     let blended = b.money(&["blendedcost"]).unwrap_or_else(|| unblended.clone());
     let (start, end) = b.usage_interval(&["usagestartdate"], &["usageenddate"]);
     let usage_amount = b.number_or_null(&["usagequantity"]);
-    let tags: Vec<(String, String)> = b
-        .columns
-        .iter()
-        .filter_map(|(name, _)| {
-            let stored = name
-                .strip_prefix("user:")
-                .or_else(|| name.starts_with("aws:").then_some(name))?;
-            Some((stored.to_owned(), name.to_owned()))
-        })
-        .collect();
+    let tags = b.prefixed_tags();
     let columns = vec![
         (SourceFormat, "'dbr'".to_owned()),
         (BillingPeriod, period_expr(&start)),
@@ -59,7 +50,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         (BlendedCost, blended),
         (AmortizedCost, unblended.clone()),
         (NetAmortizedCost, unblended),
-        (Tags, b.tag_object(&unique_tags(tags))),
+        (Tags, b.tag_object(&tags)),
     ];
     Normalization {
         columns,
