@@ -59,7 +59,7 @@ pub trait SyncProgress {
 impl SyncProgress for () {}
 
 pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -> Result<SyncReport, IngestError> {
-    let files = collect_files(paths)?;
+    let files = collect_files(paths, db.path())?;
     let mut report = SyncReport::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut manifests: Vec<Manifest> = Vec::new();
@@ -410,7 +410,23 @@ fn mark_duplicates(candidates: &mut [Candidate]) {
     }
 }
 
-fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+/// Every file under `paths`, but the database's own (its file, WAL and spill
+/// folder): a database kept inside the folder it syncs is not an export,
+/// and an empty one just created would read as a broken download.
+fn collect_files(paths: &[PathBuf], database: &Path) -> Result<Vec<PathBuf>, IngestError> {
+    let own = |p: &Path| {
+        let Some(db) = std::path::absolute(database).ok() else {
+            return false;
+        };
+        let Some(p) = std::path::absolute(p).ok() else {
+            return false;
+        };
+        let mut wal = db.clone().into_os_string();
+        wal.push(".wal");
+        let mut spill = db.clone().into_os_string();
+        spill.push(".tmp");
+        p == db || p.as_os_str() == wal || p.starts_with(Path::new(&spill))
+    };
     let mut files = Vec::new();
     for path in paths {
         if !path.exists() {
@@ -424,7 +440,7 @@ fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
                 path: e.path().map_or_else(|| path.clone(), Path::to_path_buf),
                 message: e.to_string(),
             })?;
-            if entry.file_type().is_file() {
+            if entry.file_type().is_file() && !own(entry.path()) {
                 files.push(entry.into_path());
             }
         }

@@ -165,3 +165,14 @@ fn a_bad_metrics_row_after_crlf_and_quoted_lines_names_its_line() {
             "m.csv: line 4: value \"lots\" is not a number",
         ));
 }
+
+#[test]
+fn a_database_inside_the_folder_it_syncs_is_not_read_as_an_export() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("m.csv"), "month,metric,value\n2026-07,api_calls,100\n").unwrap();
+    let db = dir.path().join("a.duckdb");
+    // Twice: first beside a database just created, then beside one with data and a WAL.
+    for _ in 0..2 {
+        apportion(&db).arg("sync").arg(dir.path()).assert().success();
+    }
+}
