@@ -130,6 +130,21 @@ impl AttributionSql {
     }
 }
 
+/// `, product VARCHAR, usage_type VARCHAR, …`: one glob column per matcher,
+/// of the staged `attr_rules` and `attr_splits`.
+fn matcher_columns() -> String {
+    MATCHERS.iter().map(|m| format!(", {} VARCHAR", m.key)).collect()
+}
+
+/// A filter's globs in `matcher_columns` order (NULL where it has none).
+fn glob_values(filter: &LineFilter) -> impl Iterator<Item = Value> + '_ {
+    MATCHERS.iter().map(|m| text_or_null(filter.glob(m)))
+}
+
+fn text_or_null(text: Option<&str>) -> Value {
+    text.map_or(Value::Null, |t| Value::Text(t.to_owned()))
+}
+
 /// `r.<matcher> IS NULL OR g.<column> GLOB r.<matcher> …` for every matcher,
 /// joined with AND: a staged rule `r` matches a line signature `g`.
 fn rule_match_condition() -> String {
@@ -173,10 +188,11 @@ impl Db {
         }
         let run_id = self.in_transaction(|| self.start_run(input))?;
         progress.months(months.len());
+        let sql = AttributionSql::new();
         let mut split_notes = Vec::new();
         for (index, (month, fingerprint)) in months.iter().enumerate() {
             progress.month_started(month, index);
-            let notes = self.in_transaction(|| self.attribute_month(input, run_id, month, fingerprint))?;
+            let notes = self.in_transaction(|| self.attribute_month(&sql, input, run_id, month, fingerprint))?;
             split_notes.extend(notes);
             progress.month_finished();
         }
@@ -232,6 +248,7 @@ impl Db {
     /// Attribute one month; returns the notes of splits that found no target.
     fn attribute_month(
         &self,
+        sql: &AttributionSql,
         input: &AttributionInput,
         run_id: i64,
         month: &str,
@@ -244,7 +261,6 @@ impl Db {
             "INSERT INTO attr_month VALUES (?, strptime(?, '%Y-%m')::DATE)",
             params![run_id, month],
         )?;
-        let sql = AttributionSql::new();
         conn.execute_batch(&sql.direct)?;
         for split in &input.splits {
             conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_split_now (n BIGINT)")?;
@@ -288,7 +304,7 @@ impl Db {
     /// column of `attr_rules` per matcher of the rule vocabulary.
     fn stage_inputs(&self, input: &AttributionInput) -> Result<()> {
         let conn = &self.conn;
-        let matcher_columns: String = MATCHERS.iter().map(|m| format!(", {} VARCHAR", m.key)).collect();
+        let matcher_columns = matcher_columns();
         conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE,
                                                           ecs_source VARCHAR);
@@ -305,17 +321,16 @@ impl Db {
                 input.ecs_source
             ],
         )?;
-        let text = |t: Option<&str>| t.map_or(Value::Null, |t| Value::Text(t.to_owned()));
         self.stage_splits(input)?;
         let mut rules = conn.appender("attr_rules")?;
         let mut tags = conn.appender("attr_rule_tags")?;
         for r in &input.rules {
             let mut row = vec![
                 Value::BigInt(r.number as i64),
-                text(r.area.as_deref()),
-                text(r.area_from_tag.as_deref()),
+                text_or_null(r.area.as_deref()),
+                text_or_null(r.area_from_tag.as_deref()),
             ];
-            row.extend(MATCHERS.iter().map(|m| text(r.filter.glob(m))));
+            row.extend(glob_values(&r.filter));
             rules.append_row(appender_params_from_iter(row))?;
             for (k, g) in &r.filter.tags {
                 tags.append_row(params![r.number as i64, k, g])?;
@@ -330,14 +345,13 @@ impl Db {
     /// `attr_rules`), `attr_split_targets` and `attr_split_tags`.
     fn stage_splits(&self, input: &AttributionInput) -> Result<()> {
         let conn = &self.conn;
-        let matcher_columns: String = MATCHERS.iter().map(|m| format!(", {} VARCHAR", m.key)).collect();
+        let matcher_columns = matcher_columns();
         conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE attr_splits (n BIGINT, from_area VARCHAR, split_by VARCHAR, filtered BOOLEAN
                                                        {matcher_columns});
              CREATE OR REPLACE TEMP TABLE attr_split_targets (n BIGINT, area VARCHAR, share VARCHAR);
              CREATE OR REPLACE TEMP TABLE attr_split_tags (n BIGINT, key VARCHAR, pattern VARCHAR);"
         ))?;
-        let text = |t: Option<&str>| t.map_or(Value::Null, |t| Value::Text(t.to_owned()));
         let mut splits = conn.appender("attr_splits")?;
         let mut targets = conn.appender("attr_split_targets")?;
         let mut tags = conn.appender("attr_split_tags")?;
@@ -349,7 +363,7 @@ impl Db {
                 Value::Text(s.by.name().to_owned()),
                 Value::Boolean(s.filter != LineFilter::default()),
             ];
-            row.extend(MATCHERS.iter().map(|m| text(s.filter.glob(m))));
+            row.extend(glob_values(&s.filter));
             splits.append_row(appender_params_from_iter(row))?;
             if s.by == SplitBy::Fixed {
                 for (area, share) in &s.shares {

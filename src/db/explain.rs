@@ -134,18 +134,24 @@ impl Db {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         x.attachments = rows.collect::<Result<_, _>>()?;
-        let latest: Option<(i64, String)> = conn
+        if let Some((run, text)) = self.month_run(month)? {
+            x.run_id = Some(run);
+            x.rules_text = text;
+        }
+        Ok(Some(x))
+    }
+
+    /// The run that attributed `month` and the rules text it used, for
+    /// naming `rule:<n>` and `split:<n>`; None before any attribution.
+    pub(super) fn month_run(&self, month: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .conn
             .query_row(
                 "SELECT r.run_id, r.rules_text FROM attributed_months m JOIN attribution_runs r USING (run_id)
                  WHERE m.billing_period = strptime(?, '%Y-%m')::DATE",
                 params![month],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?;
-        if let Some((run, text)) = latest {
-            x.run_id = Some(run);
-            x.rules_text = text;
-        }
-        Ok(Some(x))
+            .optional()?)
     }
 }

@@ -48,19 +48,11 @@ impl Db {
         if flows.is_empty() {
             return Ok(None);
         }
-        let rules_text: String = self
-            .conn
-            .query_row(
-                "SELECT COALESCE(any_value(r.rules_text), '') FROM attributed_months m JOIN attribution_runs r USING (run_id)
-                 WHERE m.billing_period = strptime(?, '%Y-%m')::DATE",
-                params![month],
-                |r| r.get(0),
-            )?;
         Ok(Some(AreaExplanation {
             month: month.to_owned(),
             area: area.to_owned(),
             flows,
-            rules_text,
+            rules_text: self.month_run(month)?.map(|(_, text)| text).unwrap_or_default(),
         }))
     }
 }

@@ -8,6 +8,8 @@ use super::{CostMeasure, Db, Method, Result};
 use crate::money::Money;
 
 const RECONCILE_SQL: &str = include_str!("sql/reconcile.sql");
+const CHARGE_AREAS_SQL: &str = include_str!("sql/charge_areas.sql");
+const INVOICES_SQL: &str = include_str!("sql/invoices.sql");
 
 /// One kind of charge (`usage`, `commitment`, `fee`, `discount`, `credit`,
 /// `refund`, `tax`, `other`) and where its money went.
@@ -48,13 +50,7 @@ impl Db {
     /// The areas that received `charge` in `month`, largest first.
     pub fn charge_areas(&self, month: &str, charge: &str, measure: CostMeasure) -> Result<Vec<ChargeArea>> {
         let cost = measure.column_name();
-        let sql = Method::fill_names(&format!(
-            "SELECT area,
-                    COALESCE(sum({cost}) FILTER (WHERE NOT starts_with(method, {{method_split}})), 0),
-                    COALESCE(sum({cost}) FILTER (WHERE starts_with(method, {{method_split}})), 0)
-             FROM allocations WHERE billing_period = strptime(?, '%Y-%m')::DATE AND charge = ?
-             GROUP BY area ORDER BY abs(sum({cost})) DESC, area"
-        ));
+        let sql = fill(&Method::fill_names(CHARGE_AREAS_SQL), &[("cost", cost)]);
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params![month, charge], |r| {
             Ok(ChargeArea {
@@ -92,11 +88,7 @@ impl Db {
             params![month],
             |r| r.get(0),
         )?;
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT invoice_id, sum({cost}), bool_or(is_estimate) FROM billing_lines
-             WHERE billing_period = strptime(?, '%Y-%m')::DATE AND COALESCE(invoice_id, '') <> ''
-             GROUP BY 1 ORDER BY 1"
-        ))?;
+        let mut stmt = self.conn.prepare(&fill(INVOICES_SQL, &[("cost", cost)]))?;
         let invoices = stmt
             .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
