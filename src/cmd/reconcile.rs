@@ -1,5 +1,5 @@
 //! `reconcile [--month M]`: the month's invoice by kind of charge, where each
-//! kind's money went, and allocated against billed (and the invoices).
+//! kind's money went, allocated against billed, and the export's own totals.
 
 use std::process::ExitCode;
 
@@ -14,8 +14,9 @@ pub fn run(db: &Db, args: &ReconcileArgs) -> Result<ExitCode> {
     let measure: CostMeasure = args.cost.into();
     let reconciliation = db.reconcile(&month, measure)?;
     write_reconciliation(&reconciliation, measure, &mut std::io::stdout().lock())?;
-    // A month whose allocations do not add up to its bill is a failure a script must see.
-    Ok(if reconciliation.allocated == reconciliation.billed {
+    // A month whose allocations do not add up to its bill, or whose lines do
+    // not add up to the totals its export states, is a failure a script must see.
+    Ok(if reconciliation.balances() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

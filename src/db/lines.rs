@@ -11,6 +11,7 @@ const LINE_INSERTS_SQL: &str = include_str!("sql/line_inserts.sql");
 const SPLIT_ROWS_SQL: &str = include_str!("sql/split_rows.sql");
 const LINE_KEYS_SQL: &str = include_str!("sql/line_keys.sql");
 const SCAD_INSERTS_SQL: &str = include_str!("sql/scad_inserts.sql");
+const STATEMENT_TOTAL_INSERTS_SQL: &str = include_str!("sql/statement_total_inserts.sql");
 
 /// The longest line DuckDB's CSV reader takes (its `max_line_size`).
 pub const MAX_LINE_BYTES: usize = 2_097_152;
@@ -243,6 +244,55 @@ impl SyncTransaction<'_> {
             &[("columns", &names.join(", ")), ("values", &values.join(",\n       "))],
         );
         Ok(self.db.conn.execute(&sql, params![file_id])?)
+    }
+
+    /// Load an export's own total rows into `statement_totals` for
+    /// `file_id`, with the format's expressions for its lines (`columns`).
+    /// Totals take the billing period of the file's lines: all of them when
+    /// `whole_file` (the file is one statement), else those dated
+    /// `placeholder` (totals carry no usage dates). Returns the rows inserted.
+    pub fn insert_statement_totals(
+        &self,
+        file_id: i64,
+        rows: &ExportRows<'_>,
+        columns: &[(LineColumn, String)],
+        whole_file: bool,
+        placeholder: &str,
+    ) -> Result<usize> {
+        use LineColumn::*;
+        let kept = [
+            (BillingPeriod, "billing_period"),
+            (PayerAccount, "payer_account"),
+            (UsageAccount, "usage_account"),
+            (InvoiceId, "invoice_id"),
+            (LineType, "record_type"),
+            (UnblendedCost, "unblended_cost"),
+            (BlendedCost, "blended_cost"),
+        ];
+        let expr = |target: LineColumn| {
+            columns
+                .iter()
+                .find(|(c, _)| *c == target)
+                .map_or("NULL", |(_, e)| e.as_str())
+        };
+        let names: Vec<&str> = kept.iter().map(|(_, name)| *name).collect();
+        let values: Vec<String> = kept
+            .iter()
+            .map(|(c, _)| format!("CAST({} AS {})", expr(*c), c.definition().1))
+            .collect();
+        let sql = rows.fill(
+            STATEMENT_TOTAL_INSERTS_SQL,
+            &[("columns", &names.join(", ")), ("values", &values.join(",\n       "))],
+        );
+        let conn = &self.db.conn;
+        let inserted = conn.execute(&sql, params![file_id])?;
+        conn.execute(
+            "UPDATE statement_totals
+             SET billing_period = COALESCE((SELECT min(billing_period) FROM billing_lines WHERE file_id = ?1), billing_period)
+             WHERE file_id = ?1 AND (?2 OR billing_period = ?3::DATE)",
+            params![file_id, whole_file, placeholder],
+        )?;
+        Ok(inserted)
     }
 
     /// Load an export's split cost allocation rows into `scad_splits` for `file_id`.

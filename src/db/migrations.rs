@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "file identity", include_str!("migrations/0008_file_identity.sql")),
     (9, "closed methods", include_str!("migrations/0009_closed_methods.sql")),
     (10, "whole invoice", include_str!("migrations/0010_whole_invoice.sql")),
+    (
+        11,
+        "statement totals",
+        include_str!("migrations/0011_statement_totals.sql"),
+    ),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -30,7 +30,7 @@ pub use explore::{ExploreRow, Level, ROW_LIMIT};
 pub use insights::{Chase, CostBasis, Coverage, Spike, Spikes, UnitCost};
 pub use lines::{ExportFile, ExportRows, LineColumn, MAX_LINE_BYTES, SplitColumn};
 pub use method::Method;
-pub use reconcile::{ChargeArea, ChargeRow, Reconciliation};
+pub use reconcile::{ChargeArea, ChargeRow, Reconciliation, StatedTotal};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileStamp, FileSummary, LoadedFile, SyncTransaction};

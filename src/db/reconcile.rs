@@ -10,6 +10,7 @@ use crate::money::Money;
 const RECONCILE_SQL: &str = include_str!("sql/reconcile.sql");
 const CHARGE_AREAS_SQL: &str = include_str!("sql/charge_areas.sql");
 const INVOICES_SQL: &str = include_str!("sql/invoices.sql");
+const STATEMENT_CHECKS_SQL: &str = include_str!("sql/statement_checks.sql");
 
 /// One kind of charge (`usage`, `commitment`, `fee`, `discount`, `credit`,
 /// `refund`, `tax`, `other`) and where its money went.
@@ -36,6 +37,33 @@ pub struct Reconciliation {
     pub allocated: Money,
     /// (invoice id, its lines' total, whether the export calls it an estimate).
     pub invoices: Vec<(String, Money, Option<bool>)>,
+    /// The totals the export states about itself (DBR and the cost
+    /// allocation report), each against the lines it totals.
+    pub stated: Vec<StatedTotal>,
+}
+
+/// One total an export states (`InvoiceTotal` of an invoice, `AccountTotal`
+/// of a linked account, `StatementTotal` of a payer) and its lines' sum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatedTotal {
+    pub record_type: String,
+    /// The invoice id, linked account or payer account it totals.
+    pub subject: String,
+    pub stated: Money,
+    pub lines: Money,
+}
+
+impl StatedTotal {
+    pub fn holds(&self) -> bool {
+        self.stated == self.lines
+    }
+}
+
+impl Reconciliation {
+    /// Allocated equals billed, and every total the export states equals its lines.
+    pub fn balances(&self) -> bool {
+        self.allocated == self.billed && self.stated.iter().all(StatedTotal::holds)
+    }
 }
 
 /// Where one kind of charge went: an area, what it got directly, and by splits.
@@ -92,12 +120,32 @@ impl Db {
         let invoices = stmt
             .query_map(params![month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
+        // A statement states cash: its totals are checked against the
+        // blended lines in the blended view, else the unblended ones.
+        let (lines, stated) = match measure {
+            CostMeasure::Blended => ("blended_cost", "blended_cost"),
+            _ => ("unblended_cost", "unblended_cost"),
+        };
+        let mut stmt = self
+            .conn
+            .prepare(&fill(STATEMENT_CHECKS_SQL, &[("cost", lines), ("stated", stated)]))?;
+        let stated = stmt
+            .query_map(params![month], |r| {
+                Ok(StatedTotal {
+                    record_type: r.get(0)?,
+                    subject: r.get(1)?,
+                    stated: r.get(2)?,
+                    lines: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
         Ok(Reconciliation {
             month: month.to_owned(),
             billed: rows.iter().map(|r| r.billed).sum(),
             rows,
             allocated,
             invoices,
+            stated,
         })
     }
 }

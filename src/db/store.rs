@@ -419,8 +419,9 @@ impl SyncTransaction<'_> {
             |r| r.get(0),
         )?;
         conn.execute(&stale("DELETE FROM billing_lines b WHERE {stale}"), [])?;
-        // A period's split cost allocation rows go with its lines.
+        // A period's split cost allocation rows and stated totals go with its lines.
         conn.execute(&stale("DELETE FROM scad_splits b WHERE {stale}"), [])?;
+        conn.execute(&stale("DELETE FROM statement_totals b WHERE {stale}"), [])?;
         conn.execute_batch(REPLACED_FILES_SQL)?;
         // Tasks whose events changed get their spans again.
         let changed_tasks: i64 = conn.query_row("SELECT count(*) FROM sync_tasks", [], |r| r.get(0))?;

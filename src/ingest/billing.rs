@@ -76,6 +76,12 @@ pub(super) fn load(
             "no line carries a billing period or a usage date, so its month is unknown".to_owned(),
         ));
     }
+    if let Some(totals) = &normalization.totals {
+        let whole_file = normalization.period == PeriodSource::File;
+        let rows = builder.rows(&reader, Some(totals));
+        tx.insert_statement_totals(file_id, &rows, &normalization.columns, whole_file, UNDATED)
+            .map_err(|e| fail(&builder.checks, &e.to_string()))?;
+    }
     // Split cost allocation rows: weights for their parent instance, kept
     // apart from the money under the same file (and billing period).
     if let Some(split) = format.split_rows(&columns) {

@@ -64,13 +64,15 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         (NetAmortizedCost, total),
         (Tags, b.tag_object(&tags)),
     ];
+    // Totals restate the lines above them; the disclaimer carries no money.
+    // Every other record (LinkedLineItem, PayerLineItem, Rounding, CBRounding) is money.
+    let totals = "('InvoiceTotal', 'AccountTotal', 'StatementTotal')";
     Normalization {
         columns,
-        // Totals restate the lines above them; the disclaimer carries no money.
-        // Every other record (LinkedLineItem, PayerLineItem, Rounding, CBRounding) is money.
         filter: Some(format!(
-            "NOT COALESCE({raw_record_type} IN ('InvoiceTotal', 'AccountTotal', 'StatementTotal', 'EstimatedDisclaimer'), false)"
+            "NOT COALESCE({raw_record_type} IN {totals} OR {raw_record_type} = 'EstimatedDisclaimer', false)"
         )),
+        totals: Some(format!("COALESCE({raw_record_type} IN {totals}, false)")),
         period: PeriodSource::Column,
         line_key: b.raw(&["recordid"]),
     }

@@ -119,6 +119,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
     ];
     Normalization {
         columns,
+        totals: None,
         filter,
         period,
         line_key,

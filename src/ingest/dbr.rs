@@ -52,10 +52,12 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         (NetAmortizedCost, unblended),
         (Tags, b.tag_object(&tags)),
     ];
+    // InvoiceTotal, AccountTotal, StatementTotal restate the lines above them.
+    let is_total = format!("COALESCE(ends_with({raw_record_type}, 'Total'), false)");
     Normalization {
         columns,
-        // InvoiceTotal, AccountTotal, StatementTotal restate the lines above them.
-        filter: Some(format!("NOT COALESCE(ends_with({raw_record_type}, 'Total'), false)")),
+        filter: Some(format!("NOT {is_total}")),
+        totals: Some(is_total),
         period: PeriodSource::File,
         line_key: record_id,
     }

@@ -71,6 +71,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
     ];
     Normalization {
         columns,
+        totals: None,
         filter: None,
         period,
         line_key: None,

@@ -125,6 +125,10 @@ impl ExportKind {
 pub struct Normalization {
     columns: Vec<(LineColumn, String)>,
     filter: Option<String>,
+    /// The export's rows that state its own totals (DBR InvoiceTotal,
+    /// AccountTotal, StatementTotal): kept apart for `reconcile` to check the
+    /// lines against. None where the format has none.
+    totals: Option<String>,
     /// Where a line's billing period comes from.
     period: PeriodSource,
     /// The identity of a line item, where the export has one (CUR line item

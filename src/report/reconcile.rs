@@ -73,6 +73,7 @@ pub fn write_reconciliation(r: &Reconciliation, measure: CostMeasure, out: &mut 
         };
         writeln!(out, "invoice {}: {}{state}", for_terminal(invoice), usd(*total))?;
     }
+    write_stated_totals(r, measure, out)?;
     if r.allocated == r.billed {
         writeln!(
             out,
@@ -95,4 +96,42 @@ pub fn write_reconciliation(r: &Reconciliation, measure: CostMeasure, out: &mut 
             usd(r.allocated - r.billed)
         )
     }
+}
+
+/// The totals the export states about itself, each against its lines.
+fn write_stated_totals(r: &Reconciliation, measure: CostMeasure, out: &mut dyn Write) -> io::Result<()> {
+    if r.stated.is_empty() {
+        return Ok(());
+    }
+    let basis = match measure {
+        CostMeasure::Blended => "blended",
+        _ => "unblended",
+    };
+    writeln!(out, "the export's own totals against its lines ({basis} cost):")?;
+    for t in &r.stated {
+        let subject = match t.record_type.as_str() {
+            "InvoiceTotal" => format!("invoice {}", for_terminal(&t.subject)),
+            "AccountTotal" => format!("account {}", for_terminal(&t.subject)),
+            _ => format!("statement of payer {}", for_terminal(&t.subject)),
+        };
+        let verdict = if t.holds() {
+            "equal".to_owned()
+        } else {
+            format!("DIFFER by {}", usd(t.lines - t.stated))
+        };
+        writeln!(
+            out,
+            "  {subject}: {} {}, lines {}: {verdict}",
+            for_terminal(&t.record_type),
+            usd(t.stated),
+            usd(t.lines)
+        )?;
+    }
+    if r.stated.iter().any(|t| !t.holds()) {
+        writeln!(
+            out,
+            "the lines do not add up to the totals the export states: the export is incomplete or was edited"
+        )?;
+    }
+    Ok(())
 }

@@ -26,5 +26,6 @@ mod s3;
 mod scad;
 mod schema;
 mod split_props;
+mod statement_totals;
 mod terraform;
 mod tui;

@@ -5,4 +5,7 @@ SELECT DISTINCT payer_account, billing_period FROM billing_lines
 WHERE file_id IN (SELECT file_id FROM sync_loaded)
 UNION
 SELECT DISTINCT payer_account, billing_period FROM scad_splits
+WHERE file_id IN (SELECT file_id FROM sync_loaded)
+UNION
+SELECT DISTINCT payer_account, billing_period FROM statement_totals
 WHERE file_id IN (SELECT file_id FROM sync_loaded);

@@ -4,6 +4,7 @@
 -- from those of non-billing files).
 DELETE FROM source_files
 WHERE file_id NOT IN (SELECT file_id FROM billing_lines UNION SELECT file_id FROM scad_splits
+                      UNION SELECT file_id FROM statement_totals
                       UNION SELECT file_id FROM ecs_task_events UNION SELECT file_id FROM ecs_instance_events
                       UNION SELECT file_id FROM ebs_volume_events UNION SELECT file_id FROM service_map
                       UNION SELECT file_id FROM business_metrics)

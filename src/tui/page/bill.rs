@@ -159,7 +159,13 @@ fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
         )
     };
     let unused: Money = bill.rows.iter().map(|r| r.unused).sum();
-    let text = format!("{check}\n commitments unused: {}", usd(unused));
+    let differ = bill.stated.iter().filter(|t| !t.holds()).count();
+    let stated = match (bill.stated.len(), differ) {
+        (0, _) => String::new(),
+        (n, 0) => format!(" · the export's {n} stated totals equal its lines"),
+        (n, d) => format!(" · {d} of the export's {n} stated totals differ from its lines (see `apportion reconcile`)"),
+    };
+    let text = format!("{check}\n commitments unused: {}{stated}", usd(unused));
     frame.render_widget(Paragraph::new(text), check_area);
     None
 }
