@@ -36,23 +36,33 @@ pub struct AttributionInput {
 impl AttributionInput {
     /// Everything every month's result depends on besides its own data.
     fn settings_key(&self) -> String {
+        format!("{}|{}", self.base_key(), self.rules_text)
+    }
+
+    /// The settings besides the rules (and the attribution version).
+    fn base_key(&self) -> String {
         format!(
-            "{ATTRIBUTION_VERSION}|{}|{}|{}|{}|{}|{}|{}",
+            "{ATTRIBUTION_VERSION}|{}|{}|{}|{}|{}|{}",
             self.tag_key,
             self.idle.name(),
             self.weight_name,
             self.cpu_weight,
             self.memory_weight,
-            self.ecs_source,
-            self.rules_text
+            self.ecs_source
         )
+    }
+
+    /// The first rule whose claims a month attributed in full keeps open for
+    /// undo: the last rule (the first, when there is none).
+    fn open_from(&self) -> i64 {
+        self.rules.iter().map(|r| r.number as i64).max().unwrap_or(1)
     }
 }
 
 /// Bumped when attribution itself changes what it writes, so every month
 /// held is attributed again by the next run (2: closed methods, followers,
-/// splits, charges).
-const ATTRIBUTION_VERSION: u32 = 2;
+/// splits, charges; 3: the direct state a rule change starts from).
+const ATTRIBUTION_VERSION: u32 = 3;
 
 /// Which months a run attributes.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +97,9 @@ pub struct RunSummary {
     /// One line per split that found no target with direct cost in a month
     /// (its money stayed where it was).
     pub split_notes: Vec<String>,
+    /// What a run by a rule change did ("rule 7 appended: 12 months, $41,203.17
+    /// moved from (unallocated) to ingest"); None for a full attribution.
+    pub change: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,15 +112,25 @@ pub struct ConservationError {
 }
 
 const ATTRIBUTE_SQL: &str = include_str!("sql/attribute.sql");
+const SIG_RULES_SQL: &str = include_str!("sql/sig_rules.sql");
+const FOLLOW_SQL: &str = include_str!("sql/attribute_follow.sql");
 const SPLIT_STEP_SQL: &str = include_str!("sql/split_step.sql");
 const STORE_SQL: &str = include_str!("sql/attribute_store.sql");
+const RULE_DELTA_SQL: &str = include_str!("sql/rule_delta.sql");
+const RULE_UNDO_SQL: &str = include_str!("sql/rule_undo.sql");
 
 /// The attribution batches with their placeholders filled: the method names
 /// from [`Method`], the rule match condition from the rule vocabulary, and
 /// the pseudo-areas.
 struct AttributionSql {
-    /// Direct attribution (steps 1–6) into `a_alloc`, and the ECS check.
+    /// Direct attribution (steps 1–5) into the month's direct state, and the ECS check.
     direct: String,
+    /// Rules appended since a month was attributed, on its direct state.
+    delta: String,
+    /// The last rule removed again, on a month's direct state.
+    undo: String,
+    /// Step 6 (following) from the direct state, into `a_alloc` and `a_direct`.
+    follow: String,
     /// One `[[split]]` on `a_alloc`.
     split_step: String,
     /// `a_alloc` into allocations, explorer tables and rollups.
@@ -122,8 +145,13 @@ impl AttributionSql {
         let mut values: Vec<(&str, &str)> = methods.iter().map(|(k, v)| (*k, v.as_str())).collect();
         values.push(("rule_match", &rule_match));
         values.push(("pseudo_areas", &pseudo));
+        // The signature rules go in first, then every placeholder of both.
+        let with_sig_rules = |template: &str| fill(template, &[("sig_rules", SIG_RULES_SQL)]);
         AttributionSql {
-            direct: fill(ATTRIBUTE_SQL, &values),
+            direct: fill(&with_sig_rules(ATTRIBUTE_SQL), &values),
+            delta: fill(&with_sig_rules(RULE_DELTA_SQL), &values),
+            undo: fill(RULE_UNDO_SQL, &values),
+            follow: fill(FOLLOW_SQL, &values),
             split_step: fill(SPLIT_STEP_SQL, &values),
             store: fill(STORE_SQL, &values),
         }
@@ -159,6 +187,33 @@ fn rule_match_condition() -> String {
 }
 const FINGERPRINTS_SQL: &str = include_str!("sql/month_fingerprints.sql");
 
+/// How a month is brought up to date with a run's rules.
+#[derive(Debug, Clone, PartialEq)]
+enum MonthWork {
+    /// Attributed again from its lines.
+    Full,
+    /// Rules appended since: only what they can claim moves.
+    Append(Vec<Rule>),
+    /// The last rule (this number) removed: what it claimed moves back.
+    Undo(usize),
+}
+
+/// A month as its last attribution left it: the run's settings and rules,
+/// the fingerprint of its inputs, and from which rule it keeps claims open.
+struct AttributedMonth {
+    fingerprint: String,
+    open_from: Option<i64>,
+    settings: Option<String>,
+    rules_text: String,
+}
+
+/// What a run that moved money by a rule change moved, per area (unblended).
+#[derive(Default)]
+struct Moved {
+    months: usize,
+    by_area: std::collections::BTreeMap<String, Money>,
+}
+
 impl Db {
     pub fn attribute(
         &self,
@@ -166,9 +221,23 @@ impl Db {
         scope: &Scope,
         progress: &mut dyn MonthProgress,
     ) -> Result<RunSummary> {
+        self.attribute_first(input, scope, None, progress)
+    }
+
+    /// Attribute the months `scope` names, `first` (the month on screen)
+    /// before the others, then the newest first. A month whose rules changed
+    /// only by rules appended at the end (or the last one removed) moves only
+    /// the money those rules claim; any other change attributes it again.
+    pub fn attribute_first(
+        &self,
+        input: &AttributionInput,
+        scope: &Scope,
+        first: Option<&str>,
+        progress: &mut dyn MonthProgress,
+    ) -> Result<RunSummary> {
         self.forget_months_without_lines()?;
         let fingerprints = self.month_fingerprints(&input.settings_key())?;
-        let months: Vec<&(String, String)> = match scope {
+        let mut months: Vec<&(String, String)> = match scope {
             Scope::All => fingerprints.iter().collect(),
             Scope::Month(m) => fingerprints.iter().filter(|(p, _)| p == m).collect(),
             Scope::Changed => {
@@ -176,6 +245,9 @@ impl Db {
                 fingerprints.iter().filter(|(p, f)| known.get(p) != Some(f)).collect()
             }
         };
+        if let Some(first) = first {
+            months.sort_by(|(a, _), (b, _)| (a != first).cmp(&(b != first)).then(b.cmp(a)));
+        }
         let held = fingerprints.len();
         if months.is_empty() {
             return Ok(RunSummary {
@@ -184,26 +256,33 @@ impl Db {
                 by_method: Vec::new(),
                 held,
                 split_notes: Vec::new(),
+                change: None,
             });
         }
+        let work = self.month_work(input, scope, &months)?;
         let run_id = self.in_transaction(|| self.start_run(input))?;
         progress.months(months.len());
         let sql = AttributionSql::new();
         let mut split_notes = Vec::new();
-        for (index, (month, fingerprint)) in months.iter().enumerate() {
+        let mut moved = Moved::default();
+        for (index, ((month, fingerprint), work)) in months.iter().zip(&work).enumerate() {
             progress.month_started(month, index);
-            let notes = self.in_transaction(|| self.attribute_month(&sql, input, run_id, month, fingerprint))?;
+            let notes = self.in_transaction(|| {
+                self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved)
+            })?;
             split_notes.extend(notes);
             progress.month_finished();
         }
         let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
+        let change = describe_change(&work, &moved);
         self.conn.execute(
-            "UPDATE attribution_runs SET periods = ?::VARCHAR[] WHERE run_id = ?",
+            "UPDATE attribution_runs SET periods = ?::VARCHAR[], change = ? WHERE run_id = ?",
             params![
                 format!(
                     "[{}]",
                     periods.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", ")
                 ),
+                change,
                 run_id
             ],
         )?;
@@ -214,7 +293,82 @@ impl Db {
             by_method,
             held,
             split_notes,
+            change,
         })
+    }
+
+    /// For each month, whether a rule change can bring it up to date: its
+    /// data is as it was attributed, under the same settings and splits, and
+    /// its rules differ only by rules appended (or the last one removed,
+    /// when the month keeps that rule's claims). `attribute --month` and
+    /// `attribute` of every month always attribute again.
+    fn month_work(
+        &self,
+        input: &AttributionInput,
+        scope: &Scope,
+        months: &[&(String, String)],
+    ) -> Result<Vec<MonthWork>> {
+        if *scope != Scope::Changed {
+            return Ok(vec![MonthWork::Full; months.len()]);
+        }
+        let attributed = self.attributed_months()?;
+        let base = input.base_key();
+        let mut old_fingerprints: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
+        let mut work = Vec::with_capacity(months.len());
+        for (month, _) in months {
+            let Some(old) = attributed.get(month) else {
+                work.push(MonthWork::Full);
+                continue;
+            };
+            let (Some(open_from), Some(settings)) = (old.open_from, old.settings.as_deref()) else {
+                work.push(MonthWork::Full);
+                continue;
+            };
+            if settings != base {
+                work.push(MonthWork::Full);
+                continue;
+            }
+            // The month's own data must be what it was attributed from.
+            let old_key = format!("{settings}|{}", old.rules_text);
+            if !old_fingerprints.contains_key(&old_key) {
+                let prints = self.month_fingerprints(&old_key)?;
+                old_fingerprints.insert(old_key.clone(), prints);
+            }
+            let unchanged = old_fingerprints[&old_key]
+                .iter()
+                .any(|(m, f)| m == month && *f == old.fingerprint);
+            let Ok(old_rules) = crate::rules::Rules::parse(&old.rules_text, "rules") else {
+                work.push(MonthWork::Full);
+                continue;
+            };
+            let change = crate::rules::rule_change(&old_rules.rules, &old_rules.splits, &input.rules, &input.splits);
+            work.push(match change {
+                _ if !unchanged => MonthWork::Full,
+                crate::rules::RuleChange::Appended(rules) => MonthWork::Append(rules),
+                crate::rules::RuleChange::RemovedLast(n) if n as i64 >= open_from => MonthWork::Undo(n),
+                _ => MonthWork::Full,
+            });
+        }
+        Ok(work)
+    }
+
+    fn attributed_months(&self) -> Result<std::collections::HashMap<String, AttributedMonth>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT strftime(m.billing_period, '%Y-%m'), m.fingerprint, m.open_from, r.settings, r.rules_text
+             FROM attributed_months m JOIN attribution_runs r USING (run_id)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                AttributedMonth {
+                    fingerprint: r.get(1)?,
+                    open_from: r.get(2)?,
+                    settings: r.get(3)?,
+                    rules_text: r.get(4)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn start_run(&self, input: &AttributionInput) -> Result<i64> {
@@ -225,8 +379,9 @@ impl Db {
                 })?;
         self.conn.execute(
             "INSERT INTO attribution_runs (run_id, started_at, idle, weight, tag_key, rules_text, rule_count, periods,
-                                           rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag, ecs_source)
-             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR[], ?, ?, ?, ?, ?, ?)",
+                                           rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag, ecs_source,
+                                           settings)
+             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR[], ?, ?, ?, ?, ?, ?, ?)",
             params![
                 run_id,
                 input.idle.name(),
@@ -239,29 +394,55 @@ impl Db {
                 input.idle_flag,
                 input.weight_flag,
                 input.tag_key_flag,
-                input.ecs_source
+                input.ecs_source,
+                input.base_key()
             ],
         )?;
         Ok(run_id)
     }
 
-    /// Attribute one month; returns the notes of splits that found no target.
+    /// Bring one month up to date (`work`): its direct state from its lines
+    /// or by the rule change, then following, splits and the store. Returns
+    /// the notes of splits that found no target.
+    #[allow(clippy::too_many_arguments)]
     fn attribute_month(
         &self,
         sql: &AttributionSql,
         input: &AttributionInput,
+        work: &MonthWork,
         run_id: i64,
         month: &str,
         fingerprint: &str,
+        moved: &mut Moved,
     ) -> Result<Vec<String>> {
         let conn = &self.conn;
-        self.stage_inputs(input)?;
         conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_month (run_id BIGINT, period DATE)")?;
         conn.execute(
             "INSERT INTO attr_month VALUES (?, strptime(?, '%Y-%m')::DATE)",
             params![run_id, month],
         )?;
-        conn.execute_batch(&sql.direct)?;
+        let open_from = match work {
+            MonthWork::Full => {
+                self.stage_inputs(input, &input.rules)?;
+                conn.execute_batch(&sql.direct)?;
+                Some(input.open_from())
+            }
+            MonthWork::Append(rules) => {
+                self.stage_inputs(input, rules)?;
+                conn.execute_batch(&sql.delta)?;
+                self.count_moved(moved)?;
+                None
+            }
+            MonthWork::Undo(n) => {
+                self.stage_inputs(input, &[])?;
+                conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_undo (n BIGINT)")?;
+                conn.execute("INSERT INTO attr_undo VALUES (?)", params![*n as i64])?;
+                conn.execute_batch(&sql.undo)?;
+                self.count_moved(moved)?;
+                None
+            }
+        };
+        conn.execute_batch(&sql.follow)?;
         for split in &input.splits {
             conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_split_now (n BIGINT)")?;
             conn.execute("INSERT INTO attr_split_now VALUES (?)", params![split.number as i64])?;
@@ -271,14 +452,31 @@ impl Db {
         conn.execute_batch(&sql.store)?;
         self.check_conservation(month)?;
         conn.execute(
-            "DELETE FROM attributed_months WHERE billing_period = strptime(?, '%Y-%m')::DATE",
-            params![month],
+            "UPDATE attributed_months SET run_id = ?, fingerprint = ?, open_from = COALESCE(?, open_from)
+             WHERE billing_period = strptime(?, '%Y-%m')::DATE",
+            params![run_id, fingerprint, open_from, month],
         )?;
         conn.execute(
-            "INSERT INTO attributed_months VALUES (strptime(?, '%Y-%m')::DATE, ?, ?)",
-            params![month, run_id, fingerprint],
+            "INSERT INTO attributed_months
+             SELECT strptime(?1, '%Y-%m')::DATE, ?2, ?3, ?4
+             WHERE NOT EXISTS (SELECT 1 FROM attributed_months WHERE billing_period = strptime(?1, '%Y-%m')::DATE)",
+            params![month, run_id, fingerprint, open_from],
         )?;
         Ok(notes)
+    }
+
+    /// Add a rule change's moves of this month (d_moved) to the run's.
+    fn count_moved(&self, moved: &mut Moved) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT area, sum(u) FROM d_moved GROUP BY area HAVING sum(u) <> 0")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Money>(1)?)))?;
+        for row in rows {
+            let (area, dollars) = row?;
+            *moved.by_area.entry(area).or_default() += dollars;
+        }
+        moved.months += 1;
+        Ok(())
     }
 
     fn split_notes(&self, input: &AttributionInput, month: &str) -> Result<Vec<String>> {
@@ -302,7 +500,7 @@ impl Db {
 
     /// The settings and rules as the temp tables the SQL batch reads: one
     /// column of `attr_rules` per matcher of the rule vocabulary.
-    fn stage_inputs(&self, input: &AttributionInput) -> Result<()> {
+    fn stage_inputs(&self, input: &AttributionInput, rules: &[Rule]) -> Result<()> {
         let conn = &self.conn;
         let matcher_columns = matcher_columns();
         conn.execute_batch(&format!(
@@ -322,21 +520,21 @@ impl Db {
             ],
         )?;
         self.stage_splits(input)?;
-        let mut rules = conn.appender("attr_rules")?;
+        let mut rule_rows = conn.appender("attr_rules")?;
         let mut tags = conn.appender("attr_rule_tags")?;
-        for r in &input.rules {
+        for r in rules {
             let mut row = vec![
                 Value::BigInt(r.number as i64),
                 text_or_null(r.area.as_deref()),
                 text_or_null(r.area_from_tag.as_deref()),
             ];
             row.extend(glob_values(&r.filter));
-            rules.append_row(appender_params_from_iter(row))?;
+            rule_rows.append_row(appender_params_from_iter(row))?;
             for (k, g) in &r.filter.tags {
                 tags.append_row(params![r.number as i64, k, g])?;
             }
         }
-        rules.flush()?;
+        rule_rows.flush()?;
         tags.flush()?;
         Ok(())
     }
@@ -493,15 +691,54 @@ mod tests {
     #[test]
     fn every_placeholder_of_the_batches_is_filled() {
         let sql = AttributionSql::new();
-        for batch in [&sql.direct, &sql.split_step, &sql.store] {
+        for batch in [&sql.direct, &sql.delta, &sql.undo, &sql.follow, &sql.split_step, &sql.store] {
             assert_eq!(super::super::sql::placeholders(batch), Vec::<String>::new());
         }
         for m in MATCHERS {
-            assert!(
-                sql.direct.contains(&format!("r.{} IS NULL", m.key)),
-                "{} not matched",
-                m.key
-            );
+            for batch in [&sql.direct, &sql.delta] {
+                assert!(batch.contains(&format!("r.{} IS NULL", m.key)), "{} not matched", m.key);
+            }
         }
+    }
+}
+
+/// The run's rule change in one line, when its months were brought up to
+/// date by one: which rule, how many months, and what moved where.
+fn describe_change(work: &[MonthWork], moved: &Moved) -> Option<String> {
+    let what = work.iter().find_map(|w| match w {
+        MonthWork::Full => None,
+        MonthWork::Append(rules) => Some(match rules.as_slice() {
+            [one] => format!("rule {} appended", one.number),
+            many => format!(
+                "rules {}–{} appended",
+                many.first().map_or(0, |r| r.number),
+                many.last().map_or(0, |r| r.number)
+            ),
+        }),
+        MonthWork::Undo(n) => Some(format!("rule {n} removed")),
+    })?;
+    let total: Money = moved.by_area.values().copied().sum();
+    let areas: Vec<&str> = moved.by_area.keys().map(String::as_str).collect();
+    let full = work.iter().filter(|w| **w == MonthWork::Full).count();
+    let redone = if full > 0 {
+        format!(" ({full} attributed again)")
+    } else {
+        String::new()
+    };
+    let months = moved.months;
+    let plural = if months == 1 { "" } else { "s" };
+    let sentence = if total >= Money::ZERO {
+        format!("${} moved from (unallocated) to {}", total.dollars(), list_or_none(&areas))
+    } else {
+        format!("${} moved back from {} to (unallocated)", (-total).dollars(), list_or_none(&areas))
+    };
+    Some(format!("{what}: {months} month{plural}{redone}, {sentence}"))
+}
+
+fn list_or_none(areas: &[&str]) -> String {
+    if areas.is_empty() {
+        "no area".to_owned()
+    } else {
+        areas.join(", ")
     }
 }

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "statement totals",
         include_str!("migrations/0011_statement_totals.sql"),
     ),
+    (12, "direct state", include_str!("migrations/0012_direct_state.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

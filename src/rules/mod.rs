@@ -4,6 +4,7 @@
 //! it, `attribute` runs it, `report` prints it. Validated whole: an invalid
 //! file names the rule and field, and nothing is attributed with it.
 
+mod change;
 mod edit;
 mod split;
 
@@ -12,6 +13,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub use change::{RuleChange, rule_change};
 pub use edit::{append_rule, remove_last_rule};
 pub use split::{PSEUDO_AREAS, Split, SplitBy};
 

@@ -235,23 +235,8 @@ FROM (SELECT DISTINCT product, product_code, usage_type, operation, account, reg
                       resource, resource_short, line_type, tags
       FROM a_plain);
 
-CREATE OR REPLACE TEMP TABLE a_sig_tags AS
-SELECT sig_id,
-       list_transform(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))),
-                      lambda e: {'key': ap_tag_key(e.key), 'value': e.value}) AS entries
-FROM a_sig WHERE tags IS NOT NULL;
-
-CREATE OR REPLACE TEMP TABLE a_sig_rule AS
-SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_tag_value(t.entries, r.area_from_tag)) END, r.n) AS area,
-       min(r.n) AS n
-FROM a_sig g
-LEFT JOIN a_sig_tags t USING (sig_id)
-JOIN attr_rules r
-  ON {rule_match}
- AND (r.area_from_tag IS NULL OR ap_tag_value(t.entries, r.area_from_tag) IS NOT NULL)
- AND NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
-                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(t.entries, rt.key) GLOB rt.pattern, false))
-GROUP BY g.sig_id;
+-- Tags and rules judged per signature (db/sql/sig_rules.sql).
+{sig_rules}
 
 CREATE OR REPLACE TEMP TABLE a_sig_area AS
 SELECT g.sig_id,
@@ -260,7 +245,8 @@ SELECT g.sig_id,
             ELSE '(unallocated)' END AS area,
        CASE WHEN tag_area IS NOT NULL THEN {method_tag}
             WHEN r.area IS NOT NULL THEN {method_rule} || r.n
-            ELSE {method_unallocated} END AS method
+            ELSE {method_unallocated} END AS method,
+       tag_area IS NOT NULL AS tagged, CASE WHEN tag_area IS NULL THEN r.n END AS rule_n
 FROM (SELECT g.*, trim(ap_tag_value(t.entries, s.tag_key)) AS tag_area
       FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id) CROSS JOIN attr_settings s) g
 LEFT JOIN a_sig_rule r USING (sig_id);
@@ -316,7 +302,8 @@ JOIN a_window_parts wp USING (window_id)
 JOIN a_piece_money m USING (piece_id);
 
 CREATE OR REPLACE TEMP TABLE a_final AS
-SELECT p.line_id, p.service, p.area, p.method, p.merged_into,
+SELECT p.line_id, p.service, p.area, p.method, p.merged_into, NULL::BIGINT AS sig_id, true AS tagged,
+       NULL::BIGINT AS rule_n,
        p.u + CASE WHEN p.largest THEN r.u ELSE 0 END AS u,
        p.a + CASE WHEN p.largest THEN r.a ELSE 0 END AS a,
        p.bl + CASE WHEN p.largest THEN r.bl ELSE 0 END AS bl,
@@ -327,7 +314,7 @@ JOIN (SELECT piece_id, any_value(piece_u) - sum(u) AS u, any_value(piece_a) - su
       FROM a_ecs_parts GROUP BY piece_id) r USING (piece_id)
 UNION ALL
 SELECT p.line_id, '', a.area, CASE WHEN p.merged IS NOT NULL THEN {method_ebs} ELSE a.method END,
-       COALESCE(p.merged, ''), m.u, m.a, m.bl, m.na
+       COALESCE(p.merged, ''), g.sig_id, a.tagged, a.rule_n, m.u, m.a, m.bl, m.na
 FROM a_plain p
 JOIN a_sig g
   ON g.product = p.product AND g.product_code = p.product_code AND g.usage_type = p.usage_type
@@ -338,8 +325,8 @@ JOIN a_sig_area a ON a.sig_id = g.sig_id
 JOIN a_piece_money m ON m.piece_id = p.piece_id
 UNION ALL
 -- A line no piece reached (it cannot happen; kept so conservation is checked, not assumed).
-SELECT b.line_id, '', '(unallocated)', {method_unallocated}, '', b.unblended_cost, b.amortized_cost, b.blended_cost,
-       b.net_amortized_cost
+SELECT b.line_id, '', '(unallocated)', {method_unallocated}, '', NULL, true, NULL, b.unblended_cost, b.amortized_cost,
+       b.blended_cost, b.net_amortized_cost
 FROM a_lines b WHERE b.line_id NOT IN (SELECT line_id FROM a_pieces);
 
 -- 6. Discounts, credits, refunds and commitments follow the usage they
@@ -350,121 +337,6 @@ SELECT f.*, ap_charge(b.line_type, COALESCE(b.product_code, b.product_name)) AS 
        COALESCE(b.line_type, '') AS line_type, b.usage_account AS account,
        COALESCE(b.product_name, b.product_code, '') AS product, COALESCE(b.resource_id, '') AS resource
 FROM a_final f JOIN a_lines b USING (line_id);
-
--- What money can follow: usage, by resource, account × product, account,
--- and the usage a Savings Plan (covered usage) or a reservation (discounted
--- usage) paid for.
-CREATE OR REPLACE TEMP TABLE a_leaders AS
-SELECT account, product, resource, line_type, area, service, sum(u) AS u, sum(a) AS a, sum(bl) AS bl,
-       sum(na) AS na
-FROM a_parts WHERE charge = 'usage' GROUP BY ALL;
-
--- Who follows: unclaimed discounts, credits, refunds, the Savings Plan
--- negation, and commitment fees. A fee's unused part (its amortized cost,
--- and as much of its unblended and blended cost) is (unused commitment);
--- the rest is what the commitment paid for, and follows that usage.
-CREATE OR REPLACE TEMP TABLE a_followers AS
-SELECT row_number() OVER () AS follower_id, p.line_id, p.service, p.charge, p.line_type, p.account, p.product,
-       p.resource, p.u - p.unused_u AS u, CASE WHEN p.fee THEN 0 ELSE p.a END AS a, p.bl - p.unused_b AS bl,
-       CASE WHEN p.fee THEN 0 ELSE p.na END AS na,
-       p.unused_u, CASE WHEN p.fee THEN p.a ELSE 0 END AS unused_a, p.unused_b,
-       CASE WHEN p.fee THEN p.na ELSE 0 END AS unused_na,
-       CASE WHEN p.line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'SavingsPlanCoveredUsage'
-            WHEN p.line_type = 'RIFee' THEN 'DiscountedUsage' END AS paid_for
-FROM (SELECT *, line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee') AS fee,
-             CASE WHEN line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee') AND u > 0
-                  THEN least(u, greatest(a, 0)) ELSE 0 END AS unused_u,
-             CASE WHEN line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee') AND bl > 0
-                  THEN least(bl, greatest(a, 0)) ELSE 0 END AS unused_b
-      FROM a_parts
-      WHERE method = {method_unallocated}
-        AND (charge IN ('discount', 'credit', 'refund')
-             OR line_type IN ('SavingsPlanNegation', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee'))) p;
-
--- Candidate weights by level, the leaders pre-summed per key so a level
--- joins a key once: 1 the same resource (discounts, the negation), 2 the
--- same account × product (discounts, credits, refunds, the negation), 3 the
--- same account (credits, refunds), 4 the usage a commitment paid for.
-CREATE OR REPLACE TEMP TABLE a_follow_weights AS
-WITH by_resource AS (SELECT resource, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na FROM a_leaders
-                     WHERE resource <> '' GROUP BY ALL),
-     by_product AS (SELECT account, product, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na
-                    FROM a_leaders GROUP BY ALL),
-     by_account AS (SELECT account, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na
-                    FROM a_leaders GROUP BY ALL),
-     by_commitment AS (SELECT line_type, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na FROM a_leaders
-                       WHERE line_type IN ('SavingsPlanCoveredUsage', 'DiscountedUsage') GROUP BY ALL),
-     keys AS (SELECT DISTINCT charge, line_type, account, product, resource, paid_for FROM a_followers),
-     candidates AS (
-         SELECT k.*, 1 AS level, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_resource l USING (resource)
-         WHERE k.resource <> '' AND (k.charge = 'discount' OR k.line_type = 'SavingsPlanNegation')
-         UNION ALL
-         SELECT k.*, 2, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_product l USING (account, product)
-         WHERE k.charge IN ('discount', 'credit', 'refund') OR k.line_type = 'SavingsPlanNegation'
-         UNION ALL
-         SELECT k.*, 3, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_account l USING (account)
-         WHERE k.charge IN ('credit', 'refund')
-         UNION ALL
-         SELECT k.*, 4, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_commitment l
-             ON l.line_type = k.paid_for),
-     totals AS (
-         SELECT *, sum(u) OVER kl AS tu, sum(a) OVER kl AS ta, sum(bl) OVER kl AS tb, sum(na) OVER kl AS tn
-         FROM candidates
-         WINDOW kl AS (PARTITION BY charge, line_type, account, product, resource, paid_for, level)),
-     chosen AS (
-         SELECT *, min(level) FILTER (WHERE tu > 0 OR ta > 0 OR tb > 0 OR tn > 0)
-                       OVER (PARTITION BY charge, line_type, account, product, resource, paid_for) AS pick
-         FROM totals)
--- The first level with positive usage; each measure shares by its own
--- figures where they are positive, else by the first measure that is (a
--- reservation's discounted usage is free unblended, and weighs by amortized).
-SELECT charge, line_type, account, product, resource, paid_for, area, service,
-       CASE WHEN tu > 0 THEN u / tu ELSE base END AS share_u,
-       CASE WHEN ta > 0 THEN a / ta ELSE base END AS share_a,
-       CASE WHEN tb > 0 THEN bl / tb ELSE base END AS share_b,
-       CASE WHEN tn > 0 THEN na / tn ELSE base END AS share_na
-FROM (SELECT *, CAST(CASE WHEN tu > 0 THEN u / tu WHEN ta > 0 THEN a / ta WHEN tb > 0 THEN bl / tb
-                          ELSE na / tn END AS DOUBLE) AS base
-      FROM chosen WHERE level = pick)
-WHERE u <> 0 OR a <> 0 OR bl <> 0 OR na <> 0;
-
--- Each follower's money over its weights, rounded; the largest share takes
--- what rounding left, so a follower's parts add up to it exactly.
-CREATE OR REPLACE TEMP TABLE a_followed AS
-SELECT follower_id, line_id, area, service, u_part + CASE WHEN rn = 1 THEN f_u - sum(u_part) OVER f ELSE 0 END AS u,
-       a_part + CASE WHEN rn = 1 THEN f_a - sum(a_part) OVER f ELSE 0 END AS a,
-       b_part + CASE WHEN rn = 1 THEN f_b - sum(b_part) OVER f ELSE 0 END AS bl,
-       n_part + CASE WHEN rn = 1 THEN f_n - sum(n_part) OVER f ELSE 0 END AS na
-FROM (SELECT f.follower_id, f.line_id, w.area, w.service, f.u AS f_u, f.a AS f_a, f.bl AS f_b, f.na AS f_n,
-             CAST(CAST(f.u AS DOUBLE) * CAST(w.share_u AS DOUBLE) AS DECIMAL(38, 10)) AS u_part,
-             CAST(CAST(f.a AS DOUBLE) * CAST(w.share_a AS DOUBLE) AS DECIMAL(38, 10)) AS a_part,
-             CAST(CAST(f.bl AS DOUBLE) * CAST(w.share_b AS DOUBLE) AS DECIMAL(38, 10)) AS b_part,
-             CAST(CAST(f.na AS DOUBLE) * CAST(w.share_na AS DOUBLE) AS DECIMAL(38, 10)) AS n_part,
-             row_number() OVER (PARTITION BY f.follower_id ORDER BY w.share_u DESC, w.area, w.service) AS rn
-      FROM a_followers f
-      JOIN a_follow_weights w
-        ON w.charge = f.charge AND w.line_type = f.line_type AND w.account = f.account AND w.product = f.product
-       AND w.resource = f.resource AND w.paid_for IS NOT DISTINCT FROM f.paid_for)
-WINDOW f AS (PARTITION BY follower_id);
-
--- The month's direct attribution, part by part: what no one follows as it
--- was, followers that found their usage, followers that did not (as they
--- were), and the unused part of commitments.
-CREATE OR REPLACE TEMP TABLE a_direct_parts AS
-SELECT line_id, service, area, method, merged_into, charge, u, a, bl, na
-FROM a_parts p
-WHERE NOT (method = {method_unallocated}
-           AND (charge IN ('discount', 'credit', 'refund')
-                OR line_type IN ('SavingsPlanNegation', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee')))
-UNION ALL
-SELECT f.line_id, f.service, f.area, {method_follow}, '', l.charge, f.u, f.a, f.bl, f.na
-FROM a_followed f JOIN a_followers l USING (follower_id)
-UNION ALL
-SELECT line_id, service, '(unallocated)', {method_unallocated}, '', charge, u, a, bl, na
-FROM a_followers WHERE follower_id NOT IN (SELECT follower_id FROM a_followed)
-UNION ALL
-SELECT line_id, '', '(unused commitment)', {method_follow}, '', charge, unused_u, unused_a, unused_b, unused_na
-FROM a_followers WHERE unused_u <> 0 OR unused_a <> 0 OR unused_b <> 0 OR unused_na <> 0;
 
 -- The [[split]]s with a filter, and the lines each one's filter matches
 -- (none when no split has a filter: then nothing is read).
@@ -483,23 +355,54 @@ JOIN attr_splits r
                  WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(g.entries, rt.key) GLOB rt.pattern, false))
 GROUP BY g.line_id;
 
--- The month at the grain of allocations, before any split: the rows the
--- splits move, each with the filtered splits its lines match.
-CREATE OR REPLACE TEMP TABLE a_alloc AS
-SELECT b.billing_period, COALESCE(CAST(b.usage_start AS DATE), b.billing_period) AS usage_date,
-       COALESCE(b.product_name, b.product_code, '') AS product, COALESCE(b.usage_type, '') AS usage_type,
-       b.usage_account AS account, COALESCE(b.resource_id, '') AS resource, d.area, d.service, d.method,
-       d.merged_into, d.charge, d.area AS direct_area, COALESCE(s.matched, []::BIGINT[]) AS matched,
-       sum(d.u) AS u, sum(d.a) AS a, sum(d.bl) AS bl, sum(d.na) AS na
-FROM a_direct_parts d JOIN a_lines b USING (line_id) LEFT JOIN a_split_lines s USING (line_id)
+-- The month's direct attribution kept as the tables a rule appended later
+-- (or undo) changes, db/sql/rule_delta.sql; db/sql/attribute_follow.sql
+-- finishes the month from them. A part is open when no tag named its area
+-- and no rule claimed it, or only the last rule did (the one undo may
+-- remove); open discounts, credits, refunds and commitment fees are the
+-- followers of step 6.
+CREATE OR REPLACE TEMP TABLE a_state_parts AS
+SELECT p.*, b.billing_period, COALESCE(CAST(b.usage_start AS DATE), b.billing_period) AS usage_date,
+       COALESCE(b.usage_type, '') AS usage_type, COALESCE(s.matched, []::BIGINT[]) AS matched,
+       p.sig_id IS NOT NULL AND NOT p.tagged
+           AND (p.rule_n IS NULL OR p.rule_n >= (SELECT COALESCE(max(n), 1) FROM attr_rules)) AS open,
+       p.merged_into = '' AND (p.charge IN ('discount', 'credit', 'refund')
+           OR p.line_type IN ('SavingsPlanNegation', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'RIFee'))
+           AS follows
+FROM a_parts p JOIN a_lines b USING (line_id) LEFT JOIN a_split_lines s USING (line_id);
+
+DELETE FROM direct_base WHERE billing_period = (SELECT period FROM attr_month);
+INSERT INTO direct_base BY NAME
+SELECT billing_period, usage_date, product, usage_type, account, resource, line_type, area, service, method,
+       merged_into, charge, matched, count(*) AS pieces, sum(u) AS unblended_cost, sum(a) AS amortized_cost,
+       sum(bl) AS blended_cost, sum(na) AS net_amortized_cost
+FROM a_state_parts WHERE NOT (open AND follows)
 GROUP BY ALL;
 
--- Each area's direct cost of the month, per measure: what proportional
--- splits weigh by, and which areas an even split reaches.
-CREATE OR REPLACE TEMP TABLE a_direct AS
-SELECT area, sum(u) AS u, sum(a) AS a, sum(bl) AS bl, sum(na) AS na FROM a_alloc GROUP BY area;
+DELETE FROM direct_open WHERE billing_period = (SELECT period FROM attr_month);
+INSERT INTO direct_open BY NAME
+SELECT p.billing_period, g.product AS sig_product, g.product_code AS sig_product_code, g.usage_type AS sig_usage_type,
+       g.operation AS sig_operation, g.account AS sig_account, g.region AS sig_region, g.resource AS sig_resource,
+       g.resource_short AS sig_resource_short, g.line_type AS sig_line_type, g.tags AS sig_tags,
+       p.usage_date, p.product, p.usage_type, p.account, p.resource, p.line_type, p.merged_into, p.charge, p.matched,
+       p.rule_n AS claimed_by, CASE WHEN p.rule_n IS NOT NULL THEN p.area END AS claimed_area,
+       count(*) AS pieces, sum(p.u) AS unblended_cost, sum(p.a) AS amortized_cost, sum(p.bl) AS blended_cost,
+       sum(p.na) AS net_amortized_cost
+FROM a_state_parts p JOIN a_sig g USING (sig_id)
+WHERE p.open AND NOT p.follows
+GROUP BY ALL;
 
-CREATE OR REPLACE TEMP TABLE a_split_notes (n BIGINT, from_area VARCHAR, u DECIMAL(38, 10));
+DELETE FROM direct_followers WHERE billing_period = (SELECT period FROM attr_month);
+INSERT INTO direct_followers BY NAME
+SELECT p.billing_period, row_number() OVER () AS follower_id,
+       g.product AS sig_product, g.product_code AS sig_product_code, g.usage_type AS sig_usage_type,
+       g.operation AS sig_operation, g.account AS sig_account, g.region AS sig_region, g.resource AS sig_resource,
+       g.resource_short AS sig_resource_short, g.line_type AS sig_line_type, g.tags AS sig_tags,
+       p.usage_date, p.product, p.usage_type, p.account, p.resource, p.line_type, p.service, p.charge, p.matched,
+       p.u AS unblended_cost, p.a AS amortized_cost, p.bl AS blended_cost, p.na AS net_amortized_cost,
+       p.rule_n AS claimed_by, CASE WHEN p.rule_n IS NOT NULL THEN p.area END AS claimed_area
+FROM a_state_parts p JOIN a_sig g USING (sig_id)
+WHERE p.open AND p.follows;
 
 -- The ECS cross-check: both splits of every window, whichever attribution
 -- took, in unblended dollars. Per instance and service over the windows both

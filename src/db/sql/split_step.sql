@@ -71,7 +71,8 @@ WHERE area = (SELECT from_area FROM s_split)
   AND (NOT (SELECT filtered FROM s_split) OR list_contains(matched, (SELECT n FROM s_split)));
 
 INSERT INTO a_alloc BY NAME
-SELECT m.billing_period, m.usage_date, m.product, m.usage_type, m.account, m.resource, m.target AS area, m.service,
+SELECT m.billing_period, m.usage_date, m.product, m.usage_type, m.account, m.resource, m.line_type, m.target AS area,
+       m.service,
        {method_split} || (SELECT n FROM s_split) AS method, m.merged_into, m.charge, m.direct_area, m.matched,
        m.tu + CASE WHEN m.first_u AND mv.mu THEN r.u ELSE 0 END AS u,
        m.ta + CASE WHEN m.first_a AND mv.ma THEN r.a ELSE 0 END AS a,
@@ -84,7 +85,8 @@ JOIN (SELECT row_id, any_value(u) - sum(tu) AS u, any_value(a) - sum(ta) AS a, a
 CROSS JOIN s_moves mv
 UNION ALL
 -- What stays: the measures that do not move (all of them when no target has direct cost).
-SELECT p.billing_period, p.usage_date, p.product, p.usage_type, p.account, p.resource, p.area, p.service, p.method,
+SELECT p.billing_period, p.usage_date, p.product, p.usage_type, p.account, p.resource, p.line_type, p.area, p.service,
+       p.method,
        p.merged_into, p.charge, p.direct_area, p.matched,
        CASE WHEN mv.mu THEN 0 ELSE p.u END, CASE WHEN mv.ma THEN 0 ELSE p.a END, CASE WHEN mv.mb THEN 0 ELSE p.bl END,
        CASE WHEN mv.mn THEN 0 ELSE p.na END

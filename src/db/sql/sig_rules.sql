@@ -1,0 +1,23 @@
+-- Tags and rules judged once per signature (a kind of line: the columns a
+-- rule matches, see rules::MATCHERS), for a_sig (sig_id and those columns):
+-- by attribute.sql over the month's plain pieces, and by rule_delta.sql over
+-- what is still open when rules were appended. Inputs attr_rules and
+-- attr_rule_tags; placeholder rule_match as in attribute.sql.
+CREATE OR REPLACE TEMP TABLE a_sig_tags AS
+SELECT sig_id,
+       list_transform(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))),
+                      lambda e: {'key': ap_tag_key(e.key), 'value': e.value}) AS entries
+FROM a_sig WHERE tags IS NOT NULL;
+
+CREATE OR REPLACE TEMP TABLE a_sig_rule AS
+SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_tag_value(t.entries, r.area_from_tag)) END, r.n) AS area,
+       min(r.n) AS n
+FROM a_sig g
+LEFT JOIN a_sig_tags t USING (sig_id)
+JOIN attr_rules r
+  ON {rule_match}
+ AND (r.area_from_tag IS NULL OR ap_tag_value(t.entries, r.area_from_tag) IS NOT NULL)
+ AND NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
+                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(t.entries, rt.key) GLOB rt.pattern, false))
+GROUP BY g.sig_id;
+
