@@ -58,6 +58,9 @@ pub enum Command {
     /// The ECS service → product area map
     #[command(subcommand)]
     Services(ServicesCommand),
+    /// Assign an area (a rule appended to the rules file) or take the last one back, as the tagging page does, with timings
+    #[command(subcommand)]
+    Tag(TagCommand),
     /// Report taggable AWS resources in Terraform that lack the tag (exit 1), for CI
     LintTerraform(LintArgs),
     /// Share of cost with a product area, and the untagged resources to chase next
@@ -162,6 +165,37 @@ pub enum ServicesCommand {
     List,
     /// Record service → product area from ECS services in Terraform, module by module
     ImportTerraform(ImportArgs),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TagCommand {
+    /// Append a rule giving AREA to the lines whose FIELD is VALUE, and bring every month up to date
+    Assign(TagAssignArgs),
+    /// Remove the last rule of the rules file (the tagging page's `u`), and bring every month up to date
+    Undo(TagUndoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TagAssignArgs {
+    /// What to match: resource, product, usage_type, operation, account, region or line_item_type
+    pub field: String,
+    /// The value as billed (matched exactly; a glob with --glob)
+    pub value: String,
+    /// The product area to give those lines
+    pub area: String,
+    /// VALUE is a glob (`plover-raw-*`), not an exact value
+    #[arg(long)]
+    pub glob: bool,
+    /// The month brought up to date first, as the tagging page does with the month on screen [default: the latest]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TagUndoArgs {
+    /// The month brought up to date first [default: the latest]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

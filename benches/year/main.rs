@@ -105,6 +105,9 @@ fn main() {
 
     // 5. The explorer on the year.
     explorer_latency(&monthly, &work);
+
+    // 6. A tagging session on the year: assignments and undos.
+    tagging_session(&monthly, &work);
 }
 
 /// Generate the year once; later runs reuse the files.
@@ -280,6 +283,95 @@ fn explorer_latency(db_path: &Path, work: &Path) {
         pct(0.95),
         latencies[latencies.len() - 1]
     );
+}
+
+/// Assign the latest month's five largest untagged resources one after the
+/// other, as the tagging page does (the month on screen first), then undo
+/// them: how long until the month on screen is right, and until every month
+/// is; and the explorer's keypresses on the year while an assignment runs on
+/// the other connection, as the tagging page's worker does.
+fn tagging_session(db_path: &Path, work: &Path) {
+    use apportion::db::{CostMeasure, MonthProgress};
+    struct Clock {
+        started: Instant,
+        first: Option<Duration>,
+    }
+    impl MonthProgress for Clock {
+        fn month_finished(&mut self) {
+            self.first.get_or_insert(self.started.elapsed());
+        }
+    }
+    let limit = std::env::var("APPORTION_MEMORY_LIMIT").ok();
+    let db = Db::open_with(db_path, limit.as_deref()).expect("open");
+    let rules = work.join("session-rules.toml");
+    let _ = std::fs::remove_file(&rules);
+    let choice = RulesChoice {
+        given: Some(rules.clone()),
+        default: rules,
+    };
+    let months = db.explored_months().expect("months");
+    let latest = months.last().expect("a month").clone();
+    let chase = db
+        .coverage(&latest, CostMeasure::Unblended, 0.9)
+        .expect("coverage")
+        .chase;
+    let mut first = Vec::new();
+    let mut all = Vec::new();
+    let mut time = |label: &str, f: &mut dyn FnMut(&mut Clock) -> String| {
+        let mut clock = Clock {
+            started: Instant::now(),
+            first: None,
+        };
+        let message = f(&mut clock);
+        let whole = clock.started.elapsed();
+        let on_screen = clock.first.unwrap_or(whole);
+        println!(
+            "  {label}: month on screen {:.2}s, all {} months {:.2}s ({message})",
+            on_screen.as_secs_f64(),
+            months.len(),
+            whole.as_secs_f64()
+        );
+        first.push(on_screen.as_secs_f64());
+        all.push(whole.as_secs_f64());
+    };
+    println!("tagging session on {latest} ({} rows to chase to 90%):", chase.len());
+    let targets: Vec<String> = chase.iter().take(5).map(|c| c.resource.clone()).collect();
+    for resource in &targets {
+        let rule = apportion::rules::NewRule::exactly("ingest", "resource", resource);
+        time("assign", &mut |clock| {
+            apportion::attribute::assign(&db, &choice, &rule, Some(&latest), clock).expect("assign")
+        });
+    }
+    for _ in &targets {
+        time("undo", &mut |clock| {
+            apportion::attribute::undo_assign(&db, &choice, Some(&latest), clock).expect("undo")
+        });
+    }
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() - 1) as f64 * p).round() as usize]
+    };
+    println!(
+        "tagging session: month on screen p50 {:.2}s, p95 {:.2}s; all months p50 {:.2}s, p95 {:.2}s; peak RSS of the process {:.2} GiB",
+        pct(&mut first, 0.5),
+        pct(&mut first, 0.95),
+        pct(&mut all, 0.5),
+        pct(&mut all, 0.95),
+        gib(own_peak_kib())
+    );
+}
+
+/// This process's high-water mark (VmHWM), KiB.
+fn own_peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 fn gib(kib: u64) -> f64 {

@@ -120,8 +120,19 @@ pub fn plan(db: &Db, choice: &RulesChoice, overrides: &Overrides) -> Result<Plan
 /// Attribute the months `scope` names (or whose inputs changed), then freeze
 /// months whose invoice AWS has issued.
 pub fn run(db: &Db, plan: &Plan, scope: &Scope, progress: &mut dyn MonthProgress) -> Result<RunSummary> {
+    run_first(db, plan, scope, None, progress)
+}
+
+/// [`run`], the month `first` (the one on screen) before the others.
+pub fn run_first(
+    db: &Db,
+    plan: &Plan,
+    scope: &Scope,
+    first: Option<&str>,
+    progress: &mut dyn MonthProgress,
+) -> Result<RunSummary> {
     let summary = db
-        .attribute(&plan.input, scope, progress)
+        .attribute_first(&plan.input, scope, first, progress)
         .context("attribution failed; the months not yet attributed keep their previous attribution")?;
     for month in db.months_closed_by_invoice()? {
         db.finalize(&month, "invoice")?;
@@ -130,26 +141,46 @@ pub fn run(db: &Db, plan: &Plan, scope: &Scope, progress: &mut dyn MonthProgress
 }
 
 /// Assign `area` to the lines whose `field` is `value`: a rule appended to the
-/// rules file the database remembers, then the months attributed again.
-/// Returns a line saying what was done and where.
-pub fn assign(db: &Db, choice: &RulesChoice, area: &str, field: &str, value: &str) -> Result<String> {
+/// rules file the database remembers, then the months brought up to date,
+/// `first` (the month on screen) first. A rule appended at the end moves only
+/// the money it claims (see [`Db::attribute_first`]). Returns a line saying
+/// what was done and where.
+pub fn assign(
+    db: &Db,
+    choice: &RulesChoice,
+    rule: &rules::NewRule,
+    first: Option<&str>,
+    progress: &mut dyn MonthProgress,
+) -> Result<String> {
     let path = plan(db, choice, &Overrides::default())?.rules_path;
-    let number = rules::append_rule(&path, area, field, value)?;
+    let number = rules::append_rule(&path, rule)?;
     let plan = plan(db, choice, &Overrides::default())?;
-    run(db, &plan, &Scope::Changed, &mut ())?;
+    let summary = run_first(db, &plan, &Scope::Changed, first, progress)?;
     Ok(format!(
-        "rule {number} added to {}: {field} = {value:?} → {area}",
-        path.display()
+        "rule {number} added to {}: {}{}",
+        path.display(),
+        rule.describe(),
+        summary.change.map(|c| format!("; {c}")).unwrap_or_default()
     ))
 }
 
-/// Remove the last rule of the remembered rules file and attribute again.
-pub fn undo_assign(db: &Db, choice: &RulesChoice) -> Result<String> {
+/// Remove the last rule of the remembered rules file and bring the months up
+/// to date, `first` first: what that rule claimed goes back where it was.
+pub fn undo_assign(
+    db: &Db,
+    choice: &RulesChoice,
+    first: Option<&str>,
+    progress: &mut dyn MonthProgress,
+) -> Result<String> {
     let path = plan(db, choice, &Overrides::default())?.rules_path;
     rules::remove_last_rule(&path)?;
     let plan = plan(db, choice, &Overrides::default())?;
-    run(db, &plan, &Scope::Changed, &mut ())?;
-    Ok(format!("removed the last rule of {}", path.display()))
+    let summary = run_first(db, &plan, &Scope::Changed, first, progress)?;
+    Ok(format!(
+        "removed the last rule of {}{}",
+        path.display(),
+        summary.change.map(|c| format!("; {c}")).unwrap_or_default()
+    ))
 }
 
 /// Attribute every month with these rules, outside any remembered choice

@@ -63,6 +63,9 @@ pub fn print_run(plan: &Plan, summary: &RunSummary, out: &mut dyn Write) -> std:
             parts.join(", ")
         }
     )?;
+    if let Some(change) = &summary.change {
+        writeln!(out, "{}", crate::safe_text::for_terminal(change))?;
+    }
     for note in &summary.split_notes {
         writeln!(out, "{}", crate::safe_text::for_terminal(note))?;
     }

@@ -38,6 +38,9 @@ pub fn runs(db: &Db) -> Result<ExitCode> {
             "       rules: {rules}; ECS split: ecs_source {}",
             for_terminal(&r.ecs_source)
         )?;
+        if let Some(change) = &r.change {
+            writeln!(out, "       {}", for_terminal(change))?;
+        }
     }
     for (month, run, reason) in finalized {
         writeln!(out, "finalized {month}: run {run} ({reason})")?;

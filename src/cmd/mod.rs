@@ -11,6 +11,7 @@ mod progress;
 mod reconcile;
 mod report;
 mod sync;
+mod tag;
 mod terraform;
 
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::attribute::RulesChoice;
-use crate::cli::{Cli, Command, ServicesCommand};
+use crate::cli::{Cli, Command, ServicesCommand, TagCommand};
 use crate::config;
 use crate::db::Db;
 
@@ -46,6 +47,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Services(ServicesCommand::ImportTerraform(args))) => {
             terraform::import(&db.open()?, &rules, &args)
         }
+        Some(Command::Tag(TagCommand::Assign(args))) => tag::assign(&db.open()?, &rules, &args),
+        Some(Command::Tag(TagCommand::Undo(args))) => tag::undo(&db.open()?, &rules, &args),
         Some(Command::LintTerraform(args)) => terraform::lint(db.path.as_deref(), &args),
         Some(Command::Coverage(args)) => insights::coverage(&db.read()?, &args),
         Some(Command::Spikes(args)) => insights::spikes(&db.read()?, &args),

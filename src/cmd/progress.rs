@@ -104,8 +104,8 @@ impl Drop for MonthBar {
 }
 
 impl MonthProgress for MonthBar {
-    fn months(&mut self, count: usize) {
-        self.0.set_length(count as u64);
+    fn months(&mut self, months: &[String]) {
+        self.0.set_length(months.len() as u64);
     }
 
     fn month_started(&mut self, month: &str, index: usize) {

@@ -77,7 +77,8 @@ pub enum Scope {
 
 /// Hooks for a progress display; the default does nothing.
 pub trait MonthProgress {
-    fn months(&mut self, _count: usize) {}
+    /// The months about to be attributed, in the order they will be.
+    fn months(&mut self, _months: &[String]) {}
     fn month_started(&mut self, _month: &str, _index: usize) {}
     fn month_finished(&mut self) {}
 }
@@ -261,15 +262,15 @@ impl Db {
         }
         let work = self.month_work(input, scope, &months)?;
         let run_id = self.in_transaction(|| self.start_run(input))?;
-        progress.months(months.len());
+        let order: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
+        progress.months(&order);
         let sql = AttributionSql::new();
         let mut split_notes = Vec::new();
         let mut moved = Moved::default();
         for (index, ((month, fingerprint), work)) in months.iter().zip(&work).enumerate() {
             progress.month_started(month, index);
-            let notes = self.in_transaction(|| {
-                self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved)
-            })?;
+            let notes = self
+                .in_transaction(|| self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved))?;
             split_notes.extend(notes);
             progress.month_finished();
         }
@@ -684,38 +685,23 @@ impl Db {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_placeholder_of_the_batches_is_filled() {
-        let sql = AttributionSql::new();
-        for batch in [&sql.direct, &sql.delta, &sql.undo, &sql.follow, &sql.split_step, &sql.store] {
-            assert_eq!(super::super::sql::placeholders(batch), Vec::<String>::new());
-        }
-        for m in MATCHERS {
-            for batch in [&sql.direct, &sql.delta] {
-                assert!(batch.contains(&format!("r.{} IS NULL", m.key)), "{} not matched", m.key);
-            }
-        }
-    }
-}
-
 /// The run's rule change in one line, when its months were brought up to
 /// date by one: which rule, how many months, and what moved where.
 fn describe_change(work: &[MonthWork], moved: &Moved) -> Option<String> {
-    let what = work.iter().find_map(|w| match w {
+    let (what, undo) = work.iter().find_map(|w| match w {
         MonthWork::Full => None,
-        MonthWork::Append(rules) => Some(match rules.as_slice() {
-            [one] => format!("rule {} appended", one.number),
-            many => format!(
-                "rules {}–{} appended",
-                many.first().map_or(0, |r| r.number),
-                many.last().map_or(0, |r| r.number)
-            ),
-        }),
-        MonthWork::Undo(n) => Some(format!("rule {n} removed")),
+        MonthWork::Append(rules) => Some((
+            match rules.as_slice() {
+                [one] => format!("rule {} appended", one.number),
+                many => format!(
+                    "rules {}–{} appended",
+                    many.first().map_or(0, |r| r.number),
+                    many.last().map_or(0, |r| r.number)
+                ),
+            },
+            false,
+        )),
+        MonthWork::Undo(n) => Some((format!("rule {n} removed"), true)),
     })?;
     let total: Money = moved.by_area.values().copied().sum();
     let areas: Vec<&str> = moved.by_area.keys().map(String::as_str).collect();
@@ -727,12 +713,29 @@ fn describe_change(work: &[MonthWork], moved: &Moved) -> Option<String> {
     };
     let months = moved.months;
     let plural = if months == 1 { "" } else { "s" };
-    let sentence = if total >= Money::ZERO {
-        format!("${} moved from (unallocated) to {}", total.dollars(), list_or_none(&areas))
+    let sentence = if undo {
+        format!(
+            "{} moved back from {} to (unallocated)",
+            signed_usd(-total),
+            list_or_none(&areas)
+        )
     } else {
-        format!("${} moved back from {} to (unallocated)", (-total).dollars(), list_or_none(&areas))
+        format!(
+            "{} moved from (unallocated) to {}",
+            signed_usd(total),
+            list_or_none(&areas)
+        )
     };
     Some(format!("{what}: {months} month{plural}{redone}, {sentence}"))
+}
+
+/// `$1,234.57`, `-$0.50`.
+fn signed_usd(value: Money) -> String {
+    let text = value.dollars();
+    match text.strip_prefix('-') {
+        Some(abs) => format!("-${abs}"),
+        None => format!("${text}"),
+    }
 }
 
 fn list_or_none(areas: &[&str]) -> String {
@@ -740,5 +743,30 @@ fn list_or_none(areas: &[&str]) -> String {
         "no area".to_owned()
     } else {
         areas.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_placeholder_of_the_batches_is_filled() {
+        let sql = AttributionSql::new();
+        for batch in [
+            &sql.direct,
+            &sql.delta,
+            &sql.undo,
+            &sql.follow,
+            &sql.split_step,
+            &sql.store,
+        ] {
+            assert_eq!(super::super::sql::placeholders(batch), Vec::<String>::new());
+        }
+        for m in MATCHERS {
+            for batch in [&sql.direct, &sql.delta] {
+                assert!(batch.contains(&format!("r.{} IS NULL", m.key)), "{} not matched", m.key);
+            }
+        }
     }
 }

@@ -33,6 +33,9 @@ pub struct RunInfo {
     pub rules_hash: String,
     /// Which ECS split won where both exist (`auto` for runs before it was recorded).
     pub ecs_source: String,
+    /// What a run by a rule change did ("rule 7 appended: 12 months, …");
+    /// None for a full attribution.
+    pub change: Option<String>,
 }
 
 /// What the latest run was attributed with, for the next run to keep.
@@ -68,6 +71,7 @@ impl Db {
                 rules_path: r.get(7)?,
                 rules_hash: r.get(8)?,
                 ecs_source: r.get(9)?,
+                change: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

@@ -22,10 +22,12 @@ pub enum RuleChange {
 /// they say, not by the line they start on (appending a rule moves them).
 pub fn rule_change(old_rules: &[Rule], old_splits: &[Split], new_rules: &[Rule], new_splits: &[Split]) -> RuleChange {
     let same_splits = old_splits.len() == new_splits.len()
-        && old_splits
-            .iter()
-            .zip(new_splits)
-            .all(|(a, b)| Split { line: b.line, ..a.clone() } == *b);
+        && old_splits.iter().zip(new_splits).all(|(a, b)| {
+            Split {
+                line: b.line,
+                ..a.clone()
+            } == *b
+        });
     if !same_splits {
         return RuleChange::Other;
     }
@@ -64,7 +66,10 @@ mod tests {
             rule_change(&two.rules, &two.splits, &one.rules, &one.splits),
             RuleChange::RemovedLast(2)
         );
-        assert_eq!(rule_change(&one.rules, &one.splits, &one.rules, &one.splits), RuleChange::Same);
+        assert_eq!(
+            rule_change(&one.rules, &one.splits, &one.rules, &one.splits),
+            RuleChange::Same
+        );
         let edited = parse(&format!("[[rule]]\narea = \"c\"\nproduct = \"X\"\n{SPLIT}"));
         assert_eq!(
             rule_change(&one.rules, &one.splits, &edited.rules, &edited.splits),

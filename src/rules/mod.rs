@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use change::{RuleChange, rule_change};
-pub use edit::{append_rule, remove_last_rule};
+pub use edit::{NewRule, append_rule, glob_literal, remove_last_rule};
 pub use split::{PSEUDO_AREAS, Split, SplitBy};
 
 /// A field that narrows which lines a rule applies to: its name in

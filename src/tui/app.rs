@@ -15,6 +15,7 @@ pub use super::query::{Answer, Assignment, Request, Response, Ticket};
 pub use super::selection::{Movement, Selection};
 pub use super::tour::Tour;
 use crate::db::CostMeasure;
+use crate::rules::NewRule;
 
 /// Every key maps to one of these.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +137,9 @@ pub struct App {
     pub export_dir: PathBuf,
     /// Rules the tagging page added in this session, for undo.
     pub session_rules: usize,
+    /// Months a rules change has not reached yet: their figures are those
+    /// of the rules before it (marked wherever a month is shown).
+    pub old_months: Vec<String>,
     pub tour: Option<Tour>,
     next_ticket: Ticket,
 }
@@ -155,6 +159,7 @@ impl App {
             quit: false,
             export_dir,
             session_rules: 0,
+            old_months: Vec::new(),
             tour: None,
             next_ticket: 0,
         }
@@ -287,11 +292,12 @@ impl App {
                     self.status = "no area typed: nothing assigned".to_owned();
                     return Vec::new();
                 }
-                self.status = format!(
-                    "assigning {} {:?} to {}…",
-                    assignment.field, assignment.value, assignment.area
-                );
-                return vec![Request::AssignRule { assignment }];
+                let rule = NewRule::exactly(assignment.area.trim(), assignment.field, &assignment.value);
+                self.status = format!("assigning {}…", rule.describe());
+                return vec![Request::AssignRule {
+                    rule,
+                    month: self.month().map(str::to_owned),
+                }];
             }
             _ => {}
         }
@@ -352,8 +358,28 @@ impl App {
                 }
                 Vec::new()
             }
+            Response::RulesProgress { redone, pending } => {
+                let on_screen = redone.is_some() && redone.as_deref() == self.month();
+                self.old_months = pending;
+                if !self.old_months.is_empty() {
+                    self.status = format!(
+                        "rules changed: {} month(s) still old, being attributed (newest first)",
+                        self.old_months.len()
+                    );
+                }
+                // The month on screen is done: its figures are right now.
+                if on_screen {
+                    self.explorer.clear();
+                    let mut requests = self.reload_explorer();
+                    requests.extend(self.reload_page());
+                    requests
+                } else {
+                    Vec::new()
+                }
+            }
             Response::RulesChanged { answer } => match answer {
                 Ok((message, added)) => {
+                    self.old_months.clear();
                     self.status = message;
                     if added {
                         self.session_rules += 1;
@@ -366,10 +392,16 @@ impl App {
                     requests
                 }
                 Err(e) => {
+                    self.old_months.clear();
                     self.status = format!("error: {e}");
                     Vec::new()
                 }
             },
         }
+    }
+
+    /// Whether `month`'s figures predate a rules change still being applied.
+    pub fn is_old(&self, month: &str) -> bool {
+        self.old_months.iter().any(|m| m == month)
     }
 }

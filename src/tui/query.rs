@@ -5,6 +5,7 @@
 
 use crate::db::{ChargeArea, CostMeasure, Coverage, ExploreRow, Level, Reconciliation, Spikes, UnitCost};
 use crate::money::Money;
+use crate::rules::NewRule;
 
 /// Which question an answer belongs to.
 pub type Ticket = u64;
@@ -85,12 +86,16 @@ pub enum Request {
         month: String,
         charge: String,
     },
-    /// Assign an area: a rule in the database's rules file, then attribution again.
+    /// Append a rule to the database's rules file, then bring the months up
+    /// to date, `month` (the one on screen) first.
     AssignRule {
-        assignment: Assignment,
+        rule: NewRule,
+        month: Option<String>,
     },
-    /// Remove the last rule of that file, then attribution again.
-    UndoRule,
+    /// Remove the last rule of that file, then bring the months up to date.
+    UndoRule {
+        month: Option<String>,
+    },
 }
 
 /// What the worker answers.
@@ -138,7 +143,14 @@ pub enum Response {
         ticket: Ticket,
         answer: Answer<Vec<ChargeArea>>,
     },
-    /// The rules changed and attribution ran again: what was done, and whether a rule was added.
+    /// A rules change is being applied: `redone` was brought up to date (None
+    /// when it starts), `pending` are the months still as they were.
+    RulesProgress {
+        redone: Option<String>,
+        pending: Vec<String>,
+    },
+    /// The rules changed and every month is up to date: what was done, and
+    /// whether a rule was added.
     RulesChanged {
         answer: Answer<(String, bool)>,
     },

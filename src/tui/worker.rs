@@ -1,6 +1,7 @@
-//! The thread that answers the explorer's requests with its own database
-//! connection. It only runs queries; assigning an area is the attribution
-//! layer's `assign`.
+//! The threads that answer the explorer's requests, each with its own
+//! database connection: one runs queries; the other applies rules changes
+//! (the attribution layer's `assign` and `undo_assign`), month by month,
+//! so the pages keep answering while months are attributed.
 
 use std::io::Write;
 use std::sync::mpsc::{Sender, channel};
@@ -8,7 +9,7 @@ use std::sync::mpsc::{Sender, channel};
 use super::Event;
 use super::query::{Request, Response};
 use crate::attribute::RulesChoice;
-use crate::db::{CostMeasure, Db};
+use crate::db::{CostMeasure, Db, MonthProgress};
 
 /// Answers requests: its own connection, and where assigned rules go.
 pub struct Worker {
@@ -17,9 +18,12 @@ pub struct Worker {
 }
 
 /// A thread that answers requests in order, skipping row, daily and trend
-/// requests a newer one of the same kind has superseded.
+/// requests a newer one of the same kind has superseded; rules changes go to
+/// a second thread with its own connection, which reports each month it
+/// brings up to date.
 pub fn spawn_worker(worker: Worker, events: Sender<Event>) -> Sender<Request> {
     let (tx, rx) = channel::<Request>();
+    let rules_requests = spawn_rules_worker(&worker, events.clone());
     std::thread::spawn(move || {
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
@@ -40,6 +44,12 @@ pub fn spawn_worker(worker: Worker, events: Sender<Event>) -> Sender<Request> {
                 if superseded {
                     continue;
                 }
+                if matches!(request, Request::AssignRule { .. } | Request::UndoRule { .. })
+                    && let Some(rules) = &rules_requests
+                {
+                    let _ = rules.send(request);
+                    continue;
+                }
                 if events.send(Event::Response(worker.answer(request))).is_err() {
                     return;
                 }
@@ -47,6 +57,56 @@ pub fn spawn_worker(worker: Worker, events: Sender<Event>) -> Sender<Request> {
         }
     });
     tx
+}
+
+/// The thread that applies rules changes on a connection of its own (None
+/// when no second connection opens: then the query thread applies them).
+fn spawn_rules_worker(worker: &Worker, events: Sender<Event>) -> Option<Sender<Request>> {
+    let rules_worker = Worker {
+        db: worker.db.try_clone().ok()?,
+        rules: worker.rules.clone(),
+    };
+    let (tx, rx) = channel::<Request>();
+    std::thread::spawn(move || {
+        for request in rx {
+            let mut progress = MonthsToScreen {
+                events: events.clone(),
+                pending: Vec::new(),
+            };
+            let response = rules_worker.change_rules(request, &mut progress);
+            if events.send(Event::Response(response)).is_err() {
+                return;
+            }
+        }
+    });
+    Some(tx)
+}
+
+/// Reports a rules change's months to the explorer as they are done.
+struct MonthsToScreen {
+    events: Sender<Event>,
+    pending: Vec<String>,
+}
+
+impl MonthProgress for MonthsToScreen {
+    fn months(&mut self, months: &[String]) {
+        self.pending = months.to_vec();
+        let _ = self.events.send(Event::Response(Response::RulesProgress {
+            redone: None,
+            pending: self.pending.clone(),
+        }));
+    }
+
+    fn month_finished(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let redone = self.pending.remove(0);
+        let _ = self.events.send(Event::Response(Response::RulesProgress {
+            redone: Some(redone),
+            pending: self.pending.clone(),
+        }));
+    }
 }
 
 impl Worker {
@@ -134,27 +194,36 @@ impl Worker {
                 ticket,
                 answer: db.unit_costs(None, CostMeasure::Unblended).map_err(text),
             },
-            Request::AssignRule { assignment } => Response::RulesChanged {
-                answer: crate::attribute::assign(
-                    db,
-                    &self.rules,
-                    &assignment.area,
-                    assignment.field,
-                    &assignment.value,
-                )
-                .map(|message| (message, true))
-                .map_err(|e| format!("{e:#}")),
-            },
-            Request::UndoRule => Response::RulesChanged {
-                answer: crate::attribute::undo_assign(db, &self.rules)
-                    .map(|message| (message, false))
-                    .map_err(|e| format!("{e:#}")),
-            },
+            Request::AssignRule { .. } | Request::UndoRule { .. } => self.change_rules(request, &mut ()),
             Request::Export { path, header, rows } => Response::Exported {
                 answer: export(&path, &header, rows)
                     .map(|()| path.clone())
                     .map_err(|e| format!("export to {} failed: {e}", path.display())),
             },
+        }
+    }
+}
+
+impl Worker {
+    /// Apply a rules change (`AssignRule`, `UndoRule`), reporting months to `progress`.
+    pub fn change_rules(&self, request: Request, progress: &mut dyn MonthProgress) -> Response {
+        let answer = match request {
+            Request::AssignRule { rule, month } => {
+                crate::attribute::assign(&self.db, &self.rules, &rule, month.as_deref(), progress)
+                    .map(|message| (message, true))
+            }
+            Request::UndoRule { month } => {
+                crate::attribute::undo_assign(&self.db, &self.rules, month.as_deref(), progress)
+                    .map(|message| (message, false))
+            }
+            _ => {
+                return Response::RulesChanged {
+                    answer: Err("not a rules change".to_owned()),
+                };
+            }
+        };
+        Response::RulesChanged {
+            answer: answer.map_err(|e| format!("{e:#}")),
         }
     }
 }

@@ -21,6 +21,7 @@ mod properties;
 mod real_samples;
 mod redelivery;
 mod reliability;
+mod rule_delta_props;
 mod rules_memory;
 mod s3;
 mod scad;

@@ -191,7 +191,8 @@ fn the_demo_remembers_its_rules_for_later_commands_and_the_tagging_view() {
         given: None,
         default: dir.path().join("config/apportion/rules.toml"),
     };
-    let message = apportion::attribute::assign(&Db::open(&db).unwrap(), &choice, "finance", "product", "Tax").unwrap();
+    let rule = apportion::rules::NewRule::exactly("finance", "product", "Tax");
+    let message = apportion::attribute::assign(&Db::open(&db).unwrap(), &choice, &rule, None, &mut ()).unwrap();
     assert!(message.contains(demo_rules.to_string_lossy().as_ref()), "{message}");
     assert!(std::fs::read_to_string(&demo_rules).unwrap().lines().count() > lines_before);
     assert!(!dir.path().join("config/apportion/rules.toml").exists());

@@ -129,7 +129,9 @@ fn update(app: &mut App, action: Action) -> Vec<Request> {
             if app.session_rules == 0 {
                 app.status = "nothing to undo in this session".to_owned();
             } else {
-                return vec![Request::UndoRule];
+                return vec![Request::UndoRule {
+                    month: app.month().map(str::to_owned),
+                }];
             }
         }
         Action::Export => return export_chase(app),
@@ -172,8 +174,24 @@ fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
         return None;
     };
     let history = if area.height >= 16 { 7 } else { 0 };
-    let [gauge_area, chart_area, list] =
-        Layout::vertical([Constraint::Length(3), Constraint::Length(history), Constraint::Min(3)]).areas(area);
+    let progress = u16::from(!app.old_months.is_empty());
+    let [progress_area, gauge_area, chart_area, list] = Layout::vertical([
+        Constraint::Length(progress),
+        Constraint::Length(3),
+        Constraint::Length(history),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    if progress > 0 {
+        let line = format!(
+            " re-attributing after the rules change: {} month(s) still old (marked *)",
+            app.old_months.len()
+        );
+        frame.render_widget(
+            Paragraph::new(line).style(Style::new().fg(Color::Yellow)),
+            progress_area,
+        );
+    }
     let ratio = t.covered().unwrap_or(1.0).clamp(0.0, 1.0);
     let gauge = Gauge::default()
         .block(Block::bordered().title(format!(
@@ -195,9 +213,10 @@ fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
             .history
             .iter()
             .map(|(m, share)| {
+                let old = if app.is_old(m) { "*" } else { "" };
                 Bar::default()
                     .value((share * 100.0).round().max(0.0) as u64)
-                    .label(ratatui::text::Line::from(short_month(m)))
+                    .label(ratatui::text::Line::from(format!("{}{old}", short_month(m))))
                     .text_value(format!("{:.0}", share * 100.0))
             })
             .collect();

@@ -56,7 +56,13 @@ fn draw_empty(frame: &mut Frame<'_>, area: Rect) {
 
 fn tabs(app: &App) -> Line<'static> {
     let month = app.month().unwrap_or("").to_owned();
-    let mut spans = vec![Span::from(month).bold(), Span::from(" ")];
+    let old = app.is_old(&month);
+    let mut spans = vec![Span::from(month).bold()];
+    if old {
+        // Its figures predate the rules change still being applied.
+        spans.push(Span::from(" (old rules)").yellow());
+    }
+    spans.push(Span::from(" "));
     for (tab, page) in PAGES.iter().enumerate() {
         let span = Span::from(format!(" {} {} ", tab + 1, page.title));
         spans.push(if app.page.tab() == tab { span.reversed() } else { span });
