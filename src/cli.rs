@@ -173,6 +173,17 @@ pub enum TagCommand {
     Assign(TagAssignArgs),
     /// Remove the last rule of the rules file (the tagging page's `u`), and bring every month up to date
     Undo(TagUndoArgs),
+    /// Append a rule taking each line's area from its KEY tag (`area_from_tag`), and bring every month up to date
+    ByTag(TagByTagArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TagByTagArgs {
+    /// The tag key whose values name the areas (`team`, `service`)
+    pub key: String,
+    /// The month brought up to date first [default: the latest]
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

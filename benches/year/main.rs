@@ -303,8 +303,9 @@ fn tagging_session(db_path: &Path, work: &Path) {
     }
     let limit = std::env::var("APPORTION_MEMORY_LIMIT").ok();
     let db = Db::open_with(db_path, limit.as_deref()).expect("open");
+    // A session's own rules file, empty to begin with (the year was synced without one).
     let rules = work.join("session-rules.toml");
-    let _ = std::fs::remove_file(&rules);
+    std::fs::write(&rules, "").expect("rules file");
     let choice = RulesChoice {
         given: Some(rules.clone()),
         default: rules,

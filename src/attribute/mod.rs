@@ -154,8 +154,13 @@ pub fn assign(
 ) -> Result<String> {
     let path = plan(db, choice, &Overrides::default())?.rules_path;
     let number = rules::append_rule(&path, rule)?;
-    let plan = plan(db, choice, &Overrides::default())?;
-    let summary = run_first(db, &plan, &Scope::Changed, first, progress)?;
+    // A rule the months could not take is taken back out of the file.
+    let summary = plan(db, choice, &Overrides::default())
+        .and_then(|plan| run_first(db, &plan, &Scope::Changed, first, progress))
+        .or_else(|e| {
+            rules::remove_last_rule(&path)?;
+            Err(e.context(format!("rule {number} was not added to {}", path.display())))
+        })?;
     Ok(format!(
         "rule {number} added to {}: {}{}",
         path.display(),

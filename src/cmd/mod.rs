@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Tag(TagCommand::Assign(args))) => tag::assign(&db.open()?, &rules, &args),
         Some(Command::Tag(TagCommand::Undo(args))) => tag::undo(&db.open()?, &rules, &args),
+        Some(Command::Tag(TagCommand::ByTag(args))) => tag::by_tag(&db.open()?, &rules, &args),
         Some(Command::LintTerraform(args)) => terraform::lint(db.path.as_deref(), &args),
         Some(Command::Coverage(args)) => insights::coverage(&db.read()?, &args),
         Some(Command::Spikes(args)) => insights::spikes(&db.read()?, &args),

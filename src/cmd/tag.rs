@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 
 use crate::attribute::{RulesChoice, assign as assign_rule, undo_assign};
-use crate::cli::{TagAssignArgs, TagUndoArgs};
+use crate::cli::{TagAssignArgs, TagByTagArgs, TagUndoArgs};
 use crate::db::{Db, MonthProgress};
 use crate::report::month_or_latest;
 use crate::rules::{MATCHERS, NewRule};
@@ -28,9 +28,20 @@ pub fn assign(db: &Db, rules: &RulesChoice, args: &TagAssignArgs) -> Result<Exit
     } else {
         NewRule::exactly(args.area.trim(), &args.field, &args.value)
     };
-    let first = month_or_latest(db, args.month.as_deref())?;
+    append(db, rules, &rule, args.month.as_deref())
+}
+
+pub fn by_tag(db: &Db, rules: &RulesChoice, args: &TagByTagArgs) -> Result<ExitCode> {
+    if args.key.trim().is_empty() {
+        bail!("the tag key is empty");
+    }
+    append(db, rules, &NewRule::from_tag(args.key.trim()), args.month.as_deref())
+}
+
+fn append(db: &Db, rules: &RulesChoice, rule: &NewRule, month: Option<&str>) -> Result<ExitCode> {
+    let first = month_or_latest(db, month)?;
     let mut timing = Timing::start();
-    let message = assign_rule(db, rules, &rule, Some(&first), &mut timing)?;
+    let message = assign_rule(db, rules, rule, Some(&first), &mut timing)?;
     timing.print(&message)?;
     Ok(ExitCode::SUCCESS)
 }

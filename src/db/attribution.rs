@@ -208,6 +208,43 @@ struct AttributedMonth {
     rules_text: String,
 }
 
+/// Run one step of a month's attribution; with `APPORTION_TRACE` set, say
+/// on stderr how long it took (for finding where a month's time goes).
+fn traced<T, E>(month: &str, step: &str, f: impl FnOnce() -> std::result::Result<T, E>) -> std::result::Result<T, E> {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*TRACE.get_or_init(|| std::env::var_os("APPORTION_TRACE").is_some()) {
+        return f();
+    }
+    let started = std::time::Instant::now();
+    let out = f();
+    eprintln!("trace {month} {step}: {:.3}s", started.elapsed().as_secs_f64());
+    out
+}
+
+/// What each month's attribution depends on besides the settings.
+struct MonthInputs {
+    /// The service map and container instances, which every month shares.
+    shared: String,
+    /// (month, its own data: files, tasks and attachments over its hours).
+    months: Vec<(String, String)>,
+}
+
+impl MonthInputs {
+    /// (month, fingerprint) under `settings_key` (settings and rules), oldest first.
+    fn fingerprints(&self, settings_key: &str) -> Vec<(String, String)> {
+        self.months
+            .iter()
+            .map(|(month, data)| {
+                let text = format!("{settings_key}|{}|{data}", self.shared);
+                (
+                    month.clone(),
+                    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes())),
+                )
+            })
+            .collect()
+    }
+}
+
 /// What a run that moved money by a rule change moved, per area (unblended).
 #[derive(Default)]
 struct Moved {
@@ -236,8 +273,11 @@ impl Db {
         first: Option<&str>,
         progress: &mut dyn MonthProgress,
     ) -> Result<RunSummary> {
-        self.forget_months_without_lines()?;
-        let fingerprints = self.month_fingerprints(&input.settings_key())?;
+        traced("*", "forget months without lines", || {
+            self.forget_months_without_lines()
+        })?;
+        let inputs = traced("*", "month inputs", || self.month_inputs())?;
+        let fingerprints = inputs.fingerprints(&input.settings_key());
         let mut months: Vec<&(String, String)> = match scope {
             Scope::All => fingerprints.iter().collect(),
             Scope::Month(m) => fingerprints.iter().filter(|(p, _)| p == m).collect(),
@@ -260,7 +300,7 @@ impl Db {
                 change: None,
             });
         }
-        let work = self.month_work(input, scope, &months)?;
+        let work = self.month_work(input, scope, &months, &inputs)?;
         let run_id = self.in_transaction(|| self.start_run(input))?;
         let order: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         progress.months(&order);
@@ -308,6 +348,7 @@ impl Db {
         input: &AttributionInput,
         scope: &Scope,
         months: &[&(String, String)],
+        inputs: &MonthInputs,
     ) -> Result<Vec<MonthWork>> {
         if *scope != Scope::Changed {
             return Ok(vec![MonthWork::Full; months.len()]);
@@ -331,11 +372,9 @@ impl Db {
             }
             // The month's own data must be what it was attributed from.
             let old_key = format!("{settings}|{}", old.rules_text);
-            if !old_fingerprints.contains_key(&old_key) {
-                let prints = self.month_fingerprints(&old_key)?;
-                old_fingerprints.insert(old_key.clone(), prints);
-            }
-            let unchanged = old_fingerprints[&old_key]
+            let unchanged = old_fingerprints
+                .entry(old_key.clone())
+                .or_insert_with(|| inputs.fingerprints(&old_key))
                 .iter()
                 .any(|(m, f)| m == month && *f == old.fingerprint);
             let Ok(old_rules) = crate::rules::Rules::parse(&old.rules_text, "rules") else {
@@ -425,12 +464,12 @@ impl Db {
         let open_from = match work {
             MonthWork::Full => {
                 self.stage_inputs(input, &input.rules)?;
-                conn.execute_batch(&sql.direct)?;
+                traced(month, "direct", || conn.execute_batch(&sql.direct))?;
                 Some(input.open_from())
             }
             MonthWork::Append(rules) => {
                 self.stage_inputs(input, rules)?;
-                conn.execute_batch(&sql.delta)?;
+                traced(month, "rule delta", || conn.execute_batch(&sql.delta))?;
                 self.count_moved(moved)?;
                 None
             }
@@ -438,20 +477,20 @@ impl Db {
                 self.stage_inputs(input, &[])?;
                 conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_undo (n BIGINT)")?;
                 conn.execute("INSERT INTO attr_undo VALUES (?)", params![*n as i64])?;
-                conn.execute_batch(&sql.undo)?;
+                traced(month, "rule undo", || conn.execute_batch(&sql.undo))?;
                 self.count_moved(moved)?;
                 None
             }
         };
-        conn.execute_batch(&sql.follow)?;
+        traced(month, "follow", || conn.execute_batch(&sql.follow))?;
         for split in &input.splits {
             conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_split_now (n BIGINT)")?;
             conn.execute("INSERT INTO attr_split_now VALUES (?)", params![split.number as i64])?;
-            conn.execute_batch(&sql.split_step)?;
+            traced(month, "split", || conn.execute_batch(&sql.split_step))?;
         }
         let notes = self.split_notes(input, month)?;
-        conn.execute_batch(&sql.store)?;
-        self.check_conservation(month)?;
+        traced(month, "store", || conn.execute_batch(&sql.store))?;
+        traced(month, "conservation", || self.check_conservation(month))?;
         conn.execute(
             "UPDATE attributed_months SET run_id = ?, fingerprint = ?, open_from = COALESCE(?, open_from)
              WHERE billing_period = strptime(?, '%Y-%m')::DATE",
@@ -583,8 +622,11 @@ impl Db {
         Ok(())
     }
 
-    /// (month, fingerprint of its inputs) for every month with lines.
-    fn month_fingerprints(&self, settings_key: &str) -> Result<Vec<(String, String)>> {
+    /// What every month's attribution depends on besides the settings: the
+    /// service map and container instances all months share, and each
+    /// month's own data. Read once per run; [`MonthInputs::fingerprints`]
+    /// hashes them with any settings.
+    fn month_inputs(&self) -> Result<MonthInputs> {
         let service_map: String = self
             .conn
             .query_row(
@@ -605,10 +647,35 @@ impl Db {
                 |r| r.get::<_, Option<String>>(0),
             )?
             .unwrap_or_default();
-        let shared = format!("{settings_key}|{service_map}|{instances}");
-        let mut stmt = self.conn.prepare(FINGERPRINTS_SQL)?;
-        let rows = stmt.query_map(params![shared], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        Ok(MonthInputs {
+            shared: format!("{service_map}|{instances}"),
+            months: self.month_data()?,
+        })
+    }
+
+    /// (month, its own data) from `month_inputs`, or read from the lines,
+    /// tasks and attachments (and kept there) when a sync emptied it.
+    fn month_data(&self) -> Result<Vec<(String, String)>> {
+        let read = |sql: &str| -> Result<Vec<(String, String)>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        let kept = read("SELECT strftime(billing_period, '%Y-%m'), data FROM month_inputs ORDER BY 1")?;
+        if !kept.is_empty() {
+            return Ok(kept);
+        }
+        let months = read(FINGERPRINTS_SQL)?;
+        self.in_transaction(|| {
+            let mut insert = self
+                .conn
+                .prepare("INSERT INTO month_inputs VALUES (strptime(?, '%Y-%m')::DATE, ?)")?;
+            for (month, data) in &months {
+                insert.execute(params![month, data])?;
+            }
+            Ok(())
+        })?;
+        Ok(months)
     }
 
     fn known_fingerprints(&self) -> Result<std::collections::HashMap<String, String>> {
@@ -623,9 +690,21 @@ impl Db {
     /// month) keeps no allocations either.
     fn forget_months_without_lines(&self) -> Result<()> {
         self.in_transaction(|| {
-            for table in ["allocations", "explore_cells", "explore_days", "attributed_months", "ecs_check"] {
+            self.conn.execute_batch(
+                "CREATE OR REPLACE TEMP TABLE held_months AS SELECT DISTINCT billing_period FROM billing_lines",
+            )?;
+            for table in [
+                "allocations",
+                "explore_cells",
+                "explore_days",
+                "attributed_months",
+                "ecs_check",
+                "direct_base",
+                "direct_open",
+                "direct_followers",
+            ] {
                 self.conn.execute_batch(&format!(
-                    "DELETE FROM {table} WHERE billing_period NOT IN (SELECT DISTINCT billing_period FROM billing_lines)"
+                    "DELETE FROM {table} WHERE billing_period NOT IN (SELECT billing_period FROM held_months)"
                 ))?;
             }
             Ok(())

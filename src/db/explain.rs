@@ -53,6 +53,8 @@ pub struct Explanation {
     /// The rules of the run that attributed the month, for `rule:<n>` methods.
     pub rules_text: String,
     pub run_id: Option<i64>,
+    /// What that run was, when a rule change made it ("rule 7 appended: …").
+    pub run_change: Option<String>,
 }
 
 impl Db {
@@ -134,23 +136,24 @@ impl Db {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         x.attachments = rows.collect::<Result<_, _>>()?;
-        if let Some((run, text)) = self.month_run(month)? {
+        if let Some((run, text, change)) = self.month_run(month)? {
             x.run_id = Some(run);
             x.rules_text = text;
+            x.run_change = change;
         }
         Ok(Some(x))
     }
 
     /// The run that attributed `month` and the rules text it used, for
     /// naming `rule:<n>` and `split:<n>`; None before any attribution.
-    pub(super) fn month_run(&self, month: &str) -> Result<Option<(i64, String)>> {
+    pub(super) fn month_run(&self, month: &str) -> Result<Option<(i64, String, Option<String>)>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT r.run_id, r.rules_text FROM attributed_months m JOIN attribution_runs r USING (run_id)
+                "SELECT r.run_id, r.rules_text, r.change FROM attributed_months m JOIN attribution_runs r USING (run_id)
                  WHERE m.billing_period = strptime(?, '%Y-%m')::DATE",
                 params![month],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?)
     }

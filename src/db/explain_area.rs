@@ -52,7 +52,7 @@ impl Db {
             month: month.to_owned(),
             area: area.to_owned(),
             flows,
-            rules_text: self.month_run(month)?.map(|(_, text)| text).unwrap_or_default(),
+            rules_text: self.month_run(month)?.map(|(_, text, _)| text).unwrap_or_default(),
         }))
     }
 }

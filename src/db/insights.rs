@@ -18,6 +18,60 @@ pub struct Coverage {
     pub chase: Vec<Chase>,
     /// (month, covered share)
     pub history: Vec<(String, f64)>,
+    /// When the chase list needs more than [`GROUPS_FROM`] rows: groups that
+    /// one rule each would claim, largest first.
+    pub groups: Vec<ChaseGroup>,
+}
+
+/// A chase list longer than this offers groups.
+pub const GROUPS_FROM: usize = 50;
+
+/// Unclaimed money one rule would claim: resources named alike, lines
+/// carrying a tag key, a usage type, an account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChaseGroup {
+    pub kind: GroupKind,
+    /// The name stem (without its `*`), tag key, usage type or account.
+    pub key: String,
+    /// Resources (tag values, for a tag key) in it.
+    pub members: i64,
+    pub cost: Money,
+    /// Coverage once it is claimed (with nothing else).
+    pub coverage_after: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupKind {
+    /// Resources whose names start with the stem.
+    Stem,
+    /// Lines carrying the tag key: each value becomes an area.
+    TagKey,
+    UsageType,
+    Account,
+}
+
+impl ChaseGroup {
+    /// The rule that claims the group: `area` (ignored for a tag key, whose
+    /// values are the areas).
+    pub fn rule(&self, area: &str) -> crate::rules::NewRule {
+        use crate::rules::{NewRule, glob_literal};
+        match self.kind {
+            GroupKind::Stem => NewRule::pattern(area, "resource", &format!("{}*", glob_literal(&self.key))),
+            GroupKind::TagKey => NewRule::from_tag(&self.key),
+            GroupKind::UsageType => NewRule::exactly(area, "usage_type", &self.key),
+            GroupKind::Account => NewRule::exactly(area, "account", &self.key),
+        }
+    }
+
+    /// How the group reads in a list: `resources plover-raw-* (41)`.
+    pub fn label(&self) -> String {
+        match self.kind {
+            GroupKind::Stem => format!("resources {}* ({})", self.key, self.members),
+            GroupKind::TagKey => format!("tag {} ({} values → areas)", self.key, self.members),
+            GroupKind::UsageType => format!("usage type {} ({} resources)", self.key, self.members),
+            GroupKind::Account => format!("account {} ({} resources)", self.key, self.members),
+        }
+    }
 }
 
 /// One unallocated resource of the chase list.
@@ -69,6 +123,7 @@ pub struct UnitCost {
 const SPIKES_SQL: &str = include_str!("sql/spikes.sql");
 const ANOMALIES_SQL: &str = include_str!("sql/anomalies.sql");
 const UNIT_COSTS_SQL: &str = include_str!("sql/unit_costs.sql");
+const TAG_GROUPS_SQL: &str = include_str!("sql/tag_groups.sql");
 
 /// Which cost an area's unit cost divides: after every `[[split]]` gave it
 /// its share of shared costs (fully loaded), or before (direct).
@@ -155,6 +210,9 @@ impl Db {
                 coverage_after,
             });
         }
+        if c.chase.len() > GROUPS_FROM {
+            c.groups = self.chase_groups(month, covered, c.total)?;
+        }
         let mut stmt = conn.prepare(&filled(
             "SELECT strftime(billing_period, '%Y-%m'),
                     CAST(COALESCE(sum({cost}) FILTER (WHERE area NOT IN {uncovered}), 0) / NULLIF(sum({cost}), 0) AS DOUBLE)
@@ -164,6 +222,42 @@ impl Db {
             .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<f64>>(1)?.unwrap_or(0.0))))?
             .collect::<Result<_, _>>()?;
         Ok(c)
+    }
+
+    /// The groups of the month's unclaimed money, with the coverage each reaches.
+    fn chase_groups(&self, month: &str, covered: Money, total: Money) -> Result<Vec<ChaseGroup>> {
+        let mut stmt = self.conn.prepare(TAG_GROUPS_SQL)?;
+        let rows = stmt.query_map(params![month], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Money>(3)?,
+            ))
+        })?;
+        let mut groups = Vec::new();
+        for row in rows {
+            let (kind, key, members, cost) = row?;
+            let kind = match kind.as_str() {
+                "resource" => GroupKind::Stem,
+                "tag" => GroupKind::TagKey,
+                "usage_type" => GroupKind::UsageType,
+                _ => GroupKind::Account,
+            };
+            let coverage_after = if total.is_zero() {
+                1.0
+            } else {
+                (covered + cost).as_f64() / total.as_f64()
+            };
+            groups.push(ChaseGroup {
+                kind,
+                key,
+                members,
+                cost,
+                coverage_after,
+            });
+        }
+        Ok(groups)
     }
 
     pub fn spikes(&self, month: &str, measure: CostMeasure, min_delta: f64) -> Result<Spikes> {

@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0011_statement_totals.sql"),
     ),
     (12, "direct state", include_str!("migrations/0012_direct_state.sql")),
+    (13, "month inputs", include_str!("migrations/0013_month_inputs.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -27,7 +27,7 @@ pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap};
 pub use explain::{Explanation, Part};
 pub use explain_area::{AreaExplanation, AreaFlow};
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
-pub use insights::{Chase, CostBasis, Coverage, Spike, Spikes, UnitCost};
+pub use insights::{Chase, ChaseGroup, CostBasis, Coverage, GROUPS_FROM, GroupKind, Spike, Spikes, UnitCost};
 pub use lines::{ExportFile, ExportRows, LineColumn, MAX_LINE_BYTES, SplitColumn};
 pub use method::Method;
 pub use reconcile::{ChargeArea, ChargeRow, Reconciliation, StatedTotal};

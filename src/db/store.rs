@@ -215,6 +215,8 @@ impl Db {
         )?;
         self.conn
             .execute_batch("CREATE OR REPLACE TEMP TABLE sync_line_keys (file_id BIGINT, k VARCHAR)")?;
+        // What months depend on is about to change: attribution reads it again.
+        self.conn.execute_batch("DELETE FROM month_inputs")?;
         Ok(tx)
     }
 }

@@ -27,7 +27,11 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
     writeln!(
         out,
         "  attributed{}:",
-        x.run_id.map(|r| format!(" (run {r})")).unwrap_or_default()
+        match (x.run_id, &x.run_change) {
+            (Some(r), Some(change)) => format!(" (run {r}: {})", t(change)),
+            (Some(r), None) => format!(" (run {r})"),
+            _ => String::new(),
+        }
     )?;
     for part in &x.parts {
         let service = if part.service.is_empty() {

@@ -67,6 +67,23 @@ pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Writ
             )?;
         }
     }
+    if !c.groups.is_empty() {
+        writeln!(
+            out,
+            "\nor claim these groups, one rule each ({} rows above; `apportion tag assign`):",
+            c.chase.len()
+        )?;
+        for g in &c.groups {
+            writeln!(
+                out,
+                "  {:>14}  → {:>6}  {}  [{}]",
+                usd(g.cost),
+                percent(g.coverage_after, 1.0),
+                for_terminal(&g.label()),
+                for_terminal(&g.rule("AREA").describe())
+            )?;
+        }
+    }
     writeln!(out, "\ncoverage by month:")?;
     for (m, share) in &c.history {
         writeln!(out, "  {m}  {:>6}", percent(*share, 1.0))?;

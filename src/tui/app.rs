@@ -15,7 +15,6 @@ pub use super::query::{Answer, Assignment, Request, Response, Ticket};
 pub use super::selection::{Movement, Selection};
 pub use super::tour::Tour;
 use crate::db::CostMeasure;
-use crate::rules::NewRule;
 
 /// Every key maps to one of these.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +48,8 @@ pub enum Action {
     AssignProduct,
     AssignUsageType,
     Undo,
+    /// Tagging: the groups that reach the target in fewer rules, or the list again.
+    ToggleGroups,
     /// The tour: the next or the previous step.
     TourNext,
     TourBack,
@@ -292,7 +293,7 @@ impl App {
                     self.status = "no area typed: nothing assigned".to_owned();
                     return Vec::new();
                 }
-                let rule = NewRule::exactly(assignment.area.trim(), assignment.field, &assignment.value);
+                let rule = assignment.rule();
                 self.status = format!("assigning {}…", rule.describe());
                 return vec![Request::AssignRule {
                     rule,

@@ -60,6 +60,7 @@ pub fn action_for(key: KeyEvent, context: KeyContext) -> Option<Action> {
         KeyCode::Char('p') => Action::AssignProduct,
         KeyCode::Char('y') => Action::AssignUsageType,
         KeyCode::Char('u') => Action::Undo,
+        KeyCode::Char('r') => Action::ToggleGroups,
         _ => return None,
     })
 }

@@ -13,12 +13,26 @@ pub type Ticket = u64;
 /// What the worker found, or why it could not.
 pub type Answer<T> = Result<T, String>;
 
-/// What the typed area will be assigned to: a rule field and its value.
+/// What the typed area will be assigned to: a rule field and its value
+/// (a glob when `glob`, else matched exactly).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {
     pub field: &'static str,
     pub value: String,
+    pub glob: bool,
     pub area: String,
+}
+
+impl Assignment {
+    /// The rule it appends.
+    pub fn rule(&self) -> NewRule {
+        let area = self.area.trim();
+        if self.glob {
+            NewRule::pattern(area, self.field, &self.value)
+        } else {
+            NewRule::exactly(area, self.field, &self.value)
+        }
+    }
 }
 
 /// A query for the worker thread.

@@ -28,5 +28,6 @@ mod scad;
 mod schema;
 mod split_props;
 mod statement_totals;
+mod tagging;
 mod terraform;
 mod tui;

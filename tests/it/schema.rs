@@ -10,14 +10,14 @@ fn migrations_are_recorded_and_idempotent() {
         let db = Db::open(&path).unwrap();
         assert_eq!(
             db.applied_migrations().unwrap(),
-            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
         );
         db.schema_description().unwrap()
     };
     let db = Db::open(&path).unwrap();
     assert_eq!(
         db.applied_migrations().unwrap(),
-        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
+        vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     );
     assert_eq!(db.schema_description().unwrap(), first);
     insta::assert_snapshot!(first.join("\n"));

@@ -9,23 +9,16 @@
 --
 -- Inputs: attr_month; placeholders {method_*} as in attribute.sql.
 
--- The month's direct parts but the followers; a rule appended later moved
--- pieces by signed rows, so a row stands where its pieces do not cancel out.
-CREATE OR REPLACE TEMP TABLE a_base AS
-SELECT usage_date, product, usage_type, account, resource, line_type, area, service, method, merged_into, charge,
-       matched, sum(unblended_cost) AS u, sum(amortized_cost) AS a, sum(blended_cost) AS bl,
-       sum(net_amortized_cost) AS na
-FROM direct_base WHERE billing_period = (SELECT period FROM attr_month)
-GROUP BY ALL
-HAVING sum(pieces) <> 0;
-
 -- What money can follow: usage, by resource, account × product, account,
 -- and the usage a Savings Plan (covered usage) or a reservation (discounted
 -- usage) paid for.
 CREATE OR REPLACE TEMP TABLE a_leaders AS
 SELECT account, product, resource, line_type, area, service, sum(u) AS u, sum(a) AS a, sum(bl) AS bl,
        sum(na) AS na
-FROM a_base WHERE charge = 'usage' GROUP BY ALL;
+FROM (SELECT account, product, resource, line_type, area, service, unblended_cost AS u, amortized_cost AS a,
+             blended_cost AS bl, net_amortized_cost AS na
+      FROM direct_base WHERE billing_period = (SELECT period FROM attr_month) AND charge = 'usage')
+GROUP BY ALL;
 
 -- Who follows: unclaimed discounts, credits, refunds, the Savings Plan
 -- negation, and commitment fees. A fee's unused part (its amortized cost,
@@ -123,27 +116,31 @@ SELECT (SELECT period FROM attr_month) AS billing_period, usage_date, product, u
        line_type, area, service, method, merged_into, charge, area AS direct_area, matched,
        sum(u) AS u, sum(a) AS a, sum(bl) AS bl, sum(na) AS na
 FROM (SELECT usage_date, product, usage_type, account, resource, line_type, area, service, method, merged_into,
-             charge, matched, u, a, bl, na
-      FROM a_base
+             charge, matched, pieces, unblended_cost AS u, amortized_cost AS a, blended_cost AS bl,
+             net_amortized_cost AS na
+      FROM direct_base WHERE billing_period = (SELECT period FROM attr_month)
       UNION ALL
       SELECT l.usage_date, l.product, l.usage_type, l.account, l.resource, l.line_type, f.area, f.service,
-             {method_follow}, '', l.charge, l.matched, f.u, f.a, f.bl, f.na
+             {method_follow}, '', l.charge, l.matched, 1, f.u, f.a, f.bl, f.na
       FROM a_followed f JOIN a_followers l USING (follower_id)
       UNION ALL
       SELECT usage_date, product, usage_type, account, resource, line_type, '(unallocated)', service,
-             {method_unallocated}, '', charge, matched, u, a, bl, na
+             {method_unallocated}, '', charge, matched, 1, u, a, bl, na
       FROM a_followers WHERE follower_id NOT IN (SELECT follower_id FROM a_followed)
       UNION ALL
       SELECT usage_date, product, usage_type, account, resource, line_type, '(unused commitment)', '',
-             {method_follow}, '', charge, matched, unused_u, unused_a, unused_b, unused_na
+             {method_follow}, '', charge, matched, 1, unused_u, unused_a, unused_b, unused_na
       FROM a_followers WHERE unused_u <> 0 OR unused_a <> 0 OR unused_b <> 0 OR unused_na <> 0
       UNION ALL
       SELECT usage_date, product, usage_type, account, resource, line_type, claimed_area, service,
-             {method_rule} || claimed_by, '', charge, matched, unblended_cost, amortized_cost, blended_cost,
+             {method_rule} || claimed_by, '', charge, matched, 1, unblended_cost, amortized_cost, blended_cost,
              net_amortized_cost
       FROM direct_followers
       WHERE billing_period = (SELECT period FROM attr_month) AND claimed_by IS NOT NULL)
-GROUP BY ALL;
+GROUP BY ALL
+-- A rule appended later moved pieces by signed rows: a row stands where its
+-- pieces do not cancel out.
+HAVING sum(pieces) <> 0;
 
 -- Each area's direct cost of the month, per measure: what proportional
 -- splits weigh by, and which areas an even split reaches.

@@ -2,9 +2,10 @@
 -- month: the files its lines and split cost allocation rows came from (a
 -- file's split rows are its own, so its id covers them), the tasks and attachments over the
 -- hours its instance and volume lines span (clipped to those hours, so a
--- task that stops next month changes nothing here), and `?`, the rules,
--- settings, service map and container instances every month shares. A month whose fingerprint is
--- what its last attribution saw needs no new one.
+-- task that stops next month changes nothing here). db hashes it with the
+-- rules, settings, service map and container instances every month shares
+-- into the month's fingerprint. A month whose fingerprint is what its last
+-- attribution saw needs no new one.
 WITH months AS (
     SELECT billing_period,
            CAST(list_sort(list(DISTINCT file_id)) AS VARCHAR) AS files,
@@ -34,9 +35,9 @@ attachments AS (
     FROM months m JOIN ebs_attachments a ON a.att_start < m.hi AND a.att_end > m.lo
     GROUP BY 1)
 SELECT strftime(m.billing_period, '%Y-%m'),
-       md5(concat_ws('|', ?, m.files, COALESCE(s.files, '-'),
+       concat_ws('|', m.files, COALESCE(s.files, '-'),
                      COALESCE(CAST(t.k AS VARCHAR), '-'), COALESCE(CAST(t.n AS VARCHAR), '0'),
-                     COALESCE(CAST(a.k AS VARCHAR), '-'), COALESCE(CAST(a.n AS VARCHAR), '0')))
+                     COALESCE(CAST(a.k AS VARCHAR), '-'), COALESCE(CAST(a.n AS VARCHAR), '0'))
 FROM months m
 LEFT JOIN splits s USING (billing_period)
 LEFT JOIN tasks t USING (billing_period)

@@ -10,9 +10,10 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Gauge, Paragraph, R
 use super::super::app::{Action, App, Assignment, Loadable, Mode, Page, Progress, Request, Selection, Ticket};
 use super::super::ui::widgets::{ellipsize, right, selectable, short_month};
 use super::PageSpec;
-use crate::db::Coverage;
+use crate::db::{Coverage, GROUPS_FROM, GroupKind};
 use crate::money::{Money, percent};
 use crate::report::usd;
+use crate::rules::glob_literal;
 
 /// Coverage the tagging page chases up to.
 pub const TAGGING_TARGET: f64 = 0.9;
@@ -24,6 +25,7 @@ pub static PAGE: PageSpec = PageSpec {
         "p product",
         "y usage type",
         "u undo",
+        "r groups",
         "? help",
         "q quit",
         "e export",
@@ -34,6 +36,10 @@ pub static PAGE: PageSpec = PageSpec {
             "type an area for the resource / its product / usage type",
         ),
         ("tagging: u / e", "undo the last rule added / export the chase list"),
+        (
+            "tagging: r",
+            "groups that reach the target in fewer rules (a long chase list); Enter makes one a rule",
+        ),
     ],
     fresh: || Page::Tagging(TaggingState::default()),
     load,
@@ -46,6 +52,9 @@ pub static PAGE: PageSpec = PageSpec {
 pub struct TaggingState {
     pub coverage: Loadable<Coverage>,
     pub list: Selection,
+    /// The groups are shown instead of the chase list.
+    pub groups_shown: bool,
+    pub group_list: Selection,
 }
 
 impl Default for TaggingState {
@@ -53,6 +62,8 @@ impl Default for TaggingState {
         TaggingState {
             coverage: Loadable::Idle,
             list: Selection::default(),
+            groups_shown: false,
+            group_list: Selection::default(),
         }
     }
 }
@@ -62,6 +73,9 @@ impl TaggingState {
         if self.coverage.accept(ticket, answer) {
             let rows = self.coverage.ready().map_or(0, |c| c.chase.len());
             self.list.clamp(rows);
+            let groups = self.coverage.ready().map_or(0, |c| c.groups.len());
+            self.group_list.clamp(groups);
+            self.groups_shown &= groups > 0;
         }
     }
 
@@ -105,10 +119,55 @@ fn update(app: &mut App, action: Action) -> Vec<Request> {
         return Vec::new();
     };
     match action {
+        Action::Move(movement) if t.groups_shown => {
+            let len = t.coverage.ready().map_or(0, |c| c.groups.len());
+            t.group_list.apply(movement, len);
+        }
         Action::Move(movement) => {
             let len = t.coverage.ready().map_or(0, |c| c.chase.len());
             t.list.apply(movement, len);
         }
+        Action::ToggleGroups => {
+            let groups = t.coverage.ready().map_or(0, |c| c.groups.len());
+            if groups == 0 && !t.groups_shown {
+                app.status = format!(
+                    "groups are offered when the chase list needs more than {GROUPS_FROM} rows to reach the target"
+                );
+            } else {
+                t.groups_shown = !t.groups_shown;
+            }
+        }
+        Action::Drill if t.groups_shown => {
+            let Some(group) = t
+                .coverage
+                .ready()
+                .and_then(|c| c.groups.get(t.group_list.selected()))
+                .cloned()
+            else {
+                return Vec::new();
+            };
+            // A tag key's values are the areas: one key makes the rule.
+            if group.kind == GroupKind::TagKey {
+                let rule = group.rule("");
+                app.status = format!("assigning {}…", rule.describe());
+                return vec![Request::AssignRule {
+                    rule,
+                    month: app.month().map(str::to_owned),
+                }];
+            }
+            let (field, value, glob) = match group.kind {
+                GroupKind::Stem => ("resource", format!("{}*", glob_literal(&group.key)), true),
+                GroupKind::UsageType => ("usage_type", group.key, false),
+                _ => ("account", group.key, false),
+            };
+            app.mode = Mode::Typing(Assignment {
+                field,
+                value,
+                glob,
+                area: String::new(),
+            });
+        }
+        Action::AssignProduct | Action::AssignUsageType if t.groups_shown => {}
         Action::Drill | Action::AssignProduct | Action::AssignUsageType => {
             let Some(row) = t.coverage.ready().and_then(|c| c.chase.get(t.list.selected())).cloned() else {
                 return Vec::new();
@@ -122,6 +181,7 @@ fn update(app: &mut App, action: Action) -> Vec<Request> {
             app.mode = Mode::Typing(Assignment {
                 field,
                 value,
+                glob: false,
                 area: String::new(),
             });
         }
@@ -228,6 +288,10 @@ fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
             .max(100);
         frame.render_widget(chart, chart_area);
     }
+    if t.groups_shown {
+        draw_groups(frame, list, t, c);
+        return None;
+    }
     let name_width = (list.width as usize).saturating_sub(4 + 13 + 9 + 24 + 3).clamp(12, 60);
     let rows: Vec<Row> = c
         .chase
@@ -260,9 +324,53 @@ fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
             format!("{:>9}", "→ covered"),
             "AWS product".into(),
         ],
-        format!(" chase these to {:.0}% ", TAGGING_TARGET * 100.0),
+        if c.groups.is_empty() {
+            format!(" chase these to {:.0}% ", TAGGING_TARGET * 100.0)
+        } else {
+            format!(
+                " chase these to {:.0}% ({} rows; r: {} groups, one rule each) ",
+                TAGGING_TARGET * 100.0,
+                c.chase.len(),
+                c.groups.len()
+            )
+        },
     );
     frame.render_stateful_widget(table, list, &mut t.list.table_state(c.chase.len()));
     let selected = c.chase.get(t.list.selected())?;
     (selected.resource.chars().count() > name_width).then(|| selected.resource.clone())
+}
+
+/// The groups of untagged cost, each with what one rule would claim.
+fn draw_groups(frame: &mut Frame<'_>, list: Rect, t: &TaggingState, c: &Coverage) {
+    let name_width = (list.width as usize).saturating_sub(4 + 13 + 9 + 3).clamp(12, 80);
+    let rows: Vec<Row> = c
+        .groups
+        .iter()
+        .map(|g| {
+            Row::new(vec![
+                Cell::from(ellipsize(&g.label(), name_width)),
+                right(usd(g.cost)),
+                right(percent(g.coverage_after, 1.0)),
+            ])
+        })
+        .collect();
+    let table = selectable(
+        rows,
+        vec![
+            Constraint::Length(name_width as u16),
+            Constraint::Length(13),
+            Constraint::Min(9),
+        ],
+        vec![
+            "group (Enter: one rule)".into(),
+            format!("{:>13}", "cost"),
+            format!("{:>9}", "→ covered"),
+        ],
+        format!(
+            " {} rows to chase to {:.0}%: these groups claim more per rule (r: back) ",
+            c.chase.len(),
+            TAGGING_TARGET * 100.0
+        ),
+    );
+    frame.render_stateful_widget(table, list, &mut t.group_list.table_state(c.groups.len()));
 }
