@@ -362,12 +362,14 @@ impl App {
             Response::RulesProgress { redone, pending } => {
                 let on_screen = redone.is_some() && redone.as_deref() == self.month();
                 self.old_months = pending;
-                if !self.old_months.is_empty() {
-                    self.status = format!(
+                self.status = if self.old_months.is_empty() {
+                    "rules changed: every month is attributed with them".to_owned()
+                } else {
+                    format!(
                         "rules changed: {} month(s) still old, being attributed (newest first)",
                         self.old_months.len()
-                    );
-                }
+                    )
+                };
                 // The month on screen is done: its figures are right now.
                 if on_screen {
                     self.explorer.clear();

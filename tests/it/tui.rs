@@ -391,6 +391,37 @@ fn tagging_spikes_and_unit_cost_pages() {
     assert_eq!(std::fs::read_to_string(&rules).unwrap().trim_end(), original.trim_end());
     assert!((covered(&app) - before).abs() < 1e-9, "{} vs {before}", covered(&app));
 
+    // While a rules change reaches the months (on the second connection),
+    // those not done yet are marked; the month on screen is asked for again
+    // as soon as it is done.
+    let months = app.months.clone();
+    let (latest, others) = months.split_last().unwrap();
+    app.receive(Response::RulesProgress {
+        redone: None,
+        pending: months.clone(),
+    });
+    let screen = frame(&app, 80, 24);
+    assert!(
+        screen.contains(&format!("{latest} (old rules)")) && screen.contains("12 month(s) still old"),
+        "{screen}"
+    );
+    let requests = app.receive(Response::RulesProgress {
+        redone: Some(latest.clone()),
+        pending: others.to_vec(),
+    });
+    assert!(!requests.is_empty(), "the month on screen is asked for again");
+    settle(&mut app, &db, requests);
+    let screen = frame(&app, 80, 24);
+    assert!(
+        !screen.contains("(old rules)") && screen.contains("11 month(s) still old") && screen.contains("Oc*"),
+        "{screen}"
+    );
+    app.receive(Response::RulesProgress {
+        redone: Some(others[0].clone()),
+        pending: Vec::new(),
+    });
+    assert!(!frame(&app, 80, 24).contains("still old"));
+
     // `y` types an area for the row's usage type; Esc cancels without a rule.
     act(&mut app, &db, Action::AssignUsageType);
     match &app.mode {

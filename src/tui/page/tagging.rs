@@ -36,10 +36,7 @@ pub static PAGE: PageSpec = PageSpec {
             "type an area for the resource / its product / usage type",
         ),
         ("tagging: u / e", "undo the last rule added / export the chase list"),
-        (
-            "tagging: r",
-            "groups that reach the target in fewer rules (a long chase list); Enter makes one a rule",
-        ),
+        ("tagging: r", "groups of the untagged cost; Enter makes one a rule"),
     ],
     fresh: || Page::Tagging(TaggingState::default()),
     load,
@@ -273,10 +270,17 @@ fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Option<String> {
             .history
             .iter()
             .map(|(m, share)| {
-                let old = if app.is_old(m) { "*" } else { "" };
+                // A month the rules change has not reached: `Oc*`, in yellow.
+                let (label, style) = if app.is_old(m) {
+                    let short: String = short_month(m).chars().take(2).collect();
+                    (format!("{short}*"), Style::new().fg(Color::Yellow))
+                } else {
+                    (short_month(m), Style::new())
+                };
                 Bar::default()
                     .value((share * 100.0).round().max(0.0) as u64)
-                    .label(ratatui::text::Line::from(format!("{}{old}", short_month(m))))
+                    .label(ratatui::text::Line::from(label))
+                    .style(style)
                     .text_value(format!("{:.0}", share * 100.0))
             })
             .collect();
