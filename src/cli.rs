@@ -49,7 +49,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// The month's invoice by kind of charge, where each kind's money went, and the totals checked
     Reconcile(ReconcileArgs),
-    /// The ECS split by task events against AWS's split cost allocation data, per service, and event capture gaps
+    /// The container splits checked: ECS by task events against AWS's split cost allocation data, event capture gaps, and EKS workloads with their idle share and area
+    #[command(name = "split-check", alias = "ecs-check")]
     EcsCheck(EcsCheckArgs),
     /// List attribution runs
     Runs,
@@ -65,6 +66,8 @@ pub enum Command {
     LintTerraform(LintArgs),
     /// Share of cost with a product area, and the untagged resources to chase next
     Coverage(CoverageArgs),
+    /// Write a month as attributed: one row per billing line and area share, as FOCUS (CSV or Parquet) or CSV
+    Export(ExportArgs),
     /// Month-over-month changes per product area × AWS product, and what drove them
     Spikes(SpikesArgs),
     /// Cost per unit of a business metric, per month
@@ -106,6 +109,42 @@ pub struct CoverageArgs {
     /// Coverage to chase untagged resources up to
     #[arg(long, default_value_t = 0.9)]
     pub target: f64,
+    /// Instead: the tag keys spelled like the area key, with the cost each carries (aliases to add)
+    #[arg(long)]
+    pub tag_keys: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Billing period, YYYY-MM [default: the latest in the database]
+    #[arg(long, value_parser = parse_month)]
+    pub month: Option<String>,
+    #[arg(long, value_enum, default_value_t = ExportFormatArg::Focus)]
+    pub format: ExportFormatArg,
+    /// FOCUS version of the columns (focus and parquet)
+    #[arg(long, value_enum, default_value_t = FocusVersionArg::V1_2)]
+    pub focus_version: FocusVersionArg,
+    /// File to write [default: apportion-YYYY-MM.focus-1.2.csv (or .parquet, .csv) in the current directory]
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormatArg {
+    /// FOCUS columns, CSV
+    Focus,
+    /// FOCUS columns, Parquet
+    Parquet,
+    /// apportion's own column names, CSV
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FocusVersionArg {
+    #[value(name = "1.2")]
+    V1_2,
+    #[value(name = "1.3")]
+    V1_3,
 }
 
 #[derive(Debug, clap::Args)]
@@ -227,9 +266,12 @@ pub struct LintArgs {
     /// Values for the root modules' variables, as `terraform plan -var-file` (repeatable)
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
-    /// The tag every taggable resource must carry
-    #[arg(long, default_value = "product_area", value_name = "KEY")]
-    pub tag_key: String,
+    /// The tag every taggable resource must carry [default: rules.toml tag_key, else product_area]
+    #[arg(long, value_name = "KEY")]
+    pub tag_key: Option<String>,
+    /// Accept only the key as spelled, not its aliases (rules.toml [tag_aliases]) or other spellings
+    #[arg(long)]
+    pub strict_key: bool,
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
     /// Fail on tags that cannot be resolved statically (and module calls not followed), too

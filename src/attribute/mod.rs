@@ -231,6 +231,8 @@ pub fn input_for(rules: &Rules, rules_text: &str, overrides: &Overrides) -> Attr
         rules_text: rules_text.to_owned(),
         rules: rules.rules.clone(),
         splits: rules.splits.clone(),
+        tag_aliases: rules.tag_aliases.clone(),
+        area_from_column: rules.area_from_column.clone(),
         rules_path: String::new(),
         rules_hash: String::new(),
         idle_flag: overrides.idle.map(|i| i.name().to_owned()),

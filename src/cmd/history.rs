@@ -69,6 +69,10 @@ pub fn services(db: &Db) -> Result<ExitCode> {
             .cluster
             .map(|c| format!(" (cluster {})", for_terminal(&c)))
             .unwrap_or_default();
+        let cluster = match e.namespace {
+            Some(ns) => format!("{cluster} (namespace {})", for_terminal(&ns)),
+            None => cluster,
+        };
         writeln!(
             out,
             "{}{cluster} → {}  from {}",

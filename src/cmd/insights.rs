@@ -7,13 +7,18 @@ use anyhow::{Result, bail};
 
 use crate::cli::{CoverageArgs, ForecastArgs, SpikesArgs, UnitCostArgs};
 use crate::db::{CostBasis, CostMeasure, Db};
-use crate::report::{month_or_latest, write_coverage, write_forecast, write_spikes, write_unit_costs};
+use crate::report::{month_or_latest, write_coverage, write_forecast, write_spikes, write_tag_keys, write_unit_costs};
 
 pub fn coverage(db: &Db, args: &CoverageArgs) -> Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.target) {
         bail!("--target is a share between 0 and 1, like 0.9");
     }
     let month = month_or_latest(db, args.month.as_deref())?;
+    if args.tag_keys {
+        let (key, keys) = db.tag_keys_like_area(&month)?;
+        write_tag_keys(&key, &keys, &month, &mut std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let c = db.coverage(&month, CostMeasure::Unblended, args.target)?;
     write_coverage(&c, &month, args.target, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)

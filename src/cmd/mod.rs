@@ -5,6 +5,7 @@ mod attribute;
 mod demo;
 mod ecs_check;
 mod explain;
+mod export;
 mod history;
 mod insights;
 mod progress;
@@ -50,8 +51,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Tag(TagCommand::Assign(args))) => tag::assign(&db.open()?, &rules, &args),
         Some(Command::Tag(TagCommand::Undo(args))) => tag::undo(&db.open()?, &rules, &args),
         Some(Command::Tag(TagCommand::ByTag(args))) => tag::by_tag(&db.open()?, &rules, &args),
-        Some(Command::LintTerraform(args)) => terraform::lint(db.path.as_deref(), &args),
+        Some(Command::LintTerraform(args)) => terraform::lint(db.path.as_deref(), &rules, &args),
         Some(Command::Coverage(args)) => insights::coverage(&db.read()?, &args),
+        Some(Command::Export(args)) => export::run(&db.read()?, &args),
         Some(Command::Spikes(args)) => insights::spikes(&db.read()?, &args),
         Some(Command::UnitCost(args)) => insights::unit_cost(&db.read()?, &args),
         Some(Command::Forecast(args)) => insights::forecast(&db.read()?, &args),

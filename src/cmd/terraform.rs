@@ -7,10 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
+use crate::attribute::RulesChoice;
 use crate::cli::{ImportArgs, LintArgs, LintFormat};
 use crate::db::Db;
+use crate::rules::Rules;
 use crate::safe_text::for_terminal;
-use crate::terraform::lint::{Finding, Status};
+use crate::terraform::lint::{AreaKey, Finding, Status};
 use crate::terraform::{self, Graph, TfError, Tree};
 
 fn load_or_report(dirs: &[PathBuf], var_files: &[PathBuf]) -> std::result::Result<Tree, ExitCode> {
@@ -20,13 +22,21 @@ fn load_or_report(dirs: &[PathBuf], var_files: &[PathBuf]) -> std::result::Resul
     })
 }
 
-pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCode> {
+/// Lint with the area key and its aliases from the rules file (`--rules`, else
+/// the default one when it exists); `--tag-key` overrides the key.
+pub fn lint(db_path: Option<&std::path::Path>, rules: &RulesChoice, args: &LintArgs) -> Result<ExitCode> {
+    let rules = match &rules.given {
+        Some(path) => Rules::load(path, true)?,
+        None => Rules::load(&rules.default, false)?,
+    };
     let tree = match load_or_report(&args.dirs, &args.var_files) {
         Ok(t) => t,
         Err(code) => return Ok(code),
     };
     let graph = Graph::build(&tree);
-    let mut findings = terraform::lint::lint(&graph, &args.tag_key);
+    let key = args.tag_key.as_deref().unwrap_or(&rules.tag_key);
+    let area_key = AreaKey::new(key, &rules.tag_aliases, args.strict_key);
+    let mut findings = terraform::lint::lint(&graph, &area_key);
     if let Some(path) = db_path {
         let db = Db::open(path).with_context(|| format!("opening database {}", path.display()))?;
         let names: Vec<String> = findings.iter().flat_map(|f| f.names.clone()).collect();
@@ -38,7 +48,7 @@ pub fn lint(db_path: Option<&std::path::Path>, args: &LintArgs) -> Result<ExitCo
         findings.sort_by_key(|f| std::cmp::Reverse(f.billed.unwrap_or_default()));
     }
     let failing = |f: &Finding| match f.status {
-        Status::Missing => true,
+        Status::Missing | Status::Misspelled => true,
         Status::Unknown | Status::Unfollowed => args.strict,
         Status::Ignored => false,
     };

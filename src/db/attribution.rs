@@ -9,7 +9,7 @@ use duckdb::{appender_params_from_iter, params};
 use super::sql::fill;
 use super::{Db, DbError, Method, Result};
 use crate::money::Money;
-use crate::rules::{Idle, LineFilter, MATCHERS, Rule, Split, SplitBy};
+use crate::rules::{Idle, LineFilter, MATCHERS, Rule, Split, SplitBy, TagAliases};
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -23,6 +23,10 @@ pub struct AttributionInput {
     pub rules_text: String,
     pub rules: Vec<Rule>,
     pub splits: Vec<Split>,
+    /// Other spellings of tag keys, read as the canonical key.
+    pub tag_aliases: TagAliases,
+    /// A FOCUS `x_` column (kept as a tag) read as the area before the tag.
+    pub area_from_column: Option<String>,
     /// The rules file's absolute path ('' when there is none) and content hash
     /// ('' when the file did not exist).
     pub rules_path: String,
@@ -42,14 +46,28 @@ impl AttributionInput {
     /// The settings besides the rules (and the attribution version).
     fn base_key(&self) -> String {
         format!(
-            "{ATTRIBUTION_VERSION}|{}|{}|{}|{}|{}|{}",
+            "{ATTRIBUTION_VERSION}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.tag_key,
+            self.tag_aliases.key_text(),
+            self.area_from_column.as_deref().unwrap_or_default(),
             self.idle.name(),
             self.weight_name,
             self.cpu_weight,
             self.memory_weight,
             self.ecs_source
         )
+    }
+
+    /// The tag keys a line's area is read from, first found first:
+    /// `area_from_column`, then the area key and its aliases.
+    fn area_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .area_from_column
+            .iter()
+            .map(|c| crate::rules::tag_key_letters(c))
+            .collect();
+        keys.extend(self.tag_aliases.spellings(&self.tag_key));
+        keys
     }
 
     /// The first rule whose claims a month attributed in full keeps open for
@@ -147,7 +165,13 @@ impl AttributionSql {
         values.push(("rule_match", &rule_match));
         values.push(("pseudo_areas", &pseudo));
         // The signature rules go in first, then every placeholder of both.
-        let with_sig_rules = |template: &str| fill(template, &[("sig_rules", SIG_RULES_SQL)]);
+        let pod_rules = SIG_RULES_SQL.replace("a_sig", "a_pod_sig");
+        let with_sig_rules = |template: &str| {
+            fill(
+                template,
+                &[("sig_rules", SIG_RULES_SQL), ("pod_rules", pod_rules.as_str())],
+            )
+        };
         AttributionSql {
             direct: fill(&with_sig_rules(ATTRIBUTE_SQL), &values),
             delta: fill(&with_sig_rules(RULE_DELTA_SQL), &values),
@@ -168,6 +192,11 @@ fn matcher_columns() -> String {
 /// A filter's globs in `matcher_columns` order (NULL where it has none).
 fn glob_values(filter: &LineFilter) -> impl Iterator<Item = Value> + '_ {
     MATCHERS.iter().map(|m| text_or_null(filter.glob(m)))
+}
+
+/// Tag key spellings (letters and digits only) as `ap_tag_value_in` reads them.
+fn key_list(keys: &[String]) -> String {
+    keys.join(",")
 }
 
 fn text_or_null(text: Option<&str>) -> Value {
@@ -317,7 +346,7 @@ impl Db {
         let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         let change = describe_change(&work, &moved);
         self.conn.execute(
-            "UPDATE attribution_runs SET periods = ?::VARCHAR[], change = ? WHERE run_id = ?",
+            "UPDATE attribution_runs SET periods = ?::VARCHAR, change = ? WHERE run_id = ?",
             params![
                 format!(
                     "[{}]",
@@ -355,6 +384,7 @@ impl Db {
         }
         let attributed = self.attributed_months()?;
         let base = input.base_key();
+        let with_pods = self.months_with_pods()?;
         let mut old_fingerprints: std::collections::HashMap<String, Vec<(String, String)>> = Default::default();
         let mut work = Vec::with_capacity(months.len());
         for (month, _) in months {
@@ -384,12 +414,23 @@ impl Db {
             let change = crate::rules::rule_change(&old_rules.rules, &old_rules.splits, &input.rules, &input.splits);
             work.push(match change {
                 _ if !unchanged => MonthWork::Full,
+                // Rules judge EKS workloads too, which the direct state does not hold.
+                _ if with_pods.contains(month) => MonthWork::Full,
                 crate::rules::RuleChange::Appended(rules) => MonthWork::Append(rules),
                 crate::rules::RuleChange::RemovedLast(n) if n as i64 >= open_from => MonthWork::Undo(n),
                 _ => MonthWork::Full,
             });
         }
         Ok(work)
+    }
+
+    /// Months with EKS split rows, whose workloads the rules judge.
+    fn months_with_pods(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT strftime(billing_period, '%Y-%m') FROM scad_splits WHERE kind = 'eks'")?;
+        let months = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(months.collect::<std::result::Result<_, _>>()?)
     }
 
     fn attributed_months(&self) -> Result<std::collections::HashMap<String, AttributedMonth>> {
@@ -421,7 +462,7 @@ impl Db {
             "INSERT INTO attribution_runs (run_id, started_at, idle, weight, tag_key, rules_text, rule_count, periods,
                                            rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag, ecs_source,
                                            settings)
-             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR[], ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR, ?, ?, ?, ?, ?, ?, ?)",
             params![
                 run_id,
                 input.idle.name(),
@@ -545,20 +586,22 @@ impl Db {
         let matcher_columns = matcher_columns();
         conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE,
-                                                          ecs_source VARCHAR);
-             CREATE OR REPLACE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR{matcher_columns});
-             CREATE OR REPLACE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);"
+                                                          ecs_source VARCHAR, tag_keys VARCHAR);
+             CREATE OR REPLACE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR,
+                                                      area_from_keys VARCHAR{matcher_columns});
+             CREATE OR REPLACE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, keys VARCHAR, pattern VARCHAR);"
         ))?;
-        conn.execute(
-            "INSERT INTO attr_settings VALUES (?, ?, ?, ?, ?)",
-            params![
-                input.tag_key,
-                input.idle.name(),
-                input.cpu_weight,
-                input.memory_weight,
-                input.ecs_source
-            ],
-        )?;
+        let spellings = |key: &str| Value::Text(key_list(&input.tag_aliases.spellings(key)));
+        let mut settings = conn.appender("attr_settings")?;
+        settings.append_row(appender_params_from_iter([
+            Value::Text(input.tag_key.clone()),
+            Value::Text(input.idle.name().to_owned()),
+            Value::Double(input.cpu_weight),
+            Value::Double(input.memory_weight),
+            Value::Text(input.ecs_source.clone()),
+            Value::Text(key_list(&input.area_keys())),
+        ]))?;
+        settings.flush()?;
         self.stage_splits(input)?;
         let mut rule_rows = conn.appender("attr_rules")?;
         let mut tags = conn.appender("attr_rule_tags")?;
@@ -567,11 +610,17 @@ impl Db {
                 Value::BigInt(r.number as i64),
                 text_or_null(r.area.as_deref()),
                 text_or_null(r.area_from_tag.as_deref()),
+                r.area_from_tag.as_deref().map_or(Value::Null, spellings),
             ];
             row.extend(glob_values(&r.filter));
             rule_rows.append_row(appender_params_from_iter(row))?;
             for (k, g) in &r.filter.tags {
-                tags.append_row(params![r.number as i64, k, g])?;
+                tags.append_row(appender_params_from_iter([
+                    Value::BigInt(r.number as i64),
+                    Value::Text(k.clone()),
+                    spellings(k),
+                    Value::Text(g.clone()),
+                ]))?;
             }
         }
         rule_rows.flush()?;
@@ -588,7 +637,7 @@ impl Db {
             "CREATE OR REPLACE TEMP TABLE attr_splits (n BIGINT, from_area VARCHAR, split_by VARCHAR, filtered BOOLEAN
                                                        {matcher_columns});
              CREATE OR REPLACE TEMP TABLE attr_split_targets (n BIGINT, area VARCHAR, share VARCHAR);
-             CREATE OR REPLACE TEMP TABLE attr_split_tags (n BIGINT, key VARCHAR, pattern VARCHAR);"
+             CREATE OR REPLACE TEMP TABLE attr_split_tags (n BIGINT, key VARCHAR, keys VARCHAR, pattern VARCHAR);"
         ))?;
         let mut splits = conn.appender("attr_splits")?;
         let mut targets = conn.appender("attr_split_targets")?;
@@ -613,7 +662,7 @@ impl Db {
                 }
             }
             for (k, g) in &s.filter.tags {
-                tags.append_row(params![n, k, g])?;
+                tags.append_row(params![n, k, key_list(&input.tag_aliases.spellings(k)), g])?;
             }
         }
         splits.flush()?;
@@ -630,7 +679,8 @@ impl Db {
         let service_map: String = self
             .conn
             .query_row(
-                "SELECT CAST(list_sort(list(CAST({'service': service, 'cluster': cluster, 'area': product_area,
+                "SELECT CAST(list_sort(list(CAST({'service': service, 'cluster': cluster, 'namespace': namespace,
+                                                'area': product_area,
                                                 'terraform': file_id = 0} AS VARCHAR))) AS VARCHAR)
              FROM service_map",
                 [],

@@ -1,6 +1,8 @@
-//! The ECS split two ways, as the latest attribution of a month recorded it
-//! (`ecs_check`): per service by task events (CPU-seconds or `--weight`) and
-//! by AWS's split cost allocation data, and the instance-hours only one covers.
+//! `split-check`: the ECS split two ways, as the latest attribution of a
+//! month recorded it (`ecs_check`): per service by task events (CPU-seconds
+//! or `--weight`) and by AWS's split cost allocation data, and the
+//! instance-hours only one covers; and the EKS workloads AWS's split data
+//! names, with their idle share and the area each got.
 
 use duckdb::{OptionalExt, params};
 
@@ -10,6 +12,24 @@ use crate::money::Money;
 const ECS_CHECK_SERVICES_SQL: &str = include_str!("sql/ecs_check_services.sql");
 const ECS_CHECK_BOTH_SQL: &str = include_str!("sql/ecs_check_both.sql");
 const ECS_CHECK_GAPS_SQL: &str = include_str!("sql/ecs_check_gaps.sql");
+const SPLIT_CHECK_EKS_SQL: &str = include_str!("sql/split_check_eks.sql");
+
+/// An EKS workload of the month in AWS's split data (unblended dollars).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSplit {
+    /// NAMESPACE/WORKLOAD.
+    pub workload: String,
+    pub cluster: String,
+    pub pods: i64,
+    pub instances: i64,
+    /// Instance-hours its pods ran in.
+    pub hours: i64,
+    /// Its pods' split cost, and their share of capacity no pod reserved.
+    pub split: Money,
+    pub unused: Money,
+    /// The area attribution gave it; `(unmapped)` when nothing did.
+    pub area: String,
+}
 
 /// One service over the instance-hours both splits cover (unblended dollars).
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +75,8 @@ pub struct EcsCheck {
     pub scad_only: Vec<SplitGap>,
     /// Task events but no split rows.
     pub events_only: Vec<SplitGap>,
+    /// EKS workloads, costliest first.
+    pub workloads: Vec<WorkloadSplit>,
 }
 
 impl Db {
@@ -106,6 +128,20 @@ impl Db {
             })?;
         check.scad_only = self.split_gaps(month, "scad_only")?;
         check.events_only = self.split_gaps(month, "events_only")?;
+        let mut stmt = conn.prepare(SPLIT_CHECK_EKS_SQL)?;
+        let rows = stmt.query_map(params![month], |r| {
+            Ok(WorkloadSplit {
+                workload: r.get(0)?,
+                cluster: r.get(1)?,
+                pods: r.get(2)?,
+                instances: r.get(3)?,
+                hours: r.get(4)?,
+                split: r.get(5)?,
+                unused: r.get(6)?,
+                area: r.get(7)?,
+            })
+        })?;
+        check.workloads = rows.collect::<Result<_, _>>()?;
         Ok(check)
     }
 

@@ -226,8 +226,10 @@ impl Db {
 
     /// The groups of the month's unclaimed money, with the coverage each reaches.
     fn chase_groups(&self, month: &str, covered: Money, total: Money) -> Result<Vec<ChaseGroup>> {
+        let (key, aliases) = self.area_key()?;
+        let spellings = aliases.spellings(&key).join(",");
         let mut stmt = self.conn.prepare(TAG_GROUPS_SQL)?;
-        let rows = stmt.query_map(params![month], |r| {
+        let rows = stmt.query_map(params![month, spellings], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,

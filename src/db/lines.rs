@@ -87,10 +87,12 @@ pub enum LineColumn {
     /// Amortized after discounts, from the export's net columns (else the amortized cost).
     NetAmortizedCost,
     Tags,
+    /// A FOCUS line's other columns as a JSON object (NULL for other formats).
+    Details,
 }
 
 impl LineColumn {
-    pub const ALL: [LineColumn; 25] = {
+    pub const ALL: [LineColumn; 26] = {
         use LineColumn::*;
         [
             SourceFormat,
@@ -118,6 +120,7 @@ impl LineColumn {
             AmortizedCost,
             NetAmortizedCost,
             Tags,
+            Details,
         ]
     };
 
@@ -150,6 +153,7 @@ impl LineColumn {
             AmortizedCost => ("amortized_cost", "DECIMAL(38, 10)"),
             NetAmortizedCost => ("net_amortized_cost", "DECIMAL(38, 10)"),
             Tags => ("tags", "JSON"),
+            Details => ("details", "JSON"),
         }
     }
 }

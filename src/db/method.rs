@@ -9,6 +9,9 @@ pub enum Method {
     Tag,
     /// The n-th rule of the rules file (1-based).
     Rule(usize),
+    /// A Fargate task's or pod's own line, by the service map (its ECS
+    /// service, or its EKS workload and namespace).
+    Service,
     /// Split across ECS services by their tasks' CPU-seconds (or the chosen weight).
     Ecs,
     /// Split across ECS services by AWS's split cost allocation data (each
@@ -30,10 +33,11 @@ pub enum Method {
 }
 
 impl Method {
-    /// The name as stored: `tag`, `rule:<n>`, `ecs`, `scad`, `ebs`, `idle`, `follow`, `split:<n>`, `unallocated`.
+    /// The name as stored: `tag`, `rule:<n>`, `service`, `ecs`, `scad`, `ebs`, `idle`, `follow`, `split:<n>`, `unallocated`.
     pub fn parse(text: &str) -> Option<Method> {
         Some(match text {
             "tag" => Method::Tag,
+            "service" => Method::Service,
             "ecs" => Method::Ecs,
             "scad" => Method::Scad,
             "ebs" => Method::Ebs,
@@ -61,10 +65,11 @@ impl Method {
         }
     }
 
-    /// The kind, for summaries: `tag`, `rule`, `ecs`, `scad`, `ebs`, `idle`, `follow`, `split`, `unallocated`.
+    /// The kind, for summaries: `tag`, `rule`, `service`, `ecs`, `scad`, `ebs`, `idle`, `follow`, `split`, `unallocated`.
     pub fn kind(&self) -> &'static str {
         match self {
             Method::Tag => "tag",
+            Method::Service => "service",
             Method::Rule(_) => "rule",
             Method::Ecs => "ecs",
             Method::Scad => "scad",
@@ -89,10 +94,11 @@ impl Method {
     /// `{method_*}` placeholders of the attribution SQL and the SQL literal
     /// each stands for: whole names, and the prefixes numbered methods are
     /// built from (`{method_rule} || n`).
-    pub(super) fn sql_literals() -> [(&'static str, String); 9] {
+    pub(super) fn sql_literals() -> [(&'static str, String); 10] {
         let literal = |text: &str| format!("'{text}'");
         [
             ("method_tag", literal(Method::Tag.kind())),
+            ("method_service", literal(Method::Service.kind())),
             ("method_ecs", literal(Method::Ecs.kind())),
             ("method_scad", literal(Method::Scad.kind())),
             ("method_ebs", literal(Method::Ebs.kind())),
@@ -132,6 +138,7 @@ mod tests {
         for m in [
             Method::Tag,
             Method::Rule(12),
+            Method::Service,
             Method::Ecs,
             Method::Scad,
             Method::Ebs,

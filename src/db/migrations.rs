@@ -34,6 +34,9 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (12, "direct state", include_str!("migrations/0012_direct_state.sql")),
     (13, "month inputs", include_str!("migrations/0013_month_inputs.sql")),
+    (14, "tag aliases", include_str!("migrations/0014_tag_aliases.sql")),
+    (15, "line details", include_str!("migrations/0015_line_details.sql")),
+    (16, "eks", include_str!("migrations/0016_eks.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -7,6 +7,7 @@ mod events;
 mod explain;
 mod explain_area;
 mod explore;
+mod export;
 mod insights;
 mod lines;
 mod method;
@@ -17,23 +18,26 @@ mod reports;
 mod runs;
 mod sql;
 mod store;
+mod tag_keys;
 
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
 pub use attribution::{AttributionInput, ConservationError, MonthProgress, RunSummary, Scope};
-pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap};
+pub use ecs_check::{EcsCheck, ServiceSplit, SplitGap, WorkloadSplit};
 pub use explain::{Explanation, Part};
 pub use explain_area::{AreaExplanation, AreaFlow};
 pub use explore::{ExploreRow, Level, ROW_LIMIT};
+pub use export::{ExportFormat, ExportSummary, FocusVersion};
 pub use insights::{Chase, ChaseGroup, CostBasis, Coverage, GROUPS_FROM, GroupKind, Spike, Spikes, UnitCost};
 pub use lines::{ExportFile, ExportRows, LineColumn, MAX_LINE_BYTES, SplitColumn};
 pub use method::Method;
 pub use reconcile::{ChargeArea, ChargeRow, Reconciliation, StatedTotal};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
-pub use store::{FileRecord, FileStamp, FileSummary, LoadedFile, SyncTransaction};
+pub use store::{FileRecord, FileStamp, FileSummary, LoadedFile, ServiceEntryRow, SyncTransaction};
+pub use tag_keys::{KeyReading, TagKeyUse};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -59,6 +63,9 @@ pub enum DbError {
     Conservation(#[from] ConservationError),
     #[error(transparent)]
     Duck(#[from] duckdb::Error),
+    /// A request the data cannot answer, said for the user.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;

@@ -52,6 +52,8 @@ pub struct LastRun {
 pub struct ServiceEntry {
     pub service: String,
     pub cluster: Option<String>,
+    /// For an EKS workload (or `*`, every workload of it).
+    pub namespace: Option<String>,
     pub area: String,
     pub source: String,
 }
@@ -157,7 +159,8 @@ impl Db {
 
     pub fn service_map(&self) -> Result<Vec<ServiceEntry>> {
         let mut stmt = self.conn.prepare(
-            "SELECT service, cluster, product_area, source FROM service_map ORDER BY service, cluster NULLS FIRST",
+            "SELECT service, cluster, product_area, source, namespace FROM service_map
+             ORDER BY service, cluster NULLS FIRST, namespace NULLS FIRST",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(ServiceEntry {
@@ -165,6 +168,7 @@ impl Db {
                 cluster: r.get(1)?,
                 area: r.get(2)?,
                 source: r.get(3)?,
+                namespace: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -176,7 +180,9 @@ impl Db {
     pub fn replace_terraform_services(&self, entries: &[(String, String, String)]) -> Result<()> {
         self.in_transaction(|| {
             self.conn.execute_batch("DELETE FROM service_map WHERE file_id = 0")?;
-            let mut stmt = self.conn.prepare("INSERT INTO service_map VALUES (0, ?, NULL, ?, ?)")?;
+            let mut stmt = self.conn.prepare(
+                "INSERT INTO service_map (file_id, service, cluster, product_area, source) VALUES (0, ?, NULL, ?, ?)",
+            )?;
             for (service, area, source) in entries {
                 stmt.execute(params![service, area, source])?;
             }

@@ -63,6 +63,17 @@ impl FileRecord {
     }
 }
 
+/// One row of a service map file: an ECS service (optionally of one
+/// cluster) or an EKS workload (optionally of one cluster and namespace;
+/// `*` for every workload of the namespace), and its area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceEntryRow {
+    pub service: String,
+    pub cluster: Option<String>,
+    pub namespace: Option<String>,
+    pub area: String,
+}
+
 /// What one file contributed to the database, for the sync summary.
 #[derive(Debug, Clone)]
 pub struct FileSummary {
@@ -315,18 +326,15 @@ impl SyncTransaction<'_> {
             .optional()?)
     }
 
-    /// Service map entries (service, cluster, area) from one file; they replace
-    /// earlier entries for the same services.
-    pub fn insert_service_map(
-        &self,
-        file_id: i64,
-        source: &str,
-        entries: &[(String, Option<String>, String)],
-    ) -> Result<()> {
+    /// Service map entries from one file; they replace earlier entries for
+    /// the same services.
+    pub fn insert_service_map(&self, file_id: i64, source: &str, entries: &[ServiceEntryRow]) -> Result<()> {
         let conn = &self.db.conn;
-        let mut stmt = conn.prepare("INSERT INTO service_map VALUES (?, ?, ?, ?, ?)")?;
-        for (service, cluster, area) in entries {
-            stmt.execute(params![file_id, service, cluster, area, source])?;
+        let mut stmt = conn.prepare(
+            "INSERT INTO service_map (file_id, service, cluster, namespace, product_area, source) VALUES (?, ?, ?, ?, ?, ?)",
+        )?;
+        for e in entries {
+            stmt.execute(params![file_id, e.service, e.cluster, e.namespace, e.area, source])?;
         }
         conn.execute(
             "DELETE FROM service_map WHERE file_id NOT IN (?, 0) AND service IN (SELECT service FROM service_map WHERE file_id = ?)",

@@ -63,6 +63,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         (AmortizedCost, total.clone()),
         (NetAmortizedCost, total),
         (Tags, b.tag_object(&tags)),
+        (Details, "NULL::JSON".to_owned()),
     ];
     // Totals restate the lines above them; the disclaimer carries no money.
     // Every other record (LinkedLineItem, PayerLineItem, Rounding, CBRounding) is money.

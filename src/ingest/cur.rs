@@ -116,6 +116,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
         (AmortizedCost, amortized),
         (NetAmortizedCost, net_amortized),
         (Tags, tags),
+        (Details, "NULL::JSON".to_owned()),
     ];
     Normalization {
         columns,
@@ -135,11 +136,11 @@ pub struct SplitRows<'a> {
     pub filter: String,
 }
 
-/// The split cost allocation data of an ECS task on EC2 (its rows name a
-/// parent instance and the task's ARN), as the rows staged for
-/// `scad_splits`: per task, interval and usage type, its split and unused
-/// cost and usage, its tags and its bill's period; None when the export has
-/// no such column. EKS pods' split rows are left out (apportion splits ECS only).
+/// The split cost allocation data of an ECS task or EKS pod on EC2 (its
+/// rows name a parent instance and the task's or pod's ARN), as the rows
+/// staged for `scad_splits`: per task, interval and usage type, its split
+/// and unused cost and usage, its tags and its bill's period; None when the
+/// export has no such column.
 pub fn split_rows(columns: &Columns) -> Option<SplitRows<'_>> {
     use SplitColumn::*;
     let mut b = SelectBuilder::new(columns);
@@ -178,7 +179,9 @@ pub fn split_rows(columns: &Columns) -> Option<SplitRows<'_>> {
         (Actual, actual),
         (Tags, tags),
     ];
-    let filter = format!("{parent_raw} IS NOT NULL AND {task_raw} LIKE 'arn:%:ecs:%:task/%'");
+    let filter = format!(
+        "{parent_raw} IS NOT NULL AND ({task_raw} LIKE 'arn:%:ecs:%:task/%' OR {task_raw} LIKE 'arn:%:eks:%:pod/%')"
+    );
     Some(SplitRows {
         builder: b,
         columns,

@@ -51,6 +51,7 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         (AmortizedCost, unblended.clone()),
         (NetAmortizedCost, unblended),
         (Tags, b.tag_object(&tags)),
+        (Details, "NULL::JSON".to_owned()),
     ];
     // InvoiceTotal, AccountTotal, StatementTotal restate the lines above them.
     let is_total = format!("COALESCE(ends_with({raw_record_type}, 'Total'), false)");

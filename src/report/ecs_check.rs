@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use super::{signed_usd, usd};
-use crate::db::{EcsCheck, SplitGap};
+use crate::db::{EcsCheck, SplitGap, WorkloadSplit};
 use crate::money::Money;
 use crate::safe_text::for_terminal;
 
@@ -91,6 +91,58 @@ pub fn write_ecs_check(c: &EcsCheck, out: &mut dyn Write) -> io::Result<()> {
     // note above says it all.
     if c.split_rows > 0 {
         gaps(out, "task events but no AWS split rows", &c.events_only)?;
+    }
+    workloads(out, &c.workloads)
+}
+
+/// The EKS part: per workload its pods, hours, split and unused cost and
+/// area, then the workloads nothing gave an area.
+fn workloads(out: &mut dyn Write, list: &[WorkloadSplit]) -> io::Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let hours: i64 = list.iter().map(|w| w.hours).sum();
+    let unused: Money = list.iter().map(|w| w.unused).sum();
+    writeln!(
+        out,
+        "\nEKS workloads in AWS split rows: {} over {hours} workload-hour(s); unused capacity {} (--idle separate: (idle))",
+        list.len(),
+        usd(unused)
+    )?;
+    let width = list
+        .iter()
+        .map(|w| for_terminal(&w.workload).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    writeln!(
+        out,
+        "  {:<width$}  {:>5}  {:>6}  {:>12}  {:>12}  area (cluster)",
+        "workload", "pods", "hours", "split", "unused"
+    )?;
+    for w in list {
+        writeln!(
+            out,
+            "  {:<width$}  {:>5}  {:>6}  {:>12}  {:>12}  {} ({})",
+            for_terminal(&w.workload),
+            w.pods,
+            w.hours,
+            usd(w.split),
+            usd(w.unused),
+            for_terminal(&w.area),
+            for_terminal(&w.cluster)
+        )?;
+    }
+    let unmapped: Vec<&WorkloadSplit> = list.iter().filter(|w| w.area == "(unmapped)").collect();
+    if !unmapped.is_empty() {
+        let cost: Money = unmapped.iter().map(|w| w.split + w.unused).sum();
+        writeln!(
+            out,
+            "  {} workload(s) have no area ({}): add them to the service map (service = workload, namespace; or * for \
+             a namespace), tag their pods, or write a rule (`area_from_tag = \"aws:eks:namespace\"`)",
+            unmapped.len(),
+            usd(cost)
+        )?;
     }
     Ok(())
 }

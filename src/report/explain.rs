@@ -146,8 +146,9 @@ fn describe(method: &str, rules: Option<&Rules>) -> String {
             }
         }
         Some(Method::Tag) => "its product area tag".to_owned(),
+        Some(Method::Service) => "the service map (a Fargate task's ECS service or pod's EKS workload)".to_owned(),
         Some(Method::Ecs) => "ECS split (CPU-seconds of its tasks)".to_owned(),
-        Some(Method::Scad) => "AWS split cost allocation data (its tasks' split and unused cost)".to_owned(),
+        Some(Method::Scad) => "AWS split cost allocation data (its tasks' or pods' split and unused cost)".to_owned(),
         Some(Method::Idle) => "idle capacity (--idle separate)".to_owned(),
         Some(Method::Unallocated) => "nothing: no tag, no rule matched".to_owned(),
         Some(Method::Ebs) => "EBS merge".to_owned(),

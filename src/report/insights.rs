@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::usd;
-use crate::db::{Coverage, Spikes, UnitCost};
+use crate::db::{Coverage, KeyReading, Spikes, TagKeyUse, UnitCost};
 use crate::money::{Money, percent, percent_change};
 use crate::safe_text::for_terminal;
 
@@ -87,6 +87,47 @@ pub fn write_coverage(c: &Coverage, month: &str, target: f64, out: &mut dyn Writ
     writeln!(out, "\ncoverage by month:")?;
     for (m, share) in &c.history {
         writeln!(out, "  {m}  {:>6}", percent(*share, 1.0))?;
+    }
+    Ok(())
+}
+
+/// `coverage --tag-keys`: the month's tag keys read as the area key, and
+/// those spelled like it that are not (yet) aliases.
+pub fn write_tag_keys(area_key: &str, keys: &[TagKeyUse], month: &str, out: &mut dyn Write) -> io::Result<()> {
+    let area_key = for_terminal(area_key);
+    writeln!(
+        out,
+        "{month}: tag keys like the area key {area_key:?} (unblended cost of the lines carrying each)"
+    )?;
+    if keys.is_empty() {
+        return writeln!(out, "  no line carries a key like it");
+    }
+    for k in keys {
+        let reading = match k.reading {
+            KeyReading::Same => "read".to_owned(),
+            KeyReading::Alias => "read (alias)".to_owned(),
+            KeyReading::LooksLike => "not read".to_owned(),
+        };
+        writeln!(
+            out,
+            "  {reading:<13} {:>14}  {:>9} lines  {:>5} values  {}",
+            usd(k.cost),
+            k.lines,
+            k.values,
+            for_terminal(&k.key)
+        )?;
+    }
+    let missing: Vec<String> = keys
+        .iter()
+        .filter(|k| k.reading == KeyReading::LooksLike)
+        .map(|k| format!("{:?}", for_terminal(&k.key)))
+        .collect();
+    if !missing.is_empty() {
+        writeln!(
+            out,
+            "\nto read the keys not read as {area_key:?}, add to rules.toml:\n[tag_aliases]\n{area_key} = [{}]",
+            missing.join(", ")
+        )?;
     }
     Ok(())
 }

@@ -12,7 +12,9 @@ use anyhow::{Context, Result};
 pub use ecs_check::write_ecs_check;
 pub use explain::{write_area_explanation, write_explanation};
 pub use format::{OutputFormat, usd, write_report};
-pub use insights::{Fit, fit, per_units, signed_usd, write_coverage, write_forecast, write_spikes, write_unit_costs};
+pub use insights::{
+    Fit, fit, per_units, signed_usd, write_coverage, write_forecast, write_spikes, write_tag_keys, write_unit_costs,
+};
 pub use reconcile::write_reconciliation;
 
 use crate::db::{CostMeasure, Db, Dimension, ReportRow};

@@ -7,6 +7,7 @@
 mod change;
 mod edit;
 mod split;
+mod tag_aliases;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 pub use change::{RuleChange, rule_change};
 pub use edit::{NewRule, append_rule, glob_literal, remove_last_rule};
 pub use split::{PSEUDO_AREAS, Split, SplitBy};
+pub use tag_aliases::{TagAliases, tag_key_letters};
 
 /// A field that narrows which lines a rule applies to: its name in
 /// rules.toml (and in `explain`'s rule text), and the columns of a line's
@@ -247,6 +249,10 @@ pub struct Rules {
     pub ecs_source: EcsSource,
     pub rules: Vec<Rule>,
     pub splits: Vec<Split>,
+    pub tag_aliases: TagAliases,
+    /// A FOCUS `x_` column whose value, where a line has one, is its area
+    /// before its tag: `x_ProductArea` of an exported bill.
+    pub area_from_column: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -264,10 +270,13 @@ struct RawFile {
     idle: Option<String>,
     weight: Option<String>,
     ecs_source: Option<String>,
+    area_from_column: Option<String>,
     #[serde(default)]
     rule: Vec<toml::Table>,
     #[serde(default)]
     split: Vec<toml::Table>,
+    #[serde(default)]
+    tag_aliases: BTreeMap<String, toml::Value>,
 }
 
 impl Rules {
@@ -339,6 +348,14 @@ impl Rules {
             .collect::<Result<_, _>>()?;
         split::check_cycles(&splits)
             .map_err(|(i, m)| invalid(format!("{}split {}: {m}", at(&split_lines, i), i + 1)))?;
+        let tag_aliases = TagAliases::parse(&raw.tag_aliases).map_err(|m| invalid(format!("[tag_aliases]: {m}")))?;
+        if let Some(column) = &raw.area_from_column
+            && !(column.starts_with("x_") && column.len() > 2)
+        {
+            return Err(invalid(format!(
+                "area_from_column = {column:?}: expected a FOCUS extension column, x_…; for a tag, use tag_key"
+            )));
+        }
         Ok(Rules {
             tag_key,
             idle,
@@ -346,6 +363,8 @@ impl Rules {
             ecs_source,
             rules,
             splits,
+            tag_aliases,
+            area_from_column: raw.area_from_column,
         })
     }
 

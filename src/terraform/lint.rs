@@ -28,6 +28,9 @@ pub fn taggable_types() -> HashSet<&'static str> {
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Missing,
+    /// The tag is there under an alias or another spelling, and
+    /// `--strict-key` asks for the canonical one.
+    Misspelled,
     Unknown,
     Ignored,
     /// A module call that leads to no local folder: what it creates is unknown.
@@ -38,6 +41,7 @@ impl Status {
     pub fn word(self) -> &'static str {
         match self {
             Status::Missing => "missing",
+            Status::Misspelled => "misspelled",
             Status::Unknown => "unknown",
             Status::Ignored => "ignored",
             Status::Unfollowed => "not followed",
@@ -110,8 +114,37 @@ const NAME_ATTRIBUTES: [&str; 8] = [
     "domain_name",
 ];
 
+/// The tag every taggable resource must carry: any spelling attribution
+/// reads as it (`Product-Area`, an alias of `[tag_aliases]`), or with
+/// `strict` only the key exactly as given.
+#[derive(Debug, Clone)]
+pub struct AreaKey {
+    pub key: String,
+    spellings: Vec<String>,
+    pub strict: bool,
+}
+
+impl AreaKey {
+    pub fn new(key: &str, aliases: &crate::rules::TagAliases, strict: bool) -> AreaKey {
+        AreaKey {
+            key: key.to_owned(),
+            spellings: aliases.spellings(key),
+            strict,
+        }
+    }
+
+    /// The first of `keys` attribution reads as this key.
+    fn find<'k>(&self, keys: &'k std::collections::BTreeSet<String>) -> Option<&'k String> {
+        keys.get(&self.key).or_else(|| {
+            keys.iter()
+                .find(|k| self.spellings.contains(&crate::rules::tag_key_letters(k)))
+        })
+    }
+}
+
 /// Findings in the order a reader fixes them: by the place of the fix.
-pub fn lint(graph: &Graph<'_>, tag_key: &str) -> Vec<Finding> {
+pub fn lint(graph: &Graph<'_>, area_key: &AreaKey) -> Vec<Finding> {
+    let tag_key = area_key.key.as_str();
     let taggable = taggable_types();
     let mut findings = Vec::new();
     for (i, instance) in graph.instances.iter().enumerate() {
@@ -146,14 +179,19 @@ pub fn lint(graph: &Graph<'_>, tag_key: &str) -> Vec<Finding> {
                     (None, None) => Keys::default(),
                 };
                 let keys = own.union(inherited);
-                if keys.known.contains(tag_key) {
-                    continue;
-                }
+                let spelled = match area_key.find(&keys.known) {
+                    Some(k) if k == tag_key || !area_key.strict => continue,
+                    found => found.cloned(),
+                };
                 let (status, message) = match (ignore_reason(src, line).or_else(|| instance.ignored.clone()), keys.open)
                 {
                     (Some(reason), _) => (Status::Ignored, reason),
+                    (None, _) if spelled.is_some() => (
+                        Status::Misspelled,
+                        format!("tag spelled {:?}; the key is {tag_key:?}", spelled.unwrap_or_default()),
+                    ),
                     (None, Some(why)) => (Status::Unknown, format!("tag {tag_key:?} may be set: {why}")),
-                    (None, None) if keys.blank.contains(tag_key) => {
+                    (None, None) if area_key.find(&keys.blank).is_some() => {
                         (Status::Missing, format!("tag {tag_key:?} is empty"))
                     }
                     (None, None) => (Status::Missing, format!("no tag {tag_key:?}")),

@@ -62,7 +62,11 @@ fn report_csv_follows_the_contract() {
 fn report_json_and_table() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.duckdb");
-    apportion(&db).arg("sync").arg(fixture("focus")).assert().success();
+    apportion(&db)
+        .arg("sync")
+        .arg(fixture("focus/focus-1.2-2026-05.csv"))
+        .assert()
+        .success();
     let out = apportion(&db)
         .args(["report", "--format", "json", "--cost", "amortized"])
         .output()

@@ -54,7 +54,7 @@ fn syncing_the_same_files_twice_changes_nothing() {
     let (_d, db) = temp_db();
     let paths = [fixture("dbr"), fixture("cur"), fixture("focus")];
     let first = sync(&db, &paths);
-    assert_eq!(loaded_count(&first), 4);
+    assert_eq!(loaded_count(&first), 6);
     let before: Vec<String> = db
         .periods()
         .unwrap()

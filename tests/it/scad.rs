@@ -4,7 +4,8 @@
 //! unblended cost 0) say how AWS divides three instance-hours of
 //! i-0a…a (no task events), one of i-0b…b (task events too) and none of
 //! i-0c…c (task events only). A volume is attached to i-0a…a for its first two
-//! hours; a Fargate task's line is money of its own.
+//! hours; a Fargate task's line is money of its own, its area the service map's
+//! for its service (api → search, method `service`).
 //!
 //! The split rows, per task-hour (split cost + unused cost, vCPU and memory rows together):
 //!
@@ -112,7 +113,7 @@ fn spread_splits_by_aws_split_where_no_task_events_cover_the_hour() {
             ("ebs", "0.6000"),
             ("ecs", "2.5000"),
             ("tag", "0.3000"),
-            ("unallocated", "0.1000"),
+            ("service", "0.1000"),
         ])
     );
     assert_eq!(
@@ -127,11 +128,10 @@ fn spread_splits_by_aws_split_where_no_task_events_cover_the_hour() {
     assert_eq!(
         by(&db, Dimension::Area),
         expected(&[
-            ("search", "3.1133"),
+            ("search", "3.2133"),
             ("jobs", "2.4867"),
             ("(unmapped)", "0.5000"),
             ("storage", "0.3000"),
-            ("(unallocated)", "0.1000"),
         ])
     );
     assert_eq!(month_total_text(&db, MONTH, CostMeasure::Unblended), "6.5000000000");
@@ -148,12 +148,11 @@ fn separate_gives_unused_cost_to_idle() {
     assert_eq!(
         by(&db, Dimension::Area),
         expected(&[
-            ("search", "2.1490"),
+            ("search", "2.2490"),
             ("jobs", "1.2410"),
             ("(unmapped)", "0.4000"),
             ("(idle)", "2.3100"),
             ("storage", "0.3000"),
-            ("(unallocated)", "0.1000"),
         ])
     );
     assert_eq!(month_total_text(&db, MONTH, CostMeasure::Unblended), "6.5000000000");
@@ -166,11 +165,10 @@ fn ecs_source_scad_prefers_aws_split_over_task_events() {
     assert_eq!(
         by(&db, Dimension::Area),
         expected(&[
-            ("search", "2.9800"),
+            ("search", "3.0800"),
             ("jobs", "2.6200"),
             ("(unmapped)", "0.5000"),
             ("storage", "0.3000"),
-            ("(unallocated)", "0.1000"),
         ])
     );
     assert_eq!(
@@ -180,7 +178,7 @@ fn ecs_source_scad_prefers_aws_split_over_task_events() {
             ("ebs", "0.6000"),
             ("ecs", "0.5000"),
             ("tag", "0.3000"),
-            ("unallocated", "0.1000"),
+            ("service", "0.1000"),
         ])
     );
 }
@@ -192,10 +190,10 @@ fn ecs_source_events_never_splits_by_aws() {
     assert_eq!(
         by(&db, Dimension::Area),
         expected(&[
-            ("search", "1.8333"),
+            ("search", "1.9333"),
             ("jobs", "0.6667"),
             ("storage", "0.3000"),
-            ("(unallocated)", "3.7000")
+            ("(unallocated)", "3.6000")
         ])
     );
     assert!(!by(&db, Dimension::Method).contains_key("scad"));
@@ -403,15 +401,15 @@ fn legacy_cur_split_columns_and_tag_spelling_read_alike() {
     sync(&db, &[dir.path().to_path_buf()]);
     attribute(&db, "", "spread");
     // a1 (api, cluster web from its tag): 0.90 + 0.10 + 0.10 + 0 = 1.10; b1 (no tags; cluster web
-    // from its ARN): 2.61 + 0.29 = 2.90; of 4.00 in all, so $1.10 and $2.90 of the $4.00 line.
-    // The EKS pod's row is neither money nor a weight.
+    // from its ARN): 2.61 + 0.29 = 2.90; the EKS pod p1 (namespace ns, no map entry): 9.00; of 13.00
+    // in all: $4.00 × 1.1/13, × 2.9/13 and × 9/13. The pod's row is a weight, not money.
     assert_eq!(
         by(&db, Dimension::Area),
-        expected(&[("search", "1.1000"), ("(unmapped)", "2.9000")])
+        expected(&[("search", "0.3385"), ("(unmapped)", "3.6615")])
     );
     assert_eq!(
         by(&db, Dimension::Service),
-        expected(&[("api", "1.1000"), ("(no service)", "2.9000")])
+        expected(&[("api", "0.3385"), ("(no service)", "0.8923"), ("ns/p1", "2.7692")])
     );
     assert_eq!(month_total_text(&db, MONTH, CostMeasure::Unblended), "4.0000000000");
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use apportion::attribute::{Overrides, run_rules};
-use apportion::db::{CostMeasure, Db, Dimension};
+use apportion::db::{CostMeasure, Db, Dimension, ExportFormat, FocusVersion};
 use apportion::rules::Rules;
 use proptest::prelude::*;
 
@@ -172,6 +172,30 @@ proptest! {
             [CostMeasure::Unblended, CostMeasure::Amortized, CostMeasure::Blended].map(|m| by_area(&db, m)).into();
         for areas in &first {
             prop_assert_eq!(areas.values().sum::<i128>(), total * 10_000);
+        }
+        // The month exported as FOCUS sums back to the same areas, billed and effective.
+        let exported = dir.path().join("month.parquet");
+        db.export_month("2026-06", ExportFormat::Parquet, FocusVersion::V1_2, &exported).unwrap();
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        for (column, areas) in [("BilledCost", &first[0]), ("EffectiveCost", &first[1])] {
+            let mut stmt = conn
+                .prepare(&format!(
+                    "SELECT x_ProductArea, CAST(sum({column}) * 10000000000 AS HUGEINT) FROM '{}' GROUP BY 1",
+                    exported.display()
+                ))
+                .unwrap();
+            let sums: BTreeMap<String, i128> = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i128>(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .filter(|(_, v)| *v != 0)
+                .collect();
+            // To the cent: a row is its line's share rounded to 10 decimals.
+            for (area, want) in areas.iter().filter(|(_, v)| **v != 0) {
+                let got = sums.get(area).copied().unwrap_or(0);
+                prop_assert!((got - want).abs() < 50_000_000, "{} of {}: {} vs {}", column, area, got, want);
+            }
+            prop_assert!(sums.keys().all(|k| areas.contains_key(k)), "{:?}", sums);
         }
         // A split's pool is empty afterwards unless no target had direct cost.
         for s in &specs {

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use apportion::terraform::lint::{Finding, Status};
+use apportion::rules::TagAliases;
+use apportion::terraform::lint::{AreaKey, Finding, Status};
 use apportion::terraform::{Graph, lint::lint as lint_graph, load};
 use assert_cmd::Command;
 
@@ -16,7 +17,8 @@ fn findings(case: &str, var_files: &[&str]) -> Vec<(String, String, Status)> {
     let base = fixture("terraform");
     let vars: Vec<PathBuf> = var_files.iter().map(|v| base.join(v)).collect();
     let tree = load(&[base.join(case)], &vars).unwrap();
-    let found: Vec<Finding> = lint_graph(&Graph::build(&tree), "product_area");
+    let area_key = AreaKey::new("product_area", &TagAliases::default(), false);
+    let found: Vec<Finding> = lint_graph(&Graph::build(&tree), &area_key);
     found
         .into_iter()
         .map(|f| (format!("{}:{}", rel(&base, &f.file), f.line), f.address, f.status))
@@ -462,7 +464,7 @@ fn the_capture_kit_tags_everything_it_creates() {
         calls,
         ["module.collector", "module.sender_prod", "module.sender_staging"]
     );
-    let found = lint_graph(&graph, "product_area");
+    let found = lint_graph(&graph, &AreaKey::new("product_area", &TagAliases::default(), false));
     assert!(found.is_empty(), "{found:#?}");
     Command::cargo_bin("apportion")
         .unwrap()
@@ -472,4 +474,32 @@ fn the_capture_kit_tags_everything_it_creates() {
         .assert()
         .code(0)
         .stdout("");
+}
+
+/// Tag keys spelled as accounts really spell them: `Product-Area` is the
+/// area key (same letters), `ProdArea` is once rules.toml makes it an alias,
+/// and `--strict-key` wants the key exactly as given.
+#[test]
+fn tag_spellings_aliases_and_strict_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "[tag_aliases]\nproduct_area = [\"ProdArea\"]\n").unwrap();
+    let (code, out, err) = lint("tag_spellings", &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("aws_s3_bucket.prod_area") && out.contains("no tag \"product_area\""),
+        "{out}"
+    );
+    assert!(!out.contains("dashed") && !out.contains("exact"), "{out}");
+    let (code, out, err) = lint("tag_spellings", &["--rules", rules.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let (code, out, err) = lint("tag_spellings", &["--rules", rules.to_str().unwrap(), "--strict-key"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("tag spelled \"Product-Area\"; the key is \"product_area\""),
+        "{out}"
+    );
+    assert!(out.contains("tag spelled \"ProdArea\""), "{out}");
+    assert!(!out.contains("aws_s3_bucket.exact"), "{out}");
+    assert!(out.contains("misspelled"), "{out}");
 }

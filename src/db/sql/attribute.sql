@@ -14,17 +14,19 @@
 --
 -- Inputs besides the database's tables, as temp tables:
 --   attr_month    (run_id BIGINT, period DATE)              the run and the month
---   attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE, ecs_source VARCHAR)
---   attr_rules    (n, area, area_from_tag, then one glob column per matcher:
+--   attr_settings (tag_key VARCHAR, idle VARCHAR, cpu_w DOUBLE, mem_w DOUBLE, ecs_source VARCHAR,
+--                  tag_keys VARCHAR: the area key's spellings, 'productarea,prodarea')
+--   attr_rules    (n, area, area_from_tag, area_from_keys VARCHAR, then one glob column per matcher:
 --                  product, usage_type, operation, account, region, resource, line_item_type)
---   attr_rule_tags (n, key, pattern)
+--   attr_rule_tags (n, key, keys VARCHAR, pattern)
 -- To run it by hand: `duckdb apportion.duckdb`, create those four (e.g.
 --   CREATE TEMP TABLE attr_month AS SELECT 999 AS run_id, DATE '2026-09-01' AS period;
 --   CREATE TEMP TABLE attr_settings AS SELECT 'product_area' AS tag_key, 'spread' AS idle, 1.0 AS cpu_w, 0.0 AS mem_w,
---       'auto' AS ecs_source;
---   CREATE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR, product VARCHAR, usage_type VARCHAR,
---       operation VARCHAR, account VARCHAR, region VARCHAR, resource VARCHAR, line_item_type VARCHAR);
---   CREATE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, pattern VARCHAR);
+--       'auto' AS ecs_source, 'productarea' AS tag_keys;
+--   CREATE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR, area_from_keys VARCHAR,
+--       product VARCHAR, usage_type VARCHAR, operation VARCHAR, account VARCHAR, region VARCHAR, resource VARCHAR,
+--       line_item_type VARCHAR);
+--   CREATE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, keys VARCHAR, pattern VARCHAR);
 -- ), fill the placeholders, then `.read` the result.
 
 -- The month's lines; a line is identified by its row in billing_lines.
@@ -56,16 +58,45 @@ WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL
 -- never money of their own. A task without the aws:ecs:serviceName tag takes
 -- the service its events name, if any.
 CREATE OR REPLACE TEMP TABLE a_scad AS
-SELECT s.instance_id, s.task_arn, COALESCE(s.service, t.service, '(no service)') AS service, s.cluster AS cluster_arn,
+SELECT s.instance_id, s.task_arn,
+       CASE WHEN s.kind = 'eks' THEN COALESCE(s.namespace, '') || '/' || s.service
+            ELSE COALESCE(s.service, t.service, '(no service)') END AS service,
+       s.cluster AS cluster_arn, COALESCE(s.kind, 'ecs') AS kind, s.namespace, s.service AS workload, s.tags,
+       s.usage_account AS account,
        s.usage_start, s.usage_end, greatest(s.split_cost, 0) AS split_cost, greatest(s.unused_cost, 0) AS unused_cost
 FROM scad_splits s
 LEFT JOIN ecs_task_spans t ON s.service IS NULL AND t.task_arn = s.task_arn
 WHERE s.billing_period = (SELECT period FROM attr_month) AND s.usage_end > s.usage_start;
 
--- Service → area, the one lookup `explain` uses too.
+-- EKS workloads (service NAMESPACE/WORKLOAD) are judged as a line would be,
+-- from what their pods say: a signature per workload, its tags those of its
+-- costliest pod row of the month (imported Kubernetes labels among them); a
+-- rule's `resource` matches NAMESPACE/WORKLOAD, its `product` AmazonEKS.
+CREATE OR REPLACE TEMP TABLE a_pod_sig AS
+SELECT row_number() OVER () AS sig_id, *
+FROM (SELECT service, cluster_arn, any_value(workload) AS workload, any_value(namespace) AS namespace,
+             'AmazonEKS' AS product, 'AmazonEKS' AS product_code, '' AS usage_type, 'EKSPod-EC2' AS operation,
+             min(account) AS account, '' AS region, service AS resource, any_value(workload) AS resource_short,
+             'Usage' AS line_type,
+             arg_max(tags, {'cost': split_cost + unused_cost, 'text': CAST(tags AS VARCHAR)}) AS tags
+      FROM a_scad WHERE kind = 'eks'
+      GROUP BY service, cluster_arn);
+
+{pod_rules}
+
+-- Service → area, the one lookup `explain` uses too. An ECS service by the
+-- service map; an EKS workload by the service map (the workload, or `*` of
+-- its namespace), else its pods' area tag, else the rules.
 CREATE OR REPLACE TEMP TABLE a_services AS
 SELECT service, cluster_arn, ap_service_area(service, cluster_arn) AS area
-FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks UNION SELECT DISTINCT service, cluster_arn FROM a_scad);
+FROM (SELECT DISTINCT service, cluster_arn FROM a_tasks
+      UNION SELECT DISTINCT service, cluster_arn FROM a_scad WHERE kind = 'ecs')
+UNION ALL
+SELECT g.service, g.cluster_arn,
+       COALESCE(ap_workload_area(g.workload, g.namespace, g.cluster_arn), trim(ap_tag_value_in(t.entries, s.tag_keys)),
+                r.area, '(unmapped)')
+FROM a_pod_sig g LEFT JOIN a_pod_sig_tags t USING (sig_id) LEFT JOIN a_pod_sig_rule r USING (sig_id)
+CROSS JOIN attr_settings s;
 
 -- 1. EBS merge: the overlapping fraction of a volume line moves to the instance.
 CREATE OR REPLACE TEMP TABLE a_merge AS
@@ -238,16 +269,24 @@ FROM (SELECT DISTINCT product, product_code, usage_type, operation, account, reg
 -- Tags and rules judged per signature (db/sql/sig_rules.sql).
 {sig_rules}
 
+-- A Fargate task's or pod's own line goes by the service map first (its
+-- ECS service, its EKS workload), as the tasks and pods on EC2 do; then tag,
+-- then rules. Either of the first two closes it to rules.
 CREATE OR REPLACE TEMP TABLE a_sig_area AS
 SELECT g.sig_id,
-       CASE WHEN tag_area IS NOT NULL THEN tag_area
+       CASE WHEN service_area IS NOT NULL THEN service_area
+            WHEN tag_area IS NOT NULL THEN tag_area
             WHEN r.area IS NOT NULL THEN r.area
             ELSE '(unallocated)' END AS area,
-       CASE WHEN tag_area IS NOT NULL THEN {method_tag}
+       CASE WHEN service_area IS NOT NULL THEN {method_service}
+            WHEN tag_area IS NOT NULL THEN {method_tag}
             WHEN r.area IS NOT NULL THEN {method_rule} || r.n
             ELSE {method_unallocated} END AS method,
-       tag_area IS NOT NULL AS tagged, CASE WHEN tag_area IS NULL THEN r.n END AS rule_n
-FROM (SELECT g.*, trim(ap_tag_value(t.entries, s.tag_key)) AS tag_area
+       service_area IS NOT NULL OR tag_area IS NOT NULL AS tagged,
+       CASE WHEN service_area IS NULL AND tag_area IS NULL THEN r.n END AS rule_n
+FROM (SELECT g.*, trim(ap_tag_value_in(t.entries, s.tag_keys)) AS tag_area,
+             CASE WHEN g.resource LIKE 'arn:%:ecs:%:task/%' OR g.resource LIKE 'arn:%:eks:%:pod/%'
+                  THEN ap_container_area(t.entries, g.resource) END AS service_area
       FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id) CROSS JOIN attr_settings s) g
 LEFT JOIN a_sig_rule r USING (sig_id);
 
@@ -352,7 +391,7 @@ FROM (SELECT line_id, COALESCE(product_name, '') AS product, COALESCE(product_co
 JOIN attr_splits r
   ON r.filtered AND {rule_match}
  AND NOT EXISTS (SELECT 1 FROM attr_split_tags rt
-                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(g.entries, rt.key) GLOB rt.pattern, false))
+                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value_in(g.entries, rt.keys) GLOB rt.pattern, false))
 GROUP BY g.line_id;
 
 -- The month's direct attribution kept as the tables a rule appended later

@@ -10,14 +10,14 @@ SELECT sig_id,
 FROM a_sig WHERE tags IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE a_sig_rule AS
-SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_tag_value(t.entries, r.area_from_tag)) END, r.n) AS area,
+SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_tag_value_in(t.entries, r.area_from_keys)) END, r.n) AS area,
        min(r.n) AS n
 FROM a_sig g
 LEFT JOIN a_sig_tags t USING (sig_id)
 JOIN attr_rules r
   ON {rule_match}
- AND (r.area_from_tag IS NULL OR ap_tag_value(t.entries, r.area_from_tag) IS NOT NULL)
+ AND (r.area_from_tag IS NULL OR ap_tag_value_in(t.entries, r.area_from_keys) IS NOT NULL)
  AND NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
-                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value(t.entries, rt.key) GLOB rt.pattern, false))
+                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value_in(t.entries, rt.keys) GLOB rt.pattern, false))
 GROUP BY g.sig_id;
 

@@ -4,7 +4,8 @@
 -- `plover-raw-*`), a tag key the lines carry that is not the area key (a rule
 -- `area_from_tag` turns each value into an area), a usage type, an account.
 -- Read from direct_open: the pieces no tag or rule claimed, before following
--- and splits. ?1 the month (YYYY-MM); unblended dollars.
+-- and splits. ?1 the month (YYYY-MM), ?2 the area key's spellings as
+-- ap_tag_value_in reads them ('productarea,prodarea'); unblended dollars.
 WITH open AS (
     SELECT * FROM direct_open
     WHERE billing_period = strptime(?1, '%Y-%m')::DATE AND claimed_by IS NULL
@@ -24,8 +25,7 @@ WITH open AS (
     FROM (SELECT unnest(map_entries(CAST(sig_tags AS MAP(VARCHAR, VARCHAR)))) AS e, unblended_cost AS cost
           FROM open WHERE sig_tags IS NOT NULL)
     WHERE NULLIF(trim(e.value), '') IS NOT NULL
-      AND ap_tag_key(e.key) <> ap_tag_key(COALESCE((SELECT tag_key FROM attribution_runs ORDER BY run_id DESC LIMIT 1),
-                                                   'product_area'))
+      AND NOT list_contains(string_split(?2, ','), ap_tag_key(e.key))
     GROUP BY ap_tag_key(e.key)
 ), usage_types AS (
     SELECT 'usage_type' AS kind, sig_usage_type AS key, count(DISTINCT sig_resource) AS members,
