@@ -77,7 +77,7 @@ pub fn write_explanation(x: &Explanation, out: &mut dyn Write) -> io::Result<()>
             let unused = usd(*unused);
             writeln!(
                 out,
-                "    {split:>12} + {unused:>10}  {} ({}), {tasks} task(s)",
+                "    {split:>12} + {unused:>10}  {} ({}), {tasks} task(s) or pod(s)",
                 t(service),
                 t(area)
             )?;
