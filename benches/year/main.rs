@@ -11,9 +11,10 @@
 //! another limit). Prints figures; asserts nothing about time.
 
 mod generate;
+#[path = "../common/measure.rs"]
+mod measure;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use apportion::attribute::RulesChoice;
@@ -22,6 +23,8 @@ use apportion::tui::app::{Action, App, Movement, Request};
 use apportion::tui::{Worker, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+
+use measure::{Step, file_gib, fresh_db, gib, machine_memory_gib, run_apportion_within};
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -139,71 +142,13 @@ fn generate_once(data: &Path, months: u32, lines: usize) -> Vec<generate::MonthF
     files
 }
 
-fn fresh_db(work: &Path, name: &str) -> PathBuf {
-    let path = work.join(name);
-    for p in [path.clone(), path.with_extension("duckdb.wal")] {
-        let _ = std::fs::remove_file(p);
-    }
-    let _ = std::fs::remove_dir_all(path.with_extension("duckdb.tmp"));
-    path
-}
-
-struct Step {
-    wall: Duration,
-    peak_kib: u64,
-}
-
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{:.1}s, peak RSS {:.2} GiB",
-            self.wall.as_secs_f64(),
-            gib(self.peak_kib)
-        )
-    }
-}
-
-/// Run the real binary and watch its high-water mark until it exits.
+/// Run the binary on `db` and watch it until it exits; panics if it fails.
 fn run_apportion(db: &Path, args: &[&std::ffi::OsStr]) -> Step {
-    let t = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apportion"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("APPORTION_DB")
-        .env_remove("APPORTION_RULES")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start apportion");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak_kib = 0;
-    loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file)
-            && let Some(kib) = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        {
-            peak_kib = peak_kib.max(kib);
-        }
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let step = run_apportion_within(db, args, None);
+    if let Some(failure) = &step.failure {
+        panic!("apportion failed: {failure}");
     }
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "apportion failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Step {
-        wall: t.elapsed(),
-        peak_kib,
-    }
+    step
 }
 
 /// One more line at the end of the month: a later delivery of the same month.
@@ -373,24 +318,4 @@ fn own_peak_kib() -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
-}
-
-fn gib(kib: u64) -> f64 {
-    kib as f64 / (1 << 20) as f64
-}
-
-fn file_gib(path: &Path) -> f64 {
-    std::fs::metadata(path).map_or(0.0, |m| m.len() as f64 / (1u64 << 30) as f64)
-}
-
-fn machine_memory_gib() -> f64 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        })
-        .map_or(0.0, gib)
 }
