@@ -36,6 +36,9 @@ struct Split {
     service: Option<usize>,
     split: u32,
     unused: u32,
+    /// An EKS pod's row instead, of this namespace (ns0's pods carry the
+    /// area tag, ns1 is mapped as a whole, ns2 by nothing).
+    pod: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,14 +85,16 @@ fn world() -> impl Strategy<Value = World> {
             proptest::option::of(0usize..3),
             0u32..900_000,
             0u32..300_000,
+            proptest::option::of(0usize..3),
         )
-            .prop_map(|(instance, hour, task, service, split, unused)| Split {
+            .prop_map(|(instance, hour, task, service, split, unused, pod)| Split {
                 instance,
                 hour,
                 task,
                 service,
                 split,
                 unused,
+                pod,
             });
         let splits = proptest::collection::vec(split, 0..10);
         (Just(hours), costs, tasks, attach, splits).prop_map(|(hours, costs, tasks, attach, splits)| World {
@@ -146,12 +151,20 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
             format!("scad{}", s.task)
         };
         let service = s.service.map_or(String::new(), |k| format!("s{k}"));
+        let (resource, service, tag) = match s.pod {
+            Some(ns) => (
+                format!("arn:aws:eks:r:1:pod/c/ns{ns}/{task}/u{task}"),
+                String::new(),
+                if ns == 0 { "tagged" } else { "" },
+            ),
+            None => (format!("arn:aws:ecs:r:1:task/c/{task}"), service, ""),
+        };
         for (split, unused) in [
             (s.split * 9 / 10, s.unused * 9 / 10),
             (s.split - s.split * 9 / 10, s.unused - s.unused * 9 / 10),
         ] {
             lines.push(format!(
-                "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonECS,arn:aws:ecs:r:1:task/c/{task},0.{split:06},0.{split:06},,{service},{},0.{split:06},0.{unused:06}\n",
+                "2026-06-01T00:00:00Z,1,2,Usage,{},{},AmazonECS,{resource},0.{split:06},0.{split:06},{tag},{service},{},0.{split:06},0.{unused:06}\n",
                 stamp(s.hour * 60),
                 stamp(s.hour * 60 + 60),
                 RESOURCES[s.instance]
@@ -196,7 +209,11 @@ fn write_world_in_order(w: &World, dir: &Path, with_attachment: bool, reversed: 
         events.reverse();
     }
     std::fs::write(dir.join("events.jsonl"), events.concat()).unwrap();
-    std::fs::write(dir.join("services.csv"), "service,product_area\ns0,alpha\ns1,beta\n").unwrap();
+    std::fs::write(
+        dir.join("services.csv"),
+        "service,product_area,cluster,namespace\ns0,alpha,,\ns1,beta,,\n*,gamma,,ns1\n",
+    )
+    .unwrap();
     if with_attachment && let Some((at, detach, instance)) = w.attach {
         let mut records = vec![format!(
             "{{\"eventName\":\"AttachVolume\",\"eventTime\":\"{}\",\"requestParameters\":{{\"volumeId\":\"{}\",\"instanceId\":\"{}\"}}}}",

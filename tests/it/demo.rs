@@ -490,7 +490,30 @@ fn an_exported_month_syncs_back_to_the_same_areas() {
         .arg(&file)
         .assert()
         .success();
+    // The plain CSV: apportion's own names, the same money.
+    let plain = dir.path().join("plain.csv");
+    apportion(&db)
+        .args(["export", "--format", "csv", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&plain).unwrap();
+    assert!(
+        text.starts_with(
+            "month,day,account,product,usage_type,resource,area,service,method,billed_cost,effective_cost\n"
+        ),
+        "{}",
+        &text[..200.min(text.len())]
+    );
     let (old, new) = (Db::open(&db).unwrap(), Db::open(&fresh).unwrap());
+    let billed: f64 = {
+        let mut reader = csv::Reader::from_path(&plain).unwrap();
+        reader.records().map(|r| r.unwrap()[9].parse::<f64>().unwrap()).sum()
+    };
+    assert!(
+        (billed - month_total(&old, &month, CostMeasure::Unblended)).abs() < 0.005,
+        "{billed}"
+    );
     for measure in [CostMeasure::Unblended, CostMeasure::Amortized] {
         let (a, b) = (
             totals_by(&old, &month, Dimension::Area, measure),
