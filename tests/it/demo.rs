@@ -365,50 +365,6 @@ fn the_method_dimension_is_a_closed_set_of_a_dozen_rows() {
     assert!((merged_total - by_method["ebs"]).abs() < 1e-6);
 }
 
-/// The venv `.ci/install-focus-validator` makes, if it is there.
-fn focus_validator() -> Option<PathBuf> {
-    let venv = std::env::var_os("FOCUS_VALIDATOR_VENV")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/focus-validator-venv")))?;
-    let python = venv.join("bin/python");
-    let ok = python.exists()
-        && std::process::Command::new(&python)
-            .args(["-c", "import focus_validator"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    assert!(
-        std::env::var_os("APPORTION_REQUIRE_FOCUS_VALIDATOR").is_none(),
-        "focus-validator is required (APPORTION_REQUIRE_FOCUS_VALIDATOR) but not installed: run .ci/install-focus-validator"
-    );
-    eprintln!("skipping the FOCUS validator: not installed (run .ci/install-focus-validator)");
-    None
-}
-
-/// The MUST-level rules of FOCUS 1.2 `file` fails, by the FinOps
-/// Foundation's validator (its report read, since it exits 0 either way).
-fn focus_failures(python: &Path, file: &Path) -> Vec<String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/focus_validate.py");
-    let out = std::process::Command::new(python)
-        .arg(&script)
-        .arg(file)
-        .args(["1.2", "TAGGING_SUPPORTED,AVAILABILITY_ZONE_SUPPORTED"])
-        .output()
-        .unwrap();
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let passed = report["summary"]["PASS"].as_u64().unwrap_or(0);
-    assert!(passed > 100, "the validator ran its rules: {}", report["summary"]);
-    report["failed_must"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[test]
 fn the_latest_month_exports_as_focus_that_sums_back_and_validates() {
     let (dir, db) = copy();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use apportion::db::{CostMeasure, Dimension};
+use apportion::db::{CostMeasure, Db, Dimension};
 use std::path::{Path, PathBuf};
 
 use apportion::ingest::{FileStatus, sync_paths};
@@ -440,4 +440,38 @@ fn unzipped(path: &Path) -> tempfile::NamedTempFile {
     let mut out = tempfile::NamedTempFile::new().unwrap();
     std::io::copy(&mut archive.by_index(0).unwrap(), &mut out).unwrap();
     out
+}
+
+/// Every real sample with money, synced and attributed, exports its latest
+/// month as FOCUS 1.2 that sums back to the attribution (the export checks
+/// each area before it writes) and that the FinOps Foundation's validator
+/// passes, MUST rule by MUST rule, whatever the sample's own spelling of
+/// FOCUS's values (the FOCUS 1.0 sample writes `Usage-based`).
+#[test]
+fn every_real_sample_exports_as_focus_the_validator_passes() {
+    let Some(real) = real_samples() else { return };
+    let python = focus_validator();
+    for sample in loadable_samples(&real) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.duckdb");
+        apportion(&db).arg("sync").arg(&sample).assert().success();
+        let has_money = Db::open(&db).unwrap().latest_period().unwrap().is_some();
+        if !has_money {
+            continue;
+        }
+        let out = dir.path().join("month.parquet");
+        apportion(&db)
+            .args(["export", "--format", "parquet", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        if let Some(python) = &python {
+            assert_eq!(
+                focus_failures(python, &out),
+                Vec::<String>::new(),
+                "{}",
+                sample.display()
+            );
+        }
+    }
 }

@@ -64,6 +64,22 @@ WITH lines AS (
                 ELSE 'Usage' END AS category
     FROM exact
     WHERE billed <> 0 OR effective <> 0 OR largest
+), focus AS (
+    -- A FOCUS line's own enumerations, in the spec's spelling where a
+    -- provider wrote another (`Usage-based`), else derived; a service
+    -- category the spec does not list is Other, and a missing subcategory
+    -- is its category's Other.
+    SELECT *,
+           CASE lower(details ->> 'ChargeFrequency')
+                WHEN 'usage-based' THEN CASE WHEN category <> 'Purchase' THEN 'Usage-Based' END
+                WHEN 'one-time' THEN 'One-Time'
+                WHEN 'recurring' THEN 'Recurring' END AS own_frequency,
+           CASE WHEN details ->> 'ServiceCategory' IN ('AI and Machine Learning', 'Analytics', 'Business Applications',
+                    'Compute', 'Databases', 'Developer Tools', 'Multicloud', 'Identity', 'Integration',
+                    'Internet of Things', 'Management and Governance', 'Media', 'Migration', 'Mobile', 'Networking',
+                    'Security', 'Storage', 'Web', 'Other')
+                THEN details ->> 'ServiceCategory' ELSE 'Other' END AS service_category
+    FROM rows
 )
 SELECT
     CAST(billed AS DECIMAL(38, 10)) AS BilledCost,
@@ -73,9 +89,9 @@ SELECT
     {ts}(billing_period + INTERVAL 1 MONTH) AS BillingPeriodEnd,
     {ts}(billing_period) AS BillingPeriodStart,
     category AS ChargeCategory,
-    details ->> 'ChargeClass' AS ChargeClass,
+    CASE WHEN lower(details ->> 'ChargeClass') = 'correction' THEN 'Correction' END AS ChargeClass,
     COALESCE(details ->> 'ChargeDescription', usage_type, line_type) AS ChargeDescription,
-    COALESCE(details ->> 'ChargeFrequency',
+    COALESCE(own_frequency,
              CASE category WHEN 'Usage' THEN 'Usage-Based'
                            WHEN 'Purchase' THEN CASE WHEN line_type ILIKE '%upfront%' THEN 'One-Time' ELSE 'Recurring' END
                            ELSE 'One-Time' END) AS ChargeFrequency,
@@ -94,9 +110,10 @@ SELECT
     region AS RegionId,
     NULLIF(resource_id, '') AS ResourceId,
     -- The category of a CUR or DBR line is not in the bill: Other (Other).
-    CASE WHEN details ->> 'ServiceSubcategory' IS NOT NULL THEN details ->> 'ServiceCategory' ELSE 'Other' END
-        AS ServiceCategory,
-    COALESCE(details ->> 'ServiceSubcategory', 'Other (Other)') AS ServiceSubcategory,
+    service_category AS ServiceCategory,
+    CASE WHEN service_category = details ->> 'ServiceCategory' AND details ->> 'ServiceSubcategory' IS NOT NULL
+         THEN details ->> 'ServiceSubcategory'
+         ELSE 'Other (' || service_category || ')' END AS ServiceSubcategory,
     COALESCE(product_name, product_code, 'Unknown') AS ServiceName,
     NULLIF(usage_account, '') AS SubAccountId,
     -- Tags with a value only; none is NULL.
@@ -111,5 +128,5 @@ SELECT
     method AS x_AttributionMethod,
     NULLIF(service, '') AS x_Service,
     CAST(?2 AS BIGINT) AS x_AttributionRunId{focus13}
-FROM rows
+FROM focus
 ORDER BY line_id, billed DESC, area, service, method
