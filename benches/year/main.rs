@@ -281,6 +281,10 @@ fn tagging_session(db_path: &Path, work: &Path) {
         all.push(whole.as_secs_f64());
     };
     println!("tagging session on {latest} ({} rows to chase to 90%):", chase.len());
+    if chase.is_empty() {
+        println!("  nothing to chase: coverage is at the target already");
+        return;
+    }
     let targets: Vec<String> = chase.iter().take(5).map(|c| c.resource.clone()).collect();
     for resource in &targets {
         let rule = apportion::rules::NewRule::exactly("ingest", "resource", resource);
