@@ -51,13 +51,7 @@ pub fn run_apportion_within(db: &Path, args: &[&std::ffi::OsStr], limit: Option<
     let mut polls = 0u64;
     let mut timed_out = false;
     loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file)
-            && let Some(kib) = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        {
+        if let Some(kib) = high_water_kib(&status_file) {
             peak_kib = peak_kib.max(kib);
         }
         // The spill directory every 0.5 s: walking it is not free.
@@ -89,6 +83,17 @@ pub fn run_apportion_within(db: &Path, args: &[&std::ffi::OsStr], limit: Option<
         spill_bytes,
         failure,
     }
+}
+
+/// The high-water mark (VmHWM, KiB) in a `/proc/…/status` file, while the
+/// process is there to read.
+pub fn high_water_kib(status_file: &str) -> Option<u64> {
+    std::fs::read_to_string(status_file).ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+    })
 }
 
 /// Where DuckDB spills for the database at `db` (its default temp directory).

@@ -24,7 +24,7 @@ use apportion::tui::{Worker, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use measure::{Step, file_gib, fresh_db, gib, machine_memory_gib, run_apportion_within};
+use measure::{Step, file_gib, fresh_db, gib, high_water_kib, machine_memory_gib, run_apportion_within};
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -313,13 +313,5 @@ fn tagging_session(db_path: &Path, work: &Path) {
 
 /// This process's high-water mark (VmHWM), KiB.
 fn own_peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    high_water_kib("/proc/self/status").unwrap_or(0)
 }

@@ -42,20 +42,8 @@ pub fn write_ecs_check(c: &EcsCheck, out: &mut dyn Write) -> io::Result<()> {
             c.both_instances,
             usd(c.both_cost)
         )?;
-        let width = c
-            .services
-            .iter()
-            .map(|s| for_terminal(&s.service).chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(7);
-        let area_width = c
-            .services
-            .iter()
-            .map(|s| for_terminal(&s.area).chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(4);
+        let width = column_width(c.services.iter().map(|s| s.service.as_str()), 7);
+        let area_width = column_width(c.services.iter().map(|s| s.area.as_str()), 4);
         writeln!(
             out,
             "  {:<width$}  {:<area_width$}  {:>14}  {:>14}  {:>14}",
@@ -109,12 +97,7 @@ fn workloads(out: &mut dyn Write, list: &[WorkloadSplit]) -> io::Result<()> {
         list.len(),
         usd(unused)
     )?;
-    let width = list
-        .iter()
-        .map(|w| for_terminal(&w.workload).chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8);
+    let width = column_width(list.iter().map(|w| w.workload.as_str()), 8);
     writeln!(
         out,
         "  {:<width$}  {:>5}  {:>6}  {:>12}  {:>12}  area (cluster)",
@@ -184,4 +167,14 @@ fn weight_label(weight: &str) -> String {
         "cpu" => "CPU-seconds".to_owned(),
         other => format!("events ({other})"),
     }
+}
+
+/// The width of a column of these texts as the terminal shows them, at
+/// least `at_least` (the header's).
+fn column_width<'a>(texts: impl Iterator<Item = &'a str>, at_least: usize) -> usize {
+    texts
+        .map(|t| for_terminal(t).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(at_least)
 }

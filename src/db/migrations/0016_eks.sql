@@ -8,6 +8,15 @@ ALTER TABLE scad_splits ADD COLUMN kind VARCHAR DEFAULT 'ecs';  -- ecs | eks
 ALTER TABLE scad_splits ADD COLUMN namespace VARCHAR;
 ALTER TABLE scad_splits ADD COLUMN tags JSON;
 
+-- The parts of an EKS pod's ARN (`…:pod/CLUSTER/NAMESPACE/POD/UID`) and an
+-- ECS task's cluster (`…:task/CLUSTER/ID`), NULL when absent; a pod's
+-- service as attribution names it, NAMESPACE/WORKLOAD.
+CREATE MACRO ap_pod_cluster(arn) AS NULLIF(regexp_extract(arn, ':pod/([^/]+)/', 1), '');
+CREATE MACRO ap_pod_namespace(arn) AS NULLIF(regexp_extract(arn, ':pod/[^/]+/([^/]+)/', 1), '');
+CREATE MACRO ap_pod_name(arn) AS NULLIF(regexp_extract(arn, ':pod/[^/]+/[^/]+/([^/]+)', 1), '');
+CREATE MACRO ap_task_cluster(arn) AS NULLIF(regexp_extract(arn, ':task/([^/]+)/[^/]+$', 1), '');
+CREATE MACRO ap_pod_service(ns, workload) AS COALESCE(ns, '') || '/' || workload;
+
 -- The service map names EKS workloads too, optionally by namespace; a row
 -- whose service is '*' maps every workload of its namespace.
 ALTER TABLE service_map ADD COLUMN namespace VARCHAR;
@@ -31,14 +40,10 @@ CREATE MACRO ap_workload_area(workload, ns, cluster_name) AS (
 CREATE MACRO ap_container_area(entries, resource) AS CASE
     WHEN resource LIKE 'arn:%:ecs:%:task/%' AND ap_tag_value(entries, 'aws:ecs:serviceName') IS NOT NULL THEN
         NULLIF(ap_service_area(ap_tag_value(entries, 'aws:ecs:serviceName'),
-                               COALESCE(ap_tag_value(entries, 'aws:ecs:clusterName'),
-                                        NULLIF(regexp_extract(resource, ':task/([^/]+)/[^/]+$', 1), ''))),
+                               COALESCE(ap_tag_value(entries, 'aws:ecs:clusterName'), ap_task_cluster(resource))),
                '(unmapped)')
     WHEN resource LIKE 'arn:%:eks:%:pod/%' THEN
-        ap_workload_area(COALESCE(ap_tag_value(entries, 'aws:eks:workload-name'),
-                                  NULLIF(regexp_extract(resource, ':pod/[^/]+/[^/]+/([^/]+)', 1), '')),
-                         COALESCE(ap_tag_value(entries, 'aws:eks:namespace'),
-                                  NULLIF(regexp_extract(resource, ':pod/[^/]+/([^/]+)/', 1), '')),
-                         COALESCE(ap_tag_value(entries, 'aws:eks:cluster-name'),
-                                  NULLIF(regexp_extract(resource, ':pod/([^/]+)/', 1), '')))
+        ap_workload_area(COALESCE(ap_tag_value(entries, 'aws:eks:workload-name'), ap_pod_name(resource)),
+                         COALESCE(ap_tag_value(entries, 'aws:eks:namespace'), ap_pod_namespace(resource)),
+                         COALESCE(ap_tag_value(entries, 'aws:eks:cluster-name'), ap_pod_cluster(resource)))
     END;

@@ -59,7 +59,7 @@ WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL
 -- the service its events name, if any.
 CREATE OR REPLACE TEMP TABLE a_scad AS
 SELECT s.instance_id, s.task_arn,
-       CASE WHEN s.kind = 'eks' THEN COALESCE(s.namespace, '') || '/' || s.service
+       CASE WHEN s.kind = 'eks' THEN ap_pod_service(s.namespace, s.service)
             ELSE COALESCE(s.service, t.service, '(no service)') END AS service,
        s.cluster AS cluster_arn, COALESCE(s.kind, 'ecs') AS kind, s.namespace, s.service AS workload, s.tags,
        s.usage_account AS account,
@@ -285,8 +285,7 @@ SELECT g.sig_id,
        service_area IS NOT NULL OR tag_area IS NOT NULL AS tagged,
        CASE WHEN service_area IS NULL AND tag_area IS NULL THEN r.n END AS rule_n
 FROM (SELECT g.*, trim(ap_tag_value_in(t.entries, s.tag_keys)) AS tag_area,
-             CASE WHEN g.resource LIKE 'arn:%:ecs:%:task/%' OR g.resource LIKE 'arn:%:eks:%:pod/%'
-                  THEN ap_container_area(t.entries, g.resource) END AS service_area
+             ap_container_area(t.entries, g.resource) AS service_area
       FROM a_sig g LEFT JOIN a_sig_tags t USING (sig_id) CROSS JOIN attr_settings s) g
 LEFT JOIN a_sig_rule r USING (sig_id);
 

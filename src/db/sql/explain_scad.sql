@@ -5,7 +5,7 @@
 -- An ECS service's area is the service map's; an EKS workload's is the one
 -- attribution gave it (the map, its pods' tags or the rules).
 WITH rows AS (
-    SELECT CASE WHEN s.kind = 'eks' THEN COALESCE(s.namespace, '') || '/' || s.service
+    SELECT CASE WHEN s.kind = 'eks' THEN ap_pod_service(s.namespace, s.service)
                 ELSE COALESCE(s.service, t.service, '(no service)') END AS svc,
            s.kind, s.cluster, s.billing_period, s.task_arn, s.split_cost, s.unused_cost
     FROM scad_splits s LEFT JOIN ecs_task_spans t ON s.service IS NULL AND t.task_arn = s.task_arn

@@ -15,13 +15,10 @@ INSERT INTO scad_splits (file_id, billing_period, payer_account, usage_account, 
                          vcpu_reserved, vcpu_actual, memory_split_usage, memory_usage_ratio, memory_reserved,
                          memory_actual, line_count, kind, namespace, tags)
 SELECT ?, billing_period, payer_account, usage_account, task_arn, instance_id,
-       CASE WHEN eks THEN COALESCE(max(ap_tag_value(entries, 'aws:eks:workload-name')),
-                                   NULLIF(regexp_extract(task_arn, ':pod/[^/]+/[^/]+/([^/]+)', 1), ''))
+       CASE WHEN eks THEN COALESCE(max(ap_tag_value(entries, 'aws:eks:workload-name')), ap_pod_name(task_arn))
             ELSE max(ap_tag_value(entries, 'aws:ecs:serviceName')) END,
-       CASE WHEN eks THEN COALESCE(max(ap_tag_value(entries, 'aws:eks:cluster-name')),
-                                   NULLIF(regexp_extract(task_arn, ':pod/([^/]+)/', 1), ''))
-            ELSE COALESCE(max(ap_tag_value(entries, 'aws:ecs:clusterName')),
-                          NULLIF(regexp_extract(task_arn, ':task/([^/]+)/[^/]+$', 1), '')) END,
+       CASE WHEN eks THEN COALESCE(max(ap_tag_value(entries, 'aws:eks:cluster-name')), ap_pod_cluster(task_arn))
+            ELSE COALESCE(max(ap_tag_value(entries, 'aws:ecs:clusterName')), ap_task_cluster(task_arn)) END,
        usage_start, usage_end,
        sum(split_cost), sum(unused_cost),
        sum(split_usage) FILTER (WHERE kind = 'vcpu'), sum(usage_ratio) FILTER (WHERE kind = 'vcpu'),
@@ -30,8 +27,7 @@ SELECT ?, billing_period, payer_account, usage_account, task_arn, instance_id,
        sum(reserved) FILTER (WHERE kind = 'memory'), sum(actual) FILTER (WHERE kind = 'memory'),
        sum(line_count),
        CASE WHEN eks THEN 'eks' ELSE 'ecs' END,
-       CASE WHEN eks THEN COALESCE(max(ap_tag_value(entries, 'aws:eks:namespace')),
-                                   NULLIF(regexp_extract(task_arn, ':pod/[^/]+/([^/]+)/', 1), '')) END,
+       CASE WHEN eks THEN COALESCE(max(ap_tag_value(entries, 'aws:eks:namespace')), ap_pod_namespace(task_arn)) END,
        CASE WHEN eks THEN min(CAST(tags AS VARCHAR))::JSON END
 FROM (SELECT *,
              task_arn LIKE 'arn:%:eks:%:pod/%' AS eks,

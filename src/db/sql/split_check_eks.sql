@@ -3,7 +3,7 @@
 -- instance-hours its pods ran in, their split and unused cost, and the area
 -- the latest attribution gave it ('(unmapped)' when none), costliest first.
 WITH pods AS (
-    SELECT COALESCE(namespace, '') || '/' || COALESCE(service, '') AS workload, COALESCE(cluster, '') AS cluster,
+    SELECT ap_pod_service(namespace, COALESCE(service, '')) AS workload, COALESCE(cluster, '') AS cluster,
            billing_period, task_arn, instance_id, usage_start, split_cost, unused_cost
     FROM scad_splits
     WHERE kind = 'eks' AND billing_period = strptime(?1, '%Y-%m')::DATE
