@@ -74,6 +74,19 @@ pub enum Command {
     UnitCost(UnitCostArgs),
     /// What N more units of a metric will cost, and the price that keeps a margin
     Forecast(ForecastArgs),
+    /// Check a Spark Connect server before giving it work: reachable, token accepted, Spark 3.5 or newer, and which paths the cluster can read
+    #[cfg(feature = "spark")]
+    SparkCheck(SparkCheckArgs),
+}
+
+#[cfg(feature = "spark")]
+#[derive(Debug, clap::Args)]
+pub struct SparkCheckArgs {
+    /// Spark Connect URL, sc://HOST[:PORT][/;use_ssl=true] [default: APPORTION_SPARK_REMOTE, else SPARK_REMOTE]; a token goes in APPORTION_SPARK_TOKEN, never here
+    #[arg(long, value_name = "URL")]
+    pub spark_remote: Option<String>,
+    /// Paths as the cluster names them (s3://, s3a://, abfss://, file:), checked to be listable by the cluster
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,7 +6,9 @@
 //! then syncs like any folder.
 //! Only `db` talks to DuckDB; `safe_text` guards the terminal from bill strings;
 //! `demo` writes the demo company's exports; `money` is the exact decimal every
-//! amount travels as.
+//! amount travels as. `spark` (cargo feature `spark`) is the session on a
+//! Spark Connect server; `db::dialect` spells what the two engines write
+//! differently.
 
 pub mod attribute;
 pub mod cli;
@@ -20,5 +22,7 @@ pub mod report;
 pub mod rules;
 pub mod s3;
 pub mod safe_text;
+#[cfg(feature = "spark")]
+pub mod spark;
 pub mod terraform;
 pub mod tui;

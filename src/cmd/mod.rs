@@ -11,6 +11,8 @@ mod insights;
 mod progress;
 mod reconcile;
 mod report;
+#[cfg(feature = "spark")]
+mod spark_check;
 mod sync;
 mod tag;
 mod terraform;
@@ -57,6 +59,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Spikes(args)) => insights::spikes(&db.read()?, &args),
         Some(Command::UnitCost(args)) => insights::unit_cost(&db.read()?, &args),
         Some(Command::Forecast(args)) => insights::forecast(&db.read()?, &args),
+        #[cfg(feature = "spark")]
+        Some(Command::SparkCheck(args)) => spark_check::run(&args),
         None | Some(Command::Tui) => explore(&db.open()?, rules, &Default::default()),
     }
 }

@@ -1,0 +1,285 @@
+//! Apache Spark through Spark Connect (cargo feature `spark`), with Apache's
+//! Rust client: a session on a remote (`remote`), checked before any work is
+//! given to it: reachable, the token accepted, a server of Spark 3.5 or newer,
+//! and the settings the shared SQL needs (UTC, exact decimals). Errors say what
+//! to do; Spark's own message is kept, never a token.
+//!
+//! The client runs its own tokio runtime and blocks: call it from plain
+//! threads, never from inside apportion's S3 runtime.
+
+// The client's own error type is large (the client allows this lint too); it
+// becomes an anyhow error at once, in `explain`.
+#![allow(clippy::result_large_err)]
+
+mod remote;
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use spark_connect::row::Value;
+use spark_connect::{SparkError, SparkSession};
+
+pub use remote::{DEFAULT_PORT, Remote};
+
+/// The oldest server the shared SQL is written for (BY NAME inserts,
+/// GROUP BY ALL, max_by, named windows).
+pub const MIN_VERSION: (u32, u32) = (3, 5);
+
+/// Session settings every run sets: times are UTC, as DuckDB's TIMESTAMP is;
+/// decimal results keep their scale instead of being cut to 6 places (money
+/// is DECIMAL(38, 10)); an overflow fails instead of becoming NULL.
+pub const SETTINGS: [(&str, &str); 3] = [
+    ("spark.sql.session.timeZone", "UTC"),
+    ("spark.sql.decimalOperations.allowPrecisionLoss", "false"),
+    ("spark.sql.ansi.enabled", "true"),
+];
+
+/// How long the server has to accept a TCP connection before we say it is unreachable.
+const REACH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A checked session on a Spark Connect server, with the engine functions
+/// of the shared statements defined (db::dialect::spark_functions).
+pub struct Spark {
+    session: SparkSession,
+    pub remote: Remote,
+    pub version: String,
+}
+
+impl Spark {
+    /// Connect, check the server and set the session up.
+    pub fn connect(remote: Remote) -> Result<Spark> {
+        reach(&remote)?;
+        let session = SparkSession::builder()
+            .remote(&remote.connect_url())
+            .get_or_create()
+            .map_err(|e| explain(&remote, "connecting", e))?;
+        let version = session
+            .version()
+            .map_err(|e| explain(&remote, "asking its version", e))?;
+        let (major, minor) = parse_version(&version).ok_or_else(|| {
+            anyhow!(
+                "{} answered with a version apportion cannot read: {version:?}",
+                remote.shown()
+            )
+        })?;
+        if (major, minor) < MIN_VERSION {
+            bail!(
+                "{} runs Spark {version}; apportion needs Spark {}.{} or newer (Spark Connect's SQL with \
+                 BY NAME inserts and GROUP BY ALL). Upgrade the cluster, or use one that has it (EMR 7.0+, \
+                 Databricks Runtime 14.3+).",
+                remote.shown(),
+                MIN_VERSION.0,
+                MIN_VERSION.1
+            );
+        }
+        let conf = session.conf();
+        for (key, value) in SETTINGS {
+            conf.set(key, value)
+                .map_err(|e| explain(&remote, &format!("setting {key}"), e))?;
+        }
+        for statement in crate::db::dialect::spark_functions() {
+            session
+                .sql(&statement)
+                .and_then(|df| df.collect())
+                .map_err(|e| explain(&remote, "defining apportion's functions", e))?;
+        }
+        Ok(Spark {
+            session,
+            remote,
+            version,
+        })
+    }
+
+    /// The rows of a query, each value as text (NULL as None): decimals keep
+    /// every digit, so results can be compared to DuckDB's to the cent.
+    pub fn rows(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let rows = self
+            .session
+            .sql(sql)
+            .and_then(|df| df.collect())
+            .map_err(|e| explain(&self.remote, "running a query", e))?;
+        Ok(rows.iter().map(|r| r.values().iter().map(text).collect()).collect())
+    }
+
+    /// Run statements that return nothing worth reading (views, caches).
+    pub fn run(&self, sql: &str) -> Result<()> {
+        self.rows(sql).map(|_| ())
+    }
+
+    /// How many files, and bytes, the cluster sees under `path` (a directory
+    /// or a file, in the cluster's own URI scheme), without reading them.
+    pub fn files_at(&self, path: &str) -> Result<(i64, i64)> {
+        let listing = self
+            .session
+            .read()
+            .format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .load(Some(path))
+            .select_expr(vec!["count(*) AS files", "coalesce(sum(length), 0) AS bytes"]);
+        let rows = listing.collect().map_err(|e| explain_path(&self.remote, path, e))?;
+        let row = rows.first().context("the cluster's listing returned no row")?;
+        let number = |i: usize| row.get(i).and_then(Value::as_i64).unwrap_or(0);
+        Ok((number(0), number(1)))
+    }
+}
+
+/// A value as text, as DuckDB's `CAST(x AS VARCHAR)` writes the types the
+/// attribution returns; None for NULL.
+fn text(value: &Value) -> Option<String> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(b) => b.to_string(),
+        Value::Byte(n) => n.to_string(),
+        Value::Short(n) => n.to_string(),
+        Value::Integer(n) => n.to_string(),
+        Value::Long(n) => n.to_string(),
+        Value::Float(x) => x.to_string(),
+        Value::Double(x) => x.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Decimal { value, .. } => value.clone(),
+        Value::Date(days) => chrono::DateTime::from_timestamp(i64::from(*days) * 86_400, 0)
+            .map_or_else(|| days.to_string(), |d| d.date_naive().to_string()),
+        Value::Timestamp(micros) => chrono::DateTime::from_timestamp_micros(*micros)
+            .map_or_else(|| micros.to_string(), |t| t.naive_utc().to_string()),
+        Value::List(items) => {
+            let parts: Vec<String> = items.iter().map(|v| text(v).unwrap_or_else(|| "NULL".into())).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => format!("{other:?}"),
+    })
+}
+
+/// `4.3.0` → (4, 3); `3.5.1-amzn-0` → (3, 5).
+fn parse_version(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.trim().split(|c: char| !c.is_ascii_digit());
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// A TCP connection to the server first: the client retries an unreachable
+/// server for minutes before it gives up, and says less.
+fn reach(remote: &Remote) -> Result<()> {
+    let target = format!("{}:{}", remote.host, remote.port);
+    let addrs: Vec<_> = target
+        .to_socket_addrs()
+        .with_context(|| {
+            format!(
+                "cannot resolve the Spark Connect host {} (from {})",
+                remote.host,
+                remote.shown()
+            )
+        })?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, REACH_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+    }
+    bail!(
+        "cannot reach the Spark Connect server at {target} ({}): is it running (pyspark's \
+         sbin/start-connect-server.sh, or the cluster's Connect endpoint), and is port {} open from this machine?",
+        last.map_or_else(|| "no address".to_string(), |e| e.to_string()),
+        remote.port
+    )
+}
+
+/// gRPC status codes the server answers a refused token with.
+const UNAUTHENTICATED: i32 = 16;
+const PERMISSION_DENIED: i32 = 7;
+const UNAVAILABLE: i32 = 14;
+
+/// Spark's message once: the client can repeat the error class
+/// (`[PATH_NOT_FOUND] [PATH_NOT_FOUND] Path does not exist`).
+fn spark_said(e: &SparkError) -> String {
+    let message = e.message();
+    if let Some(rest) = message.strip_prefix('[')
+        && let Some((class, after)) = rest.split_once("] ")
+        && after.starts_with(&format!("[{class}] "))
+    {
+        return after.to_string();
+    }
+    message
+}
+
+/// Spark's error as a message that says what to do.
+fn explain(remote: &Remote, doing: &str, e: SparkError) -> anyhow::Error {
+    let message = spark_said(&e);
+    match e.grpc_code() {
+        Some(UNAUTHENTICATED | PERMISSION_DENIED) => {
+            let token = if remote.has_token() {
+                "the token in APPORTION_SPARK_TOKEN (or DATABRICKS_TOKEN) was refused: check it has not expired \
+                 and may use this cluster"
+            } else {
+                "it wants a token: set APPORTION_SPARK_TOKEN (or DATABRICKS_TOKEN)"
+            };
+            anyhow!(
+                "{} refused the connection while {doing}: {token}. Spark said: {message}",
+                remote.shown()
+            )
+        }
+        Some(UNAVAILABLE) => anyhow!(
+            "the Spark Connect server at {} stopped answering while {doing}: {message}",
+            remote.shown()
+        ),
+        _ => anyhow!("Spark at {} failed while {doing}: {message}", remote.shown()),
+    }
+}
+
+/// A path the cluster could not list: the cluster's credentials, not ours.
+fn explain_path(remote: &Remote, path: &str, e: SparkError) -> anyhow::Error {
+    let message = spark_said(&e);
+    let condition = e.get_condition().unwrap_or_default();
+    let hint = if condition.contains("PATH_NOT_FOUND") || message.contains("does not exist") {
+        "the path does not exist as the cluster sees it (a file: path is on the cluster's machines, not this one)"
+    } else if message.contains("AccessDenied") || message.contains("403") || message.contains("credentials") {
+        "the cluster may not read it: s3:// and s3a:// paths are read with the cluster's credentials (its \
+         instance profile or fs.s3a.* settings), not this laptop's"
+    } else if message.contains("S3AFileSystem not found") {
+        "the cluster has no S3A file system: put hadoop-aws (of the cluster's Hadoop version) and its AWS SDK \
+         on the cluster's classpath, e.g. spark.jars.packages=org.apache.hadoop:hadoop-aws:VERSION, or name \
+         the path with the scheme the cluster has (s3:// on EMR)"
+    } else if message.contains("No FileSystem for scheme") || condition.contains("UNSUPPORTED_FILE_SYSTEM") {
+        "the cluster has no file system for that scheme: name the path as the cluster does (s3a:// on plain \
+         Spark, s3:// on EMR, abfss:// on Azure)"
+    } else {
+        "the cluster could not list it"
+    };
+    anyhow!("{path}: {hint}. Spark at {} said: {message}", remote.shown())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_read_as_clusters_write_them() {
+        assert_eq!(parse_version("4.3.0"), Some((4, 3)));
+        assert_eq!(parse_version("3.5.1-amzn-0"), Some((3, 5)));
+        assert_eq!(parse_version("x"), None);
+        assert!(parse_version("3.4.1").unwrap() < MIN_VERSION);
+    }
+
+    #[test]
+    fn a_repeated_error_class_is_said_once() {
+        let e = SparkError::connect_msg("[PATH_NOT_FOUND] [PATH_NOT_FOUND] Path does not exist: file:/x.");
+        assert_eq!(spark_said(&e), "[PATH_NOT_FOUND] Path does not exist: file:/x.");
+        let e = SparkError::connect_msg("[A] b");
+        assert_eq!(spark_said(&e), "[A] b");
+    }
+
+    #[test]
+    fn an_unreachable_server_names_host_and_port() {
+        // A port nothing listens on: bind one, then free it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let remote = Remote::parse(&format!("sc://127.0.0.1:{port}"), None).unwrap();
+        let e = Spark::connect(remote).err().unwrap().to_string();
+        assert!(e.contains(&format!("127.0.0.1:{port}")), "{e}");
+        assert!(e.contains("cannot reach"), "{e}");
+    }
+}

@@ -1,0 +1,96 @@
+//! `spark-check` as a data engineer runs it before giving a cluster work
+//! (built with `--features spark`): the errors say what to do without a
+//! server, and with one (spark_server.rs) it reports the server and which
+//! paths the cluster can list.
+
+#![cfg(feature = "spark")]
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn apportion() -> Command {
+    let mut cmd = Command::cargo_bin("apportion").unwrap();
+    for var in [
+        "APPORTION_SPARK_REMOTE",
+        "SPARK_REMOTE",
+        "APPORTION_SPARK_TOKEN",
+        "DATABRICKS_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+#[test]
+fn an_unreachable_server_is_named_with_host_and_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    apportion()
+        .args(["spark-check", "--spark-remote", &format!("sc://127.0.0.1:{port}")])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "cannot reach the Spark Connect server at 127.0.0.1:{port}"
+        )));
+}
+
+#[test]
+fn a_token_on_the_command_line_is_refused_and_never_echoed() {
+    apportion()
+        .args(["spark-check", "--spark-remote", "sc://127.0.0.1:15002/;token=s3cret"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("APPORTION_SPARK_TOKEN").and(predicate::str::contains("s3cret").not()));
+}
+
+#[test]
+fn without_a_remote_it_says_how_to_give_one() {
+    apportion()
+        .arg("spark-check")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--spark-remote sc://HOST:PORT"));
+}
+
+#[test]
+fn the_server_and_the_paths_the_cluster_can_list() {
+    if crate::spark_server::session().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.csv"), "x\n1\n").unwrap();
+    std::fs::create_dir(dir.path().join("m")).unwrap();
+    std::fs::write(dir.path().join("m").join("b.csv"), "x\n2\n").unwrap();
+    let listed = format!("file:{}", dir.path().display());
+    let missing = format!("file:{}/no-such-export", dir.path().display());
+    let output = apportion()
+        .env("APPORTION_SPARK_REMOTE", crate::spark_server::remote_url())
+        .args(["spark-check", &listed, &missing])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a path it cannot list fails the check\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(": Spark ") && stdout.contains(" answers"), "{stdout}");
+    assert!(
+        stdout.contains("spark.sql.decimalOperations.allowPrecisionLoss=false"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{listed}: 2 files, 8 B listed by the cluster")),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("no-such-export: the path does not exist as the cluster sees it"),
+        "{stderr}"
+    );
+}
