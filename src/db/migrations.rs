@@ -37,6 +37,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "tag aliases", include_str!("migrations/0014_tag_aliases.sql")),
     (15, "line details", include_str!("migrations/0015_line_details.sql")),
     (16, "eks", include_str!("migrations/0016_eks.sql")),
+    (
+        17,
+        "engine functions",
+        include_str!("migrations/0017_engine_functions.sql"),
+    ),
+    (
+        18,
+        "engine functions from one source",
+        include_str!("migrations/0018_engine_functions_one_source.sql"),
+    ),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

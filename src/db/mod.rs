@@ -2,6 +2,7 @@
 //! migrations, and the queries every other layer asks for by name.
 
 mod attribution;
+pub mod dialect;
 mod ecs_check;
 mod events;
 mod explain;

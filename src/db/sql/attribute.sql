@@ -103,8 +103,8 @@ CREATE OR REPLACE TEMP TABLE a_merge AS
 SELECT b.line_id AS line_id, a.instance_id,
        greatest(b.usage_start, a.att_start) AS p_start,
        least(b.usage_end, a.att_end) AS p_end,
-       CAST(epoch(least(b.usage_end, a.att_end) - greatest(b.usage_start, a.att_start))
-            / epoch(b.usage_end - b.usage_start) AS DECIMAL(38, 18)) AS frac
+       ap_share_of(ap_seconds(greatest(b.usage_start, a.att_start), least(b.usage_end, a.att_end))
+                   / ap_seconds(b.usage_start, b.usage_end)) AS frac
 FROM a_lines b JOIN ebs_attachments a ON a.volume_id = b.resource_short
 WHERE b.resource_short LIKE 'vol-%' AND b.usage_end > b.usage_start
   AND least(b.usage_end, a.att_end) > greatest(b.usage_start, a.att_start);
@@ -115,7 +115,7 @@ WHERE b.resource_short LIKE 'vol-%' AND b.usage_end > b.usage_start
 CREATE OR REPLACE TEMP TABLE a_pieces AS
 SELECT row_number() OVER () AS piece_id, *
 FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
-             frac / greatest(1, sum(frac) OVER (PARTITION BY line_id)) AS frac,
+             CAST(frac AS DOUBLE) / CAST(greatest(1, sum(frac) OVER (PARTITION BY line_id)) AS DOUBLE) AS frac,
              instance_id AS merged
       FROM a_merge
       UNION ALL
@@ -148,9 +148,9 @@ FROM a_windows w, unnest(range(date_trunc('hour', w.p_start), w.p_end, INTERVAL 
 
 CREATE OR REPLACE TEMP TABLE a_ecs AS
 SELECT p.window_id, t.service, t.cluster_arn,
-       sum(CAST(t.load * epoch(least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR)
-                               - greatest(p.p_start, t.started_at, p.hour)) AS DECIMAL(38, 9))) AS w,
-       any_value(epoch(p.p_end - p.p_start)) AS len
+       sum(ap_weight_of(t.load * ap_seconds(greatest(p.p_start, t.started_at, p.hour),
+                                            least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR)))) AS w,
+       any_value(ap_seconds(p.p_start, p.p_end)) AS len
 FROM a_window_hours p JOIN a_task_hours t ON t.instance_id = p.owner AND t.hour = p.hour
 WHERE least(p.p_end, t.stopped_at, p.hour + INTERVAL 1 HOUR) > greatest(p.p_start, t.started_at, p.hour)
 GROUP BY p.window_id, t.service, t.cluster_arn;
@@ -160,9 +160,9 @@ GROUP BY p.window_id, t.service, t.cluster_arn;
 -- the same cents.
 CREATE OR REPLACE TEMP TABLE a_event_split AS
 SELECT window_id, service, cluster_arn,
-       CAST(CASE WHEN idle = 'separate' THEN used / greatest(1, sum(used) OVER win)
-                 ELSE w / sum(w) OVER win END AS DECIMAL(38, 18)) AS share
-FROM (SELECT e.*, s.idle, CAST(e.w / e.len AS DECIMAL(38, 18)) AS used
+       ap_share_of(CASE WHEN idle = 'separate' THEN CAST(used AS DOUBLE) / CAST(greatest(1, sum(used) OVER win) AS DOUBLE)
+                        ELSE CAST(w AS DOUBLE) / CAST(sum(w) OVER win AS DOUBLE) END) AS share
+FROM (SELECT e.*, s.idle, ap_share_of(CAST(e.w AS DOUBLE) / e.len) AS used
       FROM a_ecs e CROSS JOIN attr_settings s WHERE e.w > 0)
 WINDOW win AS (PARTITION BY window_id);
 
@@ -176,18 +176,19 @@ FROM a_scad s, unnest(range(date_trunc('hour', s.usage_start), s.usage_end, INTE
 
 CREATE OR REPLACE TEMP TABLE a_scad_window AS
 SELECT window_id, service, cluster_arn,
-       sum(CAST(CAST(split_cost AS DOUBLE) * f AS DECIMAL(38, 18))) AS used,
-       sum(CAST(CAST(unused_cost AS DOUBLE) * f AS DECIMAL(38, 18))) AS unused
+       sum(ap_share_of(CAST(split_cost AS DOUBLE) * f)) AS used,
+       sum(ap_share_of(CAST(unused_cost AS DOUBLE) * f)) AS unused
 FROM (SELECT p.window_id, s.service, s.cluster_arn, s.split_cost, s.unused_cost,
-             epoch(least(p.p_end, s.usage_end, p.hour + INTERVAL 1 HOUR) - greatest(p.p_start, s.usage_start, p.hour))
-                 / epoch(s.usage_end - s.usage_start) AS f
+             ap_seconds(greatest(p.p_start, s.usage_start, p.hour), least(p.p_end, s.usage_end, p.hour + INTERVAL 1 HOUR))
+                 / ap_seconds(s.usage_start, s.usage_end) AS f
       FROM a_window_hours p JOIN a_scad_hours s ON s.instance_id = p.owner AND s.hour = p.hour)
 WHERE f > 0
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE a_scad_split AS
 SELECT window_id, service, cluster_arn,
-       CAST(CASE WHEN idle = 'separate' THEN used ELSE used + unused END / total AS DECIMAL(38, 18)) AS share
+       ap_share_of(CAST(CASE WHEN idle = 'separate' THEN used ELSE used + unused END AS DOUBLE) / CAST(total AS DOUBLE))
+           AS share
 FROM (SELECT w.*, s.idle, sum(w.used + w.unused) OVER (PARTITION BY w.window_id) AS total
       FROM a_scad_window w CROSS JOIN attr_settings s)
 WHERE total > 0 AND CASE WHEN idle = 'separate' THEN used ELSE used + unused END > 0;
@@ -311,10 +312,10 @@ SELECT piece_id, line_id,
        CASE WHEN rn = 1 THEN line_b - sum(bl) OVER line + bl ELSE bl END,
        CASE WHEN rn = 1 THEN line_na - sum(na) OVER line + na ELSE na END
 FROM (SELECT p.piece_id, p.line_id,
-             CAST(b.unblended_cost * p.frac AS DECIMAL(38, 10)) AS u,
-             CAST(b.amortized_cost * p.frac AS DECIMAL(38, 10)) AS a,
-             CAST(b.blended_cost * p.frac AS DECIMAL(38, 10)) AS bl,
-             CAST(b.net_amortized_cost * p.frac AS DECIMAL(38, 10)) AS na,
+             ap_money_of(CAST(b.unblended_cost AS DOUBLE) * p.frac) AS u,
+             ap_money_of(CAST(b.amortized_cost AS DOUBLE) * p.frac) AS a,
+             ap_money_of(CAST(b.blended_cost AS DOUBLE) * p.frac) AS bl,
+             ap_money_of(CAST(b.net_amortized_cost AS DOUBLE) * p.frac) AS na,
              b.unblended_cost AS line_u, b.amortized_cost AS line_a, b.blended_cost AS line_b,
              b.net_amortized_cost AS line_na,
              row_number() OVER (PARTITION BY p.line_id ORDER BY p.frac DESC, p.owner NULLS FIRST, p.p_start, p.piece_id) AS rn
@@ -330,10 +331,10 @@ CREATE OR REPLACE TEMP TABLE a_ecs_parts AS
 SELECT e.piece_id, e.line_id, wp.service, wp.area, wp.largest,
        CASE WHEN wp.idle THEN {method_idle} WHEN e.merged IS NOT NULL THEN {method_ebs} ELSE wp.source END AS method,
        COALESCE(e.merged, '') AS merged_into,
-       CAST(CAST(m.u AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS u,
-       CAST(CAST(m.a AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS a,
-       CAST(CAST(m.bl AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS bl,
-       CAST(CAST(m.na AS DOUBLE) * CAST(wp.share AS DOUBLE) AS DECIMAL(38, 10)) AS na,
+       ap_money_of(CAST(m.u AS DOUBLE) * CAST(wp.share AS DOUBLE)) AS u,
+       ap_money_of(CAST(m.a AS DOUBLE) * CAST(wp.share AS DOUBLE)) AS a,
+       ap_money_of(CAST(m.bl AS DOUBLE) * CAST(wp.share AS DOUBLE)) AS bl,
+       ap_money_of(CAST(m.na AS DOUBLE) * CAST(wp.share AS DOUBLE)) AS na,
        m.u AS piece_u, m.a AS piece_a, m.bl AS piece_b, m.na AS piece_na
 FROM a_ecs_pieces e
 JOIN a_window_parts wp USING (window_id)
@@ -479,10 +480,10 @@ SELECT (SELECT period FROM attr_month), s.owner, 'both', s.service, s.area, h.ho
        s.events_cost, s.scad_cost
 FROM (SELECT w.owner, COALESCE(p.service, '') AS service,
              CASE WHEN p.idle THEN '(idle)' ELSE COALESCE(sv.area, '(unmapped)') END AS area,
-             COALESCE(CAST(sum(CAST(w.u AS DOUBLE) * CAST(p.share AS DOUBLE)) FILTER (WHERE p.source = 'events')
-                           AS DECIMAL(38, 10)), 0) AS events_cost,
-             COALESCE(CAST(sum(CAST(w.u AS DOUBLE) * CAST(p.share AS DOUBLE)) FILTER (WHERE p.source = 'scad')
-                           AS DECIMAL(38, 10)), 0) AS scad_cost
+             COALESCE(ap_money_of(sum(CAST(w.u AS DOUBLE) * CAST(p.share AS DOUBLE)) FILTER (WHERE p.source = 'events')),
+                      0) AS events_cost,
+             COALESCE(ap_money_of(sum(CAST(w.u AS DOUBLE) * CAST(p.share AS DOUBLE)) FILTER (WHERE p.source = 'scad')),
+                      0) AS scad_cost
       FROM a_check_windows w
       JOIN a_check_parts p USING (window_id)
       LEFT JOIN a_services sv ON NOT p.idle AND sv.service IS NOT DISTINCT FROM p.service

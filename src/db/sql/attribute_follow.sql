@@ -79,12 +79,14 @@ WITH by_resource AS (SELECT resource, area, service, sum(u) u, sum(a) a, sum(bl)
 -- figures where they are positive, else by the first measure that is (a
 -- reservation's discounted usage is free unblended, and weighs by amortized).
 SELECT charge, line_type, account, product, resource, paid_for, area, service,
-       CASE WHEN tu > 0 THEN u / tu ELSE base END AS share_u,
-       CASE WHEN ta > 0 THEN a / ta ELSE base END AS share_a,
-       CASE WHEN tb > 0 THEN bl / tb ELSE base END AS share_b,
-       CASE WHEN tn > 0 THEN na / tn ELSE base END AS share_na
-FROM (SELECT *, CAST(CASE WHEN tu > 0 THEN u / tu WHEN ta > 0 THEN a / ta WHEN tb > 0 THEN bl / tb
-                          ELSE na / tn END AS DOUBLE) AS base
+       CASE WHEN tu > 0 THEN CAST(u AS DOUBLE) / CAST(tu AS DOUBLE) ELSE base END AS share_u,
+       CASE WHEN ta > 0 THEN CAST(a AS DOUBLE) / CAST(ta AS DOUBLE) ELSE base END AS share_a,
+       CASE WHEN tb > 0 THEN CAST(bl AS DOUBLE) / CAST(tb AS DOUBLE) ELSE base END AS share_b,
+       CASE WHEN tn > 0 THEN CAST(na AS DOUBLE) / CAST(tn AS DOUBLE) ELSE base END AS share_na
+FROM (SELECT *, CASE WHEN tu > 0 THEN CAST(u AS DOUBLE) / CAST(tu AS DOUBLE)
+                     WHEN ta > 0 THEN CAST(a AS DOUBLE) / CAST(ta AS DOUBLE)
+                     WHEN tb > 0 THEN CAST(bl AS DOUBLE) / CAST(tb AS DOUBLE)
+                     ELSE CAST(na AS DOUBLE) / CAST(tn AS DOUBLE) END AS base
       FROM chosen WHERE level = pick)
 WHERE u <> 0 OR a <> 0 OR bl <> 0 OR na <> 0;
 
@@ -96,10 +98,10 @@ SELECT follower_id, area, service, u_part + CASE WHEN rn = 1 THEN f_u - sum(u_pa
        b_part + CASE WHEN rn = 1 THEN f_b - sum(b_part) OVER f ELSE 0 END AS bl,
        n_part + CASE WHEN rn = 1 THEN f_n - sum(n_part) OVER f ELSE 0 END AS na
 FROM (SELECT f.follower_id, w.area, w.service, f.u AS f_u, f.a AS f_a, f.bl AS f_b, f.na AS f_n,
-             CAST(CAST(f.u AS DOUBLE) * CAST(w.share_u AS DOUBLE) AS DECIMAL(38, 10)) AS u_part,
-             CAST(CAST(f.a AS DOUBLE) * CAST(w.share_a AS DOUBLE) AS DECIMAL(38, 10)) AS a_part,
-             CAST(CAST(f.bl AS DOUBLE) * CAST(w.share_b AS DOUBLE) AS DECIMAL(38, 10)) AS b_part,
-             CAST(CAST(f.na AS DOUBLE) * CAST(w.share_na AS DOUBLE) AS DECIMAL(38, 10)) AS n_part,
+             ap_money_of(CAST(f.u AS DOUBLE) * CAST(w.share_u AS DOUBLE)) AS u_part,
+             ap_money_of(CAST(f.a AS DOUBLE) * CAST(w.share_a AS DOUBLE)) AS a_part,
+             ap_money_of(CAST(f.bl AS DOUBLE) * CAST(w.share_b AS DOUBLE)) AS b_part,
+             ap_money_of(CAST(f.na AS DOUBLE) * CAST(w.share_na AS DOUBLE)) AS n_part,
              row_number() OVER (PARTITION BY f.follower_id ORDER BY w.share_u DESC, w.area, w.service) AS rn
       FROM a_followers f
       JOIN a_follow_weights w

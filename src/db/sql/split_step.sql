@@ -21,17 +21,17 @@ WITH named AS (SELECT area, CAST(share AS DECIMAL(38, 10)) AS share FROM attr_sp
          WHERE (d.u <> 0 OR d.a <> 0 OR d.bl <> 0 OR d.na <> 0)
            AND CASE WHEN EXISTS (SELECT 1 FROM named) THEN d.area IN (SELECT area FROM named)
                     ELSE d.area NOT IN {pseudo_areas} AND d.area NOT IN (SELECT from_area FROM attr_splits) END)
-SELECT area, CAST(share / 100 AS DOUBLE) AS su, CAST(share / 100 AS DOUBLE) AS sa, CAST(share / 100 AS DOUBLE) AS sb,
-       CAST(share / 100 AS DOUBLE) AS sn
+SELECT area, CAST(share AS DOUBLE) / 100 AS su, CAST(share AS DOUBLE) / 100 AS sa, CAST(share AS DOUBLE) / 100 AS sb,
+       CAST(share AS DOUBLE) / 100 AS sn
 FROM named WHERE (SELECT split_by FROM s_split) = 'fixed'
 UNION ALL
 SELECT area, 1 / count(*) OVER (), 1 / count(*) OVER (), 1 / count(*) OVER (), 1 / count(*) OVER ()
 FROM reach WHERE (SELECT split_by FROM s_split) = 'even'
 UNION ALL
-SELECT area, CAST(greatest(u, 0) / NULLIF(sum(greatest(u, 0)) OVER (), 0) AS DOUBLE),
-       CAST(greatest(a, 0) / NULLIF(sum(greatest(a, 0)) OVER (), 0) AS DOUBLE),
-       CAST(greatest(bl, 0) / NULLIF(sum(greatest(bl, 0)) OVER (), 0) AS DOUBLE),
-       CAST(greatest(na, 0) / NULLIF(sum(greatest(na, 0)) OVER (), 0) AS DOUBLE)
+SELECT area, CAST(greatest(u, 0) AS DOUBLE) / CAST(NULLIF(sum(greatest(u, 0)) OVER (), 0) AS DOUBLE),
+       CAST(greatest(a, 0) AS DOUBLE) / CAST(NULLIF(sum(greatest(a, 0)) OVER (), 0) AS DOUBLE),
+       CAST(greatest(bl, 0) AS DOUBLE) / CAST(NULLIF(sum(greatest(bl, 0)) OVER (), 0) AS DOUBLE),
+       CAST(greatest(na, 0) AS DOUBLE) / CAST(NULLIF(sum(greatest(na, 0)) OVER (), 0) AS DOUBLE)
 FROM reach WHERE (SELECT split_by FROM s_split) = 'proportional';
 
 -- The pool: the rows this split moves.
@@ -56,10 +56,10 @@ FROM s_pool HAVING count(*) > 0 AND NOT (SELECT mu FROM s_moves);
 -- it exactly. A measure that does not move stays where it was.
 CREATE OR REPLACE TEMP TABLE s_moved AS
 SELECT p.*, t.area AS target,
-       CAST(CAST(p.u AS DOUBLE) * CAST(COALESCE(t.su, 0) AS DOUBLE) AS DECIMAL(38, 10)) AS tu,
-       CAST(CAST(p.a AS DOUBLE) * CAST(COALESCE(t.sa, 0) AS DOUBLE) AS DECIMAL(38, 10)) AS ta,
-       CAST(CAST(p.bl AS DOUBLE) * CAST(COALESCE(t.sb, 0) AS DOUBLE) AS DECIMAL(38, 10)) AS tb,
-       CAST(CAST(p.na AS DOUBLE) * CAST(COALESCE(t.sn, 0) AS DOUBLE) AS DECIMAL(38, 10)) AS tn,
+       ap_money_of(CAST(p.u AS DOUBLE) * CAST(COALESCE(t.su, 0) AS DOUBLE)) AS tu,
+       ap_money_of(CAST(p.a AS DOUBLE) * CAST(COALESCE(t.sa, 0) AS DOUBLE)) AS ta,
+       ap_money_of(CAST(p.bl AS DOUBLE) * CAST(COALESCE(t.sb, 0) AS DOUBLE)) AS tb,
+       ap_money_of(CAST(p.na AS DOUBLE) * CAST(COALESCE(t.sn, 0) AS DOUBLE)) AS tn,
        row_number() OVER (PARTITION BY p.row_id ORDER BY t.su DESC NULLS LAST, t.area) = 1 AS first_u,
        row_number() OVER (PARTITION BY p.row_id ORDER BY t.sa DESC NULLS LAST, t.area) = 1 AS first_a,
        row_number() OVER (PARTITION BY p.row_id ORDER BY t.sb DESC NULLS LAST, t.area) = 1 AS first_b,

@@ -1,0 +1,473 @@
+//! The engine seam's one place for SQL that DuckDB and Spark write
+//! differently. The shared statements are written in what both engines accept;
+//! where they cannot be, a statement names a fragment here (through the
+//! `{placeholder}` filling of `sql.rs`) and each engine gets its own spelling.
+//! Every fragment is SQL built from column expressions the statements pass
+//! in, never from data. tests/it/dialect.rs runs each one on DuckDB, and on a
+//! real Spark Connect server when there is one, and checks both give the same
+//! values.
+
+/// The engine a statement is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    DuckDb,
+    Spark,
+}
+
+impl Dialect {
+    /// The value of `value` on the row where `key` is largest
+    /// (`arg_max` / `max_by`; ties as the engine breaks them, so keys are unique).
+    pub fn max_by(self, value: &str, key: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("arg_max({value}, {key})"),
+            Dialect::Spark => format!("max_by({value}, {key})"),
+        }
+    }
+
+    /// The value of `value` on the row where `key` is smallest.
+    pub fn min_by(self, value: &str, key: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("arg_min({value}, {key})"),
+            Dialect::Spark => format!("min_by({value}, {key})"),
+        }
+    }
+
+    /// A record of named fields, compared field by field in order (a
+    /// tie-breaking sort key): `{'a': x}` / `named_struct('a', x)`.
+    pub fn record(self, fields: &[(&str, &str)]) -> String {
+        match self {
+            Dialect::DuckDb => {
+                let parts: Vec<String> = fields.iter().map(|(name, expr)| format!("'{name}': {expr}")).collect();
+                format!("{{{}}}", parts.join(", "))
+            }
+            Dialect::Spark => {
+                let parts: Vec<String> = fields.iter().map(|(name, expr)| format!("'{name}', {expr}")).collect();
+                format!("named_struct({})", parts.join(", "))
+            }
+        }
+    }
+
+    /// A DOUBLE as an exact decimal of `scale` places, rounded as DuckDB
+    /// does: the value times 10^scale in double precision, rounded half away
+    /// from zero, that whole number exactly. Spark's own cast rounds the
+    /// double's shortest printed form instead, which differs in the last place
+    /// about once in sixty amounts; given DuckDB's steps, both engines
+    /// write the same digits. On Spark the whole number must fit a BIGINT
+    /// (amounts under $900 million at 10 places, shares up to 9 at 18): past
+    /// that the cast fails, it never rounds silently.
+    pub fn decimal_of_double(self, value: &str, scale: u32) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST({value} AS DECIMAL(38, {scale}))"),
+            Dialect::Spark => format!(
+                "CAST(CAST(round(CAST({value} AS DOUBLE) * CAST(1e{scale} AS DOUBLE)) AS BIGINT) \
+                 * CAST(1e-{scale} AS DECIMAL(38, {scale})) AS DECIMAL(38, {scale}))"
+            ),
+        }
+    }
+
+    /// Seconds from timestamp `from` to timestamp `to`, as a DOUBLE, to the
+    /// microsecond (`epoch(interval)` / the difference of `unix_micros`).
+    pub fn seconds_between(self, from: &str, to: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("epoch(({to}) - ({from}))"),
+            Dialect::Spark => {
+                format!(
+                    "CAST(unix_micros(CAST({to} AS TIMESTAMP)) - unix_micros(CAST({from} AS TIMESTAMP)) AS DOUBLE) / 1000000"
+                )
+            }
+        }
+    }
+
+    /// The list of hour starts from the hour `since` falls in up to, not
+    /// including, `until`; empty when `until` is not after that hour
+    /// (`range`, whose end is exclusive / `sequence`, whose end is inclusive).
+    pub fn hours(self, since: &str, until: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("range(date_trunc('hour', {since}), {until}, INTERVAL 1 HOUR)"),
+            Dialect::Spark => format!(
+                "CASE WHEN {until} > date_trunc('HOUR', {since}) \
+                 THEN sequence(date_trunc('HOUR', {since}), {until} - INTERVAL 1 MICROSECOND, INTERVAL 1 HOUR) \
+                 ELSE CAST(array() AS ARRAY<TIMESTAMP>) END"
+            ),
+        }
+    }
+
+    /// A FROM item's rows, each repeated once per element of `list` (a
+    /// column `column` of a relation `alias`), written after the item:
+    /// `, unnest(l) AS a(c)` / ` LATERAL VIEW explode(l) a AS c`. A row whose
+    /// list is empty is dropped by both.
+    pub fn each_of(self, list: &str, alias: &str, column: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!(", unnest({list}) AS {alias}({column})"),
+            Dialect::Spark => format!(" LATERAL VIEW explode({list}) {alias} AS {column}"),
+        }
+    }
+
+    /// A JSON object column read as a map of text to text
+    /// (`CAST(j AS MAP(VARCHAR, VARCHAR))` / `from_json(j, 'map<string,string>')`).
+    pub fn text_map(self, json: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST({json} AS MAP(VARCHAR, VARCHAR))"),
+            Dialect::Spark => format!("from_json({json}, 'map<string,string>')"),
+        }
+    }
+
+    /// The elements of `list` for which `test` (an expression of `param`) holds.
+    pub fn filter(self, list: &str, param: &str, test: &str) -> String {
+        format!("filter({list}, {})", self.lambda(param, test))
+    }
+
+    /// `list` with each element replaced by `value` (an expression of `param`).
+    pub fn transform(self, list: &str, param: &str, value: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("list_transform({list}, {})", self.lambda(param, value)),
+            Dialect::Spark => format!("transform({list}, {})", self.lambda(param, value)),
+        }
+    }
+
+    /// A lambda of one parameter, for `filter(list, ...)` (both engines'
+    /// name) and `transform`: `lambda e: body` / `e -> body`.
+    pub fn lambda(self, param: &str, body: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("lambda {param}: {body}"),
+            Dialect::Spark => format!("{param} -> {body}"),
+        }
+    }
+
+    /// The first element of a list, NULL when it is empty (`(l)[1]` /
+    /// `try_element_at(l, 1)`: Spark's `l[0]` fails on an empty list in ANSI mode).
+    pub fn first(self, list: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("({list})[1]"),
+            Dialect::Spark => format!("try_element_at({list}, 1)"),
+        }
+    }
+
+    /// `text` with every match of the regular expression replaced (DuckDB
+    /// replaces the first unless told 'g'; Spark replaces all).
+    pub fn replace_all(self, text: &str, regex: &str, with: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("regexp_replace({text}, {regex}, {with}, 'g')"),
+            Dialect::Spark => format!("regexp_replace({text}, {regex}, {with})"),
+        }
+    }
+
+    /// Whether `text` matches a shell glob (`*`, `?`, `[...]`) given as SQL
+    /// text. DuckDB has GLOB; Spark matches the same pattern turned into an
+    /// anchored regular expression by `glob_regex`, which a statement stages
+    /// beside the glob (patterns are data: bound, never spliced in).
+    pub fn glob(self, text: &str, glob: &str, regex: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("({text} GLOB {glob})"),
+            Dialect::Spark => format!("({text} RLIKE {regex})"),
+        }
+    }
+
+    /// A statement's result kept under `name` for the statements after it:
+    /// a temp table / a cached temp view (Spark's temp views are plans, run
+    /// again by every reader unless cached).
+    pub fn keep(self, name: &str, select: &str) -> Vec<String> {
+        match self {
+            Dialect::DuckDb => vec![format!("CREATE OR REPLACE TEMP TABLE {name} AS {select}")],
+            Dialect::Spark => vec![
+                format!("UNCACHE TABLE IF EXISTS {name}"),
+                format!("CREATE OR REPLACE TEMP VIEW {name} AS {select}"),
+                format!("CACHE TABLE {name}"),
+            ],
+        }
+    }
+}
+
+/// A function the shared statements call by name, defined by each engine:
+/// DuckDB's as a macro of a migration (the last that defines it), Spark's as a session's temporary
+/// function (`spark_functions`).
+pub struct EngineFunction {
+    pub name: &'static str,
+    /// Parameters with their Spark types (DuckDB's macros are untyped).
+    pub params: &'static [(&'static str, &'static str)],
+    pub returns: &'static str,
+    pub body: fn(Dialect) -> String,
+}
+
+/// A tag key as keys compare: its letters and digits, lower case (CUR 2.0
+/// writes `CostCenter` as `cost_center`, Athena `aws:createdBy` as `aws_created_by`).
+fn tag_key(d: Dialect, key: &str) -> String {
+    format!("lower({})", d.replace_all(key, "'[^A-Za-z0-9]'", "''"))
+}
+
+/// A line's tags as the functions take them: {key (as ap_tag_key writes it), value}.
+const TAG_ENTRIES: &str = "ARRAY<STRUCT<key: STRING, value: STRING>>";
+
+/// A line's kind of charge, from its line type as CUR (lineItem/LineItemType),
+/// DBR (RecordType) and FOCUS (ChargeCategory) write it.
+const CHARGE: &str = "CASE \
+    WHEN line_type IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'LineItem') THEN 'usage' \
+    WHEN line_type IN ('SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'SavingsPlanNegation', 'RIFee', 'Purchase') \
+        THEN 'commitment' \
+    WHEN line_type LIKE '%Discount' THEN 'discount' \
+    WHEN line_type = 'Credit' THEN 'credit' \
+    WHEN line_type IN ('Refund', 'Adjustment') THEN 'refund' \
+    WHEN line_type = 'Tax' OR product = 'Tax' THEN 'tax' \
+    WHEN line_type = 'Fee' THEN 'fee' \
+    WHEN line_type IS NULL THEN 'usage' \
+    ELSE 'other' END";
+
+/// The functions migrations 17 and 18 define for DuckDB and `spark_functions` for Spark.
+pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
+    EngineFunction {
+        name: "ap_weight_of",
+        params: &[("x", "DOUBLE")],
+        returns: "DECIMAL(38, 9)",
+        body: |d| d.decimal_of_double("x", 9),
+    },
+    EngineFunction {
+        name: "ap_money_of",
+        params: &[("x", "DOUBLE")],
+        returns: "DECIMAL(38, 10)",
+        body: |d| d.decimal_of_double("x", 10),
+    },
+    EngineFunction {
+        name: "ap_share_of",
+        params: &[("x", "DOUBLE")],
+        returns: "DECIMAL(38, 18)",
+        body: |d| d.decimal_of_double("x", 18),
+    },
+    EngineFunction {
+        name: "ap_tag_key",
+        params: &[("k", "STRING")],
+        returns: "STRING",
+        body: |d| tag_key(d, "k"),
+    },
+    EngineFunction {
+        name: "ap_tag_value",
+        params: &[("entries", TAG_ENTRIES), ("k", "STRING")],
+        returns: "STRING",
+        body: |d| {
+            // (Spark calls no SQL function inside a lambda, so the key is spelled out.)
+            let test = format!("e.key = {} AND NULLIF(trim(e.value), '') IS NOT NULL", tag_key(d, "k"));
+            let found = d.filter("entries", "e", &test);
+            format!("{}.value", d.first(&found))
+        },
+    },
+    EngineFunction {
+        name: "ap_tag_value_in",
+        params: &[("entries", TAG_ENTRIES), ("ks", "STRING")],
+        returns: "STRING",
+        body: |d| {
+            let found = d.filter(
+                "entries",
+                "e",
+                "array_contains(split(ks, ','), e.key) AND NULLIF(trim(e.value), '') IS NOT NULL",
+            );
+            let ranked = d.transform(
+                &found,
+                "e",
+                &d.record(&[("at", "array_position(split(ks, ','), e.key)"), ("value", "e.value")]),
+            );
+            format!("{}.value", d.first(&format!("array_sort({ranked})")))
+        },
+    },
+    EngineFunction {
+        name: "ap_charge",
+        params: &[("line_type", "STRING"), ("product", "STRING")],
+        returns: "STRING",
+        body: |_| CHARGE.to_string(),
+    },
+    EngineFunction {
+        name: "ap_pod_cluster",
+        params: &[("arn", "STRING")],
+        returns: "STRING",
+        body: |_| "NULLIF(regexp_extract(arn, ':pod/([^/]+)/', 1), '')".to_string(),
+    },
+    EngineFunction {
+        name: "ap_pod_namespace",
+        params: &[("arn", "STRING")],
+        returns: "STRING",
+        body: |_| "NULLIF(regexp_extract(arn, ':pod/[^/]+/([^/]+)/', 1), '')".to_string(),
+    },
+    EngineFunction {
+        name: "ap_pod_name",
+        params: &[("arn", "STRING")],
+        returns: "STRING",
+        body: |_| "NULLIF(regexp_extract(arn, ':pod/[^/]+/[^/]+/([^/]+)', 1), '')".to_string(),
+    },
+    EngineFunction {
+        name: "ap_task_cluster",
+        params: &[("arn", "STRING")],
+        returns: "STRING",
+        body: |_| "NULLIF(regexp_extract(arn, ':task/([^/]+)/[^/]+$', 1), '')".to_string(),
+    },
+    EngineFunction {
+        name: "ap_pod_service",
+        params: &[("ns", "STRING"), ("workload", "STRING")],
+        returns: "STRING",
+        body: |_| "COALESCE(ns, '') || '/' || workload".to_string(),
+    },
+    EngineFunction {
+        name: "ap_seconds",
+        params: &[("t0", "TIMESTAMP"), ("t1", "TIMESTAMP")],
+        returns: "DOUBLE",
+        body: |d| d.seconds_between("t0", "t1"),
+    },
+];
+
+/// The statements that define the engine functions in a Spark session.
+pub fn spark_functions() -> Vec<String> {
+    ENGINE_FUNCTIONS
+        .iter()
+        .map(|f| {
+            let params: Vec<String> = f.params.iter().map(|(n, t)| format!("{n} {t}")).collect();
+            format!(
+                "CREATE OR REPLACE TEMPORARY FUNCTION {}({}) RETURNS {} RETURN {}",
+                f.name,
+                params.join(", "),
+                f.returns,
+                (f.body)(Dialect::Spark)
+            )
+        })
+        .collect()
+}
+
+/// A shell glob (`*`, `?`, `[...]`, as DuckDB's GLOB reads it) as an anchored
+/// Java regular expression, for Spark's RLIKE: everything else is literal, and the
+/// end is `\\z` (Java's `$` also matches before a final newline).
+pub fn glob_regex(glob: &str) -> String {
+    let mut out = String::from("^");
+    let mut chars = glob.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => out.push_str("(?s:.*)"),
+            '?' => out.push_str("(?s:.)"),
+            '[' => {
+                // A class runs to the next ']' after its first character (so a ']' first in it is
+                // literal); without one, '[' is literal.
+                let rest: String = chars.clone().collect();
+                match rest.char_indices().skip(1).find(|&(_, ch)| ch == ']') {
+                    Some((end, _)) => {
+                        let body = &rest[..end];
+                        let (negated, body) = match body.strip_prefix('!') {
+                            Some(b) => (true, b),
+                            None => (false, body),
+                        };
+                        out.push_str(if negated { "[^" } else { "[" });
+                        for ch in body.chars() {
+                            if matches!(ch, '\\' | '[' | ']' | '^' | '&') {
+                                out.push('\\');
+                            }
+                            out.push(ch);
+                        }
+                        out.push(']');
+                        for _ in 0..=rest[..end].chars().count() {
+                            chars.next();
+                        }
+                    }
+                    None => out.push_str("\\["),
+                }
+            }
+            c if c.is_alphanumeric() || c == ' ' || c == '_' => out.push(c),
+            c => {
+                out.push('\\');
+                out.push(c);
+            }
+        }
+    }
+    out.push_str("\\z");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_difference_is_spelled_for_its_engine() {
+        let (d, s) = (Dialect::DuckDb, Dialect::Spark);
+        assert_eq!(d.max_by("tags", "k"), "arg_max(tags, k)");
+        assert_eq!(s.max_by("tags", "k"), "max_by(tags, k)");
+        assert_eq!(d.min_by("a", "k"), "arg_min(a, k)");
+        assert_eq!(s.min_by("a", "k"), "min_by(a, k)");
+        assert_eq!(d.record(&[("cost", "c"), ("text", "t")]), "{'cost': c, 'text': t}");
+        assert_eq!(
+            s.record(&[("cost", "c"), ("text", "t")]),
+            "named_struct('cost', c, 'text', t)"
+        );
+        assert_eq!(d.decimal_of_double("x", 10), "CAST(x AS DECIMAL(38, 10))");
+        assert!(
+            s.decimal_of_double("x", 10)
+                .contains("round(CAST(x AS DOUBLE) * CAST(1e10 AS DOUBLE))")
+        );
+        assert_eq!(d.seconds_between("a", "b"), "epoch((b) - (a))");
+        assert!(
+            s.seconds_between("a", "b")
+                .starts_with("CAST(unix_micros(CAST(b AS TIMESTAMP))")
+        );
+        assert!(d.hours("s", "u").starts_with("range("));
+        assert!(s.hours("s", "u").contains("sequence(") && s.hours("s", "u").contains("- INTERVAL 1 MICROSECOND"));
+        assert_eq!(d.each_of("l", "u", "hour"), ", unnest(l) AS u(hour)");
+        assert_eq!(s.each_of("l", "u", "hour"), " LATERAL VIEW explode(l) u AS hour");
+        assert_eq!(d.text_map("tags"), "CAST(tags AS MAP(VARCHAR, VARCHAR))");
+        assert_eq!(s.text_map("tags"), "from_json(tags, 'map<string,string>')");
+        assert_eq!(d.filter("l", "e", "e > 1"), "filter(l, lambda e: e > 1)");
+        assert_eq!(s.filter("l", "e", "e > 1"), "filter(l, e -> e > 1)");
+        assert_eq!(d.transform("l", "e", "e + 1"), "list_transform(l, lambda e: e + 1)");
+        assert_eq!(s.transform("l", "e", "e + 1"), "transform(l, e -> e + 1)");
+        assert_eq!(d.first("l"), "(l)[1]");
+        assert_eq!(s.first("l"), "try_element_at(l, 1)");
+        assert_eq!(d.replace_all("k", "'[^a]'", "''"), "regexp_replace(k, '[^a]', '', 'g')");
+        assert_eq!(s.replace_all("k", "'[^a]'", "''"), "regexp_replace(k, '[^a]', '')");
+        assert_eq!(d.glob("x", "g", "r"), "(x GLOB g)");
+        assert_eq!(s.glob("x", "g", "r"), "(x RLIKE r)");
+        assert_eq!(d.keep("t", "SELECT 1").len(), 1);
+        assert_eq!(s.keep("t", "SELECT 1")[2], "CACHE TABLE t");
+    }
+
+    #[test]
+    fn duckdb_defines_each_engine_function_as_the_dialect_spells_it() {
+        let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let migrations = squeeze(
+            &[
+                include_str!("migrations/0001_billing.sql"),
+                include_str!("migrations/0005_newest_event_wins.sql"),
+                include_str!("migrations/0010_whole_invoice.sql"),
+                include_str!("migrations/0014_tag_aliases.sql"),
+                include_str!("migrations/0016_eks.sql"),
+                include_str!("migrations/0017_engine_functions.sql"),
+                include_str!("migrations/0018_engine_functions_one_source.sql"),
+            ]
+            .iter()
+            .flat_map(|m| m.lines().filter(|l| !l.trim_start().starts_with("--")))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        );
+        for f in ENGINE_FUNCTIONS {
+            let params: Vec<&str> = f.params.iter().map(|(n, _)| *n).collect();
+            let head = format!(" MACRO {}({}) AS ", f.name, params.join(", "));
+            let last = migrations
+                .rfind(&head)
+                .unwrap_or_else(|| panic!("no migration defines {}", f.name));
+            let body = &migrations[last + head.len()..];
+            let body = &body[..body.find(';').unwrap()];
+            assert_eq!(
+                body,
+                squeeze(&(f.body)(Dialect::DuckDb)),
+                "{}: its last migration differs from the dialect",
+                f.name
+            );
+        }
+        let spark = spark_functions();
+        assert_eq!(spark.len(), ENGINE_FUNCTIONS.len());
+        assert!(spark.iter().any(|s| {
+            s.starts_with("CREATE OR REPLACE TEMPORARY FUNCTION ap_money_of(x DOUBLE) RETURNS DECIMAL(38, 10)")
+        }));
+    }
+
+    #[test]
+    fn globs_become_anchored_regexes_with_everything_else_literal() {
+        assert_eq!(glob_regex("i-*"), "^i\\-(?s:.*)\\z");
+        assert_eq!(glob_regex("a?c"), "^a(?s:.)c\\z");
+        assert_eq!(glob_regex("[ab]x"), "^[ab]x\\z");
+        assert_eq!(glob_regex("[!ab]x"), "^[^ab]x\\z");
+        assert_eq!(glob_regex("a.b(c)"), "^a\\.b\\(c\\)\\z");
+        assert_eq!(glob_regex("[oops"), "^\\[oops\\z");
+    }
+}

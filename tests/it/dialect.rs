@@ -1,0 +1,306 @@
+//! The engine seam's dialect (src/db/dialect.rs), one case per difference:
+//! each fragment, spelled for DuckDB and for Spark, gives the values written
+//! here on DuckDB always, and on a real Spark Connect server when the tests
+//! are built with `--features spark` and one answers (spark_server.rs).
+//! Every column is returned as text, so decimals compare digit for digit.
+
+use apportion::db::dialect::{Dialect, glob_regex};
+
+struct Case {
+    name: &'static str,
+    /// The query, as each engine is given it (statements before the last are run first).
+    sql: fn(Dialect) -> Vec<String>,
+    expected: &'static [&'static [&'static str]],
+}
+
+fn one(sql: String) -> Vec<String> {
+    vec![sql]
+}
+
+/// The doubles that Spark's own CAST(double AS DECIMAL) rounds differently from DuckDB's.
+const DOUBLES: &str = "(VALUES (1, '-31.027263436549998'), (2, '88.78401735565'), (3, '70.83476816665'), \
+                       (4, '2.00000000005'), (5, '-2.00000000005'), (6, '123456.78901234567')) AS v(i, x)";
+
+const CASES: &[Case] = &[
+    Case {
+        name: "max_by and min_by over a record key (ties broken by the record's second field)",
+        sql: |d| {
+            let key = d.record(&[("cost", "c"), ("text", "t")]);
+            one(format!(
+                "SELECT {}, {} FROM (VALUES ('a', 1.5, 'x'), ('b', 2.5, 'a'), ('c', 2.5, 'b')) AS x(v, c, t)",
+                d.max_by("v", &key),
+                d.min_by("v", &key)
+            ))
+        },
+        expected: &[&["c", "a"]],
+    },
+    Case {
+        name: "decimal_of_double at 10 places, as DuckDB rounds",
+        sql: |d| {
+            one(format!(
+                "SELECT CAST({} AS STRING) FROM {DOUBLES} ORDER BY i",
+                d.decimal_of_double("CAST(x AS DOUBLE)", 10)
+            ))
+        },
+        expected: &[
+            &["-31.0272634366"],
+            &["88.7840173556"],
+            &["70.8347681666"],
+            &["2.0000000001"],
+            &["-2.0000000001"],
+            &["123456.7890123457"],
+        ],
+    },
+    Case {
+        name: "decimal_of_double at 18 places (shares)",
+        sql: |d| {
+            one(format!(
+                "SELECT CAST({} AS STRING) FROM (VALUES (1, '1'), (2, '2'), (3, '0.7')) AS v(i, x) ORDER BY i",
+                d.decimal_of_double("CAST(x AS DOUBLE) / 3", 18)
+            ))
+        },
+        expected: &[
+            &["0.333333333333333312"],
+            &["0.666666666666666624"],
+            &["0.233333333333333312"],
+        ],
+    },
+    Case {
+        name: "seconds_between to the microsecond",
+        sql: |d| {
+            one(format!(
+                "SELECT CAST({} AS STRING)",
+                d.seconds_between("TIMESTAMP '2026-09-01 00:00:00'", "TIMESTAMP '2026-09-01 01:30:00.5'")
+            ))
+        },
+        expected: &[&["5400.5"]],
+    },
+    Case {
+        name: "hours (end exclusive, empty when the end is not past the first hour) and each_of",
+        sql: |d| {
+            one(format!(
+                "SELECT CAST(id AS STRING), CAST(hour AS STRING) \
+                 FROM (VALUES (1, TIMESTAMP '2026-09-01 00:30:00', TIMESTAMP '2026-09-01 03:00:00'), \
+                              (2, TIMESTAMP '2026-09-01 00:30:00', TIMESTAMP '2026-09-01 00:45:00'), \
+                              (3, TIMESTAMP '2026-09-01 01:00:00', TIMESTAMP '2026-09-01 01:00:00')) AS t(id, s, u){} \
+                 ORDER BY id, hour",
+                d.each_of(&d.hours("t.s", "t.u"), "h", "hour")
+            ))
+        },
+        expected: &[
+            &["1", "2026-09-01 00:00:00"],
+            &["1", "2026-09-01 01:00:00"],
+            &["1", "2026-09-01 02:00:00"],
+            &["2", "2026-09-01 00:00:00"],
+        ],
+    },
+    Case {
+        name: "text_map of a JSON tag object",
+        sql: |d| {
+            // (The tags column is JSON in DuckDB's tables and text in Spark's Parquet.)
+            let column = if d == Dialect::DuckDb { "CAST(j AS JSON)" } else { "j" };
+            one(format!(
+                "SELECT {m}['b'], CAST({m}['missing'] IS NULL AS STRING) FROM (VALUES ('{{\"a\":\"1\",\"b\":\"x y\"}}')) AS x(j)",
+                m = d.text_map(column)
+            ))
+        },
+        expected: &[&["x y", "true"]],
+    },
+    Case {
+        name: "filter and transform with a lambda",
+        sql: |d| {
+            // (A list literal is spelled differently too; the attribution's lists come from its tables.)
+            let list = if d == Dialect::DuckDb {
+                "[1, 2, 3]"
+            } else {
+                "array(1, 2, 3)"
+            };
+            one(format!(
+                "SELECT CAST({} AS STRING)",
+                d.transform(&d.filter(list, "e", "e > 1"), "e", "e * 10")
+            ))
+        },
+        expected: &[&["[20, 30]"]],
+    },
+    Case {
+        name: "replace_all replaces every match",
+        sql: |d| {
+            one(format!(
+                "SELECT {}",
+                d.replace_all("'Product-Area_x'", "'[^A-Za-z0-9]'", "''")
+            ))
+        },
+        expected: &[&["ProductAreax"]],
+    },
+    Case {
+        name: "glob, as GLOB and as RLIKE of glob_regex",
+        sql: |d| {
+            let rows = [
+                ("i-0abc", "i-*"),
+                ("x.y", "x?y"),
+                ("ab", "[!a]b"),
+                ("xy", "x.y"),
+                ("a.b", "a.b"),
+                ("team(a)", "team(*)"),
+            ];
+            let tests: Vec<String> = rows
+                .iter()
+                .map(|(text, glob)| {
+                    let regex = format!("r'{}'", glob_regex(glob));
+                    format!(
+                        "CAST({} AS STRING)",
+                        d.glob(&format!("'{text}'"), &format!("'{glob}'"), &regex)
+                    )
+                })
+                .collect();
+            one(format!("SELECT {}", tests.join(", ")))
+        },
+        expected: &[&["true", "true", "false", "false", "true", "true"]],
+    },
+    Case {
+        name: "the engine functions' decimals and seconds",
+        sql: |_| {
+            one(format!(
+                "SELECT CAST(ap_money_of(CAST(x AS DOUBLE)) AS STRING), CAST(ap_share_of(CAST(x AS DOUBLE) / 1000) AS STRING), \
+                        CAST(ap_weight_of(CAST(x AS DOUBLE)) AS STRING), \
+                        CAST(ap_seconds(TIMESTAMP '2026-09-01 00:00:00', TIMESTAMP '2026-09-01 00:00:01.25') AS STRING) \
+                 FROM {DOUBLES} WHERE i IN (2, 3) ORDER BY i"
+            ))
+        },
+        expected: &[
+            &["88.7840173556", "0.088784017355649984", "88.784017356", "1.25"],
+            &["70.8347681666", "0.070834768166649992", "70.834768167", "1.25"],
+        ],
+    },
+    Case {
+        name: "the engine functions' tags, charges and container ids",
+        sql: |d| {
+            let entry = |k: &str, v: &str| d.record(&[("key", &format!("'{k}'")), ("value", &format!("'{v}'"))]);
+            let list = |items: &[String]| match d {
+                Dialect::DuckDb => format!("[{}]", items.join(", ")),
+                Dialect::Spark => format!("array({})", items.join(", ")),
+            };
+            let blank_first = list(&[entry("productarea", " "), entry("prodarea", "web")]);
+            let both = list(&[entry("prodarea", "web"), entry("productarea", "api")]);
+            let empty = match d {
+                Dialect::DuckDb => "CAST([] AS STRUCT(key VARCHAR, value VARCHAR)[])".to_string(),
+                Dialect::Spark => "CAST(array() AS ARRAY<STRUCT<key: STRING, value: STRING>>)".to_string(),
+            };
+            let pod = "'arn:aws:eks:us-east-1:111:pod/prod/shop/cart-7d9/uid-1'";
+            one(format!(
+                "SELECT ap_tag_key('Product-Area'), ap_tag_value({blank_first}, 'Prod Area'), \
+                        ap_tag_value_in({blank_first}, 'productarea,prodarea'), ap_tag_value_in({both}, 'productarea,prodarea'), \
+                        CAST(ap_tag_value({empty}, 'x') IS NULL AS STRING), \
+                        ap_charge('SavingsPlanNegation', 'AmazonEC2') || ',' || ap_charge('BundledDiscount', 'x') || ',' \
+                            || ap_charge(NULL, 'Tax') || ',' || ap_charge('Tax', 'AWS') || ',' || ap_charge('Weird', 'x'), \
+                        ap_pod_cluster({pod}) || ',' || ap_pod_namespace({pod}) || ',' || ap_pod_name({pod}), \
+                        ap_task_cluster('arn:aws:ecs:us-east-1:111:task/main/abc'), ap_pod_service('shop', 'cart'), \
+                        CAST(ap_pod_cluster('i-123') IS NULL AS STRING)"
+            ))
+        },
+        expected: &[&[
+            "productarea",
+            "web",
+            "web",
+            "api",
+            "true",
+            "commitment,discount,tax,tax,other",
+            "prod,shop,cart-7d9",
+            "main",
+            "shop/cart",
+            "true",
+        ]],
+    },
+    Case {
+        name: "keep: a result kept for the statements after it",
+        sql: |d| {
+            let mut sql = d.keep("dialect_kept", "SELECT 41 AS n");
+            sql.extend(d.keep("dialect_kept", "SELECT n + 1 AS n FROM (SELECT 41 AS n)"));
+            sql.push("SELECT CAST(n AS STRING) FROM dialect_kept".to_string());
+            sql
+        },
+        expected: &[&["42"]],
+    },
+];
+
+fn duck_rows(conn: &duckdb::Connection, statements: &[String]) -> Vec<Vec<String>> {
+    let (last, before) = statements.split_last().unwrap();
+    for s in before {
+        conn.execute_batch(s).unwrap_or_else(|e| panic!("DuckDB: {s}: {e}"));
+    }
+    let mut stmt = conn.prepare(last).unwrap_or_else(|e| panic!("DuckDB: {last}: {e}"));
+    let mut rows = stmt.query([]).unwrap();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        let n = row.as_ref().column_count();
+        out.push((0..n).map(|i| row.get::<_, String>(i).unwrap()).collect());
+    }
+    out
+}
+
+fn expected(case: &Case) -> Vec<Vec<String>> {
+    case.expected
+        .iter()
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect()
+}
+
+/// DuckDB's engine functions, as migrations 17 and 18 define them.
+fn duck_functions() -> Vec<String> {
+    [
+        include_str!("../../src/db/migrations/0017_engine_functions.sql"),
+        include_str!("../../src/db/migrations/0018_engine_functions_one_source.sql"),
+    ]
+    .iter()
+    .flat_map(|m| {
+        let code: Vec<&str> = m.lines().filter(|l| !l.trim_start().starts_with("--")).collect();
+        code.join("\n").split(';').map(str::to_owned).collect::<Vec<_>>()
+    })
+    .filter(|s| !s.trim().is_empty())
+    .collect()
+}
+
+#[test]
+fn every_fragment_gives_its_values_on_duckdb() {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    for statement in duck_functions() {
+        conn.execute_batch(&statement)
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    for case in CASES {
+        assert_eq!(
+            duck_rows(&conn, &(case.sql)(Dialect::DuckDb)),
+            expected(case),
+            "DuckDB: {}",
+            case.name
+        );
+    }
+}
+
+#[cfg(feature = "spark")]
+#[test]
+fn every_fragment_gives_the_same_values_on_spark() {
+    let Some(spark) = crate::spark_server::session() else {
+        return;
+    };
+    for case in CASES {
+        let statements = (case.sql)(Dialect::Spark);
+        let (last, before) = statements.split_last().unwrap();
+        for s in before {
+            spark.run(s).unwrap_or_else(|e| panic!("Spark: {s}: {e:#}"));
+        }
+        let rows: Vec<Vec<String>> = spark
+            .rows(last)
+            .unwrap_or_else(|e| panic!("Spark: {last}: {e:#}"))
+            .into_iter()
+            .map(|r| r.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect())
+            .collect();
+        assert_eq!(rows, expected(case), "Spark: {}", case.name);
+    }
+}
+
+#[cfg(not(feature = "spark"))]
+#[test]
+fn every_fragment_gives_the_same_values_on_spark() {
+    crate::spark_server::without_feature();
+}
