@@ -187,6 +187,9 @@ pub struct EngineFunction {
     pub params: &'static [(&'static str, &'static str)],
     pub returns: &'static str,
     pub body: fn(Dialect) -> String,
+    /// Whether the body reads the service map: Spark resolves a function's
+    /// tables when it is defined, so those come after the month's inputs.
+    pub reads_tables: bool,
 }
 
 /// A tag key as keys compare: its letters and digits, lower case (CUR 2.0
@@ -212,31 +215,35 @@ const CHARGE: &str = "CASE \
     WHEN line_type IS NULL THEN 'usage' \
     ELSE 'other' END";
 
-/// The functions migrations 17 and 18 define for DuckDB and `spark_functions` for Spark.
+/// The functions migrations 17 to 19 define for DuckDB and `spark_functions` for Spark.
 pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
     EngineFunction {
         name: "ap_weight_of",
         params: &[("x", "DOUBLE")],
         returns: "DECIMAL(38, 9)",
         body: |d| d.decimal_of_double("x", 9),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_money_of",
         params: &[("x", "DOUBLE")],
         returns: "DECIMAL(38, 10)",
         body: |d| d.decimal_of_double("x", 10),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_share_of",
         params: &[("x", "DOUBLE")],
         returns: "DECIMAL(38, 18)",
         body: |d| d.decimal_of_double("x", 18),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_tag_key",
         params: &[("k", "STRING")],
         returns: "STRING",
         body: |d| tag_key(d, "k"),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_tag_value",
@@ -248,6 +255,7 @@ pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
             let found = d.filter("entries", "e", &test);
             format!("{}.value", d.first(&found))
         },
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_tag_value_in",
@@ -266,55 +274,109 @@ pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
             );
             format!("{}.value", d.first(&format!("array_sort({ranked})")))
         },
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_charge",
         params: &[("line_type", "STRING"), ("product", "STRING")],
         returns: "STRING",
         body: |_| CHARGE.to_string(),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_pod_cluster",
         params: &[("arn", "STRING")],
         returns: "STRING",
         body: |_| "NULLIF(regexp_extract(arn, ':pod/([^/]+)/', 1), '')".to_string(),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_pod_namespace",
         params: &[("arn", "STRING")],
         returns: "STRING",
         body: |_| "NULLIF(regexp_extract(arn, ':pod/[^/]+/([^/]+)/', 1), '')".to_string(),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_pod_name",
         params: &[("arn", "STRING")],
         returns: "STRING",
         body: |_| "NULLIF(regexp_extract(arn, ':pod/[^/]+/[^/]+/([^/]+)', 1), '')".to_string(),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_task_cluster",
         params: &[("arn", "STRING")],
         returns: "STRING",
         body: |_| "NULLIF(regexp_extract(arn, ':task/([^/]+)/[^/]+$', 1), '')".to_string(),
+        reads_tables: false,
     },
     EngineFunction {
         name: "ap_pod_service",
         params: &[("ns", "STRING"), ("workload", "STRING")],
         returns: "STRING",
         body: |_| "COALESCE(ns, '') || '/' || workload".to_string(),
+        reads_tables: false,
+    },
+    EngineFunction {
+        name: "ap_service_area",
+        params: &[("svc", "STRING"), ("cluster_arn", "STRING")],
+        returns: "STRING",
+        body: |d| {
+            let rank = d.record(&[
+                (
+                    "rank",
+                    "2 * CAST(m.cluster IS NULL AS INT) + CAST(m.file_id <> 0 AS INT)",
+                ),
+                ("area", "m.product_area"),
+            ]);
+            format!(
+                "COALESCE((SELECT {} FROM service_map m WHERE m.service = svc \
+                 AND (m.cluster IS NULL OR m.cluster = regexp_extract(cluster_arn, '([^/]+)$', 1) OR m.cluster = cluster_arn)), \
+                 '(unmapped)')",
+                d.min_by("m.product_area", &rank)
+            )
+        },
+        reads_tables: true,
+    },
+    EngineFunction {
+        name: "ap_workload_area",
+        params: &[("workload", "STRING"), ("ns", "STRING"), ("cluster_name", "STRING")],
+        returns: "STRING",
+        body: |d| {
+            let rank = d.record(&[
+                (
+                    "rank",
+                    "4 * CAST(m.service = '*' AS INT) + 2 * CAST(m.cluster IS NULL AS INT) + CAST(m.namespace IS NULL AS INT)",
+                ),
+                ("tf", "CAST(m.file_id <> 0 AS INT)"),
+                ("area", "m.product_area"),
+            ]);
+            format!(
+                "(SELECT {} FROM service_map m \
+                 WHERE (m.service = workload OR (m.service = '*' AND m.namespace IS NOT NULL)) \
+                 AND (m.namespace IS NULL OR m.namespace = ns) AND (m.cluster IS NULL OR m.cluster = cluster_name))",
+                d.min_by("m.product_area", &rank)
+            )
+        },
+        reads_tables: true,
     },
     EngineFunction {
         name: "ap_seconds",
         params: &[("t0", "TIMESTAMP"), ("t1", "TIMESTAMP")],
         returns: "DOUBLE",
         body: |d| d.seconds_between("t0", "t1"),
+        reads_tables: false,
     },
 ];
 
-/// The statements that define the engine functions in a Spark session.
-pub fn spark_functions() -> Vec<String> {
+/// The statements that define the engine functions in a Spark session: those
+/// that read no table (`tables` false, at connect), or those that read the
+/// service map (`tables` true, once the month's inputs are views).
+pub fn spark_functions(tables: bool) -> Vec<String> {
     ENGINE_FUNCTIONS
         .iter()
+        .filter(|f| f.reads_tables == tables)
         .map(|f| {
             let params: Vec<String> = f.params.iter().map(|(n, t)| format!("{n} {t}")).collect();
             format!(
@@ -433,6 +495,7 @@ mod tests {
                 include_str!("migrations/0016_eks.sql"),
                 include_str!("migrations/0017_engine_functions.sql"),
                 include_str!("migrations/0018_engine_functions_one_source.sql"),
+                include_str!("migrations/0019_service_map_functions.sql"),
             ]
             .iter()
             .flat_map(|m| m.lines().filter(|l| !l.trim_start().starts_with("--")))
@@ -454,8 +517,8 @@ mod tests {
                 f.name
             );
         }
-        let spark = spark_functions();
-        assert_eq!(spark.len(), ENGINE_FUNCTIONS.len());
+        let spark = spark_functions(false);
+        assert_eq!(spark.len() + spark_functions(true).len(), ENGINE_FUNCTIONS.len());
         assert!(spark.iter().any(|s| {
             s.starts_with("CREATE OR REPLACE TEMPORARY FUNCTION ap_money_of(x DOUBLE) RETURNS DECIMAL(38, 10)")
         }));

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "engine functions from one source",
         include_str!("migrations/0018_engine_functions_one_source.sql"),
     ),
+    (
+        19,
+        "service map functions",
+        include_str!("migrations/0019_service_map_functions.sql"),
+    ),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -78,7 +78,7 @@ impl Spark {
             conf.set(key, value)
                 .map_err(|e| explain(&remote, &format!("setting {key}"), e))?;
         }
-        for statement in crate::db::dialect::spark_functions() {
+        for statement in crate::db::dialect::spark_functions(false) {
             session
                 .sql(&statement)
                 .and_then(|df| df.collect())
@@ -100,6 +100,16 @@ impl Spark {
             .and_then(|df| df.collect())
             .map_err(|e| explain(&self.remote, "running a query", e))?;
         Ok(rows.iter().map(|r| r.values().iter().map(text).collect()).collect())
+    }
+
+    /// Define the engine functions that read the service map, once the
+    /// session has it as a view (Spark resolves a function's tables when it
+    /// is defined).
+    pub fn define_table_functions(&self) -> Result<()> {
+        for statement in crate::db::dialect::spark_functions(true) {
+            self.run(&statement)?;
+        }
+        Ok(())
     }
 
     /// Run statements that return nothing worth reading (views, caches).

@@ -212,6 +212,19 @@ const CASES: &[Case] = &[
         ]],
     },
     Case {
+        name: "the engine functions over the service map (SERVICE_MAP)",
+        sql: |_| {
+            one(
+                "SELECT ap_service_area('checkout', 'arn:aws:ecs:us-east-1:111:cluster/main'), \
+                        ap_service_area('checkout', 'other'), ap_service_area('nope', NULL), \
+                        ap_workload_area('scorer', 'analytics', 'ml'), ap_workload_area('other', 'analytics', 'x'), \
+                        CAST(ap_workload_area('other', 'web', 'x') IS NULL AS STRING)"
+                    .to_string(),
+            )
+        },
+        expected: &[&["shop-main", "shop-tf", "(unmapped)", "ml-team", "data", "true"]],
+    },
+    Case {
         name: "keep: a result kept for the statements after it",
         sql: |d| {
             let mut sql = d.keep("dialect_kept", "SELECT 41 AS n");
@@ -245,11 +258,23 @@ fn expected(case: &Case) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// DuckDB's engine functions, as migrations 17 and 18 define them.
+/// The service map the functions that read it look in: the same rows for both engines.
+const SERVICE_MAP: &str = "SELECT * FROM (VALUES ('checkout', NULL, NULL, 'shop', 1), ('checkout', 'main', NULL, 'shop-main', 1), \
+     ('checkout', NULL, NULL, 'shop-tf', 0), ('*', NULL, 'analytics', 'data', 1), ('scorer', 'ml', 'analytics', 'ml-team', 1)) \
+     AS t(service, cluster, namespace, product_area, file_id)";
+
+/// DuckDB's engine functions, as migrations 17 to 19 define them, and the service map.
 fn duck_functions() -> Vec<String> {
+    let mut statements = vec![format!("CREATE TABLE service_map AS {SERVICE_MAP}")];
+    statements.extend(duck_migrations());
+    statements
+}
+
+fn duck_migrations() -> Vec<String> {
     [
         include_str!("../../src/db/migrations/0017_engine_functions.sql"),
         include_str!("../../src/db/migrations/0018_engine_functions_one_source.sql"),
+        include_str!("../../src/db/migrations/0019_service_map_functions.sql"),
     ]
     .iter()
     .flat_map(|m| {
@@ -283,6 +308,10 @@ fn every_fragment_gives_the_same_values_on_spark() {
     let Some(spark) = crate::spark_server::session() else {
         return;
     };
+    for statement in Dialect::Spark.keep("service_map", SERVICE_MAP) {
+        spark.run(&statement).unwrap();
+    }
+    spark.define_table_functions().unwrap();
     for case in CASES {
         let statements = (case.sql)(Dialect::Spark);
         let (last, before) = statements.split_last().unwrap();
