@@ -6,6 +6,7 @@
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params};
 
+use super::dialect::Dialect;
 use super::sql::fill;
 use super::{Db, DbError, Method, Result};
 use crate::money::Money;
@@ -139,8 +140,8 @@ const RULE_DELTA_SQL: &str = include_str!("sql/rule_delta.sql");
 const RULE_UNDO_SQL: &str = include_str!("sql/rule_undo.sql");
 
 /// The attribution batches with their placeholders filled: the method names
-/// from [`Method`], the rule match condition from the rule vocabulary, and
-/// the pseudo-areas.
+/// from [`Method`], the rule match condition from the rule vocabulary, the
+/// pseudo-areas, and DuckDB's spellings of the dialect's fragments.
 struct AttributionSql {
     /// Direct attribution (steps 1–5) into the month's direct state, and the ECS check.
     direct: String,
@@ -164,6 +165,7 @@ impl AttributionSql {
         let mut values: Vec<(&str, &str)> = methods.iter().map(|(k, v)| (*k, v.as_str())).collect();
         values.push(("rule_match", &rule_match));
         values.push(("pseudo_areas", &pseudo));
+        values.extend(Dialect::DuckDb.placeholders());
         // The signature rules go in first, then every placeholder of both.
         let pod_rules = SIG_RULES_SQL.replace("a_sig", "a_pod_sig");
         let with_sig_rules = |template: &str| {

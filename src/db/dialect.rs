@@ -163,6 +163,44 @@ impl Dialect {
         }
     }
 
+    /// A fresh id for each row of a result: `row_number() OVER ()` / Spark's
+    /// `monotonically_increasing_id()` (Spark numbers rows only in an order;
+    /// ids need only be unique, and no rounding depends on them but as the
+    /// last of several tie-breaks).
+    pub fn row_id(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "row_number() OVER ()",
+            Dialect::Spark => "monotonically_increasing_id()",
+        }
+    }
+
+    /// A billing line's id: DuckDB's `rowid` of billing_lines / the
+    /// `line_id` column Spark's inputs carry.
+    pub fn line_id(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "rowid",
+            Dialect::Spark => "line_id",
+        }
+    }
+
+    /// An empty list of ids (a line no filtered split matches).
+    pub fn no_ids(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "CAST([] AS BIGINT[])",
+            Dialect::Spark => "CAST(array() AS ARRAY<BIGINT>)",
+        }
+    }
+
+    /// The placeholders the attribution's statements name, as this engine
+    /// spells them (db/attribution.rs fills them with the method names).
+    pub fn placeholders(self) -> [(&'static str, &'static str); 3] {
+        [
+            ("row_id", self.row_id()),
+            ("line_id", self.line_id()),
+            ("no_ids", self.no_ids()),
+        ]
+    }
+
     /// A statement's result kept under `name` for the statements after it:
     /// a temp table / a cached temp view (Spark's temp views are plans, run
     /// again by every reader unless cached).
@@ -479,6 +517,11 @@ mod tests {
         assert_eq!(s.replace_all("k", "'[^a]'", "''"), "regexp_replace(k, '[^a]', '')");
         assert_eq!(d.glob("x", "g", "r"), "(x GLOB g)");
         assert_eq!(s.glob("x", "g", "r"), "(x RLIKE r)");
+        assert_eq!(d.row_id(), "row_number() OVER ()");
+        assert_eq!(s.row_id(), "monotonically_increasing_id()");
+        assert_eq!((d.line_id(), s.line_id()), ("rowid", "line_id"));
+        assert_eq!(d.no_ids(), "CAST([] AS BIGINT[])");
+        assert_eq!(s.no_ids(), "CAST(array() AS ARRAY<BIGINT>)");
         assert_eq!(d.keep("t", "SELECT 1").len(), 1);
         assert_eq!(s.keep("t", "SELECT 1")[2], "CACHE TABLE t");
     }

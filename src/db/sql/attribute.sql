@@ -7,10 +7,12 @@
 -- then money is rounded so every sum is exact, and the month's allocations,
 -- explorer tables, rollups and ECS cross-check are replaced or appended.
 --
--- Placeholders, filled by db (db/template.rs) before it runs: {method_*}, the
--- method names of db/method.rs as SQL literals ('tag', 'rule:' ...), and
+-- Placeholders, filled by db (db/sql.rs) before it runs: {method_*}, the
+-- method names of db/method.rs as SQL literals ('tag', 'rule:' ...);
 -- rule_match, the condition under which a staged rule r matches a line
--- signature g, built from the rule vocabulary (rules::MATCHERS).
+-- signature g, built from the rule vocabulary (rules::MATCHERS); and what
+-- DuckDB and Spark spell differently (db/dialect.rs): row_id, a fresh id per
+-- row; line_id, a billing line's id; no_ids, an empty list of split numbers.
 --
 -- Inputs besides the database's tables, as temp tables:
 --   attr_month    (run_id BIGINT, period DATE)              the run and the month
@@ -31,7 +33,7 @@
 
 -- The month's lines; a line is identified by its row in billing_lines.
 CREATE OR REPLACE TEMP TABLE a_lines AS
-SELECT rowid AS line_id, billing_period, usage_account, line_type, product_name, product_code, usage_type,
+SELECT {line_id} AS line_id, billing_period, usage_account, line_type, product_name, product_code, usage_type,
        operation, region, resource_id, resource_short, usage_start, usage_end, tags,
        unblended_cost, amortized_cost, blended_cost, net_amortized_cost
 FROM billing_lines WHERE billing_period = (SELECT period FROM attr_month);
@@ -45,12 +47,12 @@ WHERE resource_short LIKE 'i-%' OR resource_short LIKE 'vol-%';
 -- Each placed task with its load: its share of the instance's capacity.
 CREATE OR REPLACE TEMP TABLE a_tasks AS
 SELECT t.task_arn, t.service, t.cluster_arn, t.started_at,
-       COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) AS stopped_at, t.instance_id,
+       COALESCE(t.stopped_at, TIMESTAMP '9999-12-31 23:59:59') AS stopped_at, t.instance_id,
        s.cpu_w * COALESCE(t.cpu_units, 0) / COALESCE(NULLIF(t.reg_cpu, 0), 1024)
      + s.mem_w * COALESCE(t.memory_mb, 0) / COALESCE(NULLIF(t.reg_mem, 0), 4096) AS load
 FROM ecs_tasks t CROSS JOIN attr_settings s CROSS JOIN a_range r
 WHERE t.started_at IS NOT NULL AND t.instance_id IS NOT NULL
-  AND t.started_at < r.hi AND COALESCE(t.stopped_at, 'infinity'::TIMESTAMP) > r.lo;
+  AND t.started_at < r.hi AND COALESCE(t.stopped_at, TIMESTAMP '9999-12-31 23:59:59') > r.lo;
 
 -- AWS's split cost allocation data for the month: per ECS task and interval,
 -- the task's share of its parent instance (split cost) and of the capacity no
@@ -73,7 +75,7 @@ WHERE s.billing_period = (SELECT period FROM attr_month) AND s.usage_end > s.usa
 -- costliest pod row of the month (imported Kubernetes labels among them); a
 -- rule's `resource` matches NAMESPACE/WORKLOAD, its `product` AmazonEKS.
 CREATE OR REPLACE TEMP TABLE a_pod_sig AS
-SELECT row_number() OVER () AS sig_id, *
+SELECT {row_id} AS sig_id, *
 FROM (SELECT service, cluster_arn, any_value(workload) AS workload, any_value(namespace) AS namespace,
              'AmazonEKS' AS product, 'AmazonEKS' AS product_code, '' AS usage_type, 'EKSPod-EC2' AS operation,
              min(account) AS account, '' AS region, service AS resource, any_value(workload) AS resource_short,
@@ -113,7 +115,7 @@ WHERE b.resource_short LIKE 'vol-%' AND b.usage_end > b.usage_start
 -- A line can hold two pieces for one instance (detached and attached again
 -- within the hour), so each piece gets its own id.
 CREATE OR REPLACE TEMP TABLE a_pieces AS
-SELECT row_number() OVER () AS piece_id, *
+SELECT {row_id} AS piece_id, *
 FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
              CAST(frac AS DOUBLE) / CAST(greatest(1, sum(frac) OVER (PARTITION BY line_id)) AS DOUBLE) AS frac,
              instance_id AS merged
@@ -139,7 +141,7 @@ WHERE t.load > 0;
 -- instance's own line for the hour and the volume parts merged into it) are
 -- split alike, so the split is computed once per window.
 CREATE OR REPLACE TEMP TABLE a_windows AS
-SELECT row_number() OVER () AS window_id, owner, p_start, p_end
+SELECT {row_id} AS window_id, owner, p_start, p_end
 FROM (SELECT DISTINCT owner, p_start, p_end FROM a_pieces WHERE owner IS NOT NULL AND p_end > p_start);
 
 CREATE OR REPLACE TEMP TABLE a_window_hours AS
@@ -262,7 +264,7 @@ WHERE p.frac > 0
 -- (DuckDB's string hash does on tag sets as plain as two teams' tags), and a
 -- collision would give one kind of line another's area.
 CREATE OR REPLACE TEMP TABLE a_sig AS
-SELECT row_number() OVER () AS sig_id, *
+SELECT {row_id} AS sig_id, *
 FROM (SELECT DISTINCT product, product_code, usage_type, operation, account, region,
                       resource, resource_short, line_type, tags
       FROM a_plain);
@@ -341,8 +343,8 @@ JOIN a_window_parts wp USING (window_id)
 JOIN a_piece_money m USING (piece_id);
 
 CREATE OR REPLACE TEMP TABLE a_final AS
-SELECT p.line_id, p.service, p.area, p.method, p.merged_into, NULL::BIGINT AS sig_id, true AS tagged,
-       NULL::BIGINT AS rule_n,
+SELECT p.line_id, p.service, p.area, p.method, p.merged_into, CAST(NULL AS BIGINT) AS sig_id, true AS tagged,
+       CAST(NULL AS BIGINT) AS rule_n,
        p.u + CASE WHEN p.largest THEN r.u ELSE 0 END AS u,
        p.a + CASE WHEN p.largest THEN r.a ELSE 0 END AS a,
        p.bl + CASE WHEN p.largest THEN r.bl ELSE 0 END AS bl,
@@ -402,7 +404,7 @@ GROUP BY g.line_id;
 -- followers of step 6.
 CREATE OR REPLACE TEMP TABLE a_state_parts AS
 SELECT p.*, b.billing_period, COALESCE(CAST(b.usage_start AS DATE), b.billing_period) AS usage_date,
-       COALESCE(b.usage_type, '') AS usage_type, COALESCE(s.matched, []::BIGINT[]) AS matched,
+       COALESCE(b.usage_type, '') AS usage_type, COALESCE(s.matched, {no_ids}) AS matched,
        p.sig_id IS NOT NULL AND NOT p.tagged
            AND (p.rule_n IS NULL OR p.rule_n >= (SELECT COALESCE(max(n), 1) FROM attr_rules)) AS open,
        p.merged_into = '' AND (p.charge IN ('discount', 'credit', 'refund')
@@ -433,7 +435,7 @@ GROUP BY ALL;
 
 DELETE FROM direct_followers WHERE billing_period = (SELECT period FROM attr_month);
 INSERT INTO direct_followers BY NAME
-SELECT p.billing_period, row_number() OVER () AS follower_id,
+SELECT p.billing_period, {row_id} AS follower_id,
        g.product AS sig_product, g.product_code AS sig_product_code, g.usage_type AS sig_usage_type,
        g.operation AS sig_operation, g.account AS sig_account, g.region AS sig_region, g.resource AS sig_resource,
        g.resource_short AS sig_resource_short, g.line_type AS sig_line_type, g.tags AS sig_tags,

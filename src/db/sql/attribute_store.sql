@@ -13,7 +13,7 @@ FROM a_alloc f CROSS JOIN attr_month m
 GROUP BY ALL
 -- (A bill's own zero-cost lines stay; zeros that following or splitting left do not.)
 HAVING sum(f.u) <> 0 OR sum(f.a) <> 0 OR sum(f.bl) <> 0 OR sum(f.na) <> 0
-    OR NOT (f.method = {method_follow} OR starts_with(f.method, {method_split}));
+    OR NOT (f.method = {method_follow} OR left(f.method, length({method_split})) = {method_split});
 
 DELETE FROM explore_cells WHERE billing_period = (SELECT period FROM attr_month);
 INSERT INTO explore_cells

@@ -11,7 +11,7 @@
 -- rule_match and sig_rules (sig_rules.sql) as in attribute.sql.
 
 CREATE OR REPLACE TEMP TABLE a_sig AS
-SELECT row_number() OVER () AS sig_id, *
+SELECT {row_id} AS sig_id, *
 FROM (SELECT sig_product AS product, sig_product_code AS product_code, sig_usage_type AS usage_type,
              sig_operation AS operation, sig_account AS account, sig_region AS region, sig_resource AS resource,
              sig_resource_short AS resource_short, sig_line_type AS line_type, sig_tags AS tags

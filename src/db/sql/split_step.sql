@@ -36,7 +36,7 @@ FROM reach WHERE (SELECT split_by FROM s_split) = 'proportional';
 
 -- The pool: the rows this split moves.
 CREATE OR REPLACE TEMP TABLE s_pool AS
-SELECT row_number() OVER () AS row_id, *
+SELECT {row_id} AS row_id, *
 FROM a_alloc
 WHERE area = (SELECT from_area FROM s_split)
   AND (NOT (SELECT filtered FROM s_split) OR list_contains(matched, (SELECT n FROM s_split)));
