@@ -160,12 +160,13 @@ struct AttributionSql {
 impl AttributionSql {
     fn new() -> AttributionSql {
         let methods = Method::sql_literals();
-        let rule_match = rule_match_condition();
+        let rule_match = rule_match_condition(Dialect::DuckDb);
         let pseudo = super::sql::pseudo_area_list();
         let mut values: Vec<(&str, &str)> = methods.iter().map(|(k, v)| (*k, v.as_str())).collect();
         values.push(("rule_match", &rule_match));
         values.push(("pseudo_areas", &pseudo));
-        values.extend(Dialect::DuckDb.placeholders());
+        let dialect = Dialect::DuckDb.placeholders();
+        values.extend(dialect.iter().map(|(k, v)| (*k, v.as_str())));
         // The signature rules go in first, then every placeholder of both.
         let pod_rules = SIG_RULES_SQL.replace("a_sig", "a_pod_sig");
         let with_sig_rules = |template: &str| {
@@ -206,12 +207,17 @@ fn text_or_null(text: Option<&str>) -> Value {
 }
 
 /// `r.<matcher> IS NULL OR g.<column> GLOB r.<matcher> …` for every matcher,
-/// joined with AND: a staged rule `r` matches a line signature `g`.
-fn rule_match_condition() -> String {
+/// joined with AND: a staged rule `r` matches a line signature `g`. (Spark
+/// matches `r.<matcher>_re`, the glob staged as a regex: `dialect::glob_regex`.)
+fn rule_match_condition(dialect: Dialect) -> String {
     MATCHERS
         .iter()
         .map(|m| {
-            let tries: Vec<String> = m.columns.iter().map(|c| format!("g.{c} GLOB r.{}", m.key)).collect();
+            let tries: Vec<String> = m
+                .columns
+                .iter()
+                .map(|c| dialect.glob(&format!("g.{c}"), &format!("r.{}", m.key), &format!("r.{}_re", m.key)))
+                .collect();
             format!("(r.{} IS NULL OR {})", m.key, tries.join(" OR "))
         })
         .collect::<Vec<_>>()

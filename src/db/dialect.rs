@@ -191,13 +191,60 @@ impl Dialect {
         }
     }
 
+    /// True when some element of `list` passes `test` (an expression of
+    /// `param`): `len(filter(...)) > 0` / `exists(...)`.
+    pub fn any(self, list: &str, param: &str, test: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("len({}) > 0", self.filter(list, param, test)),
+            Dialect::Spark => format!("exists({list}, {})", self.lambda(param, test)),
+        }
+    }
+
     /// The placeholders the attribution's statements name, as this engine
     /// spells them (db/attribution.rs fills them with the method names).
-    pub fn placeholders(self) -> [(&'static str, &'static str); 3] {
-        [
-            ("row_id", self.row_id()),
-            ("line_id", self.line_id()),
-            ("no_ids", self.no_ids()),
+    pub fn placeholders(self) -> Vec<(&'static str, String)> {
+        let d = self;
+        let tag_map = d.text_map("tags");
+        // The latest (or costliest) tag set of a group; ties break on the tag text.
+        let tags_by = |what: (&str, &str)| d.max_by("tags", &d.record(&[what, ("text", "CAST(tags AS STRING)")]));
+        vec![
+            ("row_id", d.row_id().to_string()),
+            ("line_id", d.line_id().to_string()),
+            ("no_ids", d.no_ids().to_string()),
+            // A line's tags as {key (as ap_tag_key writes it), value} entries.
+            (
+                "tag_entries",
+                d.transform(
+                    &format!("map_entries({tag_map})"),
+                    "e",
+                    &d.record(&[("key", &tag_key(d, "e.key")), ("value", "e.value")]),
+                ),
+            ),
+            (
+                "some_tag_has_a_value",
+                d.any(
+                    &format!("map_values({tag_map})"),
+                    "v",
+                    "NULLIF(trim(v), '') IS NOT NULL",
+                ),
+            ),
+            ("latest_tags", tags_by(("start", "usage_start"))),
+            ("costliest_tags", tags_by(("cost", "split_cost + unused_cost"))),
+            // A rule's or split's tag pattern against a signature's (t) or a line's (g) tags.
+            (
+                "sig_tag_matches",
+                d.glob("ap_tag_value_in(t.entries, rt.keys)", "rt.pattern", "rt.pattern_re"),
+            ),
+            (
+                "line_tag_matches",
+                d.glob("ap_tag_value_in(g.entries, rt.keys)", "rt.pattern", "rt.pattern_re"),
+            ),
+            ("task_hours", d.each_of(&d.hours("t.since", "t.until"), "u", "hour")),
+            ("window_hours", d.each_of(&d.hours("w.p_start", "w.p_end"), "u", "hour")),
+            (
+                "scad_hours",
+                d.each_of(&d.hours("s.usage_start", "s.usage_end"), "u", "hour"),
+            ),
         ]
     }
 
@@ -522,6 +569,8 @@ mod tests {
         assert_eq!((d.line_id(), s.line_id()), ("rowid", "line_id"));
         assert_eq!(d.no_ids(), "CAST([] AS BIGINT[])");
         assert_eq!(s.no_ids(), "CAST(array() AS ARRAY<BIGINT>)");
+        assert_eq!(d.any("l", "v", "v > 1"), "len(filter(l, lambda v: v > 1)) > 0");
+        assert_eq!(s.any("l", "v", "v > 1"), "exists(l, v -> v > 1)");
         assert_eq!(d.keep("t", "SELECT 1").len(), 1);
         assert_eq!(s.keep("t", "SELECT 1")[2], "CACHE TABLE t");
     }

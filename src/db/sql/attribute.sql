@@ -12,7 +12,11 @@
 -- rule_match, the condition under which a staged rule r matches a line
 -- signature g, built from the rule vocabulary (rules::MATCHERS); and what
 -- DuckDB and Spark spell differently (db/dialect.rs): row_id, a fresh id per
--- row; line_id, a billing line's id; no_ids, an empty list of split numbers.
+-- row; line_id, a billing line's id; no_ids, an empty list of split numbers;
+-- tag_entries, a line's tags as {key, value} entries; some_tag_has_a_value;
+-- latest_tags and costliest_tags, a group's tag set; sig_tag_matches and
+-- line_tag_matches, a tag pattern against a signature's or a line's tags; task_hours,
+-- window_hours and scad_hours, a row repeated for each hour it spans.
 --
 -- Inputs besides the database's tables, as temp tables:
 --   attr_month    (run_id BIGINT, period DATE)              the run and the month
@@ -80,7 +84,7 @@ FROM (SELECT service, cluster_arn, any_value(workload) AS workload, any_value(na
              'AmazonEKS' AS product, 'AmazonEKS' AS product_code, '' AS usage_type, 'EKSPod-EC2' AS operation,
              min(account) AS account, '' AS region, service AS resource, any_value(workload) AS resource_short,
              'Usage' AS line_type,
-             arg_max(tags, {'cost': split_cost + unused_cost, 'text': CAST(tags AS VARCHAR)}) AS tags
+             {costliest_tags} AS tags
       FROM a_scad WHERE kind = 'eks'
       GROUP BY service, cluster_arn);
 
@@ -133,8 +137,7 @@ FROM (SELECT line_id, instance_id AS owner, p_start, p_end,
 CREATE OR REPLACE TEMP TABLE a_task_hours AS
 SELECT t.*, u.hour
 FROM (SELECT a.*, least(a.stopped_at, r.hi) AS until, greatest(a.started_at, r.lo) AS since
-      FROM a_tasks a CROSS JOIN a_range r) t,
-     unnest(range(date_trunc('hour', t.since), t.until, INTERVAL 1 HOUR)) AS u(hour)
+      FROM a_tasks a CROSS JOIN a_range r) t{task_hours}
 WHERE t.load > 0;
 
 -- Windows: an instance over an interval. The pieces of one window (the
@@ -146,7 +149,7 @@ FROM (SELECT DISTINCT owner, p_start, p_end FROM a_pieces WHERE owner IS NOT NUL
 
 CREATE OR REPLACE TEMP TABLE a_window_hours AS
 SELECT w.window_id, w.owner, w.p_start, w.p_end, u.hour
-FROM a_windows w, unnest(range(date_trunc('hour', w.p_start), w.p_end, INTERVAL 1 HOUR)) AS u(hour);
+FROM a_windows w{window_hours};
 
 CREATE OR REPLACE TEMP TABLE a_ecs AS
 SELECT p.window_id, t.service, t.cluster_arn,
@@ -174,7 +177,7 @@ WINDOW win AS (PARTITION BY window_id);
 -- gives services their split cost and leaves the unused cost to (idle).
 CREATE OR REPLACE TEMP TABLE a_scad_hours AS
 SELECT s.*, u.hour
-FROM a_scad s, unnest(range(date_trunc('hour', s.usage_start), s.usage_end, INTERVAL 1 HOUR)) AS u(hour);
+FROM a_scad s{scad_hours};
 
 CREATE OR REPLACE TEMP TABLE a_scad_window AS
 SELECT window_id, service, cluster_arn,
@@ -237,10 +240,10 @@ CREATE OR REPLACE TEMP TABLE a_instance_tags AS
 -- (Ties between lines of one hour break on the tag text: the same data
 -- always picks the same set. A set of empty values is no tags.)
 SELECT billing_period, resource_short AS instance_id,
-       arg_max(tags, {'start': usage_start, 'text': CAST(tags AS VARCHAR)}) AS tags
+       {latest_tags} AS tags
 FROM a_lines
 WHERE resource_short LIKE 'i-%' AND tags IS NOT NULL
-  AND len(list_filter(map_values(CAST(tags AS MAP(VARCHAR, VARCHAR))), lambda v: NULLIF(trim(v), '') IS NOT NULL)) > 0
+  AND {some_tag_has_a_value}
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE a_plain AS
@@ -382,18 +385,17 @@ FROM a_final f JOIN a_lines b USING (line_id);
 -- The [[split]]s with a filter, and the lines each one's filter matches
 -- (none when no split has a filter: then nothing is read).
 CREATE OR REPLACE TEMP TABLE a_split_lines AS
-SELECT g.line_id, list(r.n ORDER BY r.n) AS matched
+SELECT g.line_id, array_sort(array_agg(r.n)) AS matched
 FROM (SELECT line_id, COALESCE(product_name, '') AS product, COALESCE(product_code, '') AS product_code,
              COALESCE(usage_type, '') AS usage_type, COALESCE(operation, '') AS operation, usage_account AS account,
              COALESCE(region, '') AS region, COALESCE(resource_id, '') AS resource,
              COALESCE(resource_short, '') AS resource_short, COALESCE(line_type, '') AS line_type,
-             list_transform(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))),
-                            lambda e: {'key': ap_tag_key(e.key), 'value': e.value}) AS entries
+             {tag_entries} AS entries
       FROM a_lines WHERE EXISTS (SELECT 1 FROM attr_splits WHERE filtered)) g
 JOIN attr_splits r
   ON r.filtered AND {rule_match}
  AND NOT EXISTS (SELECT 1 FROM attr_split_tags rt
-                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value_in(g.entries, rt.keys) GLOB rt.pattern, false))
+                 WHERE rt.n = r.n AND NOT COALESCE({line_tag_matches}, false))
 GROUP BY g.line_id;
 
 -- The month's direct attribution kept as the tables a rule appended later

@@ -2,11 +2,9 @@
 -- rule matches, see rules::MATCHERS), for a_sig (sig_id and those columns):
 -- by attribute.sql over the month's plain pieces, and by rule_delta.sql over
 -- what is still open when rules were appended. Inputs attr_rules and
--- attr_rule_tags; placeholder rule_match as in attribute.sql.
+-- attr_rule_tags; placeholders rule_match, tag_entries and sig_tag_matches as in attribute.sql.
 CREATE OR REPLACE TEMP TABLE a_sig_tags AS
-SELECT sig_id,
-       list_transform(map_entries(CAST(tags AS MAP(VARCHAR, VARCHAR))),
-                      lambda e: {'key': ap_tag_key(e.key), 'value': e.value}) AS entries
+SELECT sig_id, {tag_entries} AS entries
 FROM a_sig WHERE tags IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE a_sig_rule AS
@@ -18,6 +16,6 @@ JOIN attr_rules r
   ON {rule_match}
  AND (r.area_from_tag IS NULL OR ap_tag_value_in(t.entries, r.area_from_keys) IS NOT NULL)
  AND NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
-                 WHERE rt.n = r.n AND NOT COALESCE(ap_tag_value_in(t.entries, rt.keys) GLOB rt.pattern, false))
+                 WHERE rt.n = r.n AND NOT COALESCE({sig_tag_matches}, false))
 GROUP BY g.sig_id;
 

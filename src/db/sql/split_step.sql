@@ -39,7 +39,7 @@ CREATE OR REPLACE TEMP TABLE s_pool AS
 SELECT {row_id} AS row_id, *
 FROM a_alloc
 WHERE area = (SELECT from_area FROM s_split)
-  AND (NOT (SELECT filtered FROM s_split) OR list_contains(matched, (SELECT n FROM s_split)));
+  AND (NOT (SELECT filtered FROM s_split) OR array_contains(matched, (SELECT n FROM s_split)));
 
 -- Whether each measure moves at all: its shares add up to one.
 CREATE OR REPLACE TEMP TABLE s_moves AS
@@ -68,7 +68,7 @@ FROM s_pool p CROSS JOIN s_targets t;
 
 DELETE FROM a_alloc
 WHERE area = (SELECT from_area FROM s_split)
-  AND (NOT (SELECT filtered FROM s_split) OR list_contains(matched, (SELECT n FROM s_split)));
+  AND (NOT (SELECT filtered FROM s_split) OR array_contains(matched, (SELECT n FROM s_split)));
 
 INSERT INTO a_alloc BY NAME
 SELECT m.billing_period, m.usage_date, m.product, m.usage_type, m.account, m.resource, m.line_type, m.target AS area,
