@@ -225,6 +225,60 @@ const CASES: &[Case] = &[
         expected: &[&["shop-main", "shop-tf", "(unmapped)", "ml-team", "data", "true"]],
     },
     Case {
+        name: "the attribution's tag placeholders (tag_entries, some_tag_has_a_value, latest_tags, costliest_tags)",
+        sql: |d| {
+            let fill = |name: &str| d.placeholders().into_iter().find(|(n, _)| *n == name).unwrap().1;
+            let tags = if d == Dialect::DuckDb { "CAST(j AS JSON)" } else { "j" };
+            let mut sql = d.keep(
+                "ptags",
+                &format!(
+                    "SELECT {tags} AS tags, CAST(s AS TIMESTAMP) AS usage_start, c AS split_cost, 0 AS unused_cost \
+                     FROM (VALUES ('{{\"Product-Area\":\"web\",\"Owner\":\"\"}}', '2026-09-01 01:00:00', 2.0), \
+                                  ('{{\"Product-Area\":\"api\"}}', '2026-09-01 02:00:00', 1.0), \
+                                  ('{{\"Owner\":\" \"}}', '2026-09-01 00:00:00', 0.5)) AS v(j, s, c)"
+                ),
+            );
+            // (As attribute.sql does: the entries kept first, then read by the functions;
+            // Spark refuses a SQL function whose argument holds a lambda.)
+            sql.extend(d.keep(
+                "ptag_entries",
+                &format!(
+                    "SELECT usage_start, {} AS entries, {} AS has_value FROM ptags",
+                    fill("tag_entries"),
+                    fill("some_tag_has_a_value")
+                ),
+            ));
+            sql.push(format!(
+                "SELECT COALESCE(ap_tag_value_in(entries, 'productarea'), 'NULL'), CAST(has_value AS STRING), \
+                        (SELECT CAST({} AS STRING) FROM ptags), (SELECT CAST({} AS STRING) FROM ptags) \
+                 FROM ptag_entries ORDER BY usage_start",
+                fill("latest_tags"),
+                fill("costliest_tags")
+            ));
+            sql
+        },
+        expected: &[
+            &[
+                "NULL",
+                "false",
+                r#"{"Product-Area":"api"}"#,
+                r#"{"Product-Area":"web","Owner":""}"#,
+            ],
+            &[
+                "web",
+                "true",
+                r#"{"Product-Area":"api"}"#,
+                r#"{"Product-Area":"web","Owner":""}"#,
+            ],
+            &[
+                "api",
+                "true",
+                r#"{"Product-Area":"api"}"#,
+                r#"{"Product-Area":"web","Owner":""}"#,
+            ],
+        ],
+    },
+    Case {
         name: "keep: a result kept for the statements after it",
         sql: |d| {
             let mut sql = d.keep("dialect_kept", "SELECT 41 AS n");
