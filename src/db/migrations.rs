@@ -52,6 +52,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "service map functions",
         include_str!("migrations/0019_service_map_functions.sql"),
     ),
+    (20, "container area", include_str!("migrations/0020_container_area.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

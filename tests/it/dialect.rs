@@ -225,6 +225,42 @@ const CASES: &[Case] = &[
         expected: &[&["shop-main", "shop-tf", "(unmapped)", "ml-team", "data", "true"]],
     },
     Case {
+        name: "ap_container_area: a Fargate task's or pod's own line by the service map (SERVICE_MAP)",
+        sql: |d| {
+            let entry = |k: &str, v: &str| d.record(&[("key", &format!("'{k}'")), ("value", &format!("'{v}'"))]);
+            let (ecs, none) = match d {
+                Dialect::DuckDb => (
+                    format!(
+                        "[{}, {}]",
+                        entry("awsecsservicename", "checkout"),
+                        entry("awsecsclustername", "main")
+                    ),
+                    "CAST([] AS STRUCT(key VARCHAR, value VARCHAR)[])".to_string(),
+                ),
+                Dialect::Spark => (
+                    format!(
+                        "array({}, {})",
+                        entry("awsecsservicename", "checkout"),
+                        entry("awsecsclustername", "main")
+                    ),
+                    "CAST(array() AS ARRAY<STRUCT<key: STRING, value: STRING>>)".to_string(),
+                ),
+            };
+            // (Kept first, as attribute.sql keeps a signature's entries.)
+            let mut sql = d.keep(
+                "pods",
+                &format!(
+                    "SELECT 1 AS i, {ecs} AS entries, 'arn:aws:ecs:us-east-1:111:task/main/abc' AS resource \
+                     UNION ALL SELECT 2, {none}, 'arn:aws:eks:us-east-1:111:pod/ml/analytics/scorer-abc/uid-1' \
+                     UNION ALL SELECT 3, {none}, 'i-123'"
+                ),
+            );
+            sql.push("SELECT COALESCE(ap_container_area(entries, resource), 'NULL') FROM pods ORDER BY i".to_string());
+            sql
+        },
+        expected: &[&["shop-main"], &["data"], &["NULL"]],
+    },
+    Case {
         name: "the attribution's tag placeholders (tag_entries, some_tag_has_a_value, latest_tags, costliest_tags)",
         sql: |d| {
             let fill = |name: &str| d.placeholders().into_iter().find(|(n, _)| *n == name).unwrap().1;
@@ -317,7 +353,7 @@ const SERVICE_MAP: &str = "SELECT * FROM (VALUES ('checkout', NULL, NULL, 'shop'
      ('checkout', NULL, NULL, 'shop-tf', 0), ('*', NULL, 'analytics', 'data', 1), ('scorer', 'ml', 'analytics', 'ml-team', 1)) \
      AS t(service, cluster, namespace, product_area, file_id)";
 
-/// DuckDB's engine functions, as migrations 17 to 19 define them, and the service map.
+/// DuckDB's engine functions, as migrations 17 to 20 define them, and the service map.
 fn duck_functions() -> Vec<String> {
     let mut statements = vec![format!("CREATE TABLE service_map AS {SERVICE_MAP}")];
     statements.extend(duck_migrations());
@@ -329,6 +365,7 @@ fn duck_migrations() -> Vec<String> {
         include_str!("../../src/db/migrations/0017_engine_functions.sql"),
         include_str!("../../src/db/migrations/0018_engine_functions_one_source.sql"),
         include_str!("../../src/db/migrations/0019_service_map_functions.sql"),
+        include_str!("../../src/db/migrations/0020_container_area.sql"),
     ]
     .iter()
     .flat_map(|m| {

@@ -1,6 +1,6 @@
 //! The engine functions: what the shared statements call by name, each
 //! engine defining it from the one source here. DuckDB's are macros of
-//! migrations 17 to 19 (a unit test holds each macro's last definition equal
+//! migrations 17 to 20 (a unit test holds each macro's last definition equal
 //! to the DuckDB spelling); Spark's are a session's temporary functions.
 
 use super::Dialect;
@@ -25,6 +25,80 @@ pub(crate) fn tag_key(d: Dialect, key: &str) -> String {
     format!("lower({})", d.replace_all(key, "'[^A-Za-z0-9]'", "''"))
 }
 
+/// The first non-empty value of tag `key` (any spelling ap_tag_key folds
+/// together) in `entries`. (Spark calls no SQL function inside a lambda, so
+/// the key is spelled out.)
+fn tag_value(d: Dialect, entries: &str, key: &str) -> String {
+    let test = format!("e.key = {} AND NULLIF(trim(e.value), '') IS NOT NULL", tag_key(d, key));
+    format!("{}.value", d.first(&d.filter(entries, "e", &test)))
+}
+
+/// The product area of an ECS service as attribution and `explain` both see
+/// it: an entry for the task's cluster wins over one without, a Terraform
+/// entry (file 0) over a CSV one; a service nobody mapped is '(unmapped)'.
+fn service_area(d: Dialect, svc: &str, cluster_arn: &str) -> String {
+    let rank = d.record(&[
+        (
+            "rank",
+            "2 * CAST(m.cluster IS NULL AS INT) + CAST(m.file_id <> 0 AS INT)",
+        ),
+        ("area", "m.product_area"),
+    ]);
+    format!(
+        "COALESCE((SELECT {} FROM service_map m WHERE m.service = {svc} \
+         AND (m.cluster IS NULL OR m.cluster = regexp_extract({cluster_arn}, '([^/]+)$', 1) OR m.cluster = {cluster_arn})), \
+         '(unmapped)')",
+        d.min_by("m.product_area", &rank)
+    )
+}
+
+/// The area the service map gives an EKS workload, NULL when none: the most
+/// specific entry wins (the workload named over '*', a cluster given over
+/// none, a namespace given over none, a Terraform entry over a CSV one).
+fn workload_area(d: Dialect, workload: &str, ns: &str, cluster_name: &str) -> String {
+    let rank = d.record(&[
+        (
+            "rank",
+            "4 * CAST(m.service = '*' AS INT) + 2 * CAST(m.cluster IS NULL AS INT) + CAST(m.namespace IS NULL AS INT)",
+        ),
+        ("tf", "CAST(m.file_id <> 0 AS INT)"),
+        ("area", "m.product_area"),
+    ]);
+    format!(
+        "(SELECT {} FROM service_map m \
+         WHERE (m.service = {workload} OR (m.service = '*' AND m.namespace IS NOT NULL)) \
+         AND (m.namespace IS NULL OR m.namespace = {ns}) AND (m.cluster IS NULL OR m.cluster = {cluster_name}))",
+        d.min_by("m.product_area", &rank)
+    )
+}
+
+/// A Fargate task's or pod's own line (its resource the task or pod ARN) by
+/// the service map: the ECS service (aws:ecs:serviceName, of its cluster) or
+/// the EKS workload (aws:eks:workload-name, else the pod's name, in its
+/// namespace and cluster). NULL when the map has no entry. The lookups are
+/// written out, not called: Spark refuses a SQL function whose argument holds
+/// a lambda, as a tag value does.
+fn container_area(d: Dialect) -> String {
+    let tag = |key: &str| tag_value(d, "entries", &format!("'{key}'"));
+    format!(
+        "CASE WHEN resource LIKE 'arn:%:ecs:%:task/%' AND {svc} IS NOT NULL \
+         THEN NULLIF({ecs}, '(unmapped)') \
+         WHEN resource LIKE 'arn:%:eks:%:pod/%' THEN {eks} END",
+        svc = tag("aws:ecs:serviceName"),
+        ecs = service_area(
+            d,
+            &tag("aws:ecs:serviceName"),
+            &format!("COALESCE({}, ap_task_cluster(resource))", tag("aws:ecs:clusterName"))
+        ),
+        eks = workload_area(
+            d,
+            &format!("COALESCE({}, ap_pod_name(resource))", tag("aws:eks:workload-name")),
+            &format!("COALESCE({}, ap_pod_namespace(resource))", tag("aws:eks:namespace")),
+            &format!("COALESCE({}, ap_pod_cluster(resource))", tag("aws:eks:cluster-name"))
+        ),
+    )
+}
+
 /// A line's tags as the functions take them: {key (as ap_tag_key writes it), value}.
 const TAG_ENTRIES: &str = "ARRAY<STRUCT<key: STRING, value: STRING>>";
 
@@ -42,7 +116,7 @@ const CHARGE: &str = "CASE \
     WHEN line_type IS NULL THEN 'usage' \
     ELSE 'other' END";
 
-/// The functions migrations 17 to 19 define for DuckDB and `spark_functions` for Spark.
+/// The functions migrations 17 to 20 define for DuckDB and `spark_functions` for Spark.
 pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
     EngineFunction {
         name: "ap_weight_of",
@@ -76,12 +150,7 @@ pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
         name: "ap_tag_value",
         params: &[("entries", TAG_ENTRIES), ("k", "STRING")],
         returns: "STRING",
-        body: |d| {
-            // (Spark calls no SQL function inside a lambda, so the key is spelled out.)
-            let test = format!("e.key = {} AND NULLIF(trim(e.value), '') IS NOT NULL", tag_key(d, "k"));
-            let found = d.filter("entries", "e", &test);
-            format!("{}.value", d.first(&found))
-        },
+        body: |d| tag_value(d, "entries", "k"),
         reads_tables: false,
     },
     EngineFunction {
@@ -149,43 +218,21 @@ pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
         name: "ap_service_area",
         params: &[("svc", "STRING"), ("cluster_arn", "STRING")],
         returns: "STRING",
-        body: |d| {
-            let rank = d.record(&[
-                (
-                    "rank",
-                    "2 * CAST(m.cluster IS NULL AS INT) + CAST(m.file_id <> 0 AS INT)",
-                ),
-                ("area", "m.product_area"),
-            ]);
-            format!(
-                "COALESCE((SELECT {} FROM service_map m WHERE m.service = svc \
-                 AND (m.cluster IS NULL OR m.cluster = regexp_extract(cluster_arn, '([^/]+)$', 1) OR m.cluster = cluster_arn)), \
-                 '(unmapped)')",
-                d.min_by("m.product_area", &rank)
-            )
-        },
+        body: |d| service_area(d, "svc", "cluster_arn"),
         reads_tables: true,
     },
     EngineFunction {
         name: "ap_workload_area",
         params: &[("workload", "STRING"), ("ns", "STRING"), ("cluster_name", "STRING")],
         returns: "STRING",
-        body: |d| {
-            let rank = d.record(&[
-                (
-                    "rank",
-                    "4 * CAST(m.service = '*' AS INT) + 2 * CAST(m.cluster IS NULL AS INT) + CAST(m.namespace IS NULL AS INT)",
-                ),
-                ("tf", "CAST(m.file_id <> 0 AS INT)"),
-                ("area", "m.product_area"),
-            ]);
-            format!(
-                "(SELECT {} FROM service_map m \
-                 WHERE (m.service = workload OR (m.service = '*' AND m.namespace IS NOT NULL)) \
-                 AND (m.namespace IS NULL OR m.namespace = ns) AND (m.cluster IS NULL OR m.cluster = cluster_name))",
-                d.min_by("m.product_area", &rank)
-            )
-        },
+        body: |d| workload_area(d, "workload", "ns", "cluster_name"),
+        reads_tables: true,
+    },
+    EngineFunction {
+        name: "ap_container_area",
+        params: &[("entries", TAG_ENTRIES), ("resource", "STRING")],
+        returns: "STRING",
+        body: container_area,
         reads_tables: true,
     },
     EngineFunction {
@@ -234,6 +281,7 @@ mod tests {
                 include_str!("../migrations/0017_engine_functions.sql"),
                 include_str!("../migrations/0018_engine_functions_one_source.sql"),
                 include_str!("../migrations/0019_service_map_functions.sql"),
+                include_str!("../migrations/0020_container_area.sql"),
             ]
             .iter()
             .flat_map(|m| m.lines().filter(|l| !l.trim_start().starts_with("--")))
