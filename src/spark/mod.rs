@@ -215,7 +215,7 @@ fn spark_said(e: &SparkError) -> String {
 
 /// Spark's error as a message that says what to do.
 fn explain(remote: &Remote, doing: &str, e: SparkError) -> anyhow::Error {
-    let message = spark_said(&e);
+    let message = remote.redact(&spark_said(&e));
     match e.grpc_code() {
         Some(UNAUTHENTICATED | PERMISSION_DENIED) => {
             let token = if remote.has_token() {
@@ -239,7 +239,7 @@ fn explain(remote: &Remote, doing: &str, e: SparkError) -> anyhow::Error {
 
 /// A path the cluster could not list: the cluster's credentials, not ours.
 fn explain_path(remote: &Remote, path: &str, e: SparkError) -> anyhow::Error {
-    let message = spark_said(&e);
+    let message = remote.redact(&spark_said(&e));
     let condition = e.get_condition().unwrap_or_default();
     let hint = if condition.contains("PATH_NOT_FOUND") || message.contains("does not exist") {
         "the path does not exist as the cluster sees it (a file: path is on the cluster's machines, not this one)"

@@ -102,6 +102,15 @@ impl Remote {
         url
     }
 
+    /// `text` with the token, should a message of the client's repeat the
+    /// URL it connected with, shown as `***`.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.token {
+            Some(token) if !token.is_empty() => text.replace(token.as_str(), "***"),
+            _ => text.to_string(),
+        }
+    }
+
     /// The URL the client connects with: the token appended when there is one.
     pub(crate) fn connect_url(&self) -> String {
         let mut url = format!("sc://{}:{}/", self.host, self.port);
@@ -140,6 +149,10 @@ mod tests {
         let r = Remote::parse("sc://h:443/;token=in-url;use_ssl=true", None).unwrap();
         assert!(!r.shown().contains("in-url"), "{}", r.shown());
         assert!(r.connect_url().contains("token=in-url"));
+        assert_eq!(
+            r.redact(&format!("Invalid endpoint: {}", r.connect_url())),
+            "Invalid endpoint: sc://h:443/;use_ssl=true;token=***"
+        );
     }
 
     #[test]
