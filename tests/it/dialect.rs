@@ -274,8 +274,8 @@ const CASES: &[Case] = &[
                                   ('{{\"Owner\":\" \"}}', '2026-09-01 00:00:00', 0.5)) AS v(j, s, c)"
                 ),
             );
-            // (As attribute.sql does: the entries kept first, then read by the functions;
-            // Spark refuses a SQL function whose argument holds a lambda.)
+            // (As attribute.sql does: the entries a column first, then read by the functions;
+            // Spark refuses a SQL function whose argument is written with a lambda in it.)
             sql.extend(d.keep(
                 "ptag_entries",
                 &format!(
