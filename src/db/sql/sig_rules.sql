@@ -8,7 +8,7 @@ SELECT sig_id, {tag_entries} AS entries
 FROM a_sig WHERE tags IS NOT NULL;
 
 CREATE OR REPLACE TEMP TABLE a_sig_rule AS
-SELECT g.sig_id, arg_min(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_tag_value_in(t.entries, r.area_from_keys)) END, r.n) AS area,
+SELECT g.sig_id, min_by(CASE WHEN r.area IS NOT NULL THEN r.area ELSE trim(ap_tag_value_in(t.entries, r.area_from_keys)) END, r.n) AS area,
        min(r.n) AS n
 FROM a_sig g
 LEFT JOIN a_sig_tags t USING (sig_id)
