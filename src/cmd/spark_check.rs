@@ -6,6 +6,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use indicatif::HumanBytes;
 
 use crate::cli::SparkCheckArgs;
 use crate::safe_text::for_terminal;
@@ -32,7 +33,7 @@ pub fn run(args: &SparkCheckArgs) -> Result<ExitCode> {
             Ok((files, bytes)) => println!(
                 "  {}: {files} files, {} listed by the cluster",
                 for_terminal(path),
-                size(bytes)
+                HumanBytes(u64::try_from(bytes).unwrap_or(0))
             ),
             Err(e) => {
                 unreadable += 1;
@@ -45,20 +46,4 @@ pub fn run(args: &SparkCheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Bytes as a person reads them: 1.2 MiB.
-fn size(bytes: i64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", units[unit])
-    }
 }

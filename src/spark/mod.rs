@@ -78,17 +78,13 @@ impl Spark {
             conf.set(key, value)
                 .map_err(|e| explain(&remote, &format!("setting {key}"), e))?;
         }
-        for statement in crate::db::dialect::spark_functions(false) {
-            session
-                .sql(&statement)
-                .and_then(|df| df.collect())
-                .map_err(|e| explain(&remote, "defining apportion's functions", e))?;
-        }
-        Ok(Spark {
+        let spark = Spark {
             session,
             remote,
             version,
-        })
+        };
+        spark.define_functions(false)?;
+        Ok(spark)
     }
 
     /// The rows of a query, each value as text (NULL as None): decimals keep
@@ -106,8 +102,16 @@ impl Spark {
     /// session has it as a view (Spark resolves a function's tables when it
     /// is defined).
     pub fn define_table_functions(&self) -> Result<()> {
-        for statement in crate::db::dialect::spark_functions(true) {
-            self.run(&statement)?;
+        self.define_functions(true)
+    }
+
+    /// The engine functions that read tables (`tables`) or none.
+    fn define_functions(&self, tables: bool) -> Result<()> {
+        for statement in crate::db::dialect::spark_functions(tables) {
+            self.session
+                .sql(&statement)
+                .and_then(|df| df.collect())
+                .map_err(|e| explain(&self.remote, "defining apportion's functions", e))?;
         }
         Ok(())
     }

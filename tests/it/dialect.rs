@@ -17,6 +17,20 @@ fn one(sql: String) -> Vec<String> {
     vec![sql]
 }
 
+/// A literal list of tag entries {key, value} as `d` spells it (empty: typed).
+fn tag_list(d: Dialect, entries: &[(&str, &str)]) -> String {
+    let items: Vec<String> = entries
+        .iter()
+        .map(|(k, v)| d.record(&[("key", &format!("'{k}'")), ("value", &format!("'{v}'"))]))
+        .collect();
+    match (d, items.is_empty()) {
+        (Dialect::DuckDb, true) => "CAST([] AS STRUCT(key VARCHAR, value VARCHAR)[])".to_string(),
+        (Dialect::Spark, true) => "CAST(array() AS ARRAY<STRUCT<key: STRING, value: STRING>>)".to_string(),
+        (Dialect::DuckDb, false) => format!("[{}]", items.join(", ")),
+        (Dialect::Spark, false) => format!("array({})", items.join(", ")),
+    }
+}
+
 /// The doubles that Spark's own CAST(double AS DECIMAL) rounds differently from DuckDB's.
 const DOUBLES: &str = "(VALUES (1, '-31.027263436549998'), (2, '88.78401735565'), (3, '70.83476816665'), \
                        (4, '2.00000000005'), (5, '-2.00000000005'), (6, '123456.78901234567')) AS v(i, x)";
@@ -175,17 +189,9 @@ const CASES: &[Case] = &[
     Case {
         name: "the engine functions' tags, charges and container ids",
         sql: |d| {
-            let entry = |k: &str, v: &str| d.record(&[("key", &format!("'{k}'")), ("value", &format!("'{v}'"))]);
-            let list = |items: &[String]| match d {
-                Dialect::DuckDb => format!("[{}]", items.join(", ")),
-                Dialect::Spark => format!("array({})", items.join(", ")),
-            };
-            let blank_first = list(&[entry("productarea", " "), entry("prodarea", "web")]);
-            let both = list(&[entry("prodarea", "web"), entry("productarea", "api")]);
-            let empty = match d {
-                Dialect::DuckDb => "CAST([] AS STRUCT(key VARCHAR, value VARCHAR)[])".to_string(),
-                Dialect::Spark => "CAST(array() AS ARRAY<STRUCT<key: STRING, value: STRING>>)".to_string(),
-            };
+            let blank_first = tag_list(d, &[("productarea", " "), ("prodarea", "web")]);
+            let both = tag_list(d, &[("prodarea", "web"), ("productarea", "api")]);
+            let empty = tag_list(d, &[]);
             let pod = "'arn:aws:eks:us-east-1:111:pod/prod/shop/cart-7d9/uid-1'";
             one(format!(
                 "SELECT ap_tag_key('Product-Area'), ap_tag_value({blank_first}, 'Prod Area'), \
@@ -227,25 +233,8 @@ const CASES: &[Case] = &[
     Case {
         name: "ap_container_area: a Fargate task's or pod's own line by the service map (SERVICE_MAP)",
         sql: |d| {
-            let entry = |k: &str, v: &str| d.record(&[("key", &format!("'{k}'")), ("value", &format!("'{v}'"))]);
-            let (ecs, none) = match d {
-                Dialect::DuckDb => (
-                    format!(
-                        "[{}, {}]",
-                        entry("awsecsservicename", "checkout"),
-                        entry("awsecsclustername", "main")
-                    ),
-                    "CAST([] AS STRUCT(key VARCHAR, value VARCHAR)[])".to_string(),
-                ),
-                Dialect::Spark => (
-                    format!(
-                        "array({}, {})",
-                        entry("awsecsservicename", "checkout"),
-                        entry("awsecsclustername", "main")
-                    ),
-                    "CAST(array() AS ARRAY<STRUCT<key: STRING, value: STRING>>)".to_string(),
-                ),
-            };
+            let ecs = tag_list(d, &[("awsecsservicename", "checkout"), ("awsecsclustername", "main")]);
+            let none = tag_list(d, &[]);
             // (Kept first, as attribute.sql keeps a signature's entries.)
             let mut sql = d.keep(
                 "pods",

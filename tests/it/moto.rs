@@ -164,7 +164,8 @@ fn fake_authorization(service: &str) -> String {
     )
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on (bound, then freed).
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

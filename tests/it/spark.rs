@@ -23,11 +23,7 @@ fn apportion() -> Command {
 
 #[test]
 fn an_unreachable_server_is_named_with_host_and_port() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::moto::free_port();
     apportion()
         .args(["spark-check", "--spark-remote", &format!("sc://127.0.0.1:{port}")])
         .assert()
