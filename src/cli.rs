@@ -29,8 +29,31 @@ pub struct Cli {
     #[arg(long, global = true, env = "APPORTION_MEMORY_LIMIT", value_name = "SIZE")]
     pub memory_limit: Option<String>,
 
+    /// Where months are attributed: duckdb (here) or spark (a Spark Connect
+    /// server; a build with --features spark) [default: the engine the
+    /// database was last attributed on, else duckdb]
+    #[arg(long, global = true, env = "APPORTION_ENGINE", value_enum)]
+    pub engine: Option<EngineArg>,
+
+    /// Spark Connect URL, sc://HOST[:PORT][/;use_ssl=true] [default: APPORTION_SPARK_REMOTE, else SPARK_REMOTE]; a token goes in APPORTION_SPARK_TOKEN, never here
+    #[arg(long, global = true, value_name = "URL")]
+    pub spark_remote: Option<String>,
+
+    /// Directory where Spark keeps a run's inputs and each month's results,
+    /// reached by the same path from here and from the cluster [default: the
+    /// database's last one, else DB.warehouse beside the database]
+    #[arg(long, global = true, env = "APPORTION_SPARK_WAREHOUSE", value_name = "DIR")]
+    pub spark_warehouse: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The engines months can be attributed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    Duckdb,
+    Spark,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,9 +105,6 @@ pub enum Command {
 #[cfg(feature = "spark")]
 #[derive(Debug, clap::Args)]
 pub struct SparkCheckArgs {
-    /// Spark Connect URL, sc://HOST[:PORT][/;use_ssl=true] [default: APPORTION_SPARK_REMOTE, else SPARK_REMOTE]; a token goes in APPORTION_SPARK_TOKEN, never here
-    #[arg(long, value_name = "URL")]
-    pub spark_remote: Option<String>,
     /// Paths as the cluster names them (s3://, s3a://, abfss://, file:), checked to be listable by the cluster
     pub paths: Vec<String>,
 }

@@ -38,6 +38,14 @@ pub fn runs(db: &Db) -> Result<ExitCode> {
             "       rules: {rules}; ECS split: ecs_source {}",
             for_terminal(&r.ecs_source)
         )?;
+        if let Some(warehouse) = &r.warehouse {
+            writeln!(
+                out,
+                "       attributed on {}, results in {}",
+                for_terminal(&r.engine),
+                for_terminal(warehouse)
+            )?;
+        }
         if let Some(change) = &r.change {
             writeln!(out, "       {}", for_terminal(change))?;
         }

@@ -4,6 +4,7 @@
 mod attribute;
 mod demo;
 mod ecs_check;
+mod engine;
 mod explain;
 mod export;
 mod history;
@@ -32,14 +33,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         path: cli.db.clone(),
         memory_limit: cli.memory_limit.clone(),
     };
+    let engine = engine::Flags {
+        engine: cli.engine,
+        spark_remote: cli.spark_remote.clone(),
+        spark_warehouse: cli.spark_warehouse.clone(),
+    };
     let rules = RulesChoice {
         given: cli.rules.clone(),
         default: config::default_rules_path(),
     };
     match cli.command {
         Some(Command::Demo(args)) => demo::run(&db.demo(), &args),
-        Some(Command::Sync(args)) => sync::run(&db.open()?, &rules, &args),
-        Some(Command::Attribute(args)) => attribute::run(&db.open()?, &rules, &args),
+        Some(Command::Sync(args)) => sync::run(&engine.open(&db)?, &rules, &args),
+        Some(Command::Attribute(args)) => attribute::run(&engine.open(&db)?, &rules, &args),
         Some(Command::Report(args)) => report::run(&db.read()?, &args),
         Some(Command::Explain(args)) => explain::run(&db.read()?, &args),
         Some(Command::Reconcile(args)) => reconcile::run(&db.read()?, &args),
@@ -50,9 +56,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Services(ServicesCommand::ImportTerraform(args))) => {
             terraform::import(&db.open()?, &rules, &args)
         }
-        Some(Command::Tag(TagCommand::Assign(args))) => tag::assign(&db.open()?, &rules, &args),
-        Some(Command::Tag(TagCommand::Undo(args))) => tag::undo(&db.open()?, &rules, &args),
-        Some(Command::Tag(TagCommand::ByTag(args))) => tag::by_tag(&db.open()?, &rules, &args),
+        Some(Command::Tag(TagCommand::Assign(args))) => tag::assign(&engine.open(&db)?, &rules, &args),
+        Some(Command::Tag(TagCommand::Undo(args))) => tag::undo(&engine.open(&db)?, &rules, &args),
+        Some(Command::Tag(TagCommand::ByTag(args))) => tag::by_tag(&engine.open(&db)?, &rules, &args),
         Some(Command::LintTerraform(args)) => terraform::lint(db.path.as_deref(), &rules, &args),
         Some(Command::Coverage(args)) => insights::coverage(&db.read()?, &args),
         Some(Command::Export(args)) => export::run(&db.read()?, &args),
@@ -60,7 +66,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::UnitCost(args)) => insights::unit_cost(&db.read()?, &args),
         Some(Command::Forecast(args)) => insights::forecast(&db.read()?, &args),
         #[cfg(feature = "spark")]
-        Some(Command::SparkCheck(args)) => spark_check::run(&args),
+        Some(Command::SparkCheck(args)) => spark_check::run(&args, cli.spark_remote.as_deref()),
         None | Some(Command::Tui) => explore(&db.open()?, rules, &Default::default()),
     }
 }
@@ -80,8 +86,13 @@ pub struct Opener {
 
 impl Opener {
     fn open(&self) -> Result<Db> {
-        let path = self.path.clone().unwrap_or_else(config::default_db_path);
+        let path = self.db_path();
         self.open_at(&path)
+    }
+
+    /// The database file: `--db`, else the platform's default.
+    fn db_path(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(config::default_db_path)
     }
 
     pub fn open_at(&self, path: &std::path::Path) -> Result<Db> {

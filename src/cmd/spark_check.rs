@@ -12,8 +12,8 @@ use crate::cli::SparkCheckArgs;
 use crate::safe_text::for_terminal;
 use crate::spark::{Remote, SETTINGS, Spark};
 
-pub fn run(args: &SparkCheckArgs) -> Result<ExitCode> {
-    let remote = Remote::resolve(args.spark_remote.as_deref())?;
+pub fn run(args: &SparkCheckArgs, spark_remote: Option<&str>) -> Result<ExitCode> {
+    let remote = Remote::resolve(spark_remote)?;
     let token = if remote.has_token() {
         " (with the token from the environment)"
     } else {

@@ -6,11 +6,13 @@
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params};
 
-use super::dialect::Dialect;
+use super::dialect::{Dialect, Step, glob_regex, steps};
+use super::remote::{MonthEngine, MonthJob};
 use super::sql::fill;
 use super::{Db, DbError, Method, Result};
 use crate::money::Money;
 use crate::rules::{Idle, LineFilter, MATCHERS, Rule, Split, SplitBy, TagAliases};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -188,15 +190,45 @@ impl AttributionSql {
     }
 }
 
-/// `, product VARCHAR, usage_type VARCHAR, …`: one glob column per matcher,
-/// of the staged `attr_rules` and `attr_splits`.
-fn matcher_columns() -> String {
-    MATCHERS.iter().map(|m| format!(", {} VARCHAR", m.key)).collect()
+impl AttributionSql {
+    /// A full month as steps on named tables, for another engine: direct
+    /// attribution, following, each split (its number staged as
+    /// `attr_split_now` first) and the store.
+    fn month_steps(&self, input: &AttributionInput) -> Result<Vec<Step>> {
+        let read = |batch: &str| steps(batch).map_err(DbError::Invalid);
+        let mut all = read(&self.direct)?;
+        all.extend(read(&self.follow)?);
+        for split in &input.splits {
+            all.push(Step::Keep {
+                name: "attr_split_now".to_string(),
+                select: format!("SELECT CAST({} AS BIGINT) AS n", split.number),
+            });
+            all.extend(read(&self.split_step)?);
+        }
+        all.extend(read(&self.store)?);
+        Ok(all)
+    }
 }
 
-/// A filter's globs in `matcher_columns` order (NULL where it has none).
+/// `, product VARCHAR, product_re VARCHAR, usage_type VARCHAR, …`: one glob
+/// column per matcher, of the staged `attr_rules` and `attr_splits`, each
+/// with the glob as the regex Spark matches (`dialect::glob_regex`).
+fn matcher_columns() -> String {
+    MATCHERS
+        .iter()
+        .map(|m| format!(", {0} VARCHAR, {0}_re VARCHAR", m.key))
+        .collect()
+}
+
+/// A filter's globs and their regexes in `matcher_columns` order (NULL where it has none).
 fn glob_values(filter: &LineFilter) -> impl Iterator<Item = Value> + '_ {
-    MATCHERS.iter().map(|m| text_or_null(filter.glob(m)))
+    MATCHERS.iter().flat_map(|m| {
+        let glob = filter.glob(m);
+        [
+            text_or_null(glob),
+            glob.map_or(Value::Null, |g| Value::Text(glob_regex(g))),
+        ]
+    })
 }
 
 /// Tag key spellings (letters and digits only) as `ap_tag_value_in` reads them.
@@ -339,19 +371,44 @@ impl Db {
                 change: None,
             });
         }
-        let work = self.month_work(input, scope, &months, &inputs)?;
+        let engine = self.engine.as_deref();
+        // Another engine attributes each month in full: its results are the
+        // same, and the rule changes' shortcuts are this database's.
+        let work = match engine {
+            None => self.month_work(input, scope, &months, &inputs)?,
+            Some(_) => vec![MonthWork::Full; months.len()],
+        };
         let run_id = self.in_transaction(|| self.start_run(input))?;
         let order: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         progress.months(&order);
-        let sql = AttributionSql::new(Dialect::DuckDb);
+        let sql = AttributionSql::new(engine.map_or(Dialect::DuckDb, |_| Dialect::Spark));
+        let shared = match engine {
+            Some(e) => Db::staging_dir(e, run_id).join("shared"),
+            None => PathBuf::new(),
+        };
+        let shared = match engine {
+            Some(_) => self.stage_shared(&shared)?,
+            None => Vec::new(),
+        };
         let mut split_notes = Vec::new();
         let mut moved = Moved::default();
         for (index, ((month, fingerprint), work)) in months.iter().zip(&work).enumerate() {
             progress.month_started(month, index);
-            let notes = self
-                .in_transaction(|| self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved))?;
+            let notes = match engine {
+                None => self.in_transaction(|| {
+                    self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved)
+                })?,
+                Some(engine) => self.attribute_month_on(engine, &sql, input, run_id, month, fingerprint, &shared)?,
+            };
             split_notes.extend(notes);
             progress.month_finished();
+        }
+        if let Some(engine) = engine {
+            // What the engine was given is a copy of this database's: not
+            // kept, but under APPORTION_TRACE (to look into a step's tables).
+            if std::env::var_os("APPORTION_TRACE").is_none() {
+                let _ = std::fs::remove_dir_all(Db::staging_dir(engine, run_id));
+            }
         }
         let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         let change = describe_change(&work, &moved);
@@ -471,8 +528,8 @@ impl Db {
         self.conn.execute(
             "INSERT INTO attribution_runs (run_id, started_at, idle, weight, tag_key, rules_text, rule_count, periods,
                                            rules_path, rules_hash, idle_flag, weight_flag, tag_key_flag, ecs_source,
-                                           settings)
-             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR, ?, ?, ?, ?, ?, ?, ?)",
+                                           settings, engine, warehouse)
+             VALUES (?, current_timestamp::TIMESTAMP, ?, ?, ?, ?, ?, []::VARCHAR, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params![
                 run_id,
                 input.idle.name(),
@@ -486,7 +543,11 @@ impl Db {
                 input.weight_flag,
                 input.tag_key_flag,
                 input.ecs_source,
-                input.base_key()
+                input.base_key(),
+                self.engine.as_deref().map_or("duckdb", |e| e.name()),
+                self.engine
+                    .as_deref()
+                    .map(|e| e.warehouse().to_string_lossy().into_owned())
             ],
         )?;
         Ok(run_id)
@@ -542,18 +603,73 @@ impl Db {
         let notes = self.split_notes(input, month)?;
         traced(month, "store", || conn.execute_batch(&sql.store))?;
         traced(month, "conservation", || self.check_conservation(month))?;
+        self.record_month(run_id, month, fingerprint, open_from)?;
+        Ok(notes)
+    }
+
+    /// Attribute one month in full on another engine (see db/remote.rs):
+    /// its inputs staged here and written for the engine, the statements run
+    /// there, and its committed results loaded and checked in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn attribute_month_on(
+        &self,
+        engine: &dyn MonthEngine,
+        sql: &AttributionSql,
+        input: &AttributionInput,
+        run_id: i64,
+        month: &str,
+        fingerprint: &str,
+        shared: &[(String, PathBuf)],
+    ) -> Result<Vec<String>> {
+        let conn = &self.conn;
+        conn.execute_batch("CREATE OR REPLACE TEMP TABLE attr_month (run_id BIGINT, period DATE)")?;
         conn.execute(
+            "INSERT INTO attr_month VALUES (?, strptime(?, '%Y-%m')::DATE)",
+            params![run_id, month],
+        )?;
+        self.stage_inputs(input, &input.rules)?;
+        let staged = Db::staging_dir(engine, run_id).join(format!("month={month}"));
+        let mut inputs = shared.to_vec();
+        inputs.extend(self.stage_month(&staged, month)?);
+        let job = MonthJob {
+            month: month.to_string(),
+            run_id,
+            inputs,
+            steps: sql.month_steps(input)?,
+            results: Db::result_tables(),
+            out: engine
+                .warehouse()
+                .join(format!("month={month}"))
+                .join(format!("run={run_id}")),
+            scratch: staged.join("steps"),
+        };
+        traced(month, engine.name(), || engine.attribute_month(&job)).map_err(|e| DbError::Engine {
+            month: month.to_string(),
+            message: format!("{e:#}"),
+        })?;
+        self.in_transaction(|| {
+            traced(month, "load", || self.load_month(month, &job.out))?;
+            let notes = self.split_notes(input, month)?;
+            traced(month, "conservation", || self.check_conservation(month))?;
+            self.record_month(run_id, month, fingerprint, Some(input.open_from()))?;
+            Ok(notes)
+        })
+    }
+
+    /// The month as attributed by `run_id` from inputs of `fingerprint`.
+    fn record_month(&self, run_id: i64, month: &str, fingerprint: &str, open_from: Option<i64>) -> Result<()> {
+        self.conn.execute(
             "UPDATE attributed_months SET run_id = ?, fingerprint = ?, open_from = COALESCE(?, open_from)
              WHERE billing_period = strptime(?, '%Y-%m')::DATE",
             params![run_id, fingerprint, open_from, month],
         )?;
-        conn.execute(
+        self.conn.execute(
             "INSERT INTO attributed_months
              SELECT strptime(?1, '%Y-%m')::DATE, ?2, ?3, ?4
              WHERE NOT EXISTS (SELECT 1 FROM attributed_months WHERE billing_period = strptime(?1, '%Y-%m')::DATE)",
             params![month, run_id, fingerprint, open_from],
         )?;
-        Ok(notes)
+        Ok(())
     }
 
     /// Add a rule change's moves of this month (d_moved) to the run's.
@@ -599,7 +715,8 @@ impl Db {
                                                           ecs_source VARCHAR, tag_keys VARCHAR);
              CREATE OR REPLACE TEMP TABLE attr_rules (n BIGINT, area VARCHAR, area_from_tag VARCHAR,
                                                       area_from_keys VARCHAR{matcher_columns});
-             CREATE OR REPLACE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, keys VARCHAR, pattern VARCHAR);"
+             CREATE OR REPLACE TEMP TABLE attr_rule_tags (n BIGINT, key VARCHAR, keys VARCHAR, pattern VARCHAR,
+                                                          pattern_re VARCHAR);"
         ))?;
         let spellings = |key: &str| Value::Text(key_list(&input.tag_aliases.spellings(key)));
         let mut settings = conn.appender("attr_settings")?;
@@ -630,6 +747,7 @@ impl Db {
                     Value::Text(k.clone()),
                     spellings(k),
                     Value::Text(g.clone()),
+                    Value::Text(glob_regex(g)),
                 ]))?;
             }
         }
@@ -647,7 +765,8 @@ impl Db {
             "CREATE OR REPLACE TEMP TABLE attr_splits (n BIGINT, from_area VARCHAR, split_by VARCHAR, filtered BOOLEAN
                                                        {matcher_columns});
              CREATE OR REPLACE TEMP TABLE attr_split_targets (n BIGINT, area VARCHAR, share VARCHAR);
-             CREATE OR REPLACE TEMP TABLE attr_split_tags (n BIGINT, key VARCHAR, keys VARCHAR, pattern VARCHAR);"
+             CREATE OR REPLACE TEMP TABLE attr_split_tags (n BIGINT, key VARCHAR, keys VARCHAR, pattern VARCHAR,
+                                                           pattern_re VARCHAR);"
         ))?;
         let mut splits = conn.appender("attr_splits")?;
         let mut targets = conn.appender("attr_split_targets")?;
@@ -672,7 +791,13 @@ impl Db {
                 }
             }
             for (k, g) in &s.filter.tags {
-                tags.append_row(params![n, k, key_list(&input.tag_aliases.spellings(k)), g])?;
+                tags.append_row(params![
+                    n,
+                    k,
+                    key_list(&input.tag_aliases.spellings(k)),
+                    g,
+                    glob_regex(g)
+                ])?;
             }
         }
         splits.flush()?;

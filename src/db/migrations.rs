@@ -53,6 +53,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0019_service_map_functions.sql"),
     ),
     (20, "container area", include_str!("migrations/0020_container_area.sql")),
+    (21, "engine", include_str!("migrations/0021_engine.sql")),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -15,6 +15,7 @@ mod method;
 mod migrations;
 pub mod quote;
 mod reconcile;
+mod remote;
 mod reports;
 mod runs;
 mod sql;
@@ -35,6 +36,7 @@ pub use insights::{Chase, ChaseGroup, CostBasis, Coverage, GROUPS_FROM, GroupKin
 pub use lines::{ExportFile, ExportRows, LineColumn, MAX_LINE_BYTES, SplitColumn};
 pub use method::Method;
 pub use reconcile::{ChargeArea, ChargeRow, Reconciliation, StatedTotal};
+pub use remote::{COMMITTED, MonthEngine, MonthJob};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileStamp, FileSummary, LoadedFile, ServiceEntryRow, SyncTransaction};
@@ -67,6 +69,9 @@ pub enum DbError {
     /// A request the data cannot answer, said for the user.
     #[error("{0}")]
     Invalid(String),
+    /// Another engine failed on a month, or left it uncommitted.
+    #[error("attributing {month} on another engine failed; the database keeps that month as it was: {message}")]
+    Engine { month: String, message: String },
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;
@@ -75,6 +80,8 @@ pub type Result<T, E = DbError> = std::result::Result<T, E>;
 pub struct Db {
     conn: Connection,
     path: PathBuf,
+    /// Where months are attributed, when not here (`--engine spark`).
+    engine: Option<Box<dyn MonthEngine>>,
 }
 
 impl Db {
@@ -119,6 +126,7 @@ impl Db {
         let db = Db {
             conn,
             path: path.to_path_buf(),
+            engine: None,
         };
         migrations::run(&db.conn, &db.path)?;
         Ok(db)
@@ -130,6 +138,7 @@ impl Db {
         let db = Db {
             conn,
             path: PathBuf::from(":memory:"),
+            engine: None,
         };
         migrations::run(&db.conn, &db.path)?;
         Ok(db)
@@ -155,7 +164,14 @@ impl Db {
         Ok(Db {
             conn: self.conn.try_clone()?,
             path: self.path.clone(),
+            engine: None,
         })
+    }
+
+    /// Attribute months on `engine` from now on (the database keeps
+    /// everything else: staging, the run record, the conservation check).
+    pub fn set_engine(&mut self, engine: Box<dyn MonthEngine>) {
+        self.engine = Some(engine);
     }
 
     pub fn path(&self) -> &Path {

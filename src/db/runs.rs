@@ -36,6 +36,10 @@ pub struct RunInfo {
     /// What a run by a rule change did ("rule 7 appended: 12 months, …");
     /// None for a full attribution.
     pub change: Option<String>,
+    /// Where its months were attributed (`duckdb`, `spark`), and the
+    /// warehouse another engine kept its results in.
+    pub engine: String,
+    pub warehouse: Option<String>,
 }
 
 /// What the latest run was attributed with, for the next run to keep.
@@ -46,6 +50,9 @@ pub struct LastRun {
     pub idle_flag: Option<String>,
     pub weight_flag: Option<String>,
     pub tag_key_flag: Option<String>,
+    /// The engine it attributed on and that engine's warehouse.
+    pub engine: String,
+    pub warehouse: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +81,8 @@ impl Db {
                 rules_hash: r.get(8)?,
                 ecs_source: r.get(9)?,
                 change: r.get(10)?,
+                engine: r.get(11)?,
+                warehouse: r.get(12)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -84,7 +93,8 @@ impl Db {
         Ok(self
             .conn
             .query_row(
-                "SELECT COALESCE(rules_path, ''), COALESCE(rules_hash, ''), idle_flag, weight_flag, tag_key_flag
+                "SELECT COALESCE(rules_path, ''), COALESCE(rules_hash, ''), idle_flag, weight_flag, tag_key_flag,
+                        COALESCE(engine, 'duckdb'), warehouse
                  FROM attribution_runs ORDER BY run_id DESC LIMIT 1",
                 [],
                 |r| {
@@ -94,6 +104,8 @@ impl Db {
                         idle_flag: r.get(2)?,
                         weight_flag: r.get(3)?,
                         tag_key_flag: r.get(4)?,
+                        engine: r.get(5)?,
+                        warehouse: r.get(6)?,
                     })
                 },
             )

@@ -48,7 +48,7 @@ pub(super) fn pseudo_area_list() -> String {
 }
 
 /// The statements of a `.sql` file, without its comment lines.
-pub(super) fn statements(text: &str) -> Vec<String> {
+pub(crate) fn statements(text: &str) -> Vec<String> {
     let code: String = text
         .lines()
         .filter(|l| !l.trim_start().starts_with("--"))

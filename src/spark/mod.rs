@@ -11,6 +11,7 @@
 // becomes an anyhow error at once, in `explain`.
 #![allow(clippy::result_large_err)]
 
+mod engine;
 mod remote;
 
 use std::net::{TcpStream, ToSocketAddrs};
@@ -20,6 +21,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use spark_connect::row::Value;
 use spark_connect::{SparkError, SparkSession};
 
+pub use engine::SparkEngine;
 pub use remote::{DEFAULT_PORT, Remote};
 
 /// The oldest server the shared SQL is written for (BY NAME inserts,
@@ -29,10 +31,13 @@ pub const MIN_VERSION: (u32, u32) = (3, 5);
 /// Session settings every run sets: times are UTC, as DuckDB's TIMESTAMP is;
 /// decimal results keep their scale instead of being cut to 6 places (money
 /// is DECIMAL(38, 10)); an overflow fails instead of becoming NULL.
-pub const SETTINGS: [(&str, &str); 3] = [
+/// Parquet times without a time zone (DuckDB's TIMESTAMP) are read as
+/// Spark's TIMESTAMP, which the shared statements are written for.
+pub const SETTINGS: [(&str, &str); 4] = [
     ("spark.sql.session.timeZone", "UTC"),
     ("spark.sql.decimalOperations.allowPrecisionLoss", "false"),
     ("spark.sql.ansi.enabled", "true"),
+    ("spark.sql.parquet.inferTimestampNTZ.enabled", "false"),
 ];
 
 /// How long the server has to accept a TCP connection before we say it is unreachable.
@@ -96,6 +101,15 @@ impl Spark {
             .and_then(|df| df.collect())
             .map_err(|e| explain(&self.remote, "running a query", e))?;
         Ok(rows.iter().map(|r| r.values().iter().map(text).collect()).collect())
+    }
+
+    /// The columns of a query's result with their types, as Spark names
+    /// them (`decimal(38,10)`, `array<bigint>`); the query is only analysed.
+    pub fn dtypes(&self, sql: &str) -> Result<Vec<(String, String)>> {
+        self.session
+            .sql(sql)
+            .and_then(|df| df.dtypes())
+            .map_err(|e| explain(&self.remote, "reading a query's columns", e))
     }
 
     /// Define the engine functions that read the service map, once the

@@ -417,6 +417,26 @@ fn months() -> impl Strategy<Value = Months> {
         })
 }
 
+/// Three months (May to July 2026) written to `root`, with tasks that start
+/// in one month and stop in the next, one that never stops, one whose events
+/// arrive late, and a volume detached in the second month: for tests that
+/// need such months without generating them.
+pub(crate) fn months_across_ends(root: &Path) -> Vec<std::path::PathBuf> {
+    let w = Months {
+        costs: (0..18)
+            .map(|i| (i % 3, i % 4, 1_000_000 + 123_457 * i as u32))
+            .collect(),
+        tasks: vec![
+            (0, 0, 512, 4, Some(5), false),
+            (1, 1, 1024, 10, Some(4), false),
+            (1, 2, 256, 2, None, false),
+            (0, 1, 0, 8, Some(3), true),
+        ],
+        detach_hour: Some(9),
+    };
+    write_months(&w, root)
+}
+
 /// The wall-clock time of the `slot`-th used hour (six a month: the first three and the last three).
 fn slot_time(slot: u32) -> chrono::NaiveDateTime {
     use chrono::{Datelike, NaiveDate};

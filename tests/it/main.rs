@@ -30,6 +30,7 @@ mod s3;
 mod scad;
 mod schema;
 mod spark;
+mod spark_equivalence;
 mod spark_server;
 mod split_props;
 mod statement_totals;

@@ -8,9 +8,11 @@
 //! values. The functions both engines define by name are in `functions`.
 
 mod functions;
+mod statements;
 
 pub(crate) use functions::tag_key;
 pub use functions::{ENGINE_FUNCTIONS, EngineFunction, spark_functions};
+pub use statements::{Step, renamed, steps};
 
 /// The engine a statement is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -394,7 +394,7 @@ FROM (SELECT line_id, COALESCE(product_name, '') AS product, COALESCE(product_co
       FROM a_lines WHERE EXISTS (SELECT 1 FROM attr_splits WHERE filtered)) g
 JOIN attr_splits r
   ON r.filtered AND {rule_match}
- AND NOT EXISTS (SELECT 1 FROM attr_split_tags rt
+WHERE NOT EXISTS (SELECT 1 FROM attr_split_tags rt
                  WHERE rt.n = r.n AND NOT COALESCE({line_tag_matches}, false))
 GROUP BY g.line_id;
 

@@ -55,17 +55,23 @@ WITH by_resource AS (SELECT resource, area, service, sum(u) u, sum(a) a, sum(bl)
      by_commitment AS (SELECT line_type, area, service, sum(u) u, sum(a) a, sum(bl) bl, sum(na) na FROM a_leaders
                        WHERE line_type IN ('SavingsPlanCoveredUsage', 'DiscountedUsage') GROUP BY ALL),
      keys AS (SELECT DISTINCT charge, line_type, account, product, resource, paid_for FROM a_followers),
+     -- (Each key named: Spark's k.* puts a USING join's keys first, and a
+     -- UNION ALL matches columns by position.)
      candidates AS (
-         SELECT k.*, 1 AS level, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_resource l USING (resource)
+         SELECT k.charge, k.line_type, k.account, k.product, k.resource, k.paid_for,
+                1 AS level, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_resource l USING (resource)
          WHERE k.resource <> '' AND (k.charge = 'discount' OR k.line_type = 'SavingsPlanNegation')
          UNION ALL
-         SELECT k.*, 2, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_product l USING (account, product)
+         SELECT k.charge, k.line_type, k.account, k.product, k.resource, k.paid_for,
+                2, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_product l USING (account, product)
          WHERE k.charge IN ('discount', 'credit', 'refund') OR k.line_type = 'SavingsPlanNegation'
          UNION ALL
-         SELECT k.*, 3, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_account l USING (account)
+         SELECT k.charge, k.line_type, k.account, k.product, k.resource, k.paid_for,
+                3, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_account l USING (account)
          WHERE k.charge IN ('credit', 'refund')
          UNION ALL
-         SELECT k.*, 4, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_commitment l
+         SELECT k.charge, k.line_type, k.account, k.product, k.resource, k.paid_for,
+                4, l.area, l.service, l.u, l.a, l.bl, l.na FROM keys k JOIN by_commitment l
              ON l.line_type = k.paid_for),
      totals AS (
          SELECT *, sum(u) OVER kl AS tu, sum(a) OVER kl AS ta, sum(bl) OVER kl AS tb, sum(na) OVER kl AS tn

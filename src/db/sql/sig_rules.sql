@@ -15,7 +15,9 @@ LEFT JOIN a_sig_tags t USING (sig_id)
 JOIN attr_rules r
   ON {rule_match}
  AND (r.area_from_tag IS NULL OR ap_tag_value_in(t.entries, r.area_from_keys) IS NOT NULL)
- AND NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
+-- (A condition on both sides of the join, in WHERE: Spark takes no subquery
+-- that reads both inputs in a join's ON.)
+WHERE NOT EXISTS (SELECT 1 FROM attr_rule_tags rt
                  WHERE rt.n = r.n AND NOT COALESCE({sig_tag_matches}, false))
 GROUP BY g.sig_id;
 

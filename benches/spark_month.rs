@@ -1,0 +1,102 @@
+//! One generated month (6 million DBR-RT lines with their ECS task,
+//! container-instance and CloudTrail volume events, the limit benchmark's
+//! month) attributed by DuckDB here and by Spark on `local[2]` through Spark
+//! Connect, each by the real binary: wall time of each, apportion's peak RSS,
+//! and the Spark server's peak RSS (VmHWM of its JVM, since it started).
+//! Prints figures; asserts nothing about time.
+//!
+//! `.ci/spark-connect start`, then `cargo bench --features spark --bench
+//! spark_month` (APPORTION_SPARK_LINES for another size; APPORTION_TEST_SPARK_REMOTE
+//! for another server). The month is generated under
+//! $CARGO_TARGET_DIR/bench-data/spark-month and removed after.
+
+#[path = "year/generate.rs"]
+mod generate;
+#[path = "common/measure.rs"]
+mod measure;
+
+use std::path::PathBuf;
+
+use measure::{Step, fresh_db, gib, high_water_kib, machine_memory_gib, run_apportion_within};
+
+fn main() {
+    let lines: usize = std::env::var("APPORTION_SPARK_LINES")
+        .ok()
+        .and_then(|l| l.replace('_', "").parse().ok())
+        .unwrap_or(6_000_000);
+    let remote = std::env::var("APPORTION_TEST_SPARK_REMOTE").unwrap_or_else(|_| "sc://127.0.0.1:15002".to_string());
+    let base = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let work = base.join("bench-data").join("spark-month");
+    let data = work.join("exports");
+    let _ = std::fs::remove_dir_all(&work);
+    println!(
+        "machine: {} cores, {:.1} GiB; Spark at {remote}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        machine_memory_gib()
+    );
+    let month = generate::Year::new(&data, lines)
+        .write_month(0)
+        .expect("generate the month");
+    println!("{}: {} lines", month.month, month.lines);
+    let db = fresh_db(&work, "month.duckdb");
+    let sync = run_apportion_within(&db, &["sync".as_ref(), data.as_os_str()], None);
+    println!("sync (DuckDB, attribution included): {sync}");
+    let duckdb = run_apportion_within(
+        &db,
+        &["--engine".as_ref(), "duckdb".as_ref(), "attribute".as_ref()],
+        None,
+    );
+    println!("attribute on DuckDB: {duckdb}");
+    let warehouse = work.join("warehouse");
+    let spark = run_apportion_within(
+        &db,
+        &[
+            "--engine".as_ref(),
+            "spark".as_ref(),
+            "--spark-remote".as_ref(),
+            remote.as_ref(),
+            "--spark-warehouse".as_ref(),
+            warehouse.as_os_str(),
+            "attribute".as_ref(),
+        ],
+        None,
+    );
+    println!("attribute on Spark: {spark}");
+    let server = server_peak_kib();
+    println!(
+        "\n| engine | attribute | apportion's peak RSS | server's peak RSS |\n|---|---|---|---|\n\
+         | DuckDB (embedded) | {} | {:.2} GiB | — |\n| Spark local[2] | {} | {:.2} GiB | {} |",
+        wall(&duckdb),
+        gib(duckdb.peak_kib),
+        wall(&spark),
+        gib(spark.peak_kib),
+        server.map_or_else(
+            || "not read (another machine)".to_string(),
+            |k| format!("{:.2} GiB", gib(k))
+        )
+    );
+    if duckdb.failure.is_none() && spark.failure.is_none() {
+        println!(
+            "\nSpark took {:.1}× DuckDB's time on one machine",
+            spark.wall.as_secs_f64() / duckdb.wall.as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn wall(step: &Step) -> String {
+    match &step.failure {
+        None => format!("{:.0} s", step.wall.as_secs_f64()),
+        Some(why) => format!("failed after {:.0} s ({why})", step.wall.as_secs_f64()),
+    }
+}
+
+/// The local server's peak RSS, from the pid `.ci/spark-connect` keeps.
+fn server_peak_kib() -> Option<u64> {
+    let dir = std::env::var_os("SPARK_CONNECT_DIR").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/spark-connect"),
+        PathBuf::from,
+    );
+    let pid = std::fs::read_to_string(dir.join("pid")).ok()?;
+    high_water_kib(&format!("/proc/{}/status", pid.trim()))
+}

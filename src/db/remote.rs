@@ -1,0 +1,215 @@
+//! A month attributed by another engine (Spark, through `spark::SparkEngine`):
+//! the database writes the month's inputs as Parquet under the engine's
+//! warehouse, the engine runs the same statements (spelled for it) and writes
+//! the month's results beside them, committed by a marker written last, and
+//! the database loads exactly those results in the month's transaction. A
+//! month whose marker is missing is never loaded, so a failed job or a lost
+//! connection leaves the database as it was.
+
+use std::path::{Path, PathBuf};
+
+use super::dialect::Step;
+use super::quote::literal;
+use super::{Db, DbError, Result};
+
+/// Another engine that attributes a month.
+pub trait MonthEngine: Send {
+    /// The engine's name for the run record and messages (`spark`).
+    fn name(&self) -> &str;
+    /// Where it keeps inputs and results, as the run record shows it.
+    fn warehouse(&self) -> &Path;
+    /// Run `job`'s steps on its inputs; write each of its result tables to
+    /// `job.results/TABLE/` as Parquet, then the marker `job.results/_COMMITTED`.
+    fn attribute_month(&self, job: &MonthJob) -> anyhow::Result<()>;
+}
+
+/// One month's work for a [`MonthEngine`].
+pub struct MonthJob {
+    pub month: String,
+    pub run_id: i64,
+    /// (table, Parquet file) the steps read, by the table's name.
+    pub inputs: Vec<(String, PathBuf)>,
+    /// The attribution's statements, as steps on named tables.
+    pub steps: Vec<Step>,
+    /// The tables whose final versions are the month's results.
+    pub results: Vec<&'static str>,
+    /// Where they go (a directory the engine writes and this machine reads).
+    pub out: PathBuf,
+    /// Where the engine may keep the month's intermediate tables (removed with the run's staging).
+    pub scratch: PathBuf,
+}
+
+/// The marker a month's results are committed by; the engine writes it last.
+pub const COMMITTED: &str = "_COMMITTED";
+
+/// Inputs every month reads whole: tasks, attachments and the service map.
+const SHARED_INPUTS: [(&str, &str); 4] = [
+    ("ecs_tasks", "SELECT * FROM ecs_tasks"),
+    ("ecs_task_spans", "SELECT * FROM ecs_task_spans"),
+    ("ebs_attachments", "SELECT * FROM ebs_attachments"),
+    ("service_map", "SELECT * FROM service_map"),
+];
+
+/// The tables a month's statements replace the month's rows of; an engine
+/// starts each empty (a month's statements delete and insert only its rows).
+const MONTH_TABLES: [&str; 7] = [
+    "allocations",
+    "explore_cells",
+    "explore_days",
+    "ecs_check",
+    "direct_base",
+    "direct_open",
+    "direct_followers",
+];
+
+/// The tables every run appends to.
+const ROLLUPS: [&str; 3] = ["rollup_product_area", "rollup_area_service", "rollup_area_account"];
+
+/// The staged settings and rules (db/attribution.rs's `stage_inputs`).
+const STAGED: [&str; 7] = [
+    "attr_month",
+    "attr_settings",
+    "attr_rules",
+    "attr_rule_tags",
+    "attr_splits",
+    "attr_split_targets",
+    "attr_split_tags",
+];
+
+/// The table of notes of splits that found no target (split_step.sql).
+const SPLIT_NOTES: &str = "a_split_notes";
+
+impl Db {
+    /// Where a run keeps what it gives the engine (removed when the run ends).
+    pub(super) fn staging_dir(engine: &dyn MonthEngine, run_id: i64) -> PathBuf {
+        engine.warehouse().join("_staged").join(format!("run={run_id}"))
+    }
+
+    /// Write the inputs every month shares, once per run.
+    pub(super) fn stage_shared(&self, dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        let mut files = Vec::new();
+        for (table, select) in SHARED_INPUTS {
+            files.push((
+                table.to_string(),
+                self.copy_out(select, &dir.join(format!("{table}.parquet")))?,
+            ));
+        }
+        for table in MONTH_TABLES.iter().chain(&ROLLUPS) {
+            let select = format!("SELECT * FROM {table} LIMIT 0");
+            files.push((
+                table.to_string(),
+                self.copy_out(&select, &dir.join(format!("{table}.parquet")))?,
+            ));
+        }
+        Ok(files)
+    }
+
+    /// Write one month's lines, split rows and staged settings (the temp
+    /// tables `stage_inputs` made), beside the shared inputs.
+    pub(super) fn stage_month(&self, dir: &Path, month: &str) -> Result<Vec<(String, PathBuf)>> {
+        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        let period = format!("strptime({}, '%Y-%m')::DATE", literal(month));
+        let mut files = vec![
+            (
+                "billing_lines".to_string(),
+                self.copy_out(
+                    &format!("SELECT rowid AS line_id, * FROM billing_lines WHERE billing_period = {period}"),
+                    &dir.join("billing_lines.parquet"),
+                )?,
+            ),
+            (
+                "scad_splits".to_string(),
+                self.copy_out(
+                    &format!("SELECT * FROM scad_splits WHERE billing_period = {period}"),
+                    &dir.join("scad_splits.parquet"),
+                )?,
+            ),
+        ];
+        for table in STAGED {
+            files.push((
+                table.to_string(),
+                self.copy_out(&format!("SELECT * FROM {table}"), &dir.join(format!("{table}.parquet")))?,
+            ));
+        }
+        Ok(files)
+    }
+
+    fn copy_out(&self, select: &str, file: &Path) -> Result<PathBuf> {
+        self.conn.execute_batch(&format!(
+            "COPY ({select}) TO {} (FORMAT parquet)",
+            literal(&file.to_string_lossy())
+        ))?;
+        Ok(file.to_path_buf())
+    }
+
+    /// The tables whose final versions an engine writes back.
+    pub(super) fn result_tables() -> Vec<&'static str> {
+        MONTH_TABLES
+            .iter()
+            .chain(&ROLLUPS)
+            .copied()
+            .chain([SPLIT_NOTES])
+            .collect()
+    }
+
+    /// Load a month's committed results (in the month's transaction): its
+    /// rows replace the month's, the rollups gain the run's, and the split
+    /// notes become the temp table the summary reads.
+    pub(super) fn load_month(&self, month: &str, out: &Path) -> Result<()> {
+        if !out.join(COMMITTED).exists() {
+            return Err(DbError::Engine {
+                month: month.to_string(),
+                message: format!(
+                    "its results at {} have no {COMMITTED} marker: the job did not finish, so nothing was loaded",
+                    out.display()
+                ),
+            });
+        }
+        let period = format!("strptime({}, '%Y-%m')::DATE", literal(month));
+        for table in MONTH_TABLES {
+            self.conn
+                .execute_batch(&format!("DELETE FROM {table} WHERE billing_period = {period}"))?;
+        }
+        for table in MONTH_TABLES.iter().chain(&ROLLUPS) {
+            if let Some(files) = parquet_files(&out.join(table))? {
+                self.conn.execute_batch(&format!(
+                    "INSERT INTO {table} BY NAME SELECT * FROM read_parquet({files}, hive_partitioning = false)"
+                ))?;
+            }
+        }
+        self.conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE {SPLIT_NOTES} (n BIGINT, from_area VARCHAR, u DECIMAL(38, 10))"
+        ))?;
+        if let Some(files) = parquet_files(&out.join(SPLIT_NOTES))? {
+            self.conn.execute_batch(&format!(
+                "INSERT INTO {SPLIT_NOTES} BY NAME SELECT * FROM read_parquet({files}, hive_partitioning = false)"
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// The Parquet files an engine wrote for a table, as a DuckDB list
+/// literal; None when it wrote none (an empty result may have no file).
+fn parquet_files(dir: &Path) -> Result<Option<String>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| DbError::Invalid(format!("cannot read the engine's results at {}: {e}", dir.display())))?;
+    let mut files: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.ends_with(".parquet") && !name.starts_with(['.', '_'])
+        })
+        .map(|p| literal(&p.to_string_lossy()))
+        .collect();
+    files.sort();
+    Ok((!files.is_empty()).then(|| format!("[{}]", files.join(", "))))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> DbError {
+    DbError::Invalid(format!("cannot write the engine's inputs at {}: {e}", path.display()))
+}

@@ -1,0 +1,176 @@
+//! A month attributed on Spark (db::MonthEngine): the month's inputs as
+//! views over the Parquet the database staged; each step of the attribution
+//! written as Parquet to the month's scratch directory and read back as a new
+//! view (`TABLE__N`), so every step's plan starts from files (a chain of
+//! cached views makes Spark analyse every step before it again, minutes by
+//! the thirtieth step) and its row ids are fixed once written; the result
+//! tables written as Parquet; and the `_COMMITTED` marker written last.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::Spark;
+use crate::db::dialect::{Step, renamed};
+use crate::db::{COMMITTED, MonthEngine, MonthJob};
+
+/// Spark as the engine of `--engine spark`, with its warehouse: a directory
+/// this machine and the cluster both reach by the same path.
+pub struct SparkEngine {
+    spark: Spark,
+    warehouse: PathBuf,
+}
+
+impl SparkEngine {
+    pub fn new(spark: Spark, warehouse: PathBuf) -> SparkEngine {
+        SparkEngine { spark, warehouse }
+    }
+}
+
+impl MonthEngine for SparkEngine {
+    fn name(&self) -> &str {
+        "spark"
+    }
+
+    fn warehouse(&self) -> &Path {
+        &self.warehouse
+    }
+
+    fn attribute_month(&self, job: &MonthJob) -> Result<()> {
+        let spark = &self.spark;
+        for (table, file) in &job.inputs {
+            spark
+                .run(&format!(
+                    "CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM parquet.`{}`",
+                    uri(file)
+                ))
+                .with_context(|| format!("reading the staged {table} ({})", file.display()))?;
+        }
+        // The functions that read the service map, now that it is a view.
+        spark.define_table_functions()?;
+        let mut names: Vec<(String, String)> = Vec::new();
+        for (number, step) in job.steps.iter().enumerate() {
+            let table = step.name();
+            let current = current_name(&names, table);
+            let select = match step {
+                Step::Keep { select, .. } => renamed(select, &names),
+                Step::Empty { columns, .. } => {
+                    let nulls: Vec<String> = columns
+                        .iter()
+                        .map(|(column, ty)| format!("CAST(NULL AS {ty}) AS {column}"))
+                        .collect();
+                    format!("SELECT {} WHERE false", nulls.join(", "))
+                }
+                Step::Delete { condition: None, .. } => format!("SELECT * FROM {current} WHERE false"),
+                Step::Delete {
+                    condition: Some(condition),
+                    ..
+                } => format!(
+                    "SELECT * FROM {current} WHERE NOT COALESCE({}, false)",
+                    renamed(condition, &names)
+                ),
+                Step::Insert { by_name, select, .. } => {
+                    let select = renamed(select, &names);
+                    let columns = spark.dtypes(&format!("SELECT * FROM {current}"))?;
+                    inserted(&current, &columns, &select, *by_name, spark)?
+                }
+            };
+            let kept = format!("{table}__{number}");
+            let started = std::time::Instant::now();
+            if trace() {
+                eprintln!("trace {} spark step {number}: {select}", job.month);
+            }
+            // Written out and read back: the next steps' plans start from
+            // these files, not from every step before them.
+            let files = uri(&job.scratch.join(&kept));
+            spark
+                .run(&format!("INSERT OVERWRITE DIRECTORY '{files}' USING parquet {select}"))
+                .and_then(|()| {
+                    spark.run(&format!(
+                        "CREATE OR REPLACE TEMP VIEW {kept} AS SELECT * FROM parquet.`{files}`"
+                    ))
+                })
+                .with_context(|| format!("step {} of {} ({table})", number + 1, job.steps.len()))?;
+            if trace() {
+                eprintln!(
+                    "trace {} spark step {number} ({table}): {:.3}s",
+                    job.month,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            names.retain(|(t, _)| t != table);
+            names.push((table.to_string(), kept));
+        }
+        for table in &job.results {
+            let current = current_name(&names, table);
+            let columns = spark.dtypes(&format!("SELECT * FROM {current}"))?;
+            // Times as DuckDB's TIMESTAMP: without a time zone (the session's is UTC).
+            let select: Vec<String> = columns
+                .iter()
+                .map(|(c, ty)| match ty.as_str() {
+                    "timestamp" => format!("CAST({c} AS TIMESTAMP_NTZ) AS {c}"),
+                    _ => c.clone(),
+                })
+                .collect();
+            spark
+                .run(&format!(
+                    "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM {current}",
+                    uri(&job.out.join(table)),
+                    select.join(", ")
+                ))
+                .with_context(|| format!("writing {table} to {}", job.out.display()))?;
+        }
+        // The marker last: a month without it is never loaded.
+        spark.run(&format!(
+            "INSERT OVERWRITE DIRECTORY '{}' USING json SELECT {} AS run_id, '{}' AS month",
+            uri(&job.out.join(COMMITTED)),
+            job.run_id,
+            job.month
+        ))?;
+        Ok(())
+    }
+}
+
+/// Whether `APPORTION_TRACE` asks for each step's statement and time on stderr.
+fn trace() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("APPORTION_TRACE").is_some())
+}
+
+/// The name a table has now: its latest kept version, or its own (an input).
+fn current_name(names: &[(String, String)], table: &str) -> String {
+    names
+        .iter()
+        .find(|(t, _)| t == table)
+        .map_or_else(|| table.to_string(), |(_, now)| now.clone())
+}
+
+/// `current` with `select`'s rows added, by column name (a column the select
+/// lacks is NULL) or by position, each cast to the table's type as DuckDB's
+/// INSERT casts.
+fn inserted(current: &str, columns: &[(String, String)], select: &str, by_name: bool, spark: &Spark) -> Result<String> {
+    let cast = |(c, ty): &(String, String)| format!("CAST(q.{c} AS {ty}) AS {c}");
+    let (added, alias): (Vec<String>, String) = if by_name {
+        let given = spark.dtypes(select)?;
+        let added = columns
+            .iter()
+            .map(|col| match given.iter().any(|(g, _)| g.eq_ignore_ascii_case(&col.0)) {
+                true => cast(col),
+                false => format!("CAST(NULL AS {}) AS {}", col.1, col.0),
+            })
+            .collect();
+        (added, String::new())
+    } else {
+        let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+        (columns.iter().map(cast).collect(), format!("({})", names.join(", ")))
+    };
+    Ok(format!(
+        "SELECT * FROM {current} UNION ALL SELECT {} FROM ({select}) AS q{alias}",
+        added.join(", ")
+    ))
+}
+
+/// A local path as the URI Spark reads it by (`file:/…`).
+fn uri(path: &Path) -> String {
+    format!("file:{}", path.display())
+}

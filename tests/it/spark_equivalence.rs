@@ -1,0 +1,208 @@
+//! One attribution, two engines: the same months synced into two databases,
+//! attributed once by DuckDB and once on a real Spark Connect server
+//! (`--engine spark`'s path: inputs staged as Parquet, results committed with a
+//! marker and loaded back), and every row of every result table compared, to
+//! the last of its ten decimal places. The months hold DBR and legacy CUR,
+//! CUR 2.0 with split cost allocation data, ECS task events and EBS
+//! attachments, EKS pods, discounts and commitments, rules with globs and tag
+//! patterns, splits of all three kinds, and tasks that cross month ends.
+
+#![cfg(feature = "spark")]
+
+use std::path::{Path, PathBuf};
+
+use apportion::attribute::{Overrides, RulesChoice};
+use apportion::db::{Db, Scope};
+use apportion::rules::Idle;
+use apportion::spark::SparkEngine;
+
+use crate::common::{fixture, sync};
+
+/// The tables a month's attribution writes, each read in one order.
+const RESULTS: [(&str, &str); 10] = [
+    ("allocations", "SELECT * EXCLUDE (run_id) FROM allocations"),
+    ("explore_cells", "SELECT * FROM explore_cells"),
+    ("explore_days", "SELECT * FROM explore_days"),
+    ("ecs_check", "SELECT * FROM ecs_check"),
+    ("direct_base", "SELECT * FROM direct_base"),
+    ("direct_open", "SELECT * FROM direct_open"),
+    (
+        "direct_followers",
+        "SELECT * EXCLUDE (follower_id) FROM direct_followers",
+    ),
+    (
+        "rollup_product_area",
+        "SELECT * EXCLUDE (run_id) FROM rollup_product_area",
+    ),
+    (
+        "rollup_area_service",
+        "SELECT * EXCLUDE (run_id) FROM rollup_area_service",
+    ),
+    (
+        "rollup_area_account",
+        "SELECT * EXCLUDE (run_id) FROM rollup_area_account",
+    ),
+];
+
+/// Rules of every kind (globs, a character class, a tag pattern, an area
+/// from a tag) and the invoice fixture's splits, one of each kind.
+const RULES: &str = r#"
+[[rule]]
+area = "platform"
+product = "Amazon Simple Storage*"
+
+[[rule]]
+area = "shared"
+product = "AWS Support*"
+
+[[rule]]
+area = "shared"
+line_item_type = "Tax"
+
+[[rule]]
+area = "storage"
+resource = "vol-[0-9]*b"
+
+[[rule]]
+area_from_tag = "team"
+tags = { env = "prod*" }
+
+[[split]]
+from = "shared"
+by = "proportional"
+
+[[split]]
+from = "(unused commitment)"
+to = ["ingest", "query"]
+by = "even"
+
+[[split]]
+from = "(unallocated)"
+by = "fixed"
+shares = { pipeline = 75, ingest = 25 }
+"#;
+
+/// The same rules, with splits that name no area (the months of EKS pods
+/// and generated tasks have other areas than the invoice's).
+const RULES_WITHOUT_TARGETS: &str = r#"
+[[rule]]
+area = "storage"
+resource = "vol-*"
+
+[[rule]]
+area_from_tag = "team"
+tags = { env = "prod*" }
+
+[[split]]
+from = "(idle)"
+by = "even"
+
+[[split]]
+from = "(unallocated)"
+by = "proportional"
+"#;
+
+/// Every row of every result table, as text, sorted: what the two engines
+/// must agree on.
+fn results(path: &Path) -> Vec<(String, String)> {
+    let conn = duckdb::Connection::open(path).unwrap();
+    let mut all = Vec::new();
+    for (table, select) in RESULTS {
+        let sql = format!("SELECT CAST(r AS VARCHAR) FROM ({select}) r");
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        for row in rows {
+            all.push((table.to_string(), row.unwrap()));
+        }
+    }
+    all.sort();
+    all
+}
+
+/// Attribute every month of the database at `path`, on Spark when given one.
+fn attribute(path: &Path, rules: &Path, spark: Option<(apportion::spark::Spark, PathBuf)>) {
+    let mut db = Db::open(path).unwrap();
+    if let Some((spark, warehouse)) = spark {
+        db.set_engine(Box::new(SparkEngine::new(spark, warehouse)));
+    }
+    let choice = RulesChoice {
+        given: Some(rules.to_path_buf()),
+        default: rules.to_path_buf(),
+    };
+    let overrides = Overrides {
+        idle: Some(Idle::Separate),
+        ..Overrides::default()
+    };
+    let plan = apportion::attribute::plan(&db, &choice, &overrides).unwrap();
+    let summary = apportion::attribute::run(&db, &plan, &Scope::All, &mut ()).unwrap();
+    assert!(!summary.periods.is_empty());
+}
+
+/// The same exports in two databases, attributed by each engine, compared.
+fn both_engines_agree(exports: &[PathBuf], rules_text: &str) {
+    let Some(spark) = crate::spark_server::session() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, rules_text).unwrap();
+    let (here, there) = (dir.path().join("duckdb.duckdb"), dir.path().join("spark.duckdb"));
+    for path in [&here, &there] {
+        let db = Db::open(path).unwrap();
+        sync(&db, exports);
+    }
+    attribute(&here, &rules, None);
+    let warehouse = dir.path().join("warehouse");
+    attribute(&there, &rules, Some((spark, warehouse.clone())));
+    let (expected, got) = (results(&here), results(&there));
+    let missing: Vec<_> = expected.iter().filter(|r| !got.contains(r)).collect();
+    let extra: Vec<_> = got.iter().filter(|r| !expected.contains(r)).collect();
+    let tables = |rows: &[&(String, String)]| {
+        let mut t: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
+        t.dedup();
+        t.join(", ")
+    };
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "differ in {} / {}\nDuckDB's rows Spark lacks: {:#?}\nSpark's rows DuckDB lacks: {:#?}",
+        tables(&missing),
+        tables(&extra),
+        &missing[..missing.len().min(12)],
+        &extra[..extra.len().min(12)]
+    );
+    assert_eq!(got.len(), expected.len());
+    assert!(expected.iter().any(|(t, _)| t == "allocations"));
+    // What the engine was given is gone; each month's results stay, committed.
+    assert!(!warehouse.join("_staged").join("run=1").exists());
+    let months: Vec<_> = std::fs::read_dir(&warehouse)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("month="))
+        .collect();
+    assert!(!months.is_empty());
+    for month in months {
+        assert!(month.path().join("run=1").join(apportion::db::COMMITTED).exists());
+    }
+}
+
+#[test]
+fn events_attachments_scad_invoices_and_splits_attribute_alike_on_both_engines() {
+    both_engines_agree(
+        &[
+            fixture("attribution"),
+            fixture("scad"),
+            fixture("invoice/cur-2026-09.csv"),
+            fixture("dbr"),
+            fixture("cur"),
+        ],
+        RULES,
+    );
+}
+
+#[test]
+fn eks_pods_and_tasks_across_month_ends_attribute_alike_on_both_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut exports = crate::attribution_props::months_across_ends(dir.path());
+    exports.push(fixture("eks"));
+    both_engines_agree(&exports, RULES_WITHOUT_TARGETS);
+}
