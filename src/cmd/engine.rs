@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use super::Opener;
 use crate::cli::EngineArg;
@@ -53,6 +53,7 @@ impl Flags {
         };
         #[cfg(feature = "spark")]
         {
+            use anyhow::Context as _;
             std::fs::create_dir_all(&warehouse)
                 .with_context(|| format!("creating the Spark warehouse {}", warehouse.display()))?;
             let remote = crate::spark::Remote::resolve(self.spark_remote.as_deref())

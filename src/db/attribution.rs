@@ -392,15 +392,23 @@ impl Db {
         };
         let mut split_notes = Vec::new();
         let mut moved = Moved::default();
+        let mut periods: Vec<String> = Vec::new();
+        let mut failure = None;
         for (index, ((month, fingerprint), work)) in months.iter().zip(&work).enumerate() {
             progress.month_started(month, index);
             let notes = match engine {
-                None => self.in_transaction(|| {
-                    self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved)
-                })?,
-                Some(engine) => self.attribute_month_on(engine, &sql, input, run_id, month, fingerprint, &shared)?,
+                None => self
+                    .in_transaction(|| self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved)),
+                Some(engine) => self.attribute_month_on(engine, &sql, input, run_id, month, fingerprint, &shared),
             };
-            split_notes.extend(notes);
+            match notes {
+                Ok(notes) => split_notes.extend(notes),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+            periods.push(month.clone());
             progress.month_finished();
         }
         if let Some(engine) = engine {
@@ -410,19 +418,19 @@ impl Db {
                 let _ = std::fs::remove_dir_all(Db::staging_dir(engine, run_id));
             }
         }
-        let periods: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
+        if let Some(e) = failure {
+            // The run keeps the months it finished; one that finished none
+            // leaves no record (the reports would read it as the latest).
+            if periods.is_empty() {
+                self.conn
+                    .execute("DELETE FROM attribution_runs WHERE run_id = ?", params![run_id])?;
+            } else {
+                self.record_periods(run_id, &periods, None)?;
+            }
+            return Err(e);
+        }
         let change = describe_change(&work, &moved);
-        self.conn.execute(
-            "UPDATE attribution_runs SET periods = ?::VARCHAR, change = ? WHERE run_id = ?",
-            params![
-                format!(
-                    "[{}]",
-                    periods.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", ")
-                ),
-                change,
-                run_id
-            ],
-        )?;
+        self.record_periods(run_id, &periods, change.as_deref())?;
         let by_method = self.methods_of_run(run_id)?;
         Ok(RunSummary {
             run_id: Some(run_id),
@@ -654,6 +662,16 @@ impl Db {
             self.record_month(run_id, month, fingerprint, Some(input.open_from()))?;
             Ok(notes)
         })
+    }
+
+    /// The months a run attributed, and what its rule change did.
+    fn record_periods(&self, run_id: i64, periods: &[String], change: Option<&str>) -> Result<()> {
+        let list: Vec<String> = periods.iter().map(|p| format!("'{p}'")).collect();
+        self.conn.execute(
+            "UPDATE attribution_runs SET periods = ?::VARCHAR, change = ? WHERE run_id = ?",
+            params![format!("[{}]", list.join(", ")), change, run_id],
+        )?;
+        Ok(())
     }
 
     /// The month as attributed by `run_id` from inputs of `fingerprint`.

@@ -421,6 +421,7 @@ fn months() -> impl Strategy<Value = Months> {
 /// in one month and stop in the next, one that never stops, one whose events
 /// arrive late, and a volume detached in the second month: for tests that
 /// need such months without generating them.
+#[cfg(feature = "spark")]
 pub(crate) fn months_across_ends(root: &Path) -> Vec<std::path::PathBuf> {
     let w = Months {
         costs: (0..18)

@@ -12,6 +12,7 @@ mod demo;
 mod dialect;
 mod docs;
 mod eks;
+mod engine;
 mod event_shapes;
 mod failures;
 mod focus_versions;

@@ -90,3 +90,58 @@ fn the_server_and_the_paths_the_cluster_can_list() {
         "{stderr}"
     );
 }
+
+/// `sync --engine spark` as a user runs it: the month attributed on Spark,
+/// its results in the warehouse, the reports offline; the database remembers
+/// the engine, so a later `attribute` without `--engine` goes to Spark again.
+#[test]
+fn sync_on_spark_then_the_reports_here() {
+    if crate::spark_server::session().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.duckdb");
+    let warehouse = dir.path().join("warehouse");
+    let with_db = |args: &[&str]| {
+        let mut cmd = apportion();
+        cmd.arg("--db").arg(&db).args(args);
+        cmd
+    };
+    with_db(&[
+        "--engine",
+        "spark",
+        "--spark-remote",
+        &crate::spark_server::remote_url(),
+        "--spark-warehouse",
+        &warehouse.to_string_lossy(),
+        "sync",
+        &crate::common::fixture("attribution").to_string_lossy(),
+    ])
+    .assert()
+    .success();
+    assert!(warehouse.join("month=2026-07/run=1/_COMMITTED").exists());
+    assert!(!warehouse.join("_staged/run=1").exists());
+    with_db(&["report", "--month", "2026-07", "--by", "area"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("storage"));
+    // Remembered: the next run goes to Spark (the remote from the environment).
+    with_db(&["attribute"])
+        .env("APPORTION_SPARK_REMOTE", crate::spark_server::remote_url())
+        .assert()
+        .success();
+    assert!(warehouse.join("month=2026-07/run=2/_COMMITTED").exists());
+    with_db(&["runs"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "attributed on spark, results in {}",
+            warehouse.display()
+        )));
+    // Without a remote it says what it needs, and how to attribute here instead.
+    with_db(&["attribute"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--engine duckdb attributes here instead"));
+    with_db(&["--engine", "duckdb", "attribute"]).assert().success();
+}
