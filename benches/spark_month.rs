@@ -3,6 +3,7 @@
 //! month) attributed by DuckDB here and by Spark on `local[2]` through Spark
 //! Connect, each by the real binary: wall time of each, apportion's peak RSS,
 //! and the Spark server's peak RSS (VmHWM of its JVM, since it started).
+//! Then whether both left the same allocations (a digest of every row).
 //! Prints figures; asserts nothing about time.
 //!
 //! `.ci/spark-connect start`, then `cargo bench --features spark --bench
@@ -52,6 +53,7 @@ fn main() {
         None,
     );
     println!("attribute on DuckDB: {duckdb}");
+    let by_duckdb = digest(&db);
     let warehouse = work.join("warehouse");
     let spark = run_apportion_within(
         &db,
@@ -67,6 +69,13 @@ fn main() {
         None,
     );
     println!("attribute on Spark: {spark}");
+    let by_spark = digest(&db);
+    println!(
+        "allocations: {} on DuckDB, {} on Spark: {}",
+        by_duckdb,
+        by_spark,
+        if by_duckdb == by_spark { "the same" } else { "DIFFERENT" }
+    );
     let server = server_peak_kib();
     println!(
         "\n| engine | attribute | apportion's peak RSS | server's peak RSS |\n|---|---|---|---|\n\
@@ -87,6 +96,20 @@ fn main() {
         );
     }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The month's allocations as one digest: rows, total, and an md5 of every
+/// row in order (the run id left out).
+fn digest(db: &std::path::Path) -> String {
+    let conn = duckdb::Connection::open(db).expect("open the database");
+    conn.query_row(
+        "SELECT count(*) || ' rows, $' || sum(unblended_cost) || ', md5 ' ||
+                md5(string_agg(CAST(a AS VARCHAR), '|' ORDER BY CAST(a AS VARCHAR)))
+         FROM (SELECT * EXCLUDE (run_id) FROM allocations) a",
+        [],
+        |r| r.get(0),
+    )
+    .expect("read the allocations")
 }
 
 fn wall(step: &Step) -> String {

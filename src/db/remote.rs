@@ -62,6 +62,12 @@ const MONTH_TABLES: [&str; 7] = [
     "direct_followers",
 ];
 
+/// Whether an engine starts `table` empty for each month (its statements
+/// then have no rows of the month to delete).
+pub(super) fn starts_empty(table: &str) -> bool {
+    MONTH_TABLES.contains(&table) || ROLLUPS.contains(&table)
+}
+
 /// The tables every run appends to.
 const ROLLUPS: [&str; 3] = ["rollup_product_area", "rollup_area_service", "rollup_area_account"];
 

@@ -192,7 +192,7 @@ fn events_attachments_scad_invoices_and_splits_attribute_alike_on_both_engines()
             fixture("attribution"),
             fixture("scad"),
             fixture("invoice/cur-2026-09.csv"),
-            fixture("dbr"),
+            fixture("dbr/standalone-2026-02.csv"),
             fixture("cur"),
         ],
         RULES,
