@@ -3,6 +3,8 @@
 //! one transaction per month, its conservation is verified, and the
 //! fingerprint of its inputs is kept so an unchanged month is not redone.
 
+use std::path::PathBuf;
+
 use duckdb::types::Value;
 use duckdb::{appender_params_from_iter, params};
 
@@ -12,7 +14,6 @@ use super::sql::fill;
 use super::{Db, DbError, Method, Result};
 use crate::money::Money;
 use crate::rules::{Idle, LineFilter, MATCHERS, Rule, Split, SplitBy, TagAliases};
-use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub struct AttributionInput {
@@ -188,9 +189,7 @@ impl AttributionSql {
             store: fill(STORE_SQL, &values),
         }
     }
-}
 
-impl AttributionSql {
     /// A full month as steps on named tables, for another engine: direct
     /// attribution, following, each split (its number staged as
     /// `attr_split_now` first) and the store.
@@ -384,19 +383,22 @@ impl Db {
         let order: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         progress.months(&order);
         let sql = AttributionSql::new(engine.map_or(Dialect::DuckDb, |_| Dialect::Spark));
-        let shared = match engine {
-            Some(e) => Db::staging_dir(e, run_id).join("shared"),
-            None => PathBuf::new(),
-        };
-        let shared = match engine {
-            Some(_) => self.stage_shared(&shared)?,
-            None => Vec::new(),
-        };
         let mut split_notes = Vec::new();
         let mut moved = Moved::default();
         let mut periods: Vec<String> = Vec::new();
         let mut failure = None;
+        let shared = match engine {
+            Some(e) => self.stage_shared(&Db::staging_dir(e, run_id).join("shared")),
+            None => Ok(Vec::new()),
+        };
+        let shared = shared.unwrap_or_else(|e| {
+            failure = Some(e);
+            Vec::new()
+        });
         for (index, ((month, fingerprint), work)) in months.iter().zip(&work).enumerate() {
+            if failure.is_some() {
+                break;
+            }
             progress.month_started(month, index);
             let notes = match engine {
                 None => self

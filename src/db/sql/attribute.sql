@@ -25,6 +25,8 @@
 --   attr_rules    (n, area, area_from_tag, area_from_keys VARCHAR, then one glob column per matcher:
 --                  product, usage_type, operation, account, region, resource, line_item_type)
 --   attr_rule_tags (n, key, keys VARCHAR, pattern)
+--   (each glob and pattern with a `_re` column beside it: the same glob as
+--   the regex Spark matches, dialect::glob_regex; DuckDB reads the glob)
 -- To run it by hand: `duckdb apportion.duckdb`, create those four (e.g.
 --   CREATE TEMP TABLE attr_month AS SELECT 999 AS run_id, DATE '2026-09-01' AS period;
 --   CREATE TEMP TABLE attr_settings AS SELECT 'product_area' AS tag_key, 'spread' AS idle, 1.0 AS cpu_w, 0.0 AS mem_w,
