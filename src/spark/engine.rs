@@ -42,7 +42,7 @@ impl MonthEngine for SparkEngine {
             spark
                 .run(&format!(
                     "CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM parquet.`{}`",
-                    uri(file)
+                    in_backticks(file)
                 ))
                 .with_context(|| format!("reading the staged {table} ({})", file.display()))?;
         }
@@ -82,12 +82,16 @@ impl MonthEngine for SparkEngine {
             }
             // Written out and read back: the next steps' plans start from
             // these files, not from every step before them.
-            let files = uri(&job.scratch.join(&kept));
+            let files = job.scratch.join(&kept);
             spark
-                .run(&format!("INSERT OVERWRITE DIRECTORY '{files}' USING parquet {select}"))
+                .run(&format!(
+                    "INSERT OVERWRITE DIRECTORY '{}' USING parquet {select}",
+                    in_quotes(&files)
+                ))
                 .and_then(|()| {
                     spark.run(&format!(
-                        "CREATE OR REPLACE TEMP VIEW {kept} AS SELECT * FROM parquet.`{files}`"
+                        "CREATE OR REPLACE TEMP VIEW {kept} AS SELECT * FROM parquet.`{}`",
+                        in_backticks(&files)
                     ))
                 })
                 .with_context(|| format!("step {} of {} ({table})", number + 1, job.steps.len()))?;
@@ -115,7 +119,7 @@ impl MonthEngine for SparkEngine {
             spark
                 .run(&format!(
                     "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM {current}",
-                    uri(&job.out.join(table)),
+                    in_quotes(&job.out.join(table)),
                     select.join(", ")
                 ))
                 .with_context(|| format!("writing {table} to {}", job.out.display()))?;
@@ -123,7 +127,7 @@ impl MonthEngine for SparkEngine {
         // The marker last: a month without it is never loaded.
         spark.run(&format!(
             "INSERT OVERWRITE DIRECTORY '{}' USING json SELECT {} AS run_id, '{}' AS month",
-            uri(&job.out.join(COMMITTED)),
+            in_quotes(&job.out.join(COMMITTED)),
             job.run_id,
             job.month
         ))?;
@@ -173,4 +177,26 @@ fn inserted(current: &str, columns: &[(String, String)], select: &str, by_name: 
 /// A local path as the URI Spark reads it by (`file:/…`).
 fn uri(path: &Path) -> String {
     format!("file:{}", path.display())
+}
+
+/// A path's URI inside a Spark string literal `'…'` (backslash escapes).
+fn in_quotes(path: &Path) -> String {
+    uri(path).replace('\\', "\\\\").replace('\'', "\\'")
+}
+
+/// A path's URI inside Spark's backquotes, as in parquet.`…`.
+fn in_backticks(path: &Path) -> String {
+    uri(path).replace('`', "``")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_stays_one_literal_whatever_it_holds() {
+        let odd = Path::new("/w/it's a `dir`\\x");
+        assert_eq!(in_quotes(odd), "file:/w/it\\'s a `dir`\\\\x");
+        assert_eq!(in_backticks(odd), "file:/w/it's a ``dir``\\x");
+    }
 }
