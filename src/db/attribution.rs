@@ -653,7 +653,6 @@ impl Db {
                 .warehouse()
                 .join(format!("month={month}"))
                 .join(format!("run={run_id}")),
-            scratch: staged.join("steps"),
         };
         traced(month, engine.name(), || engine.attribute_month(&job)).map_err(|e| DbError::Engine {
             month: month.to_string(),

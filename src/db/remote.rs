@@ -35,8 +35,6 @@ pub struct MonthJob {
     pub results: Vec<&'static str>,
     /// Where they go (a directory the engine writes and this machine reads).
     pub out: PathBuf,
-    /// Where the engine may keep the month's intermediate tables (removed with the run's staging).
-    pub scratch: PathBuf,
 }
 
 /// The marker a month's results are committed by; the engine writes it last.

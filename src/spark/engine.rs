@@ -1,10 +1,11 @@
-//! A month attributed on Spark (db::MonthEngine): the month's inputs as
-//! views over the Parquet the database staged; each step of the attribution
-//! written as Parquet to the month's scratch directory and read back as a new
-//! view (`TABLE__N`), so every step's plan starts from files (a chain of
-//! cached views makes Spark analyse every step before it again, minutes by
-//! the thirtieth step) and its row ids are fixed once written; the result
-//! tables written as Parquet; and the `_COMMITTED` marker written last.
+//! A month attributed on Spark (db::MonthEngine), in a server session of its
+//! own: the month's inputs as views over the Parquet the database staged;
+//! each step of the attribution kept by the server as a local checkpoint and
+//! named as a new view (`TABLE__N`), so every step's plan starts from
+//! computed rows (a chain of views makes Spark analyse every step before it
+//! again, minutes by the thirtieth step) and its row ids are fixed once
+//! computed; the result tables written as Parquet; the `_COMMITTED` marker
+//! written last; and the session, with what it kept, released.
 
 use std::path::{Path, PathBuf};
 
@@ -37,102 +38,101 @@ impl MonthEngine for SparkEngine {
     }
 
     fn attribute_month(&self, job: &MonthJob) -> Result<()> {
-        let spark = &self.spark;
-        for (table, file) in &job.inputs {
-            spark
-                .run(&format!(
-                    "CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM parquet.`{}`",
-                    in_backticks(file)
-                ))
-                .with_context(|| format!("reading the staged {table} ({})", file.display()))?;
-        }
-        // The functions that read the service map, now that it is a view.
-        spark.define_table_functions()?;
-        let mut names: Vec<(String, String)> = Vec::new();
-        for (number, step) in job.steps.iter().enumerate() {
-            let table = step.name();
-            let current = current_name(&names, table);
-            let select = match step {
-                Step::Keep { select, .. } => renamed(select, &names),
-                Step::Empty { columns, .. } => {
-                    let nulls: Vec<String> = columns
-                        .iter()
-                        .map(|(column, ty)| format!("CAST(NULL AS {ty}) AS {column}"))
-                        .collect();
-                    format!("SELECT {} WHERE false", nulls.join(", "))
-                }
-                Step::Delete { condition: None, .. } => format!("SELECT * FROM {current} WHERE false"),
-                Step::Delete {
-                    condition: Some(condition),
-                    ..
-                } => format!(
-                    "SELECT * FROM {current} WHERE NOT COALESCE({}, false)",
-                    renamed(condition, &names)
-                ),
-                Step::Insert { by_name, select, .. } => {
-                    let select = renamed(select, &names);
-                    let columns = spark.dtypes(&format!("SELECT * FROM {current}"))?;
-                    inserted(&current, &columns, &select, *by_name, spark)?
-                }
-            };
-            let kept = format!("{table}__{number}");
-            let started = std::time::Instant::now();
-            if trace() {
-                eprintln!("trace {} spark step {number}: {select}", job.month);
-            }
-            // Written out and read back: the next steps' plans start from
-            // these files, not from every step before them.
-            let files = job.scratch.join(&kept);
-            spark
-                .run(&format!(
-                    "INSERT OVERWRITE DIRECTORY '{}' USING parquet {select}",
-                    in_quotes(&files)
-                ))
-                .and_then(|()| {
-                    spark.run(&format!(
-                        "CREATE OR REPLACE TEMP VIEW {kept} AS SELECT * FROM parquet.`{}`",
-                        in_backticks(&files)
-                    ))
-                })
-                .with_context(|| format!("step {} of {} ({table})", number + 1, job.steps.len()))?;
-            if trace() {
-                eprintln!(
-                    "trace {} spark step {number} ({table}): {:.3}s",
-                    job.month,
-                    started.elapsed().as_secs_f64()
-                );
-            }
-            names.retain(|(t, _)| t != table);
-            names.push((table.to_string(), kept));
-        }
-        for table in &job.results {
-            let current = current_name(&names, table);
-            let columns = spark.dtypes(&format!("SELECT * FROM {current}"))?;
-            // Times as DuckDB's TIMESTAMP: without a time zone (the session's is UTC).
-            let select: Vec<String> = columns
-                .iter()
-                .map(|(c, ty)| match ty.as_str() {
-                    "timestamp" => format!("CAST({c} AS TIMESTAMP_NTZ) AS {c}"),
-                    _ => c.clone(),
-                })
-                .collect();
-            spark
-                .run(&format!(
-                    "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM {current}",
-                    in_quotes(&job.out.join(table)),
-                    select.join(", ")
-                ))
-                .with_context(|| format!("writing {table} to {}", job.out.display()))?;
-        }
-        // The marker last: a month without it is never loaded.
-        spark.run(&format!(
-            "INSERT OVERWRITE DIRECTORY '{}' USING json SELECT {} AS run_id, '{}' AS month",
-            in_quotes(&job.out.join(COMMITTED)),
-            job.run_id,
-            job.month
-        ))?;
-        Ok(())
+        // A session of its own: the steps it keeps are released with it.
+        let spark = self.spark.new_session()?;
+        let attributed = attribute(&spark, job);
+        // Best effort: the month is committed (or not) by then, and the
+        // server ends an idle session by itself.
+        let _ = spark.release();
+        attributed
     }
+}
+
+fn attribute(spark: &Spark, job: &MonthJob) -> Result<()> {
+    for (table, file) in &job.inputs {
+        spark
+            .run(&format!(
+                "CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM parquet.`{}`",
+                in_backticks(file)
+            ))
+            .with_context(|| format!("reading the staged {table} ({})", file.display()))?;
+    }
+    // The functions that read the service map, now that it is a view.
+    spark.define_table_functions()?;
+    let mut names: Vec<(String, String)> = Vec::new();
+    for (number, step) in job.steps.iter().enumerate() {
+        let table = step.name();
+        let current = current_name(&names, table);
+        let select = match step {
+            Step::Keep { select, .. } => renamed(select, &names),
+            Step::Empty { columns, .. } => {
+                let nulls: Vec<String> = columns
+                    .iter()
+                    .map(|(column, ty)| format!("CAST(NULL AS {ty}) AS {column}"))
+                    .collect();
+                format!("SELECT {} WHERE false", nulls.join(", "))
+            }
+            Step::Delete { condition: None, .. } => format!("SELECT * FROM {current} WHERE false"),
+            Step::Delete {
+                condition: Some(condition),
+                ..
+            } => format!(
+                "SELECT * FROM {current} WHERE NOT COALESCE({}, false)",
+                renamed(condition, &names)
+            ),
+            Step::Insert { by_name, select, .. } => {
+                let select = renamed(select, &names);
+                let columns = spark.dtypes(&format!("SELECT * FROM {current}"))?;
+                inserted(&current, &columns, &select, *by_name, spark)?
+            }
+        };
+        let kept = format!("{table}__{number}");
+        let started = std::time::Instant::now();
+        if trace() {
+            eprintln!("trace {} spark step {number}: {select}", job.month);
+        }
+        // Kept by the server as computed rows: the next steps' plans
+        // start from them, not from every step before them.
+        spark
+            .checkpoint(&select, &kept)
+            .with_context(|| format!("step {} of {} ({table})", number + 1, job.steps.len()))?;
+        if trace() {
+            eprintln!(
+                "trace {} spark step {number} ({table}): {:.3}s",
+                job.month,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        names.retain(|(t, _)| t != table);
+        names.push((table.to_string(), kept));
+    }
+    for table in &job.results {
+        let current = current_name(&names, table);
+        let columns = spark.dtypes(&format!("SELECT * FROM {current}"))?;
+        // Times as DuckDB's TIMESTAMP: without a time zone (the session's is UTC).
+        let select: Vec<String> = columns
+            .iter()
+            .map(|(c, ty)| match ty.as_str() {
+                "timestamp" => format!("CAST({c} AS TIMESTAMP_NTZ) AS {c}"),
+                _ => c.clone(),
+            })
+            .collect();
+        spark
+            .run(&format!(
+                "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM {current}",
+                in_quotes(&job.out.join(table)),
+                select.join(", ")
+            ))
+            .with_context(|| format!("writing {table} to {}", job.out.display()))?;
+    }
+    // The marker last: a month without it is never loaded.
+    spark.run(&format!(
+        "INSERT OVERWRITE DIRECTORY '{}' USING json SELECT {} AS run_id, '{}' AS month",
+        in_quotes(&job.out.join(COMMITTED)),
+        job.run_id,
+        job.month
+    ))?;
+    Ok(())
 }
 
 /// Whether `APPORTION_TRACE` asks for each step's statement and time on stderr.

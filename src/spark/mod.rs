@@ -78,18 +78,41 @@ impl Spark {
                 MIN_VERSION.1
             );
         }
-        let conf = session.conf();
-        for (key, value) in SETTINGS {
-            conf.set(key, value)
-                .map_err(|e| explain(&remote, &format!("setting {key}"), e))?;
-        }
-        let spark = Spark {
+        Spark {
             session,
             remote,
             version,
-        };
-        spark.define_functions(false)?;
-        Ok(spark)
+        }
+        .set_up()
+    }
+
+    /// A new session on the same connection, set up as this one: what it
+    /// keeps is released with it (`release`).
+    pub fn new_session(&self) -> Result<Spark> {
+        Spark {
+            session: self.session.new_session(),
+            remote: self.remote.clone(),
+            version: self.version.clone(),
+        }
+        .set_up()
+    }
+
+    /// End the session on the server, with every step it kept.
+    pub fn release(&self) -> Result<()> {
+        self.session
+            .stop()
+            .map_err(|e| explain(&self.remote, "ending a session", e))
+    }
+
+    /// The settings and the engine functions every session has.
+    fn set_up(self) -> Result<Spark> {
+        let conf = self.session.conf();
+        for (key, value) in SETTINGS {
+            conf.set(key, value)
+                .map_err(|e| explain(&self.remote, &format!("setting {key}"), e))?;
+        }
+        self.define_functions(false)?;
+        Ok(self)
     }
 
     /// The rows of a query, each value as text (NULL as None): decimals keep
@@ -133,6 +156,16 @@ impl Spark {
     /// Run statements that return nothing worth reading (views, caches).
     pub fn run(&self, sql: &str) -> Result<()> {
         self.rows(sql).map(|_| ())
+    }
+
+    /// `sql`'s rows kept by the server as the view `name` (a local
+    /// checkpoint: computed once, its plan cut from the statements before).
+    pub fn checkpoint(&self, sql: &str, name: &str) -> Result<()> {
+        self.session
+            .sql(sql)
+            .and_then(|df| df.local_checkpoint())
+            .and_then(|df| df.create_or_replace_temp_view(name))
+            .map_err(|e| explain(&self.remote, "keeping a step", e))
     }
 
     /// How many files, and bytes, the cluster sees under `path` (a directory
