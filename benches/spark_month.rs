@@ -69,13 +69,16 @@ fn main() {
         None,
     );
     println!("attribute on Spark: {spark}");
-    let by_spark = digest(&db);
-    println!(
-        "allocations: {} on DuckDB, {} on Spark: {}",
-        by_duckdb,
-        by_spark,
-        if by_duckdb == by_spark { "the same" } else { "DIFFERENT" }
-    );
+    // A failed run leaves the database as it was: then there is nothing of Spark's to compare.
+    if spark.failure.is_none() {
+        let by_spark = digest(&db);
+        println!(
+            "allocations: {} on DuckDB, {} on Spark: {}",
+            by_duckdb,
+            by_spark,
+            if by_duckdb == by_spark { "the same" } else { "DIFFERENT" }
+        );
+    }
     let server = server_peak_kib();
     println!(
         "\n| engine | attribute | apportion's peak RSS | server's peak RSS |\n|---|---|---|---|\n\

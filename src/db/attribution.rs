@@ -642,7 +642,8 @@ impl Db {
         self.stage_inputs(input, &input.rules)?;
         let staged = Db::staging_dir(engine, run_id).join(format!("month={month}"));
         let mut inputs = shared.to_vec();
-        inputs.extend(self.stage_month(&staged, month)?);
+        let (month_inputs, lines) = self.stage_month(&staged, month)?;
+        inputs.extend(month_inputs);
         let job = MonthJob {
             month: month.to_string(),
             run_id,
@@ -653,6 +654,8 @@ impl Db {
                 .warehouse()
                 .join(format!("month={month}"))
                 .join(format!("run={run_id}")),
+            scratch: staged.join("steps"),
+            lines,
         };
         traced(month, engine.name(), || engine.attribute_month(&job)).map_err(|e| DbError::Engine {
             month: month.to_string(),

@@ -35,6 +35,10 @@ pub struct MonthJob {
     pub results: Vec<&'static str>,
     /// Where they go (a directory the engine writes and this machine reads).
     pub out: PathBuf,
+    /// How many billing lines the month has (an engine may work differently on large months).
+    pub lines: usize,
+    /// Where the engine may keep the month's intermediate tables (removed with the run's staging).
+    pub scratch: PathBuf,
 }
 
 /// The marker a month's results are committed by; the engine writes it last.
@@ -94,57 +98,54 @@ impl Db {
         std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
         let mut files = Vec::new();
         for (table, select) in SHARED_INPUTS {
-            files.push((
-                table.to_string(),
-                self.copy_out(select, &dir.join(format!("{table}.parquet")))?,
-            ));
+            files.push(self.stage_table(dir, table, select)?);
         }
         for table in MONTH_TABLES.iter().chain(&ROLLUPS) {
-            let select = format!("SELECT * FROM {table} LIMIT 0");
-            files.push((
-                table.to_string(),
-                self.copy_out(&select, &dir.join(format!("{table}.parquet")))?,
-            ));
+            files.push(self.stage_table(dir, table, &format!("SELECT * FROM {table} LIMIT 0"))?);
         }
         Ok(files)
     }
 
     /// Write one month's lines, split rows and staged settings (the temp
     /// tables `stage_inputs` made), beside the shared inputs.
-    pub(super) fn stage_month(&self, dir: &Path, month: &str) -> Result<Vec<(String, PathBuf)>> {
+    pub(super) fn stage_month(&self, dir: &Path, month: &str) -> Result<(Vec<(String, PathBuf)>, usize)> {
         std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
         let period = format!("strptime({}, '%Y-%m')::DATE", literal(month));
+        let lines_file = dir.join("billing_lines.parquet");
+        let lines = self.copy_out(
+            &format!("SELECT rowid AS line_id, * FROM billing_lines WHERE billing_period = {period}"),
+            &lines_file,
+        )?;
         let mut files = vec![
-            (
-                "billing_lines".to_string(),
-                self.copy_out(
-                    &format!("SELECT rowid AS line_id, * FROM billing_lines WHERE billing_period = {period}"),
-                    &dir.join("billing_lines.parquet"),
-                )?,
-            ),
-            (
-                "scad_splits".to_string(),
-                self.copy_out(
-                    &format!("SELECT * FROM scad_splits WHERE billing_period = {period}"),
-                    &dir.join("scad_splits.parquet"),
-                )?,
-            ),
+            ("billing_lines".to_string(), lines_file),
+            self.stage_table(
+                dir,
+                "scad_splits",
+                &format!("SELECT * FROM scad_splits WHERE billing_period = {period}"),
+            )?,
         ];
         for table in STAGED {
-            files.push((
-                table.to_string(),
-                self.copy_out(&format!("SELECT * FROM {table}"), &dir.join(format!("{table}.parquet")))?,
-            ));
+            files.push(self.stage_table(dir, table, &format!("SELECT * FROM {table}"))?);
         }
-        Ok(files)
+        Ok((files, lines))
     }
 
-    fn copy_out(&self, select: &str, file: &Path) -> Result<PathBuf> {
-        self.conn.execute_batch(&format!(
-            "COPY ({select}) TO {} (FORMAT parquet)",
-            literal(&file.to_string_lossy())
-        ))?;
-        Ok(file.to_path_buf())
+    /// `select`'s rows as the table's Parquet file in `dir`.
+    fn stage_table(&self, dir: &Path, table: &str, select: &str) -> Result<(String, PathBuf)> {
+        let file = dir.join(format!("{table}.parquet"));
+        self.copy_out(select, &file)?;
+        Ok((table.to_string(), file))
+    }
+
+    /// Write a query's rows to a Parquet file; how many.
+    fn copy_out(&self, select: &str, file: &Path) -> Result<usize> {
+        Ok(self.conn.execute(
+            &format!(
+                "COPY ({select}) TO {} (FORMAT parquet)",
+                literal(&file.to_string_lossy())
+            ),
+            [],
+        )?)
     }
 
     /// The tables whose final versions an engine writes back.

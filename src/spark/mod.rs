@@ -21,7 +21,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use spark_connect::row::Value;
 use spark_connect::{SparkError, SparkSession};
 
-pub use engine::SparkEngine;
+pub use engine::{Keeping, SparkEngine};
 pub use remote::{DEFAULT_PORT, Remote};
 
 /// The oldest server the shared SQL is written for (BY NAME inserts,
@@ -84,6 +84,12 @@ impl Spark {
             version,
         }
         .set_up()
+    }
+
+    /// Whether the server keeps a query's rows by a checkpoint (Spark
+    /// Connect's CheckpointCommand, Spark 4.0+).
+    pub fn has_checkpoints(&self) -> bool {
+        parse_version(&self.version).is_some_and(|v| v >= (4, 0))
     }
 
     /// A new session on the same connection, set up as this one: what it

@@ -6,6 +6,8 @@
 //! CUR 2.0 with split cost allocation data, ECS task events and EBS
 //! attachments, EKS pods, discounts and commitments, rules with globs and tag
 //! patterns, splits of all three kinds, and tasks that cross month ends.
+//! Spark keeps its steps as checkpoints, and for one month as files, as a
+//! Spark 3.5 server must.
 
 #![cfg(feature = "spark")]
 
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 use apportion::attribute::{Overrides, RulesChoice};
 use apportion::db::{Db, Scope};
 use apportion::rules::Idle;
-use apportion::spark::SparkEngine;
+use apportion::spark::{Keeping, SparkEngine};
 
 use crate::common::{fixture, sync};
 
@@ -120,10 +122,10 @@ fn results(path: &Path) -> Vec<(String, String)> {
 }
 
 /// Attribute every month of the database at `path`, on Spark when given one.
-fn attribute(path: &Path, rules: &Path, spark: Option<(apportion::spark::Spark, PathBuf)>) {
+fn attribute(path: &Path, rules: &Path, spark: Option<(apportion::spark::Spark, PathBuf, Keeping)>) {
     let mut db = Db::open(path).unwrap();
-    if let Some((spark, warehouse)) = spark {
-        db.set_engine(Box::new(SparkEngine::new(spark, warehouse)));
+    if let Some((spark, warehouse, keeping)) = spark {
+        db.set_engine(Box::new(SparkEngine::new(spark, warehouse).keeping(keeping)));
     }
     let choice = RulesChoice {
         given: Some(rules.to_path_buf()),
@@ -138,8 +140,9 @@ fn attribute(path: &Path, rules: &Path, spark: Option<(apportion::spark::Spark, 
     assert!(!summary.periods.is_empty());
 }
 
-/// The same exports in two databases, attributed by each engine, compared.
-fn both_engines_agree(exports: &[PathBuf], rules_text: &str) {
+/// The same exports in two databases, attributed by each engine (Spark
+/// keeping its steps as told), compared.
+fn both_engines_agree(exports: &[PathBuf], rules_text: &str, keeping: Keeping) {
     let Some(spark) = crate::spark_server::session() else {
         return;
     };
@@ -153,7 +156,7 @@ fn both_engines_agree(exports: &[PathBuf], rules_text: &str) {
     }
     attribute(&here, &rules, None);
     let warehouse = dir.path().join("warehouse");
-    attribute(&there, &rules, Some((spark, warehouse.clone())));
+    attribute(&there, &rules, Some((spark, warehouse.clone(), keeping)));
     let (expected, got) = (results(&here), results(&there));
     let missing: Vec<_> = expected.iter().filter(|r| !got.contains(r)).collect();
     let extra: Vec<_> = got.iter().filter(|r| !expected.contains(r)).collect();
@@ -196,6 +199,7 @@ fn events_attachments_scad_invoices_and_splits_attribute_alike_on_both_engines()
             fixture("cur"),
         ],
         RULES,
+        Keeping::Checkpoints,
     );
 }
 
@@ -204,5 +208,13 @@ fn eks_pods_and_tasks_across_month_ends_attribute_alike_on_both_engines() {
     let dir = tempfile::tempdir().unwrap();
     let mut exports = crate::attribution_props::months_across_ends(dir.path());
     exports.push(fixture("eks"));
-    both_engines_agree(&exports, RULES_WITHOUT_TARGETS);
+    both_engines_agree(&exports, RULES_WITHOUT_TARGETS, Keeping::Checkpoints);
+}
+
+/// Steps kept as files, as on a Spark 3.5 server (which has no checkpoints)
+/// or for a month too large for them: one month of discounts, credits and
+/// commitments is enough, as the statements are the ones tested above.
+#[test]
+fn steps_kept_as_files_attribute_alike_on_both_engines() {
+    both_engines_agree(&[fixture("invoice/cur-2026-09.csv")], RULES, Keeping::Files);
 }
