@@ -47,6 +47,10 @@ fn main() {
     let db = fresh_db(&work, "month.duckdb");
     let sync = run_apportion_within(&db, &["sync".as_ref(), data.as_os_str()], None);
     println!("sync (DuckDB, attribution included): {sync}");
+    let billing_lines: i64 = duckdb::Connection::open(&db)
+        .and_then(|c| c.query_row("SELECT count(*) FROM billing_lines", [], |r| r.get(0)))
+        .expect("count the billing lines");
+    println!("{billing_lines} billing lines once grouped");
     let duckdb = run_apportion_within(
         &db,
         &["--engine".as_ref(), "duckdb".as_ref(), "attribute".as_ref()],

@@ -54,13 +54,18 @@ impl Flags {
         #[cfg(feature = "spark")]
         {
             use anyhow::Context as _;
+            let keeping = steps_kept()?;
             std::fs::create_dir_all(&warehouse)
                 .with_context(|| format!("creating the Spark warehouse {}", warehouse.display()))?;
             let remote = crate::spark::Remote::resolve(self.spark_remote.as_deref())
                 .with_context(|| format!("choosing the Spark Connect server{remembered_note}"))?;
             let spark = crate::spark::Spark::connect(remote)
                 .with_context(|| format!("connecting to Spark{remembered_note}"))?;
-            db.set_engine(Box::new(crate::spark::SparkEngine::new(spark, warehouse)));
+            let engine = crate::spark::SparkEngine::new(spark, warehouse);
+            db.set_engine(Box::new(match keeping {
+                Some(keeping) => engine.keeping(keeping),
+                None => engine,
+            }));
             Ok(db)
         }
         #[cfg(not(feature = "spark"))]
@@ -72,6 +77,25 @@ impl Flags {
             )
         }
     }
+}
+
+/// `APPORTION_SPARK_STEPS`: how Spark keeps each month's steps, when a
+/// cluster needs it told (one that refuses local checkpoints: `files`);
+/// else by the server's version and the month's size.
+#[cfg(feature = "spark")]
+fn steps_kept() -> Result<Option<crate::spark::Keeping>> {
+    use crate::spark::Keeping;
+    Ok(
+        match std::env::var("APPORTION_SPARK_STEPS").unwrap_or_default().as_str() {
+            "" => None,
+            "files" => Some(Keeping::Files),
+            "checkpoints" => Some(Keeping::Checkpoints),
+            other => bail!(
+                "APPORTION_SPARK_STEPS is {:?}: give `files` or `checkpoints`, or leave it unset",
+                crate::safe_text::for_terminal(other)
+            ),
+        },
+    )
 }
 
 /// `--spark-warehouse` as a directory: a path, or a `file:` URI. It must be

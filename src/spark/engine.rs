@@ -24,16 +24,18 @@ pub struct SparkEngine {
     keeping: Option<Keeping>,
 }
 
-/// The most lines a month may have for its steps to be kept as checkpoints.
-/// The server holds them in its executors' memory: a 6.2-million-line month
-/// ran a 2 GiB `local[2]` server out of heap at its 24th step. Beside a large
-/// month's work, writing its steps as files costs little.
-pub const CHECKPOINT_LINES: usize = 1_000_000;
+/// The most billing lines a month may have for its steps to be kept as
+/// checkpoints, which the server holds in its executors' memory. Measured on
+/// a 2 GiB `local[2]` server (docs/benchmarks.md): a generated month of
+/// 900,023 billing lines ran it out of heap at its 24th step; at about
+/// 100,000, checkpoints and files took the same time; below, checkpoints
+/// save up to 60% (a small month's time is mostly its jobs' own).
+pub const CHECKPOINT_LINES: usize = 100_000;
 
 /// How a month's steps are kept for the steps after them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keeping {
-    /// Local checkpoints in the month's session (Spark Connect 4.0+): about
+    /// Local checkpoints in the month's session (Spark Connect 4.0+): up to
     /// 2.5 times as fast as files on small months.
     Checkpoints,
     /// Parquet under the month's scratch directory, read back (what a 3.5

@@ -51,6 +51,67 @@ fn without_a_remote_it_says_how_to_give_one() {
         .stderr(predicate::str::contains("--spark-remote sc://HOST:PORT"));
 }
 
+/// The two refusals no local Spark gives, from an endpoint that speaks the
+/// protocol: a server older than 3.5, and a token it wants or refuses (never
+/// shown).
+#[test]
+fn an_old_server_and_a_refused_token_say_what_to_do() {
+    use crate::spark_server::FakeServer;
+    let Some(old) = FakeServer::start(&["--version", "3.4.1"]) else {
+        return;
+    };
+    apportion()
+        .args(["spark-check", "--spark-remote", &old.url()])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "runs Spark 3.4.1; apportion needs Spark 3.5 or newer",
+        ));
+    let Some(guarded) = FakeServer::start(&["--token", "right-token"]) else {
+        return;
+    };
+    apportion()
+        .args(["spark-check", "--spark-remote", &guarded.url()])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("it wants a token: set APPORTION_SPARK_TOKEN"));
+    apportion()
+        .env("APPORTION_SPARK_TOKEN", "stale-token")
+        .args(["spark-check", "--spark-remote", &guarded.url()])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("the token in APPORTION_SPARK_TOKEN (or DATABRICKS_TOKEN) was refused")
+                .and(predicate::str::contains("stale-token").not()),
+        );
+    // The right token passes; the fake then runs nothing, which is the next error.
+    apportion()
+        .env("APPORTION_SPARK_TOKEN", "right-token")
+        .args(["spark-check", "--spark-remote", &guarded.url()])
+        .assert()
+        .failure()
+        .stderr(
+            predicate::str::contains("refused")
+                .not()
+                .and(predicate::str::contains("right-token").not()),
+        );
+}
+
+#[test]
+fn steps_kept_some_other_way_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    apportion()
+        .env("APPORTION_SPARK_STEPS", "disk")
+        .arg("--db")
+        .arg(dir.path().join("a.duckdb"))
+        .args(["--engine", "spark", "--spark-remote", "sc://127.0.0.1:1", "attribute"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "APPORTION_SPARK_STEPS is \"disk\": give `files` or `checkpoints`",
+        ));
+}
+
 #[test]
 fn the_server_and_the_paths_the_cluster_can_list() {
     if crate::spark_server::session().is_none() {

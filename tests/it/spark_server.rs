@@ -39,3 +39,64 @@ fn skip(why: &str) {
          `cargo test --release --features spark`"
     );
 }
+
+/// A fake Spark Connect endpoint (tests/fake_spark_connect.py, on the
+/// protocol modules of pyspark's venv): an old Spark, or one that wants a
+/// token. It stops when dropped.
+#[cfg(feature = "spark")]
+pub struct FakeServer {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+#[cfg(feature = "spark")]
+impl FakeServer {
+    /// Started with the script's arguments, or None (with a note) where
+    /// pyspark's venv is missing.
+    pub fn start(args: &[&str]) -> Option<FakeServer> {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let venv = std::env::var_os("SPARK_VENV").map_or_else(
+            || std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/spark-venv"),
+            std::path::PathBuf::from,
+        );
+        let python = venv.join("bin").join("python");
+        if !python.exists() {
+            skip(&format!(
+                "no pyspark venv at {} (`.ci/spark-connect install`)",
+                venv.display()
+            ));
+            return None;
+        }
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fake_spark_connect.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the fake Spark Connect server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the fake server said {line:?}"));
+        Some(FakeServer { child, port })
+    }
+
+    pub fn url(&self) -> String {
+        format!("sc://127.0.0.1:{}", self.port)
+    }
+}
+
+#[cfg(feature = "spark")]
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
