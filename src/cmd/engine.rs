@@ -61,11 +61,9 @@ impl Flags {
                 .with_context(|| format!("choosing the Spark Connect server{remembered_note}"))?;
             let spark = crate::spark::Spark::connect(remote)
                 .with_context(|| format!("connecting to Spark{remembered_note}"))?;
-            let engine = crate::spark::SparkEngine::new(spark, warehouse);
-            db.set_engine(Box::new(match keeping {
-                Some(keeping) => engine.keeping(keeping),
-                None => engine,
-            }));
+            db.set_engine(Box::new(
+                crate::spark::SparkEngine::new(spark, warehouse).keeping(keeping),
+            ));
             Ok(db)
         }
         #[cfg(not(feature = "spark"))]

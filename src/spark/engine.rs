@@ -54,12 +54,10 @@ impl SparkEngine {
         }
     }
 
-    /// The same, keeping steps as told (both ways are tested on one server).
-    pub fn keeping(self, keeping: Keeping) -> SparkEngine {
-        SparkEngine {
-            keeping: Some(keeping),
-            ..self
-        }
+    /// The same, keeping steps as told when told (both ways are tested on
+    /// one server; `APPORTION_SPARK_STEPS` tells).
+    pub fn keeping(self, keeping: Option<Keeping>) -> SparkEngine {
+        SparkEngine { keeping, ..self }
     }
 
     fn keeping_for(&self, job: &MonthJob) -> Keeping {

@@ -125,7 +125,7 @@ fn results(path: &Path) -> Vec<(String, String)> {
 fn attribute(path: &Path, rules: &Path, spark: Option<(apportion::spark::Spark, PathBuf, Keeping)>) {
     let mut db = Db::open(path).unwrap();
     if let Some((spark, warehouse, keeping)) = spark {
-        db.set_engine(Box::new(SparkEngine::new(spark, warehouse).keeping(keeping)));
+        db.set_engine(Box::new(SparkEngine::new(spark, warehouse).keeping(Some(keeping))));
     }
     let choice = RulesChoice {
         given: Some(rules.to_path_buf()),
