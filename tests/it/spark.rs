@@ -84,15 +84,16 @@ fn an_old_server_and_a_refused_token_say_what_to_do() {
             predicate::str::contains("the token in APPORTION_SPARK_TOKEN (or DATABRICKS_TOKEN) was refused")
                 .and(predicate::str::contains("stale-token").not()),
         );
-    // The right token passes; the fake then runs nothing, which is the next error.
+    // The right token passes the version and the settings; the fake then
+    // runs nothing, which is the next error.
     apportion()
         .env("APPORTION_SPARK_TOKEN", "right-token")
         .args(["spark-check", "--spark-remote", &guarded.url()])
         .assert()
         .failure()
         .stderr(
-            predicate::str::contains("refused")
-                .not()
+            predicate::str::contains("failed while defining apportion's functions")
+                .and(predicate::str::contains("refused").not())
                 .and(predicate::str::contains("right-token").not()),
         );
 }
