@@ -156,16 +156,12 @@ fn hostile_strings_do_not_reach_the_terminal() {
 #[test]
 fn demo_builds_twelve_months_and_writes_its_exports() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.duckdb");
-    let out_dir = dir.path().join("exports");
-    apportion(&db)
-        .args(["demo", "--no-tui", "--out"])
-        .arg(&out_dir)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("2026-11 by area, product"))
-        .stdout(predicate::str::contains("Amazon Elastic Compute Cloud"))
-        .stdout(predicate::str::contains("pipeline"));
+    let built = demo();
+    for said in ["2026-11 by area, product", "Amazon Elastic Compute Cloud", "pipeline"] {
+        assert!(built.stdout.contains(said), "{said:?} in:\n{}", built.stdout);
+    }
+    let db = demo_copy(dir.path());
+    let out_dir = &built.exports;
     // A report a month, an ECS and a CloudTrail file a month, the service map,
     // the business metrics, the rules and a Terraform tree.
     let count = |sub: &str| std::fs::read_dir(out_dir.join(sub)).unwrap().count();
@@ -215,8 +211,7 @@ fn demo_builds_twelve_months_and_writes_its_exports() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("demo.duckdb");
-    apportion(&db).args(["demo", "--no-tui"]).assert().success();
+    let db = demo_copy(dir.path());
     let bin = assert_cmd::cargo::cargo_bin("apportion");
     let status = Process::new("bash")
         .arg("-c")

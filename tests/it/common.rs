@@ -208,3 +208,50 @@ pub fn focus_failures(python: &Path, file: &Path) -> Vec<String> {
         .map(|v| v.as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The demo company as `apportion demo --no-tui --out exports` builds it,
+/// once per test run (it takes half a minute): its database, the exports it
+/// wrote, and what it printed. Tests work on copies (`demo_copy`).
+pub struct Demo {
+    pub db: PathBuf,
+    pub exports: PathBuf,
+    pub stdout: String,
+}
+
+pub fn demo() -> &'static Demo {
+    static BUILT: std::sync::OnceLock<Demo> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-story");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (db, exports) = (dir.join("demo.duckdb"), dir.join("exports"));
+        let out = apportion(&db)
+            .args(["demo", "--no-tui", "--out"])
+            .arg(&exports)
+            .env_remove("APPORTION_RULES")
+            .assert()
+            .success();
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        Demo { db, exports, stdout }
+    })
+}
+
+/// A copy of the demo database in `dir`, with the rules it remembers beside
+/// it and remembered there (the tagging view appends to the copy's rules,
+/// never to the shared demo's).
+pub fn demo_copy(dir: &Path) -> PathBuf {
+    let built = demo();
+    let (db, rules) = (dir.join("demo.duckdb"), dir.join("demo-rules.toml"));
+    std::fs::copy(&built.db, &db).unwrap();
+    let shared_rules = built.db.with_file_name("demo-rules.toml");
+    std::fs::copy(&shared_rules, &rules).unwrap();
+    let conn = duckdb::Connection::open(&db).unwrap();
+    let repointed = conn
+        .execute(
+            "UPDATE attribution_runs SET rules_path = ? WHERE rules_path = ?",
+            [rules.to_string_lossy(), shared_rules.to_string_lossy()],
+        )
+        .unwrap();
+    assert!(repointed > 0, "the demo remembers the rules beside it");
+    db
+}

@@ -7,46 +7,16 @@
 //! each test works on its own copy of the database.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use apportion::db::{CostMeasure, Db, Dimension};
 use predicates::prelude::*;
 
 use crate::common::*;
 
-struct Built {
-    db: PathBuf,
-    exports: PathBuf,
-}
-
-/// `apportion demo --no-tui --out exports`, once, under the test target dir.
-fn built() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-story");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let (db, exports) = (dir.join("demo.duckdb"), dir.join("exports"));
-        apportion(&db)
-            .args(["demo", "--no-tui", "--out"])
-            .arg(&exports)
-            .assert()
-            .success();
-        Built { db, exports }
-    })
-}
-
 /// A copy of the demo database (and the rules it remembers) in a fresh temp dir.
 fn copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let from = &built().db;
-    let db = dir.path().join("demo.duckdb");
-    std::fs::copy(from, &db).unwrap();
-    std::fs::copy(
-        from.with_file_name("demo-rules.toml"),
-        dir.path().join("demo-rules.toml"),
-    )
-    .unwrap();
+    let db = demo_copy(dir.path());
     (dir, db)
 }
 
@@ -269,7 +239,7 @@ fn lint_terraform_ranks_the_chase_lists_top_untagged_resources_by_their_bill() {
         .chase;
     let out = apportion(&path)
         .args(["lint-terraform", "--format", "json"])
-        .arg(built().exports.join("terraform"))
+        .arg(demo().exports.join("terraform"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
@@ -312,7 +282,7 @@ fn services_import_terraform_reads_the_service_map_from_the_tree() {
     apportion(&path)
         .current_dir(dir.path())
         .args(["services", "import-terraform"])
-        .arg(built().exports.join("terraform"))
+        .arg(demo().exports.join("terraform"))
         .assert()
         .code(1)
         .stdout(predicate::str::contains(

@@ -166,8 +166,8 @@ fn a_moved_rules_file_is_a_clear_error_and_changes_nothing() {
 #[test]
 fn the_demo_remembers_its_rules_for_later_commands_and_the_tagging_view() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("d.duckdb");
-    cli(&db, dir.path()).args(["demo", "--no-tui"]).assert().success();
+    // The demo's copy, remembering the rules beside it (which the copy checks it did).
+    let db = demo_copy(dir.path());
     let coverage = |db: &Path| {
         let db = Db::open(db).unwrap();
         let month = db.latest_period().unwrap().unwrap();

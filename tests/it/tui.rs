@@ -17,16 +17,9 @@ use ratatui::backend::TestBackend;
 
 use crate::common::*;
 
-/// The demo database, built by the real `demo` command.
+/// A copy of the demo database, built by the real `demo` command.
 fn demo_db(dir: &Path) -> Db {
-    let path = dir.join("demo.duckdb");
-    assert_cmd::Command::cargo_bin("apportion")
-        .unwrap()
-        .args(["--db", path.to_str().unwrap(), "demo", "--no-tui"])
-        .env_remove("APPORTION_RULES")
-        .assert()
-        .success();
-    Db::open(&path).unwrap()
+    Db::open(&demo_copy(dir)).unwrap()
 }
 
 /// A worker whose rules are the ones the database remembers (no default file).
