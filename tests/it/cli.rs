@@ -175,7 +175,7 @@ fn demo_builds_twelve_months_and_writes_its_exports() {
     ] {
         assert!(out_dir.join(file).is_file(), "{file}");
     }
-    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 6);
+    assert_eq!(std::fs::read_dir(out_dir).unwrap().count(), 6);
     apportion(&db)
         .args(["report", "--month", "2025-12", "--format", "csv"])
         .assert()
@@ -187,7 +187,7 @@ fn demo_builds_twelve_months_and_writes_its_exports() {
         .arg("--rules")
         .arg(out_dir.join("rules.toml"))
         .arg("sync")
-        .arg(&out_dir)
+        .arg(out_dir)
         .assert()
         .success();
     let total = |db: &Path| {
