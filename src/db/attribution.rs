@@ -388,7 +388,9 @@ impl Db {
         let mut periods: Vec<String> = Vec::new();
         let mut failure = None;
         let shared = match engine {
-            Some(e) => self.stage_shared(&Db::staging_dir(e, run_id).join("shared")),
+            Some(e) => self
+                .staging_dir(e, run_id)
+                .and_then(|dir| self.stage_shared(&dir.join("shared"))),
             None => Ok(Vec::new()),
         };
         let shared = shared.unwrap_or_else(|e| {
@@ -418,8 +420,10 @@ impl Db {
         if let Some(engine) = engine {
             // What the engine was given is a copy of this database's: not
             // kept, but under APPORTION_TRACE (to look into a step's tables).
-            if std::env::var_os("APPORTION_TRACE").is_none() {
-                let _ = std::fs::remove_dir_all(Db::staging_dir(engine, run_id));
+            if std::env::var_os("APPORTION_TRACE").is_none()
+                && let Ok(dir) = self.staging_dir(engine, run_id)
+            {
+                let _ = std::fs::remove_dir_all(dir);
             }
         }
         if let Some(e) = failure {
@@ -640,7 +644,7 @@ impl Db {
             params![run_id, month],
         )?;
         self.stage_inputs(input, &input.rules)?;
-        let staged = Db::staging_dir(engine, run_id).join(format!("month={month}"));
+        let staged = self.staging_dir(engine, run_id)?.join(format!("month={month}"));
         let mut inputs = shared.to_vec();
         let (month_inputs, lines) = self.stage_month(&staged, month)?;
         inputs.extend(month_inputs);
@@ -650,10 +654,7 @@ impl Db {
             inputs,
             steps: sql.month_steps(input)?,
             results: Db::result_tables(),
-            out: engine
-                .warehouse()
-                .join(format!("month={month}"))
-                .join(format!("run={run_id}")),
+            out: self.results_dir(engine, run_id, month)?,
             scratch: staged.join("steps"),
             lines,
         };

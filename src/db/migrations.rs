@@ -8,7 +8,7 @@ use duckdb::Connection;
 use super::{DbError, Result};
 
 /// (version, name, SQL). Append only: never edit a released migration.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "billing", include_str!("migrations/0001_billing.sql")),
     (2, "events", include_str!("migrations/0002_events.sql")),
     (3, "attribution", include_str!("migrations/0003_attribution.sql")),
@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (20, "container area", include_str!("migrations/0020_container_area.sql")),
     (21, "engine", include_str!("migrations/0021_engine.sql")),
+    (
+        22,
+        "database identity",
+        include_str!("migrations/0022_database_identity.sql"),
+    ),
 ];
 
 pub(super) fn applied(conn: &Connection) -> duckdb::Result<Vec<i64>> {

@@ -88,9 +88,29 @@ const STAGED: [&str; 7] = [
 const SPLIT_NOTES: &str = "a_split_notes";
 
 impl Db {
+    /// This database's part of a warehouse, `db=ID`: databases sharing a
+    /// warehouse share run ids (each counts its own), never directories.
+    pub fn warehouse_part(&self, warehouse: &Path) -> Result<PathBuf> {
+        let id: String = self
+            .conn
+            .query_row("SELECT id FROM database_identity", [], |r| r.get(0))?;
+        Ok(warehouse.join(format!("db={id}")))
+    }
+
     /// Where a run keeps what it gives the engine (removed when the run ends).
-    pub(super) fn staging_dir(engine: &dyn MonthEngine, run_id: i64) -> PathBuf {
-        engine.warehouse().join("_staged").join(format!("run={run_id}"))
+    pub(super) fn staging_dir(&self, engine: &dyn MonthEngine, run_id: i64) -> Result<PathBuf> {
+        Ok(self
+            .warehouse_part(engine.warehouse())?
+            .join("_staged")
+            .join(format!("run={run_id}")))
+    }
+
+    /// Where a month's results of a run go.
+    pub(super) fn results_dir(&self, engine: &dyn MonthEngine, run_id: i64, month: &str) -> Result<PathBuf> {
+        Ok(self
+            .warehouse_part(engine.warehouse())?
+            .join(format!("month={month}"))
+            .join(format!("run={run_id}")))
     }
 
     /// Write the inputs every month shares, once per run.

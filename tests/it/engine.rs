@@ -77,6 +77,71 @@ fn a_month_another_engine_did_not_commit_is_not_loaded() {
     }
 }
 
+/// An engine that notes where it was told to write a month's results.
+struct Noting {
+    warehouse: PathBuf,
+    outs: std::sync::Arc<std::sync::Mutex<Vec<PathBuf>>>,
+}
+
+impl MonthEngine for Noting {
+    fn name(&self) -> &str {
+        "noting"
+    }
+
+    fn warehouse(&self) -> &Path {
+        &self.warehouse
+    }
+
+    fn attribute_month(&self, job: &MonthJob) -> anyhow::Result<()> {
+        self.outs.lock().unwrap().push(job.out.clone());
+        anyhow::bail!("noted")
+    }
+}
+
+#[test]
+fn databases_sharing_a_warehouse_keep_their_runs_apart() {
+    let shared = tempfile::tempdir().unwrap();
+    let outs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut parts = Vec::new();
+    let mut keep = Vec::new();
+    for _ in 0..2 {
+        let (dir, mut db) = temp_db();
+        sync(&db, &[fixture("attribution")]);
+        parts.push(db.warehouse_part(shared.path()).unwrap());
+        db.set_engine(Box::new(Noting {
+            warehouse: shared.path().to_path_buf(),
+            outs: outs.clone(),
+        }));
+        attribute(&db);
+        keep.push((dir, db));
+    }
+    // Both were run 1 of month 2026-07, each in its own part of the warehouse.
+    let outs = outs.lock().unwrap().clone();
+    assert_eq!(outs.len(), 2);
+    assert_ne!(parts[0], parts[1]);
+    for (out, part) in outs.iter().zip(&parts) {
+        assert!(out.ends_with("month=2026-07/run=1"), "{}", out.display());
+        assert!(out.starts_with(part), "{} in {}", out.display(), part.display());
+        // What the run staged was there too, and is gone with the run.
+        assert!(part.join("_staged").is_dir());
+        assert!(!part.join("_staged/run=1").exists());
+    }
+    let mut top: Vec<PathBuf> = std::fs::read_dir(shared.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    top.sort();
+    let mut expected = parts.clone();
+    expected.sort();
+    assert_eq!(top, expected, "nothing of a run outside its database's part");
+    // A database is one database however often it is opened.
+    let (_dir, db) = keep.remove(0);
+    let path = db.path().to_path_buf();
+    drop(db);
+    let db = Db::open(&path).unwrap();
+    assert_eq!(db.warehouse_part(shared.path()).unwrap(), parts[0]);
+}
+
 #[cfg(not(feature = "spark"))]
 #[test]
 fn spark_without_the_feature_says_how_to_build_it() {

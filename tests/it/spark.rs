@@ -181,8 +181,18 @@ fn sync_on_spark_then_the_reports_here() {
     ])
     .assert()
     .success();
-    assert!(warehouse.join("month=2026-07/run=1/_COMMITTED").exists());
-    assert!(!warehouse.join("_staged/run=1").exists());
+    // The database's own part of the warehouse (others may share it).
+    let part = apportion::db::Db::open(&db)
+        .unwrap()
+        .warehouse_part(&warehouse)
+        .unwrap();
+    assert!(part.join("month=2026-07/run=1/_COMMITTED").exists());
+    assert!(!part.join("_staged/run=1").exists());
+    let top: Vec<_> = std::fs::read_dir(&warehouse)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(top, vec![part.clone()], "nothing outside the database's part");
     with_db(&["report", "--month", "2026-07", "--by", "area"])
         .assert()
         .success()
@@ -192,7 +202,7 @@ fn sync_on_spark_then_the_reports_here() {
         .env("APPORTION_SPARK_REMOTE", crate::spark_server::remote_url())
         .assert()
         .success();
-    assert!(warehouse.join("month=2026-07/run=2/_COMMITTED").exists());
+    assert!(part.join("month=2026-07/run=2/_COMMITTED").exists());
     with_db(&["runs"])
         .assert()
         .success()
