@@ -372,17 +372,18 @@ impl Db {
                 change: None,
             });
         }
-        let engine = self.engine.as_deref();
-        // Another engine attributes each month in full: its results are the
-        // same, and the rule changes' shortcuts are this database's.
-        let work = match engine {
-            None => self.month_work(input, scope, &months, &inputs)?,
-            Some(_) => vec![MonthWork::Full; months.len()],
-        };
-        let run_id = self.in_transaction(|| self.start_run(input))?;
+        let work = self.month_work(input, scope, &months, &inputs)?;
+        // Months attributed in full go to the engine, if another; a rule
+        // change moves its money here whichever engine attributed the month:
+        // what it moves is the month's direct state, which this database
+        // holds (an engine's results include it), and it moves only what the
+        // rule claims, in seconds where the engine would take the month again.
+        let engine = self.engine.as_deref().filter(|_| work.contains(&MonthWork::Full));
+        let run_id = self.in_transaction(|| self.start_run(input, &work))?;
         let order: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         progress.months(&order);
-        let sql = AttributionSql::new(engine.map_or(Dialect::DuckDb, |_| Dialect::Spark));
+        let sql = AttributionSql::new(Dialect::DuckDb);
+        let engine_sql = engine.map(|_| AttributionSql::new(Dialect::Spark));
         let mut split_notes = Vec::new();
         let mut moved = Moved::default();
         let mut periods: Vec<String> = Vec::new();
@@ -402,10 +403,12 @@ impl Db {
                 break;
             }
             progress.month_started(month, index);
-            let notes = match engine {
-                None => self
+            let notes = match (engine, &engine_sql, work) {
+                (Some(engine), Some(engine_sql), MonthWork::Full) => {
+                    self.attribute_month_on(engine, engine_sql, input, run_id, month, fingerprint, &shared)
+                }
+                _ => self
                     .in_transaction(|| self.attribute_month(&sql, input, work, run_id, month, fingerprint, &mut moved)),
-                Some(engine) => self.attribute_month_on(engine, &sql, input, run_id, month, fingerprint, &shared),
             };
             match notes {
                 Ok(notes) => split_notes.extend(notes),
@@ -535,7 +538,17 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn start_run(&self, input: &AttributionInput) -> Result<i64> {
+    /// A run's record, with where it attributed months in full: the
+    /// engine's name and warehouse, or here. A run of rule changes alone
+    /// attributed none anywhere (its changes move here, on any database):
+    /// no engine, so the database keeps remembering the engine it was last
+    /// attributed on in full (`last_run`).
+    fn start_run(&self, input: &AttributionInput, work: &[MonthWork]) -> Result<i64> {
+        let (engine, warehouse) = match (work.contains(&MonthWork::Full), self.engine.as_deref()) {
+            (false, _) => (None, None),
+            (true, Some(e)) => (Some(e.name()), Some(e.warehouse().to_string_lossy().into_owned())),
+            (true, None) => (Some("duckdb"), None),
+        };
         let run_id: i64 =
             self.conn
                 .query_row("SELECT COALESCE(max(run_id), 0) + 1 FROM attribution_runs", [], |r| {
@@ -560,10 +573,8 @@ impl Db {
                 input.tag_key_flag,
                 input.ecs_source,
                 input.base_key(),
-                self.engine.as_deref().map_or("duckdb", |e| e.name()),
-                self.engine
-                    .as_deref()
-                    .map(|e| e.warehouse().to_string_lossy().into_owned())
+                engine,
+                warehouse
             ],
         )?;
         Ok(run_id)

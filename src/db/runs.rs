@@ -36,7 +36,8 @@ pub struct RunInfo {
     /// What a run by a rule change did ("rule 7 appended: 12 months, …");
     /// None for a full attribution.
     pub change: Option<String>,
-    /// Where its months were attributed (`duckdb`, `spark`), and the
+    /// Where its months were attributed in full (`duckdb`, `spark`; `duckdb`
+    /// too for a run of rule changes alone, which move here), and the
     /// warehouse another engine kept its results in.
     pub engine: String,
     pub warehouse: Option<String>,
@@ -50,7 +51,9 @@ pub struct LastRun {
     pub idle_flag: Option<String>,
     pub weight_flag: Option<String>,
     pub tag_key_flag: Option<String>,
-    /// The engine it attributed on and that engine's warehouse.
+    /// The engine the latest run that attributed a month in full used
+    /// (`duckdb` when none did), and that engine's warehouse: a run of rule
+    /// changes alone used none.
     pub engine: String,
     pub warehouse: Option<String>,
 }
@@ -93,9 +96,13 @@ impl Db {
         Ok(self
             .conn
             .query_row(
-                "SELECT COALESCE(rules_path, ''), COALESCE(rules_hash, ''), idle_flag, weight_flag, tag_key_flag,
-                        COALESCE(engine, 'duckdb'), warehouse
-                 FROM attribution_runs ORDER BY run_id DESC LIMIT 1",
+                "SELECT COALESCE(r.rules_path, ''), COALESCE(r.rules_hash, ''), r.idle_flag, r.weight_flag,
+                        r.tag_key_flag, COALESCE(e.engine, 'duckdb'), e.warehouse
+                 FROM attribution_runs r
+                 -- the engine of the latest run that attributed a month in full
+                 LEFT JOIN (SELECT engine, warehouse FROM attribution_runs WHERE engine IS NOT NULL
+                            ORDER BY run_id DESC LIMIT 1) e ON true
+                 ORDER BY r.run_id DESC LIMIT 1",
                 [],
                 |r| {
                     Ok(LastRun {

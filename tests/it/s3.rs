@@ -505,3 +505,53 @@ fn s3_paths_are_checked_before_anything_runs() {
         .stderr(predicate::str::contains("s3:///cur/: no bucket name after s3://"));
     assert!(!Path::new(&setup.mirror()).exists());
 }
+
+/// The issue's own command: `--engine spark sync s3://…`. The latest
+/// delivery is downloaded and read here, its month attributed on Spark.
+#[cfg(feature = "spark")]
+#[test]
+fn an_s3_sync_on_spark_downloads_here_and_attributes_there() {
+    let Some(moto) = Moto::start() else { return };
+    if crate::spark_server::session().is_none() {
+        return;
+    }
+    moto.create_bucket(BILLING);
+    for (execution, cost) in [(OLD_EXECUTION, "10"), (NEW_EXECUTION, "12")] {
+        moto.put(
+            BILLING,
+            &format!("exports/x/data/BILLING_PERIOD=2026-04/{execution}/x-00001.csv.gz"),
+            &cur2_file(cost),
+        );
+        moto.put(
+            BILLING,
+            &format!("exports/x/metadata/BILLING_PERIOD=2026-04/{execution}/x-Manifest.json"),
+            &cur2_manifest(execution),
+        );
+    }
+    let setup = Setup::new();
+    let warehouse = setup.dir.path().join("warehouse");
+    let output = setup
+        .command()
+        .args(["--engine", "spark", "--spark-remote"])
+        .arg(crate::spark_server::remote_url())
+        .arg("--spark-warehouse")
+        .arg(&warehouse)
+        .args(["sync", "s3://billing/exports/", "--endpoint-url"])
+        .arg(moto.endpoint())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    let latest =
+        format!("loaded     s3://{BILLING}/exports/x/data/BILLING_PERIOD=2026-04/{NEW_EXECUTION}/x-00001.csv.gz");
+    assert!(said.contains(&latest), "{said}");
+    assert_eq!(setup.total("2026-04"), "12.0000000000");
+    let part = Db::open(&setup.db()).unwrap().warehouse_part(&warehouse).unwrap();
+    assert!(part.join("month=2026-04/run=1").join(apportion::db::COMMITTED).exists());
+    setup
+        .command()
+        .arg("runs")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("attributed on spark"));
+}

@@ -123,6 +123,17 @@ fn results(path: &Path) -> Vec<(String, String)> {
 
 /// Attribute every month of the database at `path`, on Spark when given one.
 fn attribute(path: &Path, rules: &Path, spark: Option<(apportion::spark::Spark, PathBuf, Keeping)>) {
+    let summary = attribute_scope(path, rules, spark, &Scope::All);
+    assert!(!summary.periods.is_empty());
+}
+
+/// Attribute the months of `scope`, on Spark when given one.
+fn attribute_scope(
+    path: &Path,
+    rules: &Path,
+    spark: Option<(apportion::spark::Spark, PathBuf, Keeping)>,
+    scope: &Scope,
+) -> apportion::db::RunSummary {
     let mut db = Db::open(path).unwrap();
     if let Some((spark, warehouse, keeping)) = spark {
         db.set_engine(Box::new(SparkEngine::new(spark, warehouse).keeping(Some(keeping))));
@@ -136,8 +147,7 @@ fn attribute(path: &Path, rules: &Path, spark: Option<(apportion::spark::Spark, 
         ..Overrides::default()
     };
     let plan = apportion::attribute::plan(&db, &choice, &overrides).unwrap();
-    let summary = apportion::attribute::run(&db, &plan, &Scope::All, &mut ()).unwrap();
-    assert!(!summary.periods.is_empty());
+    apportion::attribute::run(&db, &plan, scope, &mut ()).unwrap()
 }
 
 /// The same exports in two databases, attributed by each engine (Spark
@@ -176,8 +186,9 @@ fn both_engines_agree(exports: &[PathBuf], rules_text: &str, keeping: Keeping) {
     assert_eq!(got.len(), expected.len());
     assert!(expected.iter().any(|(t, _)| t == "allocations"));
     // What the engine was given is gone; each month's results stay, committed.
-    assert!(!warehouse.join("_staged").join("run=1").exists());
-    let months: Vec<_> = std::fs::read_dir(&warehouse)
+    let part = Db::open(&there).unwrap().warehouse_part(&warehouse).unwrap();
+    assert!(!part.join("_staged").join("run=1").exists());
+    let months: Vec<_> = std::fs::read_dir(&part)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with("month="))
@@ -217,4 +228,82 @@ fn eks_pods_and_tasks_across_month_ends_attribute_alike_on_both_engines() {
 #[test]
 fn steps_kept_as_files_attribute_alike_on_both_engines() {
     both_engines_agree(&[fixture("invoice/cur-2026-09.csv")], RULES, Keeping::Files);
+}
+
+/// Every month's cost per measure at the finest grain the reports offer.
+fn reports(path: &Path) -> Vec<String> {
+    use apportion::db::{CostMeasure, Dimension};
+    let db = Db::open(path).unwrap();
+    let mut rows = Vec::new();
+    for month in db.periods().unwrap() {
+        for measure in [CostMeasure::Unblended, CostMeasure::Amortized] {
+            for r in db.cost_report(&month, &Dimension::ALL, measure).unwrap() {
+                rows.push(format!("{month} {measure:?} {:?} {}", r.keys, r.cost.decimal()));
+            }
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// Rule changes to a database attributed on Spark move only their money,
+/// here, from the direct state Spark's results brought back, whether the
+/// run was given Spark (`tag assign` on the remembered engine) or no engine
+/// (the tagging view): equal to the whole attribution with the same rules,
+/// and the database still remembered as attributed on Spark.
+#[test]
+fn rule_changes_to_a_spark_database_move_their_money_here() {
+    let Some(spark) = crate::spark_server::session() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    let mut text = "[[rule]]\narea = \"storage\"\nresource = \"vol-*\"\n".to_owned();
+    std::fs::write(&rules, &text).unwrap();
+    let (here, there) = (dir.path().join("duckdb.duckdb"), dir.path().join("spark.duckdb"));
+    for path in [&here, &there] {
+        sync(&Db::open(path).unwrap(), &[fixture("attribution")]);
+    }
+    let warehouse = dir.path().join("warehouse");
+    let on_spark = || Some((spark.new_session().unwrap(), warehouse.clone(), Keeping::Checkpoints));
+    attribute_scope(&there, &rules, on_spark(), &Scope::All);
+    let remembered = || {
+        let last = Db::open(&there).unwrap().last_run().unwrap().unwrap();
+        (last.engine, last.warehouse)
+    };
+    let spark_here = ("spark".to_owned(), Some(warehouse.to_string_lossy().into_owned()));
+    assert_eq!(remembered(), spark_here);
+    let changes = [
+        (
+            "[[rule]]\narea = \"web\"\nproduct = \"Amazon Simple Storage*\"\n",
+            "rule 2 appended",
+        ),
+        (
+            "[[rule]]\narea = \"support\"\nproduct = \"AWS Support*\"\n",
+            "rule 3 appended",
+        ),
+        ("", "rule 3 removed"),
+    ];
+    for (given_spark, (rule, said)) in [false, true, false].into_iter().zip(changes) {
+        text = match rule {
+            "" => text[..text.rfind("\n[[rule]]").unwrap() + 1].to_owned(),
+            rule => format!("{text}\n{rule}"),
+        };
+        std::fs::write(&rules, &text).unwrap();
+        let spark = if given_spark { on_spark() } else { None };
+        let change = attribute_scope(&there, &rules, spark, &Scope::Changed)
+            .change
+            .unwrap_or_default();
+        assert!(
+            change.contains(said) && !change.contains("attributed again"),
+            "{change}"
+        );
+        assert_eq!(remembered(), spark_here, "after {said}");
+        attribute(&here, &rules, None);
+        assert_eq!(reports(&there), reports(&here), "after {said}");
+    }
+    // Only the first run went to Spark.
+    let part = Db::open(&there).unwrap().warehouse_part(&warehouse).unwrap();
+    let runs: Vec<_> = std::fs::read_dir(part.join("month=2026-07")).unwrap().collect();
+    assert_eq!(runs.len(), 1);
 }
