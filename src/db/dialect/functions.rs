@@ -272,21 +272,11 @@ mod tests {
     fn duckdb_defines_each_engine_function_as_the_dialect_spells_it() {
         let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         let migrations = squeeze(
-            &[
-                include_str!("../migrations/0001_billing.sql"),
-                include_str!("../migrations/0005_newest_event_wins.sql"),
-                include_str!("../migrations/0010_whole_invoice.sql"),
-                include_str!("../migrations/0014_tag_aliases.sql"),
-                include_str!("../migrations/0016_eks.sql"),
-                include_str!("../migrations/0017_engine_functions.sql"),
-                include_str!("../migrations/0018_engine_functions_one_source.sql"),
-                include_str!("../migrations/0019_service_map_functions.sql"),
-                include_str!("../migrations/0020_container_area.sql"),
-            ]
-            .iter()
-            .flat_map(|m| m.lines().filter(|l| !l.trim_start().starts_with("--")))
-            .collect::<Vec<_>>()
-            .join("\n"),
+            &crate::db::migrations::MIGRATIONS
+                .iter()
+                .flat_map(|(_, _, m)| m.lines().filter(|l| !l.trim_start().starts_with("--")))
+                .collect::<Vec<_>>()
+                .join("\n"),
         );
         for f in ENGINE_FUNCTIONS {
             let params: Vec<&str> = f.params.iter().map(|(n, _)| *n).collect();
