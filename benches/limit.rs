@@ -64,12 +64,7 @@ fn main() {
         let month = generate::Year::new(&data, lines)
             .write_month(0)
             .expect("generate the month");
-        println!(
-            "{}: {} lines, {:.2} GiB of exports",
-            month.month,
-            month.lines,
-            file_gib(&month.billing) + file_gib(&month.events) + file_gib(&month.trail)
-        );
+        println!("{}", month.summary());
         let db = fresh_db(&work, "month.duckdb");
         let sync = run_apportion_within(&db, &["sync".as_ref(), data.as_os_str()], Some(limit));
         println!("  sync (attribution included): {sync}");

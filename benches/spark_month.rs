@@ -18,7 +18,7 @@ mod measure;
 
 use std::path::PathBuf;
 
-use measure::{Step, file_gib, fresh_db, gib, high_water_kib, machine_memory_gib, run_apportion_within};
+use measure::{Step, fresh_db, gib, high_water_kib, machine_memory_gib, run_apportion_within};
 
 fn main() {
     let lines: usize = std::env::var("APPORTION_SPARK_LINES")
@@ -38,12 +38,7 @@ fn main() {
     let month = generate::Year::new(&data, lines)
         .write_month(0)
         .expect("generate the month");
-    println!(
-        "{}: {} lines, {:.2} GiB of exports",
-        month.month,
-        month.lines,
-        file_gib(&month.billing) + file_gib(&month.events) + file_gib(&month.trail)
-    );
+    println!("{}", month.summary());
     let db = fresh_db(&work, "month.duckdb");
     let sync = run_apportion_within(&db, &["sync".as_ref(), data.as_os_str()], None);
     println!("sync (DuckDB, attribution included): {sync}");

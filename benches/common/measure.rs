@@ -1,6 +1,7 @@
 //! Running the real `apportion` binary from a benchmark and measuring it:
 //! wall time, its peak RSS (VmHWM, polled), and the peak size of the
 //! spill directory DuckDB writes beside the database (`<db>.tmp`).
+#![allow(dead_code)] // shared by the year, limit and spark_month benchmarks, each using part of it
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -70,6 +70,23 @@ pub struct MonthFiles {
     pub task_events: usize,
 }
 
+impl MonthFiles {
+    /// `2026-01: 6200000 lines, 1.23 GiB of exports`: a generated month as
+    /// the benchmarks print it.
+    pub fn summary(&self) -> String {
+        let bytes: u64 = [&self.billing, &self.events, &self.trail]
+            .iter()
+            .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+            .sum();
+        format!(
+            "{}: {} lines, {:.2} GiB of exports",
+            self.month,
+            self.lines,
+            bytes as f64 / (1u64 << 30) as f64
+        )
+    }
+}
+
 /// A task running on an instance lane, carried from month to month.
 #[derive(Clone)]
 struct Task {
