@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Finalize(args)) => history::finalize(&db.open()?, &args.month),
         Some(Command::Services(ServicesCommand::List)) => history::services(&db.read()?),
         Some(Command::Services(ServicesCommand::ImportTerraform(args))) => {
-            terraform::import(&db.open()?, &rules, &args)
+            terraform::import(&engine.open(&db)?, &rules, &args)
         }
         Some(Command::Tag(TagCommand::Assign(args))) => tag::assign(&engine.open(&db)?, &rules, &args),
         Some(Command::Tag(TagCommand::Undo(args))) => tag::undo(&engine.open(&db)?, &rules, &args),

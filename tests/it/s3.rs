@@ -57,6 +57,22 @@ fn cur2_manifest(execution: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Two CUR 2.0 executions of April 2026 ($10, then $12), each with its manifest.
+fn put_cur2_executions(moto: &Moto) {
+    for (execution, cost) in [(OLD_EXECUTION, "10"), (NEW_EXECUTION, "12")] {
+        moto.put(
+            BILLING,
+            &format!("exports/x/data/BILLING_PERIOD=2026-04/{execution}/x-00001.csv.gz"),
+            &cur2_file(cost),
+        );
+        moto.put(
+            BILLING,
+            &format!("exports/x/metadata/BILLING_PERIOD=2026-04/{execution}/x-Manifest.json"),
+            &cur2_manifest(execution),
+        );
+    }
+}
+
 /// A DBR-RT month of about `lines` lines and its unblended total.
 fn dbr(lines: usize, seed: u64) -> (Vec<u8>, String) {
     let mut bytes = Vec::new();
@@ -91,18 +107,7 @@ fn fill(moto: &Moto) -> String {
         &format!("{PERIOD}/rep-Manifest.json"),
         &assembly_manifest("bbbb"),
     );
-    for (execution, cost) in [(OLD_EXECUTION, "10"), (NEW_EXECUTION, "12")] {
-        moto.put(
-            BILLING,
-            &format!("exports/x/data/BILLING_PERIOD=2026-04/{execution}/x-00001.csv.gz"),
-            &cur2_file(cost),
-        );
-        moto.put(
-            BILLING,
-            &format!("exports/x/metadata/BILLING_PERIOD=2026-04/{execution}/x-Manifest.json"),
-            &cur2_manifest(execution),
-        );
-    }
+    put_cur2_executions(moto);
     let (bytes, total) = dbr(300, 1);
     moto.put(BILLING, DBR_KEY, &bytes);
     moto.put_file(
@@ -516,18 +521,7 @@ fn an_s3_sync_on_spark_downloads_here_and_attributes_there() {
         return;
     }
     moto.create_bucket(BILLING);
-    for (execution, cost) in [(OLD_EXECUTION, "10"), (NEW_EXECUTION, "12")] {
-        moto.put(
-            BILLING,
-            &format!("exports/x/data/BILLING_PERIOD=2026-04/{execution}/x-00001.csv.gz"),
-            &cur2_file(cost),
-        );
-        moto.put(
-            BILLING,
-            &format!("exports/x/metadata/BILLING_PERIOD=2026-04/{execution}/x-Manifest.json"),
-            &cur2_manifest(execution),
-        );
-    }
+    put_cur2_executions(&moto);
     let setup = Setup::new();
     let warehouse = setup.dir.path().join("warehouse");
     let output = setup
