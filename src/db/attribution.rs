@@ -378,8 +378,9 @@ impl Db {
         // what it moves is the month's direct state, which this database
         // holds (an engine's results include it), and it moves only what the
         // rule claims, in seconds where the engine would take the month again.
-        let engine = self.engine.as_deref().filter(|_| work.contains(&MonthWork::Full));
-        let run_id = self.in_transaction(|| self.start_run(input, &work))?;
+        let any_full = work.contains(&MonthWork::Full);
+        let engine = self.engine.as_deref().filter(|_| any_full);
+        let run_id = self.in_transaction(|| self.start_run(input, any_full))?;
         let order: Vec<String> = months.iter().map(|(m, _)| m.clone()).collect();
         progress.months(&order);
         let sql = AttributionSql::new(Dialect::DuckDb);
@@ -543,8 +544,8 @@ impl Db {
     /// attributed none anywhere (its changes move here, on any database):
     /// no engine, so the database keeps remembering the engine it was last
     /// attributed on in full (`last_run`).
-    fn start_run(&self, input: &AttributionInput, work: &[MonthWork]) -> Result<i64> {
-        let (engine, warehouse) = match (work.contains(&MonthWork::Full), self.engine.as_deref()) {
+    fn start_run(&self, input: &AttributionInput, any_full: bool) -> Result<i64> {
+        let (engine, warehouse) = match (any_full, self.engine.as_deref()) {
             (false, _) => (None, None),
             (true, Some(e)) => (Some(e.name()), Some(e.warehouse().to_string_lossy().into_owned())),
             (true, None) => (Some("duckdb"), None),
