@@ -255,3 +255,19 @@ pub fn demo_copy(dir: &Path) -> PathBuf {
     assert!(repointed > 0, "the demo remembers the rules beside it");
     db
 }
+
+/// Every allocation of every month the database holds, per measure, at the
+/// finest grain a report offers, as text: what two ways of attributing the
+/// same data must agree on.
+pub fn every_allocation(db: &Db) -> Vec<String> {
+    let mut rows = Vec::new();
+    for month in db.periods().unwrap() {
+        for measure in CostMeasure::ALL {
+            for r in db.cost_report(&month, &Dimension::ALL, measure).unwrap() {
+                rows.push(format!("{month} {measure:?} {:?} {}", r.keys, r.cost.decimal()));
+            }
+        }
+    }
+    rows.sort();
+    rows
+}

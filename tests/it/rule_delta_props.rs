@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use apportion::attribute::{Overrides, RulesChoice, assign, plan, run, undo_assign};
-use apportion::db::{CostMeasure, Db, Dimension, Scope};
+use apportion::db::{Db, Scope};
 use apportion::rules::NewRule;
 use proptest::prelude::*;
 
@@ -150,35 +150,6 @@ fn starting_rules(choice: usize) -> String {
         _ => "\n[[split]]\nfrom = \"beta\"\nproduct = \"AmazonS3\"\nshares = { alpha = 70, gamma = 30 }\nby = \"fixed\"\n\n[[split]]\nfrom = \"(unallocated)\"\nby = \"proportional\"\n",
     });
     text
-}
-
-/// Every allocation of every month, per measure, at the finest grain a report offers.
-fn every_allocation(db: &Db) -> Vec<String> {
-    let dims = [
-        Dimension::Product,
-        Dimension::Area,
-        Dimension::Service,
-        Dimension::Resource,
-        Dimension::Account,
-        Dimension::UsageType,
-        Dimension::Method,
-        Dimension::MergedInto,
-    ];
-    let mut rows = Vec::new();
-    for month in MONTHS {
-        for measure in [
-            CostMeasure::Unblended,
-            CostMeasure::Amortized,
-            CostMeasure::Blended,
-            CostMeasure::NetAmortized,
-        ] {
-            for r in db.cost_report(month, &dims, measure).unwrap() {
-                rows.push(format!("{month} {measure:?} {:?} {}", r.keys, r.cost.decimal()));
-            }
-        }
-    }
-    rows.sort();
-    rows
 }
 
 fn value_of(field: usize, index: usize) -> (&'static str, String) {
