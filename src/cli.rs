@@ -360,7 +360,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
-    /// Export files or directories, or S3 prefixes (s3://bucket/prefix/)
+    /// Export files or directories, S3 prefixes (s3://bucket/prefix/), or, with --engine spark, paths the cluster reads (s3a://, abfss://, file:/…)
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// AWS profile for s3:// paths; named, it wins over credentials in the environment [default: AWS_PROFILE, else default]
@@ -372,6 +372,9 @@ pub struct SyncArgs {
     /// S3-compatible endpoint for s3:// paths, e.g. http://localhost:9000 (MinIO) [default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url, else AWS]
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// With --engine spark: the cluster reads s3:// paths too, where they lie, instead of this machine downloading them (s3a://, abfss://, file:/ and other cluster paths always are)
+    #[arg(long)]
+    pub on_cluster: bool,
 }
 
 #[derive(Debug, clap::Args)]

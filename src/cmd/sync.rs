@@ -12,14 +12,18 @@ use super::progress::{Bar, DownloadBar};
 use crate::attribute::RulesChoice;
 use crate::cli::SyncArgs;
 use crate::db::{Db, Scope};
-use crate::ingest::{FileStatus, SyncReport, sync_paths};
+use crate::ingest::{FileStatus, SyncReport, is_cluster_path, sync_sources};
 use crate::s3::{self, Fetched, Location, LocationSummary};
 use crate::safe_text::for_terminal;
 
 const UNCHANGED: &str = "sync failed; the database is unchanged";
 
 pub fn run(db: &Db, rules: &RulesChoice, args: &SyncArgs) -> Result<ExitCode> {
-    let (mut paths, locations) = sources(&args.paths)?;
+    let Sources {
+        local: mut paths,
+        s3: locations,
+        cluster,
+    } = sources(&args.paths, args.on_cluster)?;
     let fetched = match locations.as_slice() {
         [] => None,
         _ => Some(fetch(db, &locations, args).context(UNCHANGED)?),
@@ -29,11 +33,11 @@ pub fn run(db: &Db, rules: &RulesChoice, args: &SyncArgs) -> Result<ExitCode> {
     }
     let result = if std::io::stdout().is_terminal() {
         let mut bar = Bar::start(db)?;
-        let result = sync_paths(db, &paths, &mut bar);
+        let result = sync_sources(db, &paths, &cluster, &mut bar);
         bar.finish();
         result
     } else {
-        sync_paths(db, &paths, &mut ())
+        sync_sources(db, &paths, &cluster, &mut ())
     };
     let report = match (result, &fetched) {
         (Ok(report), _) => report,
@@ -61,16 +65,32 @@ pub fn run(db: &Db, rules: &RulesChoice, args: &SyncArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Local paths and `s3://` locations, in the order given.
-fn sources(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<Location>)> {
-    let (mut local, mut remote) = (Vec::new(), Vec::new());
+/// What a sync reads, in the order given.
+struct Sources {
+    /// This machine's files and directories.
+    local: Vec<PathBuf>,
+    /// `s3://` prefixes this machine downloads.
+    s3: Vec<Location>,
+    /// Paths the engine's cluster reads where they lie.
+    cluster: Vec<String>,
+}
+
+fn sources(paths: &[PathBuf], on_cluster: bool) -> Result<Sources> {
+    let mut sources = Sources {
+        local: Vec::new(),
+        s3: Vec::new(),
+        cluster: Vec::new(),
+    };
     for path in paths {
-        match path.to_str().and_then(Location::parse) {
-            Some(location) => remote.push(location?),
-            None => local.push(path.clone()),
+        let text = path.to_str();
+        match text.and_then(Location::parse) {
+            Some(_) if on_cluster => sources.cluster.push(path.to_string_lossy().into_owned()),
+            Some(location) => sources.s3.push(location?),
+            None if text.is_some_and(is_cluster_path) => sources.cluster.push(path.to_string_lossy().into_owned()),
+            None => sources.local.push(path.clone()),
         }
     }
-    Ok((local, remote))
+    Ok(sources)
 }
 
 /// Download what the database's S3 mirror lacks, with a bar on a terminal.

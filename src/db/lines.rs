@@ -7,9 +7,11 @@ use duckdb::params;
 use super::sql::fill;
 use super::{Result, SyncTransaction, quote};
 
+const EXPORT_GROUPS_SQL: &str = include_str!("sql/export_groups.sql");
 const LINE_INSERTS_SQL: &str = include_str!("sql/line_inserts.sql");
 const SPLIT_ROWS_SQL: &str = include_str!("sql/split_rows.sql");
 const LINE_KEYS_SQL: &str = include_str!("sql/line_keys.sql");
+const LINE_KEY_SAMPLE_SQL: &str = include_str!("sql/line_key_sample.sql");
 const SCAD_INSERTS_SQL: &str = include_str!("sql/scad_inserts.sql");
 const STATEMENT_TOTAL_INSERTS_SQL: &str = include_str!("sql/statement_total_inserts.sql");
 
@@ -217,35 +219,47 @@ pub struct ExportRows<'a> {
 }
 
 impl ExportRows<'_> {
-    /// `template` with the rows' placeholders and `more` filled (in one pass,
-    /// so text from the export, such as a quoted column name, is never filled).
-    fn fill(&self, template: &str, more: &[(&str, &str)]) -> String {
+    /// Stage one of a load: the rows passing the filter, grouped by the
+    /// group keys with their sums and a `line_count`. Written for the engine
+    /// that reads the export (its columns, through `ingest::columns`, are
+    /// spelled for it): DuckDB here, or Spark where the export lies.
+    pub fn grouped(&self) -> String {
         let groups: Vec<String> = self.groups.iter().map(|(e, alias)| format!("{e} AS {alias}")).collect();
-        let groups = groups.join(",\n        ");
-        let mut values = vec![
-            ("groups", groups.as_str()),
-            ("timed", self.timed),
-            ("reader", self.reader),
-            ("filter", self.filter.unwrap_or("true")),
-        ];
-        values.extend_from_slice(more);
-        fill(template, &values)
+        fill(
+            EXPORT_GROUPS_SQL,
+            &[
+                ("groups", &groups.join(",\n        ")),
+                ("timed", self.timed),
+                ("reader", self.reader),
+                ("filter", self.filter.unwrap_or("true")),
+            ],
+        )
+    }
+
+    /// Stage one as a FROM item, for the statements that load its rows here.
+    pub fn here(&self) -> String {
+        format!("({})", self.grouped())
     }
 }
 
 impl SyncTransaction<'_> {
     /// Load an export's lines into `billing_lines` for `file_id`, each column
-    /// the expression `columns` gives it over the grouped rows (cast to the
-    /// column's type); returns the rows inserted.
-    pub fn insert_lines(&self, file_id: i64, rows: &ExportRows<'_>, columns: &[(LineColumn, String)]) -> Result<usize> {
+    /// the expression `columns` gives it over the grouped rows (`grouped`, a
+    /// FROM item: [`ExportRows::here`], or the Parquet another engine grouped
+    /// them into), cast to the column's type; returns the rows inserted.
+    pub fn insert_lines(&self, file_id: i64, grouped: &str, columns: &[(LineColumn, String)]) -> Result<usize> {
         let names: Vec<&str> = columns.iter().map(|(c, _)| c.definition().0).collect();
         let values: Vec<String> = columns
             .iter()
             .map(|(c, expr)| format!("CAST({expr} AS {})", c.definition().1))
             .collect();
-        let sql = rows.fill(
+        let sql = fill(
             LINE_INSERTS_SQL,
-            &[("columns", &names.join(", ")), ("values", &values.join(",\n       "))],
+            &[
+                ("columns", &names.join(", ")),
+                ("values", &values.join(",\n       ")),
+                ("grouped", grouped),
+            ],
         );
         Ok(self.db.conn.execute(&sql, params![file_id])?)
     }
@@ -258,7 +272,7 @@ impl SyncTransaction<'_> {
     pub fn insert_statement_totals(
         &self,
         file_id: i64,
-        rows: &ExportRows<'_>,
+        grouped: &str,
         columns: &[(LineColumn, String)],
         whole_file: bool,
         placeholder: &str,
@@ -284,9 +298,13 @@ impl SyncTransaction<'_> {
             .iter()
             .map(|(c, _)| format!("CAST({} AS {})", expr(*c), c.definition().1))
             .collect();
-        let sql = rows.fill(
+        let sql = fill(
             STATEMENT_TOTAL_INSERTS_SQL,
-            &[("columns", &names.join(", ")), ("values", &values.join(",\n       "))],
+            &[
+                ("columns", &names.join(", ")),
+                ("values", &values.join(",\n       ")),
+                ("grouped", grouped),
+            ],
         );
         let conn = &self.db.conn;
         let inserted = conn.execute(&sql, params![file_id])?;
@@ -299,16 +317,15 @@ impl SyncTransaction<'_> {
         Ok(inserted)
     }
 
-    /// Load an export's split cost allocation rows into `scad_splits` for `file_id`.
-    pub fn insert_splits(
-        &self,
-        file_id: i64,
-        rows: &ExportRows<'_>,
-        columns: &[(SplitColumn, String)],
-    ) -> Result<usize> {
+    /// Load an export's split cost allocation rows (grouped as lines are,
+    /// `grouped`) into `scad_splits` for `file_id`.
+    pub fn insert_splits(&self, file_id: i64, grouped: &str, columns: &[(SplitColumn, String)]) -> Result<usize> {
         let conn = &self.db.conn;
         let values: Vec<String> = columns.iter().map(|(c, e)| format!("{e} AS {}", c.name())).collect();
-        conn.execute_batch(&rows.fill(SPLIT_ROWS_SQL, &[("values", &values.join(",\n       "))]))?;
+        conn.execute_batch(&fill(
+            SPLIT_ROWS_SQL,
+            &[("values", &values.join(",\n       ")), ("grouped", grouped)],
+        ))?;
         let inserted = conn.execute(SCAD_INSERTS_SQL, params![file_id])?;
         conn.execute_batch("DROP TABLE IF EXISTS split_rows")?;
         Ok(inserted)
@@ -318,18 +335,31 @@ impl SyncTransaction<'_> {
     /// first lines, to find the same lines arriving in two files of one sync.
     pub fn sample_line_keys(&self, file_id: i64, reader: &str, filter: Option<&str>, key: &str) -> Result<()> {
         let conn = &self.db.conn;
-        let sql = fill(
-            LINE_KEYS_SQL,
-            &[("key", key), ("reader", reader), ("filter", filter.unwrap_or("true"))],
-        );
+        let sample = format!("({})", line_key_sample(reader, filter, key));
         // A LIMIT takes the file's first lines only while insertion order is kept;
         // otherwise any lines a reader thread finishes first.
         conn.execute_batch("SET preserve_insertion_order = true")?;
-        let inserted = conn.execute(&sql, params![file_id]);
+        let inserted = self.insert_line_keys(file_id, &sample);
         conn.execute_batch("SET preserve_insertion_order = false")?;
-        inserted?;
+        inserted
+    }
+
+    /// Keep the line identities `sample` holds (a FROM item of rows of `k`:
+    /// [`line_key_sample`] run here, or as another engine wrote it).
+    pub fn insert_line_keys(&self, file_id: i64, sample: &str) -> Result<()> {
+        let sql = fill(LINE_KEYS_SQL, &[("sample", sample)]);
+        self.db.conn.execute(&sql, params![file_id])?;
         Ok(())
     }
+}
+
+/// The identities (`key`) of the first lines of an export (`reader`, the
+/// lines passing `filter`), as rows of `k`, for the engine that reads it.
+pub fn line_key_sample(reader: &str, filter: Option<&str>, key: &str) -> String {
+    fill(
+        LINE_KEY_SAMPLE_SQL,
+        &[("key", key), ("reader", reader), ("filter", filter.unwrap_or("true"))],
+    )
 }
 
 #[cfg(test)]

@@ -21,6 +21,42 @@ pub trait MonthEngine: Send {
     /// Run `job`'s steps on its inputs; write each of its result tables to
     /// `job.results/TABLE/` as Parquet, then the marker `job.results/_COMMITTED`.
     fn attribute_month(&self, job: &MonthJob) -> anyhow::Result<()>;
+    /// Its reader of exports where they lie, when it has one.
+    fn exports(&self) -> Option<&dyn ExportReader> {
+        None
+    }
+}
+
+/// A file as another engine lists it, by the path it names it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedFile {
+    pub path: String,
+    pub size: i64,
+    /// Modification time in milliseconds since the epoch.
+    pub modified_ms: i64,
+}
+
+/// The view an [`ExportReader`] names the export it reads: every column as
+/// text, nested ones (maps, structs, lists) as JSON text.
+pub const EXPORT_VIEW: &str = "ap_export";
+
+/// Another engine reading billing exports where they lie (`sync` of a path
+/// the cluster names): it lists them, reads small files whole, and runs the
+/// first stage of a load ([`super::ExportRows::grouped`], spelled for it)
+/// into Parquet this machine loads, so the export's lines never come here.
+pub trait ExportReader {
+    /// The dialect its statements are written in.
+    fn dialect(&self) -> super::dialect::Dialect;
+    /// Every file under `uri` (a directory or a file, as the cluster names it).
+    fn list(&self, uri: &str) -> anyhow::Result<Vec<ListedFile>>;
+    /// A small file whole, as text (a manifest).
+    fn text(&self, path: &str) -> anyhow::Result<String>;
+    /// A Parquet export's columns as [`EXPORT_VIEW`] gives them: (name,
+    /// `VARCHAR`, or `JSON` for a nested column).
+    fn columns(&self, path: &str) -> anyhow::Result<Vec<(String, String)>>;
+    /// The rows of `select` over the Parquet export at `path` (read as
+    /// [`EXPORT_VIEW`]), written as Parquet files into the directory `out`.
+    fn write_rows(&self, path: &str, select: &str, out: &Path) -> anyhow::Result<()>;
 }
 
 /// One month's work for a [`MonthEngine`].
@@ -95,6 +131,30 @@ impl Db {
             .conn
             .query_row("SELECT id FROM database_identity", [], |r| r.get(0))?;
         Ok(warehouse.join(format!("db={id}")))
+    }
+
+    /// The engine's reader of exports where they lie, when it has one, with
+    /// a directory of this database's part of its warehouse for one sync's
+    /// grouped rows (the caller removes it when the sync ends).
+    pub fn export_reader(&self) -> Result<Option<(&dyn ExportReader, PathBuf)>> {
+        let Some(engine) = self.engine.as_deref() else {
+            return Ok(None);
+        };
+        let Some(reader) = engine.exports() else {
+            return Ok(None);
+        };
+        let nonce = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let dir = self
+            .warehouse_part(engine.warehouse())?
+            .join("_synced")
+            .join(format!("sync={nonce}"));
+        Ok(Some((reader, dir)))
     }
 
     /// Where a run keeps what it gives the engine (removed when the run ends).
@@ -213,6 +273,12 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// The rows another engine wrote into `dir` as Parquet, as a FROM item;
+/// None when it wrote no file (an empty result may have none).
+pub fn engine_rows(dir: &Path) -> Result<Option<String>> {
+    Ok(parquet_files(dir)?.map(|files| format!("read_parquet({files}, hive_partitioning = false)")))
 }
 
 /// The Parquet files an engine wrote for a table, as a DuckDB list

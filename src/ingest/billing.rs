@@ -65,7 +65,7 @@ pub(super) fn load(
         normalization.set(LineColumn::BillingPeriod, format!("DATE '{period}'"));
     }
     let filter = normalization.filter.as_deref();
-    tx.insert_lines(file_id, &builder.rows(&reader, filter), &normalization.columns)
+    tx.insert_lines(file_id, &builder.rows(&reader, filter).here(), &normalization.columns)
         .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     let settled = match normalization.period {
         PeriodSource::File => tx.settle_file_period(file_id, named_period.as_deref(), UNDATED)?,
@@ -79,7 +79,7 @@ pub(super) fn load(
     if let Some(totals) = &normalization.totals {
         let whole_file = normalization.period == PeriodSource::File;
         let rows = builder.rows(&reader, Some(totals));
-        tx.insert_statement_totals(file_id, &rows, &normalization.columns, whole_file, UNDATED)
+        tx.insert_statement_totals(file_id, &rows.here(), &normalization.columns, whole_file, UNDATED)
             .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     }
     // Split cost allocation rows: weights for their parent instance, kept
@@ -87,7 +87,7 @@ pub(super) fn load(
     if let Some(split) = format.split_rows(&columns) {
         tx.insert_splits(
             file_id,
-            &split.builder.rows(&reader, Some(&split.filter)),
+            &split.builder.rows(&reader, Some(&split.filter)).here(),
             &split.columns,
         )
         .map_err(|e| fail(&split.builder.checks, &e.to_string()))?;
@@ -98,7 +98,7 @@ pub(super) fn load(
     let key = normalization
         .line_key
         .as_deref()
-        .unwrap_or("md5(concat_ws('|', *COLUMNS(*)))");
+        .unwrap_or(crate::db::dialect::Dialect::DuckDb.whole_row_key());
     tx.sample_line_keys(file_id, &reader, filter, key)
         .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     Ok(tx.lines_of_file(file_id)?)

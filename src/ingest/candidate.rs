@@ -20,6 +20,8 @@ pub(super) struct Candidate {
     pub(super) in_place: bool,
     /// Set when another file of this sync has the same content.
     pub(super) duplicate_of: Option<PathBuf>,
+    /// Read by the engine's cluster where it lies (`path` is its URI).
+    pub(super) on_cluster: bool,
 }
 
 /// The DuckDB reader of a billing file; `skip` lines come before its header.
@@ -40,7 +42,11 @@ pub(super) fn first_line_of(text: &str) -> &str {
     text.lines().find(|l| !l.trim().is_empty()).unwrap_or(text)
 }
 
+/// A file's path as recorded: absolute, or a cluster's URI as it is.
 pub(super) fn path_text(path: &Path) -> String {
+    if path.to_str().is_some_and(super::cluster::is_cluster_path) {
+        return path.to_string_lossy().into_owned();
+    }
     std::path::absolute(path)
         .unwrap_or_else(|_| path.to_path_buf())
         .to_string_lossy()

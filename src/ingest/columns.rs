@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::diagnose::ValueChecks;
+use crate::db::dialect::Dialect;
 use crate::db::{ExportRows, quote};
 
 /// Lowercase ASCII letters and digits only: `lineItem/UnblendedCost`,
@@ -15,19 +16,32 @@ pub fn key(name: &str) -> String {
         .collect()
 }
 
-/// Columns of one file as DuckDB reads them: (name, DuckDB type).
+/// Columns of one file as an engine reads them: (name, DuckDB type), and
+/// the engine whose SQL reads the file (stage one of a load, see
+/// [`SelectBuilder`]). Spark's reader gives every column as text, nested ones
+/// as JSON text (typed `JSON` here), as DuckDB reads a CSV export.
 pub struct Columns {
     list: Vec<(String, String)>,
     by_key: HashMap<String, usize>,
+    dialect: Dialect,
 }
 
 impl Columns {
     pub fn new(list: Vec<(String, String)>) -> Columns {
+        Columns::read_by(Dialect::DuckDb, list)
+    }
+
+    pub fn read_by(dialect: Dialect, list: Vec<(String, String)>) -> Columns {
         let mut by_key = HashMap::new();
         for (i, (name, _)) in list.iter().enumerate() {
             by_key.entry(key(name)).or_insert(i);
         }
-        Columns { list, by_key }
+        Columns { list, by_key, dialect }
+    }
+
+    /// The engine that reads the file.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -99,7 +113,9 @@ impl<'a> SelectBuilder<'a> {
     }
 
     fn column(&self, keys: &[&str]) -> Option<(String, String)> {
-        self.columns.find(keys).map(|n| (n.to_owned(), quote::identifier(n)))
+        self.columns
+            .find(keys)
+            .map(|n| (n.to_owned(), self.columns.dialect.identifier(n)))
     }
 
     /// A stage-one group key; the alias stage two refers to it by.
@@ -178,9 +194,8 @@ impl<'a> SelectBuilder<'a> {
         let start = match self.column(start) {
             Some((name, c)) => {
                 self.checks.temporal.push(name);
-                let k = self.key(format!(
-                    "CASE WHEN ap_timed THEN ap_text({c}) ELSE strftime(date_trunc('day', ap_time({c})), '%Y-%m-%d') END"
-                ));
+                let day = self.columns.dialect.day_text(&format!("ap_time({c})"));
+                let k = self.key(format!("CASE WHEN ap_timed THEN ap_text({c}) ELSE {day} END"));
                 format!("ap_time({k})")
             }
             None => "NULL".to_owned(),
@@ -218,7 +233,10 @@ impl<'a> SelectBuilder<'a> {
         }
         let pairs: Vec<String> = tags
             .iter()
-            .map(|(k, col)| format!("{}, ap_text({})", quote::literal(k), self.key(quote::identifier(col))))
+            .map(|(k, col)| {
+                let column = self.columns.dialect.identifier(col);
+                format!("{}, ap_text({})", quote::literal(k), self.key(column))
+            })
             .collect();
         format!("json_object({})", pairs.join(", "))
     }
@@ -226,7 +244,7 @@ impl<'a> SelectBuilder<'a> {
     /// A map column (or a JSON object in text) of tags as a JSON object, with
     /// `resourceTags/` and `user:`/`user_` prefixes removed and empty values dropped.
     pub fn tag_map(&mut self, column: &str, duck_type: &str) -> String {
-        let k = self.key(quote::identifier(column));
+        let k = self.key(self.columns.dialect.identifier(column));
         let as_map = if duck_type.starts_with("MAP") {
             k
         } else {

@@ -63,11 +63,9 @@ pub fn normalize(b: &mut SelectBuilder<'_>, cur2: bool) -> Normalization {
                 let k = b.key("\"product\"['product_name']".to_owned());
                 options.push(format!("ap_text({k})"));
             }
-            Some("VARCHAR") if cur2 => {
-                let k = b.key(
-                    "CASE WHEN json_valid(\"product\") THEN NULLIF(json_extract_string(\"product\", '$.product_name'), '') END"
-                        .to_owned(),
-                );
+            Some("VARCHAR" | "JSON") if cur2 => {
+                let d = b.columns.dialect();
+                let k = b.key(d.json_field(&d.identifier("product"), "product_name"));
                 options.push(k);
             }
             _ => {}

@@ -68,6 +68,7 @@ pub(super) fn scan(db: &Db, known: &InPlace, path: &Path) -> Result<Scanned, Ing
                 existing: Some(record.file_id),
                 in_place,
                 duplicate_of: None,
+                on_cluster: false,
             }));
         }
         hashed = Some(content_hash);
@@ -92,6 +93,7 @@ pub(super) fn scan(db: &Db, known: &InPlace, path: &Path) -> Result<Scanned, Ing
         existing,
         in_place: false,
         duplicate_of: None,
+        on_cluster: false,
     }))
 }
 

@@ -196,7 +196,8 @@ fn details(b: &mut SelectBuilder<'_>) -> String {
         let value = if SUMMED.contains(&k.as_str()) {
             b.number_or_null(&[&k])
         } else if !is_scalar(&duck_type) {
-            let text = b.key(format!("CAST(to_json({}) AS VARCHAR)", quote::identifier(&name)));
+            let d = b.columns.dialect();
+            let text = b.key(d.json_text(&d.identifier(&name)));
             format!("CAST({text} AS JSON)")
         } else if JSON_COLUMNS.contains(&k.as_str()) {
             let text = b.text_or_null(&[&k]);
@@ -209,7 +210,11 @@ fn details(b: &mut SelectBuilder<'_>) -> String {
     format!("json_object({})", pairs.join(", "))
 }
 
-/// Whether a DuckDB column type holds one value (not a map, struct or list).
+/// Whether a DuckDB column type holds one value (not a map, struct or
+/// list, nor one read as JSON text).
 fn is_scalar(duck_type: &str) -> bool {
-    !(duck_type.starts_with("MAP") || duck_type.starts_with("STRUCT") || duck_type.ends_with("[]"))
+    !(duck_type.starts_with("MAP")
+        || duck_type.starts_with("STRUCT")
+        || duck_type.ends_with("[]")
+        || duck_type == "JSON")
 }

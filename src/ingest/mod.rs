@@ -4,6 +4,7 @@
 
 mod billing;
 mod candidate;
+mod cluster;
 pub mod columns;
 mod container;
 mod cost_allocation;
@@ -23,7 +24,8 @@ use std::path::PathBuf;
 
 use crate::db::LineColumn;
 
-pub use sync::{FileOutcome, FileStatus, SyncProgress, SyncReport, sync_paths};
+pub use cluster::is_cluster_path;
+pub use sync::{FileOutcome, FileStatus, SyncProgress, SyncReport, sync_paths, sync_sources};
 
 /// The billing export formats `sync` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::candidate::{Candidate, first_line_of, path_text};
 use super::container::Container;
 use super::manifest::{self, Manifest, Standing, Verdict};
-use super::{BillingFormat, ExportKind, IngestError, billing, detect, event_records, metrics, service_map};
+use super::{BillingFormat, ExportKind, IngestError, billing, cluster, detect, event_records, metrics, service_map};
 use crate::db::{Db, LoadedFile, SyncTransaction};
 
 /// What happened to one file of a sync.
@@ -59,13 +59,75 @@ pub trait SyncProgress {
 impl SyncProgress for () {}
 
 pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -> Result<SyncReport, IngestError> {
-    let files = collect_files(paths, db.path())?;
+    sync_sources(db, paths, &[], progress)
+}
+
+/// A sync of this machine's `paths` and of `cluster` URIs, which the
+/// engine's cluster reads where they lie (see `cluster`).
+pub fn sync_sources(
+    db: &Db,
+    paths: &[PathBuf],
+    cluster: &[String],
+    progress: &mut dyn SyncProgress,
+) -> Result<SyncReport, IngestError> {
+    let remote = match cluster {
+        [] => None,
+        _ => Some(db.export_reader()?.ok_or_else(|| IngestError::Sync {
+            message: format!(
+                "{} is read where it lies by a Spark cluster: give --engine spark with --spark-remote \
+                 (docs/spark.md); a path of this machine needs no scheme",
+                crate::safe_text::for_terminal(&cluster[0])
+            ),
+        })?),
+    };
+    let synced = sync_all(
+        db,
+        paths,
+        cluster,
+        remote.as_ref().map(|(r, dir)| (*r, dir.as_path())),
+        progress,
+    );
+    if let Some((_, scratch)) = &remote
+        && scratch.exists()
+    {
+        // The grouped rows are loaded (or the sync failed): they are not kept.
+        if let Err(e) = std::fs::remove_dir_all(scratch) {
+            eprintln!(
+                "warning: could not remove the sync's grouped rows at {}: {e}",
+                scratch.display()
+            );
+        }
+    }
+    synced
+}
+
+type Remote<'a> = Option<(&'a dyn crate::db::ExportReader, &'a Path)>;
+
+fn sync_all(
+    db: &Db,
+    paths: &[PathBuf],
+    cluster: &[String],
+    remote: Remote<'_>,
+    progress: &mut dyn SyncProgress,
+) -> Result<SyncReport, IngestError> {
+    let files = match paths {
+        [] => Vec::new(),
+        _ => collect_files(paths, db.path())?,
+    };
     let mut report = SyncReport::default();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut manifests: Vec<Manifest> = Vec::new();
     let known = db.files_in_place()?;
+    let mut scanned = Vec::new();
     for path in files {
-        match detect::scan(db, &known, &path)? {
+        let found = detect::scan(db, &known, &path)?;
+        scanned.push((path, found));
+    }
+    if let Some((reader, _)) = remote {
+        scanned.extend(cluster::scan(db, reader, &known, cluster)?);
+    }
+    for (path, found) in scanned {
+        match found {
             detect::Scanned::Export(c) => candidates.push(c),
             detect::Scanned::Manifest(m) => manifests.push(m),
             detect::Scanned::Skipped(reason) => report.files.push(FileOutcome {
@@ -78,7 +140,7 @@ pub fn sync_paths(db: &Db, paths: &[PathBuf], progress: &mut dyn SyncProgress) -
     mark_duplicates(&mut candidates);
 
     let tx = db.begin_sync()?;
-    let (outcomes, kept) = load_all(db, &tx, &candidates, progress)?;
+    let (outcomes, kept) = load_all(db, &tx, &candidates, remote, progress)?;
     let loaded: Vec<i64> = outcomes.iter().flatten().map(|(id, _)| *id).collect();
     if let Some(c) = tx.double_deliveries(&loaded, &kept)?.first() {
         return Err(IngestError::Sync {
@@ -183,6 +245,7 @@ fn load_all(
     db: &Db,
     tx: &SyncTransaction<'_>,
     candidates: &[Candidate],
+    remote: Remote<'_>,
     progress: &mut dyn SyncProgress,
 ) -> Result<LoadOutcome, IngestError> {
     let kept: Vec<i64> = candidates.iter().filter_map(|c| c.existing).collect();
@@ -205,7 +268,10 @@ fn load_all(
             }
             ExportKind::Billing(format) => {
                 progress.file_started(&candidate.path, index, count);
-                billing::load(db, tx, candidate, format, file_id)?
+                match remote.filter(|_| candidate.on_cluster) {
+                    Some((reader, scratch)) => cluster::load(tx, reader, scratch, candidate, format, file_id)?,
+                    None => billing::load(db, tx, candidate, format, file_id)?,
+                }
             }
             ExportKind::ServiceMap => {
                 progress.file_started(&candidate.path, index, count);

@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::Spark;
+use super::{Spark, in_backticks, in_quotes};
 use crate::db::dialect::{Step, renamed};
 use crate::db::{COMMITTED, MonthEngine, MonthJob};
 
 /// Spark as the engine of `--engine spark`, with its warehouse: a directory
 /// this machine and the cluster both reach by the same path.
 pub struct SparkEngine {
-    spark: Spark,
+    pub(super) spark: Spark,
     warehouse: PathBuf,
     /// How steps are kept when told; else by the server and the month.
     keeping: Option<Keeping>,
@@ -76,6 +76,10 @@ impl MonthEngine for SparkEngine {
 
     fn warehouse(&self) -> &Path {
         &self.warehouse
+    }
+
+    fn exports(&self) -> Option<&dyn crate::db::ExportReader> {
+        Some(self)
     }
 
     fn attribute_month(&self, job: &MonthJob) -> Result<()> {
@@ -170,21 +174,8 @@ fn attribute(spark: &Spark, job: &MonthJob, keeping: Keeping) -> Result<()> {
     }
     for table in &job.results {
         let current = current_name(&names, table);
-        let columns = spark.dtypes(&format!("SELECT * FROM {current}"))?;
-        // Times as DuckDB's TIMESTAMP: without a time zone (the session's is UTC).
-        let select: Vec<String> = columns
-            .iter()
-            .map(|(c, ty)| match ty.as_str() {
-                "timestamp" => format!("CAST({c} AS TIMESTAMP_NTZ) AS {c}"),
-                _ => c.clone(),
-            })
-            .collect();
         spark
-            .run(&format!(
-                "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM {current}",
-                in_quotes(&job.out.join(table)),
-                select.join(", ")
-            ))
+            .write_parquet(&format!("SELECT * FROM {current}"), &job.out.join(table))
             .with_context(|| format!("writing {table} to {}", job.out.display()))?;
     }
     // The marker last: a month without it is never loaded.
@@ -234,31 +225,4 @@ fn inserted(current: &str, columns: &[(String, String)], select: &str, by_name: 
         "SELECT * FROM {current} UNION ALL SELECT {} FROM ({select}) AS q{alias}",
         added.join(", ")
     ))
-}
-
-/// A local path as the URI Spark reads it by (`file:/…`).
-fn uri(path: &Path) -> String {
-    format!("file:{}", path.display())
-}
-
-/// A path's URI inside a Spark string literal `'…'` (backslash escapes).
-fn in_quotes(path: &Path) -> String {
-    uri(path).replace('\\', "\\\\").replace('\'', "\\'")
-}
-
-/// A path's URI inside Spark's backquotes, as in parquet.`…`.
-fn in_backticks(path: &Path) -> String {
-    uri(path).replace('`', "``")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_path_stays_one_literal_whatever_it_holds() {
-        let odd = Path::new("/w/it's a `dir`\\x");
-        assert_eq!(in_quotes(odd), "file:/w/it\\'s a `dir`\\\\x");
-        assert_eq!(in_backticks(odd), "file:/w/it's a ``dir``\\x");
-    }
 }

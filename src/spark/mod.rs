@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 mod engine;
+mod files;
 mod remote;
 
 use std::net::{TcpStream, ToSocketAddrs};
@@ -191,6 +192,50 @@ impl Spark {
     }
 }
 
+impl Spark {
+    /// `select`'s rows written as Parquet files into the directory `out`
+    /// (replacing what it held), times as DuckDB's TIMESTAMP: without a
+    /// time zone (the session's is UTC).
+    pub fn write_parquet(&self, select: &str, out: &std::path::Path) -> Result<()> {
+        let columns = self.dtypes(select)?;
+        let projection: Vec<String> = columns
+            .iter()
+            .map(|(c, ty)| {
+                let c = format!("`{}`", c.replace('`', "``"));
+                match ty.as_str() {
+                    "timestamp" => format!("CAST({c} AS TIMESTAMP_NTZ) AS {c}"),
+                    _ => c,
+                }
+            })
+            .collect();
+        self.run(&format!(
+            "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM ({select}) AS q",
+            in_quotes(out),
+            projection.join(", ")
+        ))
+    }
+}
+
+/// A local path as the URI Spark reads it by (`file:/…`).
+fn uri(path: &std::path::Path) -> String {
+    format!("file:{}", path.display())
+}
+
+/// A path's URI inside a Spark string literal `'…'` (backslash escapes).
+fn in_quotes(path: &std::path::Path) -> String {
+    quoted(&uri(path))
+}
+
+/// Text inside a Spark string literal `'…'` (backslash escapes).
+fn quoted(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\'', "\\'")
+}
+
+/// A path's URI inside Spark's backquotes, as in parquet.`…`.
+fn in_backticks(path: &std::path::Path) -> String {
+    uri(path).replace('`', "``")
+}
+
 /// A value as text, as DuckDB's `CAST(x AS VARCHAR)` writes the types the
 /// attribution returns; None for NULL.
 fn text(value: &Value) -> Option<String> {
@@ -319,6 +364,13 @@ fn explain_path(remote: &Remote, path: &str, e: SparkError) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_stays_one_literal_whatever_it_holds() {
+        let odd = std::path::Path::new("/w/it's a `dir`\\x");
+        assert_eq!(in_quotes(odd), "file:/w/it\\'s a `dir`\\\\x");
+        assert_eq!(in_backticks(odd), "file:/w/it's a ``dir``\\x");
+    }
 
     #[test]
     fn versions_are_read_as_clusters_write_them() {

@@ -304,6 +304,80 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        name: "identifier: an export's column name, a quote of each kind inside",
+        sql: |d| {
+            let c = d.identifier("a`b\"c");
+            one(format!("SELECT {c} FROM (SELECT 'v' AS {c}) AS x"))
+        },
+        expected: &[&["v"]],
+    },
+    Case {
+        name: "day_text of a timestamp",
+        sql: |d| one(format!("SELECT {}", d.day_text("TIMESTAMP '2026-09-01 23:59:59.5'"))),
+        expected: &[&["2026-09-01"]],
+    },
+    Case {
+        name: "json_field of JSON text (NULL when not JSON, absent or empty)",
+        sql: |d| {
+            one(format!(
+                "SELECT COALESCE({}, 'NULL') FROM (VALUES (1, '{{\"product_name\":\"EC2\"}}'), (2, 'not json'), \
+                 (3, '{{\"other\":\"x\"}}'), (4, '{{\"product_name\":\"\"}}')) AS t(i, j) ORDER BY i",
+                d.json_field("j", "product_name")
+            ))
+        },
+        expected: &[&["EC2"], &["NULL"], &["NULL"], &["NULL"]],
+    },
+    Case {
+        name: "json_text of a nested column (Spark's reader has written it as JSON text already)",
+        sql: |d| {
+            let column = match d {
+                Dialect::DuckDb => "MAP {'a': '1'}",
+                Dialect::Spark => "to_json(map('a', '1'))",
+            };
+            one(format!("SELECT {}", d.json_text(column)))
+        },
+        expected: &[&["{\"a\":\"1\"}"]],
+    },
+    Case {
+        name: "whole_row_key: an md5 of every column's text, NULLs left out",
+        sql: |d| {
+            one(format!(
+                "SELECT {} FROM (SELECT 'a' AS x, CAST(NULL AS STRING) AS y, 'b' AS z) AS t",
+                d.whole_row_key()
+            ))
+        },
+        expected: &[&["d0726241020676b14aa6298ce6a18b21"]],
+    },
+    Case {
+        name: "the parsing functions of a load's first stage, on an export's text",
+        sql: |_| {
+            one(
+                "SELECT CAST(ap_text('') IS NULL AS STRING), ap_text('x'), \
+                        CAST(ap_money('1.0E-5') AS STRING), CAST(ap_money('12.345678901249') AS STRING), \
+                        CAST(ap_money('0.00000000005') AS STRING), CAST(ap_money('-0.00000000005') AS STRING), \
+                        CAST(ap_number('2.5') AS STRING), \
+                        CAST(ap_time('2026-09-01 00:00:00+00') AS STRING), CAST(ap_time('2026-09-01T01:02:03Z') AS STRING), \
+                        CAST(ap_time('2026-09-01 01:02:03.5') AS STRING), \
+                        ap_short_id('arn:aws:ec2:us-east-1:1:instance/i-1'), ap_short_id('vol-1')"
+                    .to_string(),
+            )
+        },
+        expected: &[&[
+            "true",
+            "x",
+            "0.0000100000",
+            "12.3456789012",
+            "0.0000000001",
+            "-0.0000000001",
+            "2.5",
+            "2026-09-01 00:00:00",
+            "2026-09-01 01:02:03",
+            "2026-09-01 01:02:03.5",
+            "i-1",
+            "vol-1",
+        ]],
+    },
+    Case {
         name: "keep: a result kept for the statements after it",
         sql: |d| {
             let mut sql = d.keep("dialect_kept", "SELECT 41 AS n");
@@ -342,7 +416,7 @@ const SERVICE_MAP: &str = "SELECT * FROM (VALUES ('checkout', NULL, NULL, 'shop'
      ('checkout', NULL, NULL, 'shop-tf', 0), ('*', NULL, 'analytics', 'data', 1), ('scorer', 'ml', 'analytics', 'ml-team', 1)) \
      AS t(service, cluster, namespace, product_area, file_id)";
 
-/// DuckDB's engine functions, as migrations 17 to 20 define them, and the service map.
+/// DuckDB's engine functions, as migrations 1 and 17 to 20 define them, and the service map.
 fn duck_functions() -> Vec<String> {
     let mut statements = vec![format!("CREATE TABLE service_map AS {SERVICE_MAP}")];
     statements.extend(duck_migrations());
@@ -350,19 +424,32 @@ fn duck_functions() -> Vec<String> {
 }
 
 fn duck_migrations() -> Vec<String> {
-    [
+    // Migration 1's parsing macros, without its tables.
+    let parsing = statements(include_str!("../../src/db/migrations/0001_billing.sql"))
+        .into_iter()
+        .filter(|s| s.starts_with("CREATE MACRO"));
+    let later = [
         include_str!("../../src/db/migrations/0017_engine_functions.sql"),
         include_str!("../../src/db/migrations/0018_engine_functions_one_source.sql"),
         include_str!("../../src/db/migrations/0019_service_map_functions.sql"),
         include_str!("../../src/db/migrations/0020_container_area.sql"),
     ]
     .iter()
-    .flat_map(|m| {
-        let code: Vec<&str> = m.lines().filter(|l| !l.trim_start().starts_with("--")).collect();
-        code.join("\n").split(';').map(str::to_owned).collect::<Vec<_>>()
-    })
-    .filter(|s| !s.trim().is_empty())
-    .collect()
+    .flat_map(|m| statements(m));
+    parsing.chain(later).collect()
+}
+
+/// A migration's statements, comment lines left out.
+fn statements(migration: &str) -> Vec<String> {
+    let code: Vec<&str> = migration
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    code.join("\n")
+        .split(';')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 #[test]

@@ -31,6 +31,7 @@ mod s3;
 mod scad;
 mod schema;
 mod spark;
+mod spark_cluster;
 mod spark_equivalence;
 mod spark_server;
 mod split_props;

@@ -1,7 +1,7 @@
 //! The engine functions: what the shared statements call by name, each
 //! engine defining it from the one source here. DuckDB's are macros of
-//! migrations 17 to 20 (a unit test holds each macro's last definition equal
-//! to the DuckDB spelling); Spark's are a session's temporary functions.
+//! migrations 1 and 17 to 20 (a unit test holds each macro's last definition
+//! equal to the DuckDB spelling); Spark's are a session's temporary functions.
 
 use super::Dialect;
 
@@ -116,8 +116,64 @@ const CHARGE: &str = "CASE \
     WHEN line_type IS NULL THEN 'usage' \
     ELSE 'other' END";
 
-/// The functions migrations 17 to 20 define for DuckDB and `spark_functions` for Spark.
+/// An export's value as text, empty text as NULL, inside the parsing
+/// functions: their own `ap_text` in DuckDB, spelled out in Spark (whose
+/// reader of an export gives every column as text).
+fn export_text(d: Dialect) -> &'static str {
+    match d {
+        Dialect::DuckDb => "ap_text(x)",
+        Dialect::Spark => "NULLIF(x, '')",
+    }
+}
+
+/// The functions migrations 1 and 17 to 20 define for DuckDB and `spark_functions` for Spark.
 pub const ENGINE_FUNCTIONS: &[EngineFunction] = &[
+    // Parsing an export's values (stage one of a load, ExportRows): empty
+    // text is NULL; a value that does not parse is an error.
+    EngineFunction {
+        name: "ap_text",
+        params: &[("x", "STRING")],
+        returns: "STRING",
+        body: |d| match d {
+            Dialect::DuckDb => "NULLIF(CAST(x AS VARCHAR), '')".to_string(),
+            Dialect::Spark => "NULLIF(CAST(x AS STRING), '')".to_string(),
+        },
+        reads_tables: false,
+    },
+    EngineFunction {
+        name: "ap_money",
+        params: &[("x", "STRING")],
+        returns: "DECIMAL(38, 10)",
+        body: |d| format!("COALESCE(CAST({} AS DECIMAL(38, 10)), 0)", export_text(d)),
+        reads_tables: false,
+    },
+    EngineFunction {
+        name: "ap_number",
+        params: &[("x", "STRING")],
+        returns: "DOUBLE",
+        body: |d| format!("CAST({} AS DOUBLE)", export_text(d)),
+        reads_tables: false,
+    },
+    EngineFunction {
+        name: "ap_time",
+        params: &[("x", "STRING")],
+        returns: "TIMESTAMP",
+        body: |d| format!("CAST({} AS TIMESTAMP)", export_text(d)),
+        reads_tables: false,
+    },
+    EngineFunction {
+        name: "ap_short_id",
+        params: &[("x", "STRING")],
+        returns: "STRING",
+        body: |d| {
+            let arn = match d {
+                Dialect::DuckDb => "starts_with(x, 'arn:')",
+                Dialect::Spark => "startswith(x, 'arn:')",
+            };
+            format!("CASE WHEN {arn} THEN regexp_extract(x, '([^/:]*)$', 1) ELSE x END")
+        },
+        reads_tables: false,
+    },
     EngineFunction {
         name: "ap_weight_of",
         params: &[("x", "DOUBLE")],

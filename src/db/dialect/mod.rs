@@ -207,6 +207,56 @@ impl Dialect {
         }
     }
 
+    /// A column of an export by its name, which comes from the export:
+    /// `"name"` / `` `name` `` (the quote doubled inside).
+    pub fn identifier(self, name: &str) -> String {
+        match self {
+            Dialect::DuckDb => super::quote::identifier(name),
+            Dialect::Spark => {
+                let name = name.replace('\0', "\u{FFFD}");
+                format!("`{}`", name.replace('`', "``"))
+            }
+        }
+    }
+
+    /// A timestamp's day as text, `YYYY-MM-DD` (`strftime` / `date_format`).
+    pub fn day_text(self, timestamp: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("strftime(date_trunc('day', {timestamp}), '%Y-%m-%d')"),
+            Dialect::Spark => format!("date_format({timestamp}, 'yyyy-MM-dd')"),
+        }
+    }
+
+    /// A field of a JSON object held as text; NULL when the text is not
+    /// JSON or the field is absent or empty.
+    pub fn json_field(self, json: &str, field: &str) -> String {
+        match self {
+            Dialect::DuckDb => {
+                format!("CASE WHEN json_valid({json}) THEN NULLIF(json_extract_string({json}, '$.{field}'), '') END")
+            }
+            Dialect::Spark => format!("NULLIF(get_json_object({json}, '$.{field}'), '')"),
+        }
+    }
+
+    /// A line's identity where the export has no line id: a hash of all of
+    /// its columns' text.
+    pub fn whole_row_key(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "md5(concat_ws('|', *COLUMNS(*)))",
+            Dialect::Spark => "md5(concat_ws('|', *))",
+        }
+    }
+
+    /// A nested column (map, struct, list) as JSON text. Spark's reader of
+    /// an export (`spark::files`) gives such a column as JSON text already,
+    /// and Spark cannot group by a map.
+    pub fn json_text(self, column: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("CAST(to_json({column}) AS VARCHAR)"),
+            Dialect::Spark => column.to_string(),
+        }
+    }
+
     /// The placeholders the attribution's statements name, as this engine
     /// spells them (db/attribution.rs fills them with the method names).
     pub fn placeholders(self) -> Vec<(&'static str, String)> {

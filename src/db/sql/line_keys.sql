@@ -1,8 +1,7 @@
--- The identities ({key}: a line's own id where the export has one, else the
--- whole line) of the first 1000 lines of one billing export ({reader}, the lines
--- passing {filter}), to find the same lines arriving in two files of one sync.
--- ?1 is the file id.
+-- The identities of a billing export's first lines ({sample}: rows of k, from
+-- line_key_sample.sql, here or as another engine wrote them), to find the
+-- same lines arriving in two files of one sync. ?1 is the file id.
 INSERT INTO sync_line_keys
 SELECT CAST(?1 AS BIGINT), k
-FROM (SELECT {key} AS k FROM {reader} WHERE {filter} LIMIT 1000)
+FROM {sample}
 WHERE k IS NOT NULL

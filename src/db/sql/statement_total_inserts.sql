@@ -1,8 +1,6 @@
 -- The total rows of one export into statement_totals, grouped as its lines
--- are (see line_inserts.sql): {columns} are the statement_totals columns the
--- format's expressions ({values}) fill. ?1 is the file id.
+-- are ({grouped}, see line_inserts.sql): {columns} are the statement_totals
+-- columns the format's expressions ({values}) fill. ?1 is the file id.
 INSERT INTO statement_totals (file_id, {columns}, line_count)
 SELECT CAST(?1 AS BIGINT), {values}, line_count
-FROM (SELECT {groups}, count(*) AS line_count
-      FROM (SELECT *, {timed} AS ap_timed FROM {reader} WHERE {filter})
-      GROUP BY ALL)
+FROM {grouped}

@@ -1,0 +1,126 @@
+//! Spark reading billing exports where they lie (db::ExportReader): the
+//! cluster lists a path with its own credentials, reads manifests whole, and
+//! runs the first stage of each load over the export as [`EXPORT_VIEW`]
+//! (every column as text, nested ones as JSON text: Spark cannot group by a
+//! map, and DuckDB's second stage then reads the rows as it reads a CSV
+//! export's), writing the grouped rows into the warehouse.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use spark_connect::row::Value;
+
+use super::{SparkEngine, explain_path};
+use crate::db::dialect::Dialect;
+use crate::db::{EXPORT_VIEW, ExportReader, ListedFile};
+
+impl ExportReader for SparkEngine {
+    fn dialect(&self) -> Dialect {
+        Dialect::Spark
+    }
+
+    fn list(&self, uri: &str) -> Result<Vec<ListedFile>> {
+        let spark = &self.spark;
+        let listing = spark
+            .session
+            .read()
+            .format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .load(Some(uri))
+            .select_expr(vec!["path", "length", "unix_millis(modificationTime)"]);
+        let rows = listing.collect().map_err(|e| explain_path(&spark.remote, uri, e))?;
+        rows.iter()
+            .map(|row| {
+                let path = match row.get(0) {
+                    Some(Value::String(p)) => p.clone(),
+                    other => anyhow::bail!("the cluster's listing of {uri} gave a path of {other:?}"),
+                };
+                let number = |i: usize| row.get(i).and_then(Value::as_i64).unwrap_or(0);
+                Ok(ListedFile {
+                    path,
+                    size: number(1),
+                    modified_ms: number(2),
+                })
+            })
+            .collect()
+    }
+
+    fn text(&self, path: &str) -> Result<String> {
+        let spark = &self.spark;
+        let rows = spark
+            .session
+            .read()
+            .format("binaryFile")
+            .load(Some(path))
+            .select_expr(vec!["CAST(content AS STRING)"])
+            .collect()
+            .map_err(|e| explain_path(&spark.remote, path, e))?;
+        match rows.first().and_then(|r| r.get(0)) {
+            Some(Value::String(text)) => Ok(text.clone()),
+            _ => anyhow::bail!("the cluster read no text from {path}"),
+        }
+    }
+
+    fn columns(&self, path: &str) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .export_columns(path)?
+            .into_iter()
+            .map(|(name, ty)| {
+                let kind = if is_nested(&ty) { "JSON" } else { "VARCHAR" };
+                (name, kind.to_string())
+            })
+            .collect())
+    }
+
+    fn write_rows(&self, path: &str, select: &str, out: &Path) -> Result<()> {
+        let spark = &self.spark;
+        let projection: Vec<String> = self
+            .export_columns(path)?
+            .iter()
+            .map(|(name, ty)| {
+                let c = format!("`{}`", name.replace('`', "``"));
+                match ty.as_str() {
+                    "string" => c,
+                    t if is_nested(t) => format!("to_json({c}) AS {c}"),
+                    // As DuckDB writes a TIMESTAMPTZ (a Parquet time adjusted to UTC) as text.
+                    "timestamp" => format!("concat(CAST({c} AS STRING), '+00') AS {c}"),
+                    _ => format!("CAST({c} AS STRING) AS {c}"),
+                }
+            })
+            .collect();
+        spark
+            .run(&format!(
+                "CREATE OR REPLACE TEMP VIEW {EXPORT_VIEW} AS SELECT {} FROM {}",
+                projection.join(", "),
+                source(path)
+            ))
+            .with_context(|| format!("reading {path} on the cluster"))?;
+        spark.write_parquet(select, out)
+    }
+}
+
+impl SparkEngine {
+    /// An export's columns with their Spark types. Times are read as the
+    /// file types them: adjusted to UTC (`timestamp`, DuckDB's TIMESTAMPTZ)
+    /// or not (`timestamp_ntz`), so each is written as text as DuckDB
+    /// writes it.
+    fn export_columns(&self, path: &str) -> Result<Vec<(String, String)>> {
+        let spark = &self.spark;
+        spark
+            .session
+            .conf()
+            .set("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+            .map_err(|e| super::explain(&spark.remote, "reading an export's columns", e))?;
+        spark.dtypes(&format!("SELECT * FROM {}", source(path)))
+    }
+}
+
+/// A Parquet export as a FROM item.
+fn source(path: &str) -> String {
+    format!("parquet.`{}`", path.replace('`', "``"))
+}
+
+/// Whether a Spark type holds more than one value (`map<…>`, `struct<…>`, `array<…>`).
+fn is_nested(spark_type: &str) -> bool {
+    ["map<", "struct<", "array<"].iter().any(|p| spark_type.starts_with(p))
+}
