@@ -4,7 +4,11 @@
 //! Connect, each by the real binary: wall time of each, apportion's peak RSS,
 //! and the Spark server's peak RSS (VmHWM of its JVM, since it started).
 //! Then whether both left the same allocations (a digest of every row).
-//! Prints figures; asserts nothing about time.
+//! Then the month's billing export as Parquet, synced twice: read here, and
+//! read where it lies by the cluster (`sync file:…`, stage one of the load
+//! on Spark, stage two here), each with its attribution; whether both
+//! loaded the same billing lines; and how much of the export this machine
+//! then read. Prints figures; asserts nothing about time.
 //!
 //! `.ci/spark-connect start`, then `cargo bench --features spark --bench
 //! spark_month` (APPORTION_SPARK_LINES for another size; APPORTION_TEST_SPARK_REMOTE
@@ -78,6 +82,7 @@ fn main() {
             if by_duckdb == by_spark { "the same" } else { "DIFFERENT" }
         );
     }
+    let read = read_on_the_cluster(&month, &work, &remote);
     let server = server_peak_kib();
     println!(
         "\n| engine | attribute | apportion's peak RSS | server's peak RSS |\n|---|---|---|---|\n\
@@ -97,7 +102,87 @@ fn main() {
             spark.wall.as_secs_f64() / duckdb.wall.as_secs_f64()
         );
     }
+    println!("{read}");
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The month's billing export as Parquet, synced from this machine (read
+/// and attributed here) and from the cluster (read there, attributed
+/// there): both times, peak RSS, and whether the billing lines are the same.
+fn read_on_the_cluster(month: &generate::MonthFiles, work: &std::path::Path, remote: &str) -> String {
+    let name = month.billing.file_name().expect("a file name").to_string_lossy();
+    let stem = name.split('.').next().unwrap_or("month");
+    let parquet = work.join("parquet").join(format!("{stem}.parquet"));
+    std::fs::create_dir_all(parquet.parent().expect("a folder")).expect("create the parquet folder");
+    let started = std::time::Instant::now();
+    duckdb::Connection::open_in_memory()
+        .and_then(|c| {
+            c.execute_batch(&format!(
+                "COPY (SELECT * FROM read_csv('{}')) TO '{}' (FORMAT parquet)",
+                month.billing.display(),
+                parquet.display()
+            ))
+        })
+        .expect("write the export as Parquet");
+    println!(
+        "\nthe billing export as Parquet: {:.2} GiB, written in {:.0} s",
+        measure::file_gib(&parquet),
+        started.elapsed().as_secs_f64()
+    );
+    let events: Vec<&std::ffi::OsStr> = vec![month.events.as_os_str(), month.trail.as_os_str()];
+    let (here_db, there_db) = (fresh_db(work, "read-here.duckdb"), fresh_db(work, "read-there.duckdb"));
+    let mut here_args: Vec<&std::ffi::OsStr> = vec!["--engine".as_ref(), "duckdb".as_ref(), "sync".as_ref()];
+    here_args.extend(events.iter().copied());
+    here_args.push(parquet.as_os_str());
+    let here = run_apportion_within(&here_db, &here_args, None);
+    println!("sync of the Parquet, read and attributed here: {here}");
+    // Events are this machine's to read; the billing export is the cluster's.
+    let mut event_args: Vec<&std::ffi::OsStr> = vec!["--engine".as_ref(), "duckdb".as_ref(), "sync".as_ref()];
+    event_args.extend(events.iter().copied());
+    let _ = run_apportion_within(&there_db, &event_args, None);
+    let uri = format!("file:{}", parquet.display());
+    let warehouse = work.join("read-warehouse");
+    let there = run_apportion_within(
+        &there_db,
+        &[
+            "--engine".as_ref(),
+            "spark".as_ref(),
+            "--spark-remote".as_ref(),
+            remote.as_ref(),
+            "--spark-warehouse".as_ref(),
+            warehouse.as_os_str(),
+            "sync".as_ref(),
+            uri.as_ref(),
+        ],
+        None,
+    );
+    println!("sync of the Parquet, read on the cluster and attributed there: {there}");
+    let lines = |db: &std::path::Path| {
+        duckdb::Connection::open(db)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT count(*) || ' billing lines, md5 ' ||
+                            md5(string_agg(CAST(l AS VARCHAR), '|' ORDER BY CAST(l AS VARCHAR)))
+                     FROM (SELECT * EXCLUDE (file_id) FROM billing_lines) l",
+                    [],
+                    |r| r.get::<_, String>(0),
+                )
+            })
+            .expect("read the billing lines")
+    };
+    let (a, b) = (lines(&here_db), lines(&there_db));
+    format!(
+        "\n| sync of {} lines as Parquet | wall | apportion's peak RSS |\n|---|---|---|\n\
+         | read and attributed here (DuckDB) | {} | {:.2} GiB |\n\
+         | read on the cluster, attributed there (Spark local[2]) | {} | {:.2} GiB |\n\n\
+         billing lines: {a} here, {b} from the cluster: {}",
+        month.lines,
+        wall(&here),
+        gib(here.peak_kib),
+        wall(&there),
+        gib(there.peak_kib),
+        if a == b { "the same" } else { "DIFFERENT" }
+    )
 }
 
 /// The month's allocations as one digest: rows, total, and an md5 of every
