@@ -135,7 +135,7 @@ fn read_on_the_cluster(month: &generate::MonthFiles, work: &std::path::Path, rem
     here_args.extend(events.iter().copied());
     here_args.push(parquet.as_os_str());
     let here = run_apportion_within(&here_db, &here_args, None);
-    println!("sync of the Parquet, read and attributed here: {here}");
+    println!("sync of the Parquet, read and attributed here: {here}{}", failed(&here));
     // Events are this machine's to read; the billing export is the cluster's.
     let mut event_args: Vec<&std::ffi::OsStr> = vec!["--engine".as_ref(), "duckdb".as_ref(), "sync".as_ref()];
     event_args.extend(events.iter().copied());
@@ -156,13 +156,16 @@ fn read_on_the_cluster(month: &generate::MonthFiles, work: &std::path::Path, rem
         ],
         None,
     );
-    println!("sync of the Parquet, read on the cluster and attributed there: {there}");
+    println!(
+        "sync of the Parquet, read on the cluster and attributed there: {there}{}",
+        failed(&there)
+    );
     let lines = |db: &std::path::Path| {
         duckdb::Connection::open(db)
             .and_then(|c| {
                 c.query_row(
                     "SELECT count(*) || ' billing lines, md5 ' ||
-                            md5(string_agg(CAST(l AS VARCHAR), '|' ORDER BY CAST(l AS VARCHAR)))
+                            COALESCE(md5(string_agg(CAST(l AS VARCHAR), '|' ORDER BY CAST(l AS VARCHAR))), '-')
                      FROM (SELECT * EXCLUDE (file_id) FROM billing_lines) l",
                     [],
                     |r| r.get::<_, String>(0),
@@ -197,6 +200,12 @@ fn digest(db: &std::path::Path) -> String {
         |r| r.get(0),
     )
     .expect("read the allocations")
+}
+
+fn failed(step: &Step) -> String {
+    step.failure
+        .as_ref()
+        .map_or_else(String::new, |why| format!(" (failed: {why})"))
 }
 
 fn wall(step: &Step) -> String {

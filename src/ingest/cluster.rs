@@ -85,6 +85,9 @@ fn scan_one(
     let export_like = [".csv", ".gz", ".zip", ".json", ".parquet"]
         .iter()
         .any(|e| name.ends_with(e));
+    if crate::s3::is_aws_helper(&file.path) {
+        return Ok(Scanned::Skipped(super::detect::AWS_HELPER.to_owned()));
+    }
     if file.size == 0 {
         return match export_like {
             true => Err(file_error("file is empty (an interrupted delivery?)".to_owned())),

@@ -54,7 +54,8 @@ pub fn normalize(b: &mut SelectBuilder<'_>) -> Normalization {
         (Details, "NULL::JSON".to_owned()),
     ];
     // InvoiceTotal, AccountTotal, StatementTotal restate the lines above them.
-    let is_total = format!("COALESCE(ends_with({raw_record_type}, 'Total'), false)");
+    // (LIKE, which both engines that read exports spell alike.)
+    let is_total = format!("COALESCE({raw_record_type} LIKE '%Total', false)");
     Normalization {
         columns,
         filter: Some(format!("NOT {is_total}")),

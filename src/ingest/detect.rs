@@ -24,11 +24,17 @@ const EXPORT_EXTENSIONS: [&str; 5] = ["csv", "gz", "zip", "parquet", "json"];
 /// Recorded files by (path, size, mtime), see `Db::files_in_place`.
 pub(super) type InPlace = std::collections::HashMap<(String, i64, i64), crate::db::FileRecord>;
 
+/// Why a file AWS writes beside the exports for other tools is skipped.
+pub(super) const AWS_HELPER: &str = "written by AWS for Redshift or Athena, not an export";
+
 pub(super) fn scan(db: &Db, known: &InPlace, path: &Path) -> Result<Scanned, IngestError> {
     let io_error = |e: std::io::Error| IngestError::File {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
+    if crate::s3::is_aws_helper(&path_text(path)) {
+        return Ok(Scanned::Skipped(AWS_HELPER.to_owned()));
+    }
     let meta = std::fs::metadata(path).map_err(io_error)?;
     let stamp = stamp_of(&meta);
     let looks_like_export = path

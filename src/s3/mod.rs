@@ -18,6 +18,7 @@ pub use client::{Options, Requests, S3Error};
 pub use listing::{Location, Object};
 use mirror::Mirror;
 use selection::Choice;
+pub use selection::is_aws_helper;
 
 use crate::ingest::manifest;
 

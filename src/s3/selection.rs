@@ -236,16 +236,20 @@ fn is_delivery_manifest(o: &Object) -> bool {
     manifest::is_manifest_name(Path::new(o.name())) && !is_not_export(o)
 }
 
-/// Files AWS writes beside the exports for Redshift, Athena and QuickSight,
-/// and the object it writes to test a new billing bucket.
 fn is_not_export(o: &Object) -> bool {
-    let name = o.name().to_ascii_lowercase();
+    is_aws_helper(&o.key)
+}
+
+/// Files AWS writes beside the exports for Redshift, Athena and QuickSight,
+/// and the object it writes to test a new billing bucket, by key or path.
+pub fn is_aws_helper(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
     ["-redshiftmanifest.json", "-redshiftcommands.sql", "-create-table.sql"]
         .iter()
         .any(|end| name.ends_with(end))
         || name == "crawler-cfn.yml"
         || name == "aws-programmatic-access-test-object"
-        || o.key.split('/').any(|part| part == "cost_and_usage_data_status")
+        || key.split('/').any(|part| part == "cost_and_usage_data_status")
 }
 
 #[cfg(test)]

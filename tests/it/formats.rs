@@ -193,6 +193,33 @@ fn cur2_csv_gz_reads_tags_from_the_map_column() {
     assert_eq!(tags.get("team").map(String::as_str), Some("discovery"));
 }
 
+/// A legacy CUR folder as `aws s3 sync` copies it: AWS writes files for
+/// Redshift and Athena beside the report (a `-RedshiftManifest.json` is
+/// named like a manifest but lists Redshift's entries). They are skipped, as
+/// the S3 sync skips them, never read as a broken manifest.
+#[test]
+fn aws_helper_files_beside_a_cur_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let assembly = dir.path().join("20260401-20260501/aaaa");
+    std::fs::create_dir_all(&assembly).unwrap();
+    std::fs::copy(fixture("cur/legacy-2026-04.csv"), assembly.join("r-00001.csv")).unwrap();
+    std::fs::write(
+        assembly.join("r-RedshiftManifest.json"),
+        r#"{"entries":[{"url":"s3://b/r/20260401-20260501/aaaa/r-00001.csv.gz","mandatory":true}]}"#,
+    )
+    .unwrap();
+    std::fs::write(assembly.join("r-RedshiftCommands.sql"), "create table r (x int);").unwrap();
+    let (_d, db) = temp_db();
+    let report = sync(&db, &[dir.path().to_path_buf()]);
+    let skipped: Vec<_> = report
+        .files
+        .iter()
+        .filter(|f| matches!(&f.status, FileStatus::Skipped { reason } if reason.contains("Redshift or Athena")))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{:?}", report.files);
+    assert_eq!(loaded_count(&report), 1);
+}
+
 #[test]
 fn cur2_parquet_with_a_real_map_column() {
     let dir = tempfile::tempdir().unwrap();

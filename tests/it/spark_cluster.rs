@@ -56,8 +56,9 @@ fn as_parquet(csv: &Path, out: &Path) {
 }
 
 /// Parquet exports of every format the cluster reads: CUR 2.0 with split
-/// cost allocation rows and with EKS pods, legacy CUR with commitments, and
-/// FOCUS 1.2 and 1.3, in `dir`.
+/// cost allocation rows and with EKS pods, legacy CUR with commitments,
+/// FOCUS 1.2 and 1.3, and DBR and the cost allocation report (with their
+/// total rows), in `dir`.
 fn parquet_exports(dir: &Path) -> Vec<PathBuf> {
     [
         ("scad/cur2-2026-08.csv", "cur2-scad.parquet"),
@@ -65,6 +66,13 @@ fn parquet_exports(dir: &Path) -> Vec<PathBuf> {
         ("invoice/cur-2026-09.csv", "cur-invoice.parquet"),
         ("focus/focus-1.2-2026-05.csv", "focus-1.2.parquet"),
         ("focus/focus-1.3-2026-07.csv", "focus-1.3.parquet"),
+        // Not delivered as Parquet by AWS, but read alike: the statement's
+        // total rows and the month from the file name.
+        ("dbr/consolidated-2026-03.csv", "dbr-consolidated-2026-03.parquet"),
+        (
+            "costalloc/123456789012-aws-cost-allocation-2015-06.csv",
+            "cost-allocation-2015-06.parquet",
+        ),
     ]
     .iter()
     .map(|(csv, name)| {
@@ -76,14 +84,15 @@ fn parquet_exports(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Every row of what a sync loads into the database at `path`, each as
-/// text, sorted: the billing lines (by file name, not id), the split rows,
-/// and how many line identities each file's sample kept.
+/// text, sorted: the billing lines (by file name, not id), the split rows
+/// and the statement's own total rows.
 fn loaded(path: &Path) -> Vec<String> {
     let conn = duckdb::Connection::open(path).unwrap();
     let sql = "SELECT 'line ' || regexp_extract(f.path, '[^/]*$') || ' ' || CAST(l AS VARCHAR) \
                FROM (SELECT * EXCLUDE (file_id), file_id AS f_id FROM billing_lines) l \
                JOIN source_files f ON f.file_id = l.f_id \
-               UNION ALL SELECT 'split ' || CAST(s AS VARCHAR) FROM (SELECT * EXCLUDE (file_id) FROM scad_splits) s";
+               UNION ALL SELECT 'split ' || CAST(s AS VARCHAR) FROM (SELECT * EXCLUDE (file_id) FROM scad_splits) s \
+               UNION ALL SELECT 'total ' || CAST(t AS VARCHAR) FROM (SELECT * EXCLUDE (file_id) FROM statement_totals) t";
     let mut stmt = conn.prepare(sql).unwrap();
     let mut rows: Vec<String> = stmt
         .query_map([], |r| r.get::<_, String>(0))
@@ -167,10 +176,37 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db.duckdb");
     let exports = dir.path().join("exports");
-    let period = exports.join("cur2/data/BILLING_PERIOD=2026-08");
-    std::fs::create_dir_all(&period).unwrap();
-    let file = period.join("cur2-00001.snappy.parquet");
-    as_parquet(&fixture("scad/cur2-2026-08.csv"), &file);
+    // Two executions of the month, each with its manifest: the later governs.
+    let shorter = dir.path().join("shorter.csv");
+    let text = std::fs::read_to_string(fixture("scad/cur2-2026-08.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&shorter, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let mut files = Vec::new();
+    for (execution, csv) in [
+        ("2026-09-01T00:00:00.000Z-old", shorter.clone()),
+        ("2026-09-02T00:00:00.000Z-new", fixture("scad/cur2-2026-08.csv")),
+    ] {
+        let data = exports.join(format!("cur2/data/BILLING_PERIOD=2026-08/{execution}"));
+        let metadata = exports.join(format!("cur2/metadata/BILLING_PERIOD=2026-08/{execution}"));
+        for d in [&data, &metadata] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        let file = data.join("cur2-00001.snappy.parquet");
+        as_parquet(&csv, &file);
+        let manifest = serde_json::json!({
+            "executionId": execution,
+            "dataFiles": [format!("s3://billing/cur2/data/BILLING_PERIOD=2026-08/{execution}/cur2-00001.snappy.parquet")],
+        });
+        std::fs::write(metadata.join("cur2-Manifest.json"), manifest.to_string()).unwrap();
+        files.push(file);
+    }
+    let (old, file) = (files[0].clone(), files[1].clone());
+    // What AWS writes for Redshift beside a report is skipped, not read as a manifest.
+    std::fs::write(
+        exports.join("cur2/r-RedshiftManifest.json"),
+        r#"{"entries":[{"url":"s3://b/x.csv.gz","mandatory":true}]}"#,
+    )
+    .unwrap();
     let spark = |cmd: &mut assert_cmd::Command| {
         cmd.args([
             "--engine",
@@ -186,7 +222,15 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
     spark(&mut first);
     first.args(["sync", &uri]).assert().success().stdout(
         predicate::str::contains(format!("loaded     {}", file_uri(&file)))
-            .and(predicate::str::contains("CUR 2.0, 2026-08, 9 lines, $6.50")),
+            .and(predicate::str::contains("CUR 2.0, 2026-08, 9 lines, $6.50"))
+            .and(predicate::str::contains(format!(
+                "skipped    {}: not in the latest execution",
+                file_uri(&old)
+            )))
+            .and(predicate::str::contains("CUR 2.0 manifest for 2026-08 (1 files)"))
+            .and(predicate::str::contains(
+                "r-RedshiftManifest.json: written by AWS for Redshift",
+            )),
     );
     apportion(&db)
         .arg("runs")
@@ -217,10 +261,6 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
         .success()
         .stdout(predicate::str::contains(format!("unchanged  {}", file_uri(&file))));
     // A re-delivery (the file rewritten with one line fewer) replaces the month.
-    let shorter = dir.path().join("shorter.csv");
-    let text = std::fs::read_to_string(fixture("scad/cur2-2026-08.csv")).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    std::fs::write(&shorter, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1100));
     as_parquet(&shorter, &file);
     let mut redelivered = apportion(&db);
@@ -231,7 +271,7 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
         .success()
         .stdout(predicate::str::contains("lines of earlier deliveries replaced"));
     // A CSV export under a cluster path is refused by name, not skipped.
-    std::fs::copy(fixture("eks/cur2-2026-09.csv"), period.join("cur2-00002.csv")).unwrap();
+    std::fs::copy(fixture("eks/cur2-2026-09.csv"), file.with_file_name("cur2-00002.csv")).unwrap();
     let mut refused = apportion(&db);
     spark(&mut refused);
     refused.args(["sync", &uri]).assert().failure().stderr(
