@@ -54,9 +54,12 @@ pub trait ExportReader {
     /// A Parquet export's columns as [`EXPORT_VIEW`] gives them: (name,
     /// `VARCHAR`, or `JSON` for a nested column).
     fn columns(&self, path: &str) -> anyhow::Result<Vec<(String, String)>>;
-    /// The rows of `select` over the Parquet export at `path` (read as
-    /// [`EXPORT_VIEW`]), written as Parquet files into the directory `out`.
-    fn write_rows(&self, path: &str, select: &str, out: &Path) -> anyhow::Result<()>;
+    /// Name the Parquet export at `path` [`EXPORT_VIEW`] for the queries
+    /// after it; its columns, as `columns` gives them.
+    fn open(&self, path: &str) -> anyhow::Result<Vec<(String, String)>>;
+    /// The rows of `select` (over the export last opened) written as
+    /// Parquet files into the directory `out`.
+    fn write_rows(&self, select: &str, out: &Path) -> anyhow::Result<()>;
 }
 
 /// One month's work for a [`MonthEngine`].

@@ -203,7 +203,7 @@ pub(super) fn load(
     };
     let on_cluster = |what: &str, e: anyhow::Error| file_error(format!("could not be {what} on the cluster: {e:#}"));
     let here = |e: crate::db::DbError| file_error(format!("the cluster's grouped rows could not be loaded: {e}"));
-    let columns = reader.columns(&path).map_err(|e| on_cluster("read", e))?;
+    let columns = reader.open(&path).map_err(|e| on_cluster("read", e))?;
     let columns = Columns::read_by(reader.dialect(), columns);
     let mut builder = SelectBuilder::new(&columns);
     let mut normalization = format.normalize(&mut builder);
@@ -222,9 +222,7 @@ pub(super) fn load(
     // Stage one there: the grouped rows of a query, as Parquet in `dir/part`.
     let grouped = |part: &str, select: &str| -> Result<Option<String>, IngestError> {
         let out = dir.join(part);
-        reader
-            .write_rows(&path, select, &out)
-            .map_err(|e| on_cluster("grouped", e))?;
+        reader.write_rows(select, &out).map_err(|e| on_cluster("grouped", e))?;
         Ok(engine_rows(&out)?)
     };
     let filter = normalization.filter.as_deref();

@@ -62,20 +62,12 @@ impl ExportReader for SparkEngine {
     }
 
     fn columns(&self, path: &str) -> Result<Vec<(String, String)>> {
-        Ok(self
-            .export_columns(path)?
-            .into_iter()
-            .map(|(name, ty)| {
-                let kind = if is_nested(&ty) { "JSON" } else { "VARCHAR" };
-                (name, kind.to_string())
-            })
-            .collect())
+        Ok(self.export_columns(path)?.into_iter().map(as_read).collect())
     }
 
-    fn write_rows(&self, path: &str, select: &str, out: &Path) -> Result<()> {
-        let spark = &self.spark;
-        let projection: Vec<String> = self
-            .export_columns(path)?
+    fn open(&self, path: &str) -> Result<Vec<(String, String)>> {
+        let columns = self.export_columns(path)?;
+        let projection: Vec<String> = columns
             .iter()
             .map(|(name, ty)| {
                 let c = format!("`{}`", name.replace('`', "``"));
@@ -88,15 +80,25 @@ impl ExportReader for SparkEngine {
                 }
             })
             .collect();
-        spark
+        self.spark
             .run(&format!(
                 "CREATE OR REPLACE TEMP VIEW {EXPORT_VIEW} AS SELECT {} FROM {}",
                 projection.join(", "),
                 source(path)
             ))
             .with_context(|| format!("reading {path} on the cluster"))?;
-        spark.write_parquet(select, out)
+        Ok(columns.into_iter().map(as_read).collect())
     }
+
+    fn write_rows(&self, select: &str, out: &Path) -> Result<()> {
+        self.spark.write_parquet(select, out)
+    }
+}
+
+/// A column as the export's view gives it: text, or JSON text when nested.
+fn as_read((name, spark_type): (String, String)) -> (String, String) {
+    let kind = if is_nested(&spark_type) { "JSON" } else { "VARCHAR" };
+    (name, kind.to_string())
 }
 
 impl SparkEngine {

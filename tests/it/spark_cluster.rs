@@ -4,8 +4,9 @@
 //! cluster runs the first stage of each load, this
 //! machine the second, and the result must be the line this machine reads
 //! itself. Then the command as a user runs it: listed with the cluster's
-//! names, unchanged on a second sync, a re-delivery replacing its month,
-//! and what the cluster does not read refused by name.
+//! names, manifests choosing the execution, unchanged on a second sync, a
+//! re-delivery replacing its month, and what the cluster does not read
+//! refused by name.
 
 #![cfg(feature = "spark")]
 
@@ -56,23 +57,17 @@ fn as_parquet(csv: &Path, out: &Path) {
 }
 
 /// Parquet exports of every format the cluster reads: CUR 2.0 with split
-/// cost allocation rows and with EKS pods, legacy CUR with commitments,
-/// FOCUS 1.2 and 1.3, and DBR and the cost allocation report (with their
-/// total rows), in `dir`.
+/// cost allocation rows (maps, splits), legacy CUR with commitments, FOCUS
+/// 1.3 (JSON details, allocated tags, times adjusted to UTC), and DBR (with
+/// its total rows), in `dir`.
 fn parquet_exports(dir: &Path) -> Vec<PathBuf> {
     [
         ("scad/cur2-2026-08.csv", "cur2-scad.parquet"),
-        ("eks/cur2-2026-09.csv", "cur2-eks.parquet"),
         ("invoice/cur-2026-09.csv", "cur-invoice.parquet"),
-        ("focus/focus-1.2-2026-05.csv", "focus-1.2.parquet"),
         ("focus/focus-1.3-2026-07.csv", "focus-1.3.parquet"),
         // Not delivered as Parquet by AWS, but read alike: the statement's
         // total rows and the month from the file name.
         ("dbr/consolidated-2026-03.csv", "dbr-consolidated-2026-03.parquet"),
-        (
-            "costalloc/123456789012-aws-cost-allocation-2015-06.csv",
-            "cost-allocation-2015-06.parquet",
-        ),
     ]
     .iter()
     .map(|(csv, name)| {
@@ -103,6 +98,16 @@ fn loaded(path: &Path) -> Vec<String> {
     rows
 }
 
+/// The CUR 2.0 month with split cost allocation data, its last line left
+/// out (a line of $0.10), as a CSV in `dir`.
+fn scad_month_without_its_last_line(dir: &Path) -> PathBuf {
+    let shorter = dir.join("shorter.csv");
+    let text = std::fs::read_to_string(fixture("scad/cur2-2026-08.csv")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&shorter, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    shorter
+}
+
 fn file_uri(path: &Path) -> String {
     format!("file:{}", path.display())
 }
@@ -117,11 +122,8 @@ fn the_cluster_reads_parquet_exports_into_the_lines_this_machine_reads() {
     std::fs::create_dir(&exports_dir).unwrap();
     let mut exports = parquet_exports(&exports_dir);
     if let Some(real) = real_samples() {
-        for month in ["Oct", "Nov", "Dec"] {
-            exports.push(real.join(format!(
-                "wa-labs-workshop-cur-parquet/{month}2018-WorkshopCUR-00001.snappy.parquet"
-            )));
-        }
+        // AWS's own Parquet (the Athena form of a legacy CUR), read in place.
+        exports.push(real.join("wa-labs-workshop-cur-parquet/Oct2018-WorkshopCUR-00001.snappy.parquet"));
     }
     for export in &exports {
         let (here, there) = (dir.path().join("here.duckdb"), dir.path().join("there.duckdb"));
@@ -177,10 +179,7 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
     let db = dir.path().join("db.duckdb");
     let exports = dir.path().join("exports");
     // Two executions of the month, each with its manifest: the later governs.
-    let shorter = dir.path().join("shorter.csv");
-    let text = std::fs::read_to_string(fixture("scad/cur2-2026-08.csv")).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    std::fs::write(&shorter, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let shorter = scad_month_without_its_last_line(dir.path());
     let mut files = Vec::new();
     for (execution, csv) in [
         ("2026-09-01T00:00:00.000Z-old", shorter.clone()),
@@ -260,16 +259,6 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
         .assert()
         .success()
         .stdout(predicate::str::contains(format!("unchanged  {}", file_uri(&file))));
-    // A re-delivery (the file rewritten with one line fewer) replaces the month.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
-    as_parquet(&shorter, &file);
-    let mut redelivered = apportion(&db);
-    spark(&mut redelivered);
-    redelivered
-        .args(["sync", &uri])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("lines of earlier deliveries replaced"));
     // A CSV export under a cluster path is refused by name, not skipped.
     std::fs::copy(fixture("eks/cur2-2026-09.csv"), file.with_file_name("cur2-00002.csv")).unwrap();
     let mut refused = apportion(&db);
@@ -279,6 +268,38 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
             .and(predicate::str::contains("the cluster reads Parquet billing exports"))
             .and(predicate::str::contains("the database is unchanged")),
     );
+}
+
+/// A file the cluster lists again under the same path, size and time is
+/// not read again; rewritten (a re-delivery), it replaces its month.
+#[test]
+fn a_file_rewritten_on_the_cluster_replaces_its_month() {
+    let Some(spark) = crate::spark_server::session() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cur2-00001.snappy.parquet");
+    as_parquet(&fixture("scad/cur2-2026-08.csv"), &file);
+    let mut db = Db::open(&dir.path().join("db.duckdb")).unwrap();
+    db.set_engine(Box::new(SparkEngine::new(spark, dir.path().join("warehouse"))));
+    let sync = |db: &Db| sync_sources(db, &[], &[file_uri(&file)], &mut ()).unwrap();
+    let lines = |report: &apportion::ingest::SyncReport| match &report.files[0].status {
+        FileStatus::Loaded { lines, .. } => Some(*lines),
+        _ => None,
+    };
+    assert_eq!(lines(&sync(&db)), Some(9));
+    let again = sync(&db);
+    assert!(
+        matches!(again.files[0].status, FileStatus::Unchanged { .. }),
+        "{again:?}"
+    );
+    // One line fewer, written a moment later.
+    let shorter = scad_month_without_its_last_line(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    as_parquet(&shorter, &file);
+    let redelivered = sync(&db);
+    assert_eq!(lines(&redelivered), Some(8));
+    assert_eq!(redelivered.replaced_lines, 9);
 }
 
 #[test]
