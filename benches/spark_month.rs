@@ -58,19 +58,7 @@ fn main() {
     println!("attribute on DuckDB: {duckdb}");
     let by_duckdb = digest(&db);
     let warehouse = work.join("warehouse");
-    let spark = run_apportion_within(
-        &db,
-        &[
-            "--engine".as_ref(),
-            "spark".as_ref(),
-            "--spark-remote".as_ref(),
-            remote.as_ref(),
-            "--spark-warehouse".as_ref(),
-            warehouse.as_os_str(),
-            "attribute".as_ref(),
-        ],
-        None,
-    );
+    let spark = run_apportion_within(&db, &on_spark(&remote, &warehouse, &["attribute".as_ref()]), None);
     println!("attribute on Spark: {spark}");
     // A failed run leaves the database as it was: then there is nothing of Spark's to compare.
     if spark.failure.is_none() {
@@ -144,16 +132,7 @@ fn read_on_the_cluster(month: &generate::MonthFiles, work: &std::path::Path, rem
     let warehouse = work.join("read-warehouse");
     let there = run_apportion_within(
         &there_db,
-        &[
-            "--engine".as_ref(),
-            "spark".as_ref(),
-            "--spark-remote".as_ref(),
-            remote.as_ref(),
-            "--spark-warehouse".as_ref(),
-            warehouse.as_os_str(),
-            "sync".as_ref(),
-            uri.as_ref(),
-        ],
+        &on_spark(remote, &warehouse, &["sync".as_ref(), uri.as_ref()]),
         None,
     );
     println!(
@@ -200,6 +179,24 @@ fn digest(db: &std::path::Path) -> String {
         |r| r.get(0),
     )
     .expect("read the allocations")
+}
+
+/// apportion's arguments for `command` on Spark at `remote`, into `warehouse`.
+fn on_spark<'a>(
+    remote: &'a str,
+    warehouse: &'a std::path::Path,
+    command: &[&'a std::ffi::OsStr],
+) -> Vec<&'a std::ffi::OsStr> {
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "--engine".as_ref(),
+        "spark".as_ref(),
+        "--spark-remote".as_ref(),
+        remote.as_ref(),
+        "--spark-warehouse".as_ref(),
+        warehouse.as_os_str(),
+    ];
+    args.extend_from_slice(command);
+    args
 }
 
 fn failed(step: &Step) -> String {

@@ -8,7 +8,7 @@ use super::candidate::{Candidate, first_line_of, reader_sql};
 use super::columns::{Columns, SelectBuilder};
 use super::container::{Container, extract_zip, header};
 use super::diagnose::{ValueChecks, find_bad_line};
-use super::{BillingFormat, IngestError, PeriodSource, UNDATED};
+use super::{BillingFormat, IngestError, Normalization, PeriodSource, UNDATED};
 use crate::db::{Db, LineColumn, SyncTransaction};
 
 pub(super) fn load(
@@ -51,31 +51,11 @@ pub(super) fn load(
     }
     let columns = Columns::new(columns);
     let mut builder = SelectBuilder::new(&columns);
-    let mut normalization = format.normalize(&mut builder);
-    if !builder.missing().is_empty() {
-        return Err(file_error(format!(
-            "{} export is missing required column {}",
-            format.label(),
-            builder.missing().join(", ")
-        )));
-    }
-    // A DBR file's statement month is in its name; every line belongs to it.
-    let named_period = period_in_name(&c.path).filter(|_| normalization.period == PeriodSource::File);
-    if let Some(period) = &named_period {
-        normalization.set(LineColumn::BillingPeriod, format!("DATE '{period}'"));
-    }
+    let (normalization, named_period) = normalize(&c.path, format, &mut builder)?;
     let filter = normalization.filter.as_deref();
     tx.insert_lines(file_id, &builder.rows(&reader, filter).here(), &normalization.columns)
         .map_err(|e| fail(&builder.checks, &e.to_string()))?;
-    let settled = match normalization.period {
-        PeriodSource::File => tx.settle_file_period(file_id, named_period.as_deref(), UNDATED)?,
-        PeriodSource::Column => tx.settle_undated_lines(file_id, UNDATED)?,
-    };
-    if !settled {
-        return Err(file_error(
-            "no line carries a billing period or a usage date, so its month is unknown".to_owned(),
-        ));
-    }
+    settle_periods(tx, file_id, &c.path, &normalization, named_period.as_deref())?;
     if let Some(totals) = &normalization.totals {
         let whole_file = normalization.period == PeriodSource::File;
         let rows = builder.rows(&reader, Some(totals));
@@ -102,6 +82,54 @@ pub(super) fn load(
     tx.sample_line_keys(file_id, &reader, filter, key)
         .map_err(|e| fail(&builder.checks, &e.to_string()))?;
     Ok(tx.lines_of_file(file_id)?)
+}
+
+/// What `format` says each column of the file at `path` holds, its required
+/// columns checked; with a DBR's statement month, which its name carries
+/// and every line belongs to.
+pub(super) fn normalize(
+    path: &Path,
+    format: BillingFormat,
+    builder: &mut SelectBuilder<'_>,
+) -> Result<(Normalization, Option<String>), IngestError> {
+    let mut normalization = format.normalize(builder);
+    if !builder.missing().is_empty() {
+        return Err(IngestError::File {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} export is missing required column {}",
+                format.label(),
+                builder.missing().join(", ")
+            ),
+        });
+    }
+    let named_period = period_in_name(path).filter(|_| normalization.period == PeriodSource::File);
+    if let Some(period) = &named_period {
+        normalization.set(LineColumn::BillingPeriod, format!("DATE '{period}'"));
+    }
+    Ok((normalization, named_period))
+}
+
+/// Give the loaded lines of a file their billing period (see `PeriodSource`);
+/// a file none of whose lines says its month fails.
+pub(super) fn settle_periods(
+    tx: &SyncTransaction<'_>,
+    file_id: i64,
+    path: &Path,
+    normalization: &Normalization,
+    named_period: Option<&str>,
+) -> Result<(), IngestError> {
+    let settled = match normalization.period {
+        PeriodSource::File => tx.settle_file_period(file_id, named_period, UNDATED)?,
+        PeriodSource::Column => tx.settle_undated_lines(file_id, UNDATED)?,
+    };
+    match settled {
+        true => Ok(()),
+        false => Err(IngestError::File {
+            path: path.to_path_buf(),
+            message: "no line carries a billing period or a usage date, so its month is unknown".to_owned(),
+        }),
+    }
 }
 
 /// DuckDB reads a CSV whose rows are wider than its header as some other

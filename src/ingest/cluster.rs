@@ -19,8 +19,8 @@ use super::columns::{Columns, SelectBuilder};
 use super::container::Container;
 use super::detect::{InPlace, Scanned};
 use super::manifest;
-use super::{BillingFormat, ExportKind, IngestError, PeriodSource, UNDATED};
-use crate::db::{Db, EXPORT_VIEW, ExportReader, FileStamp, LineColumn, ListedFile, SyncTransaction, engine_rows};
+use super::{BillingFormat, ExportKind, IngestError, PeriodSource, UNDATED, billing};
+use crate::db::{Db, EXPORT_VIEW, ExportReader, FileStamp, ListedFile, SyncTransaction, engine_rows};
 
 /// Whether a path is a URI a cluster names (`s3a://…`, `abfss://…`,
 /// `file:/…`, `dbfs:/…`), not one of this machine's paths. `s3://` is too,
@@ -206,18 +206,7 @@ pub(super) fn load(
     let columns = reader.open(&path).map_err(|e| on_cluster("read", e))?;
     let columns = Columns::read_by(reader.dialect(), columns);
     let mut builder = SelectBuilder::new(&columns);
-    let mut normalization = format.normalize(&mut builder);
-    if !builder.missing().is_empty() {
-        return Err(file_error(format!(
-            "{} export is missing required column {}",
-            format.label(),
-            builder.missing().join(", ")
-        )));
-    }
-    let named_period = super::billing::period_in_name(&c.path).filter(|_| normalization.period == PeriodSource::File);
-    if let Some(period) = &named_period {
-        normalization.set(LineColumn::BillingPeriod, format!("DATE '{period}'"));
-    }
+    let (normalization, named_period) = billing::normalize(&c.path, format, &mut builder)?;
     let dir = scratch.join(format!("file={file_id}"));
     // Stage one there: the grouped rows of a query, as Parquet in `dir/part`.
     let grouped = |part: &str, select: &str| -> Result<Option<String>, IngestError> {
@@ -229,15 +218,7 @@ pub(super) fn load(
     if let Some(rows) = grouped("lines", &builder.rows(EXPORT_VIEW, filter).grouped())? {
         tx.insert_lines(file_id, &rows, &normalization.columns).map_err(here)?;
     }
-    let settled = match normalization.period {
-        PeriodSource::File => tx.settle_file_period(file_id, named_period.as_deref(), UNDATED)?,
-        PeriodSource::Column => tx.settle_undated_lines(file_id, UNDATED)?,
-    };
-    if !settled {
-        return Err(file_error(
-            "no line carries a billing period or a usage date, so its month is unknown".to_owned(),
-        ));
-    }
+    billing::settle_periods(tx, file_id, &c.path, &normalization, named_period.as_deref())?;
     if let Some(totals) = &normalization.totals
         && let Some(rows) = grouped("totals", &builder.rows(EXPORT_VIEW, Some(totals)).grouped())?
     {
