@@ -17,7 +17,7 @@ const EVENT_ROWS_PER_FILE_SQL: &str = include_str!("sql/event_rows_per_file.sql"
 /// The events of `paths` (all gzip or all plain) staged as temp table
 /// `event_rows`; `limit` reads only the first objects.
 fn stage_event_rows(db: &Db, paths: &[String], gzip: bool, limit: Option<usize>) -> Result<()> {
-    let files: Vec<String> = paths.iter().map(|p| quote::literal(p)).collect();
+    let files: Vec<String> = paths.iter().map(|p| quote::file(p)).collect();
     let limit = limit.map(|n| format!("LIMIT {n}")).unwrap_or_default();
     let rows = fill(
         EVENT_ROWS_SQL,

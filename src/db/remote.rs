@@ -298,7 +298,7 @@ fn parquet_files(dir: &Path) -> Result<Option<String>> {
                 .unwrap_or_default();
             name.ends_with(".parquet") && !name.starts_with(['.', '_'])
         })
-        .map(|p| literal(&p.to_string_lossy()))
+        .map(|p| super::quote::file(&p.to_string_lossy()))
         .collect();
     files.sort();
     Ok((!files.is_empty()).then(|| format!("[{}]", files.join(", "))))

@@ -220,6 +220,33 @@ fn aws_helper_files_beside_a_cur_are_skipped() {
     assert_eq!(loaded_count(&report), 1);
 }
 
+/// A file whose name holds a glob's characters is that one file: DuckDB's
+/// readers take patterns, and `a*b` also matched its sibling `aYb` (the
+/// month counted twice), while `bill [1]` matched no file at all.
+#[test]
+fn a_file_named_like_a_glob_is_read_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let dbr = fixture("dbr/consolidated-2026-03.csv");
+    for name in ["a*b-2026-03.csv", "aYb-2026-03.csv", "bill [1] 2026-03.csv"] {
+        std::fs::copy(&dbr, dir.path().join(name)).unwrap();
+    }
+    let alone = {
+        let (_d, db) = temp_db();
+        sync(&db, std::slice::from_ref(&dbr));
+        month_total_text(&db, "2026-03", CostMeasure::Unblended)
+    };
+    for name in ["a*b-2026-03.csv", "bill [1] 2026-03.csv"] {
+        let (_d, db) = temp_db();
+        let report = sync(&db, &[dir.path().join(name)]);
+        assert_eq!(loaded_count(&report), 1, "{name}");
+        assert_eq!(
+            month_total_text(&db, "2026-03", CostMeasure::Unblended),
+            alone,
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn cur2_parquet_with_a_real_map_column() {
     let dir = tempfile::tempdir().unwrap();
