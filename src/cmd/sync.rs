@@ -24,6 +24,10 @@ pub fn run(db: &Db, rules: &RulesChoice, args: &SyncArgs) -> Result<ExitCode> {
         s3: locations,
         cluster,
     } = sources(&args.paths, args.on_cluster)?;
+    // Before any download: a cluster path needs an engine that reads it.
+    if let [first, ..] = cluster.as_slice() {
+        crate::ingest::cluster_reader(db, first).context(UNCHANGED)?;
+    }
     let fetched = match locations.as_slice() {
         [] => None,
         _ => Some(fetch(db, &locations, args).context(UNCHANGED)?),

@@ -48,13 +48,13 @@ impl ExportFile<'_> {
             ExportFile::Csv { path, gzip, skip } => fill(
                 CSV_READER,
                 &[
-                    ("path", &quote::literal(path)),
+                    ("path", &quote::file(path)),
                     ("skip", &skip.to_string()),
                     ("max_line_size", &MAX_LINE_BYTES.to_string()),
                     ("compression", if gzip { "gzip" } else { "none" }),
                 ],
             ),
-            ExportFile::Parquet { path } => fill(PARQUET_READER, &[("path", &quote::literal(path))]),
+            ExportFile::Parquet { path } => fill(PARQUET_READER, &[("path", &quote::file(path))]),
         }
     }
 }
@@ -335,7 +335,7 @@ impl SyncTransaction<'_> {
     /// first lines, to find the same lines arriving in two files of one sync.
     pub fn sample_line_keys(&self, file_id: i64, reader: &str, filter: Option<&str>, key: &str) -> Result<()> {
         let conn = &self.db.conn;
-        let sample = format!("({})", line_key_sample(reader, filter, key));
+        let sample = format!("({})", line_key_sample(reader, filter, key, false));
         // A LIMIT takes the file's first lines only while insertion order is kept;
         // otherwise any lines a reader thread finishes first.
         conn.execute_batch("SET preserve_insertion_order = true")?;
@@ -353,12 +353,19 @@ impl SyncTransaction<'_> {
     }
 }
 
-/// The identities (`key`) of the first lines of an export (`reader`, the
-/// lines passing `filter`), as rows of `k`, for the engine that reads it.
-pub fn line_key_sample(reader: &str, filter: Option<&str>, key: &str) -> String {
+/// The identities (`key`) of an export's first lines (`reader`, the lines
+/// passing `filter`), or its smallest (`smallest`: where the engine reads a
+/// file's parts in any order), as rows of `k`, for the engine that reads it.
+pub fn line_key_sample(reader: &str, filter: Option<&str>, key: &str, smallest: bool) -> String {
+    let order = if smallest { "ORDER BY k NULLS LAST" } else { "" };
     fill(
         LINE_KEY_SAMPLE_SQL,
-        &[("key", key), ("reader", reader), ("filter", filter.unwrap_or("true"))],
+        &[
+            ("key", key),
+            ("reader", reader),
+            ("filter", filter.unwrap_or("true")),
+            ("order", order),
+        ],
     )
 }
 

@@ -35,6 +35,33 @@ pub fn is_cluster_path(path: &str) -> bool {
     })
 }
 
+/// The engine's reader of exports where they lie, with the folder of this
+/// sync's grouped rows (the folders a killed sync left removed); an error
+/// saying what to give when the engine has none.
+pub fn cluster_reader<'a>(db: &'a Db, first: &str) -> Result<(&'a dyn ExportReader, PathBuf), IngestError> {
+    let Some((reader, scratch)) = db.export_reader()? else {
+        return Err(IngestError::Sync {
+            message: format!(
+                "{} is read where it lies by a Spark cluster: give --engine spark with --spark-remote \
+                 (docs/spark.md); a path of this machine needs no scheme",
+                crate::safe_text::for_terminal(first)
+            ),
+        });
+    };
+    // One sync holds the database at a time: what is there is a killed sync's.
+    if let Some(synced) = scratch.parent()
+        && synced.exists()
+    {
+        std::fs::remove_dir_all(synced).map_err(|e| IngestError::Sync {
+            message: format!(
+                "cannot clear {} (grouped rows of an earlier sync): {e}",
+                synced.display()
+            ),
+        })?;
+    }
+    Ok((reader, scratch))
+}
+
 /// The files under each of `uris` as the cluster lists them, each scanned:
 /// a Parquet billing export, a manifest, or skipped. A file that looks like
 /// an export the cluster does not read for us (CSV, zip, JSON events) fails
@@ -94,7 +121,7 @@ fn scan_one(
             false => Ok(Scanned::Skipped("empty file".to_owned())),
         };
     }
-    if name.ends_with(".json") {
+    if manifest::is_manifest_name(path) {
         let text = reader
             .text(&file.path)
             .map_err(|e| file_error(format!("could not be read on the cluster: {e:#}")))?;
@@ -212,7 +239,7 @@ pub(super) fn load(
     let grouped = |part: &str, select: &str| -> Result<Option<String>, IngestError> {
         let out = dir.join(part);
         reader.write_rows(select, &out).map_err(|e| on_cluster("grouped", e))?;
-        Ok(engine_rows(&out)?)
+        engine_rows(&out).map_err(here)
     };
     let filter = normalization.filter.as_deref();
     if let Some(rows) = grouped("lines", &builder.rows(EXPORT_VIEW, filter).grouped())? {
@@ -239,7 +266,9 @@ pub(super) fn load(
         .line_key
         .as_deref()
         .unwrap_or(reader.dialect().whole_row_key());
-    if let Some(rows) = grouped("keys", &crate::db::line_key_sample(EXPORT_VIEW, filter, key))? {
+    // The smallest keys, not the first lines: a cluster reads a file's parts
+    // in any order, and two copies must give the same sample.
+    if let Some(rows) = grouped("keys", &crate::db::line_key_sample(EXPORT_VIEW, filter, key, true))? {
         tx.insert_line_keys(file_id, &rows).map_err(here)?;
     }
     Ok(tx.lines_of_file(file_id)?)

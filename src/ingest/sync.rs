@@ -72,13 +72,7 @@ pub fn sync_sources(
 ) -> Result<SyncReport, IngestError> {
     let remote = match cluster {
         [] => None,
-        _ => Some(db.export_reader()?.ok_or_else(|| IngestError::Sync {
-            message: format!(
-                "{} is read where it lies by a Spark cluster: give --engine spark with --spark-remote \
-                 (docs/spark.md); a path of this machine needs no scheme",
-                crate::safe_text::for_terminal(&cluster[0])
-            ),
-        })?),
+        [first, ..] => Some(cluster::cluster_reader(db, first)?),
     };
     let synced = sync_all(
         db,

@@ -22,6 +22,9 @@ pub struct SparkEngine {
     warehouse: PathBuf,
     /// How steps are kept when told; else by the server and the month.
     keeping: Option<Keeping>,
+    /// The session that reads exports where they lie (`spark::files`),
+    /// opened when first needed, with settings of its own.
+    pub(super) reading: std::sync::OnceLock<Spark>,
 }
 
 /// The most billing lines a month may have for its steps to be kept as
@@ -51,6 +54,7 @@ impl SparkEngine {
             spark,
             warehouse,
             keeping: None,
+            reading: std::sync::OnceLock::new(),
         }
     }
 

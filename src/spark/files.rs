@@ -1,16 +1,18 @@
-//! Spark reading billing exports where they lie (db::ExportReader): the
-//! cluster lists a path with its own credentials, reads manifests whole, and
-//! runs the first stage of each load over the export as [`EXPORT_VIEW`]
-//! (every column as text, nested ones as JSON text: Spark cannot group by a
-//! map, and DuckDB's second stage then reads the rows as it reads a CSV
-//! export's), writing the grouped rows into the warehouse.
+//! Spark reading billing exports where they lie (db::ExportReader), in a
+//! session of its own: the cluster lists a path with its own credentials,
+//! reads manifests whole, and runs the first stage of each load over the
+//! export as [`EXPORT_VIEW`] (every column as text, nested ones as JSON
+//! text: Spark cannot group by a map, and DuckDB's second stage then reads
+//! the rows as it reads a CSV export's), writing the grouped rows into the
+//! warehouse. A listed path is given back to Spark escaped, so that a name
+//! holding a glob's characters reads that one file.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use spark_connect::row::Value;
 
-use super::{SparkEngine, explain_path};
+use super::{Spark, SparkEngine, explain, explain_path, literal_path};
 use crate::db::dialect::Dialect;
 use crate::db::{EXPORT_VIEW, ExportReader, ListedFile};
 
@@ -20,7 +22,7 @@ impl ExportReader for SparkEngine {
     }
 
     fn list(&self, uri: &str) -> Result<Vec<ListedFile>> {
-        let spark = &self.spark;
+        let spark = self.reading()?;
         let listing = spark
             .session
             .read()
@@ -35,23 +37,28 @@ impl ExportReader for SparkEngine {
                     Some(Value::String(p)) => p.clone(),
                     other => anyhow::bail!("the cluster's listing of {uri} gave a path of {other:?}"),
                 };
-                let number = |i: usize| row.get(i).and_then(Value::as_i64).unwrap_or(0);
+                // A file without a size or a time would be known by its path alone.
+                let number = |i: usize, what: &str| {
+                    row.get(i)
+                        .and_then(Value::as_i64)
+                        .with_context(|| format!("the cluster lists {path} without its {what}"))
+                };
                 Ok(ListedFile {
+                    size: number(1, "size")?,
+                    modified_ms: number(2, "modification time")?,
                     path,
-                    size: number(1),
-                    modified_ms: number(2),
                 })
             })
             .collect()
     }
 
     fn text(&self, path: &str) -> Result<String> {
-        let spark = &self.spark;
+        let spark = self.reading()?;
         let rows = spark
             .session
             .read()
             .format("binaryFile")
-            .load(Some(path))
+            .load(Some(&literal_path(path)))
             .select_expr(vec!["CAST(content AS STRING)"])
             .collect()
             .map_err(|e| explain_path(&spark.remote, path, e))?;
@@ -70,7 +77,7 @@ impl ExportReader for SparkEngine {
         let projection: Vec<String> = columns
             .iter()
             .map(|(name, ty)| {
-                let c = format!("`{}`", name.replace('`', "``"));
+                let c = Dialect::Spark.identifier(name);
                 match ty.as_str() {
                     "string" => c,
                     t if is_nested(t) => format!("to_json({c}) AS {c}"),
@@ -80,7 +87,7 @@ impl ExportReader for SparkEngine {
                 }
             })
             .collect();
-        self.spark
+        self.reading()?
             .run(&format!(
                 "CREATE OR REPLACE TEMP VIEW {EXPORT_VIEW} AS SELECT {} FROM {}",
                 projection.join(", "),
@@ -91,7 +98,7 @@ impl ExportReader for SparkEngine {
     }
 
     fn write_rows(&self, select: &str, out: &Path) -> Result<()> {
-        self.spark.write_parquet(select, out)
+        self.reading()?.write_parquet(select, out)
     }
 }
 
@@ -102,24 +109,33 @@ fn as_read((name, spark_type): (String, String)) -> (String, String) {
 }
 
 impl SparkEngine {
-    /// An export's columns with their Spark types. Times are read as the
-    /// file types them: adjusted to UTC (`timestamp`, DuckDB's TIMESTAMPTZ)
-    /// or not (`timestamp_ntz`), so each is written as text as DuckDB
-    /// writes it.
-    fn export_columns(&self, path: &str) -> Result<Vec<(String, String)>> {
-        let spark = &self.spark;
+    /// The session that reads exports, opened on first use. Parquet times
+    /// are read there as the file types them: adjusted to UTC (`timestamp`,
+    /// DuckDB's TIMESTAMPTZ) or not (`timestamp_ntz`), so each is written
+    /// as text as DuckDB writes it. (The attribution's sessions read their
+    /// staged times as TIMESTAMP, `spark::SETTINGS`.)
+    fn reading(&self) -> Result<&Spark> {
+        if let Some(spark) = self.reading.get() {
+            return Ok(spark);
+        }
+        let spark = self.spark.new_session()?;
         spark
             .session
             .conf()
             .set("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
-            .map_err(|e| super::explain(&spark.remote, "reading an export's columns", e))?;
-        spark.dtypes(&format!("SELECT * FROM {}", source(path)))
+            .map_err(|e| explain(&spark.remote, "setting up the session that reads exports", e))?;
+        Ok(self.reading.get_or_init(|| spark))
+    }
+
+    /// An export's columns with their Spark types.
+    fn export_columns(&self, path: &str) -> Result<Vec<(String, String)>> {
+        self.reading()?.dtypes(&format!("SELECT * FROM {}", source(path)))
     }
 }
 
-/// A Parquet export as a FROM item.
+/// A Parquet export as a FROM item: the one file at `path`.
 fn source(path: &str) -> String {
-    format!("parquet.`{}`", path.replace('`', "``"))
+    format!("parquet.`{}`", literal_path(path).replace('`', "``"))
 }
 
 /// Whether a Spark type holds more than one value (`map<…>`, `struct<…>`, `array<…>`).

@@ -16,6 +16,7 @@ mod files;
 mod remote;
 
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -175,6 +176,28 @@ impl Spark {
             .map_err(|e| explain(&self.remote, "keeping a step", e))
     }
 
+    /// `select`'s rows written as Parquet files into the directory `out`
+    /// (replacing what it held), times as DuckDB's TIMESTAMP: without a
+    /// time zone (the session's is UTC).
+    pub fn write_parquet(&self, select: &str, out: &Path) -> Result<()> {
+        let columns = self.dtypes(select)?;
+        let projection: Vec<String> = columns
+            .iter()
+            .map(|(c, ty)| {
+                let c = crate::db::dialect::Dialect::Spark.identifier(c);
+                match ty.as_str() {
+                    "timestamp" => format!("CAST({c} AS TIMESTAMP_NTZ) AS {c}"),
+                    _ => c,
+                }
+            })
+            .collect();
+        self.run(&format!(
+            "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM ({select}) AS q",
+            in_quotes(out),
+            projection.join(", ")
+        ))
+    }
+
     /// How many files, and bytes, the cluster sees under `path` (a directory
     /// or a file, in the cluster's own URI scheme), without reading them.
     pub fn files_at(&self, path: &str) -> Result<(i64, i64)> {
@@ -192,37 +215,13 @@ impl Spark {
     }
 }
 
-impl Spark {
-    /// `select`'s rows written as Parquet files into the directory `out`
-    /// (replacing what it held), times as DuckDB's TIMESTAMP: without a
-    /// time zone (the session's is UTC).
-    pub fn write_parquet(&self, select: &str, out: &std::path::Path) -> Result<()> {
-        let columns = self.dtypes(select)?;
-        let projection: Vec<String> = columns
-            .iter()
-            .map(|(c, ty)| {
-                let c = format!("`{}`", c.replace('`', "``"));
-                match ty.as_str() {
-                    "timestamp" => format!("CAST({c} AS TIMESTAMP_NTZ) AS {c}"),
-                    _ => c,
-                }
-            })
-            .collect();
-        self.run(&format!(
-            "INSERT OVERWRITE DIRECTORY '{}' USING parquet SELECT {} FROM ({select}) AS q",
-            in_quotes(out),
-            projection.join(", ")
-        ))
-    }
-}
-
 /// A local path as the URI Spark reads it by (`file:/…`).
-fn uri(path: &std::path::Path) -> String {
+fn uri(path: &Path) -> String {
     format!("file:{}", path.display())
 }
 
 /// A path's URI inside a Spark string literal `'…'` (backslash escapes).
-fn in_quotes(path: &std::path::Path) -> String {
+fn in_quotes(path: &Path) -> String {
     quoted(&uri(path))
 }
 
@@ -231,8 +230,22 @@ fn quoted(text: &str) -> String {
     text.replace('\\', "\\\\").replace('\'', "\\'")
 }
 
+/// A file's path as the cluster listed it, for a reader that takes a
+/// pattern (Hadoop's glob: `*`, `?`, `[…]`, `{…}`, `\`): each of those
+/// characters escaped, so the path names that one file and no siblings.
+fn literal_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A path's URI inside Spark's backquotes, as in parquet.`…`.
-fn in_backticks(path: &std::path::Path) -> String {
+fn in_backticks(path: &Path) -> String {
     uri(path).replace('`', "``")
 }
 
@@ -370,6 +383,13 @@ mod tests {
         let odd = std::path::Path::new("/w/it's a `dir`\\x");
         assert_eq!(in_quotes(odd), "file:/w/it\\'s a `dir`\\\\x");
         assert_eq!(in_backticks(odd), "file:/w/it's a ``dir``\\x");
+    }
+
+    #[test]
+    fn a_listed_path_names_one_file_not_a_pattern() {
+        assert_eq!(literal_path("s3a://b/cur-*.parquet"), "s3a://b/cur-\\*.parquet");
+        assert_eq!(literal_path("file:/x/a[1]{b,c}?\\"), "file:/x/a\\[1\\]\\{b,c\\}\\?\\\\");
+        assert_eq!(literal_path("s3a://b/plain.parquet"), "s3a://b/plain.parquet");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 -- The identities ({key}: a line's own id where the export has one, else the
--- whole line) of the first 1000 lines of one billing export ({reader}, the
--- lines passing {filter}), run by the engine that reads the export.
-SELECT {key} AS k FROM {reader} WHERE {filter} LIMIT 1000
+-- whole line) of 1000 lines of one billing export ({reader}, the lines passing
+-- {filter}), run by the engine that reads the export: its first lines, or,
+-- where that engine reads a file's parts in any order, the smallest ({order}).
+SELECT {key} AS k FROM {reader} WHERE {filter} {order} LIMIT 1000
