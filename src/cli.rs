@@ -39,10 +39,12 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URL")]
     pub spark_remote: Option<String>,
 
-    /// Directory where Spark keeps a run's inputs and each month's results,
-    /// reached by the same path from here and from the cluster [default: the
-    /// database's last one, else DB.warehouse beside the database]
-    #[arg(long, global = true, env = "APPORTION_SPARK_WAREHOUSE", value_name = "DIR")]
+    /// Where Spark keeps a run's inputs and each month's results: an S3
+    /// prefix as the cluster names it (s3a://BUCKET/PREFIX, reached from here
+    /// with this machine's AWS credentials), or a directory reached by the
+    /// same path from here and from the cluster [default: the database's last
+    /// one, else DB.warehouse beside the database]
+    #[arg(long, global = true, env = "APPORTION_SPARK_WAREHOUSE", value_name = "URI|DIR")]
     pub spark_warehouse: Option<String>,
 
     #[command(subcommand)]

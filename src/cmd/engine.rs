@@ -4,8 +4,6 @@
 //! which the database remembers it, with its warehouse, as it remembers its
 //! rules: a later run without `--engine` goes to Spark again.
 
-use std::path::{Path, PathBuf};
-
 use anyhow::{Result, bail};
 
 use super::Opener;
@@ -36,14 +34,16 @@ impl Flags {
             return Ok(db);
         }
         let warehouse = match (&self.spark_warehouse, remembered.and_then(|l| l.warehouse.as_deref())) {
-            (Some(given), _) => warehouse_dir(given)?,
-            (None, Some(kept)) => PathBuf::from(kept),
+            (Some(given), _) => given.clone(),
+            (None, Some(kept)) => kept.to_owned(),
             (None, None) => {
                 let path = opener.db_path();
                 let name = path
                     .file_name()
                     .map_or_else(|| "apportion".into(), |n| n.to_string_lossy());
                 path.with_file_name(format!("{name}.warehouse"))
+                    .to_string_lossy()
+                    .into_owned()
             }
         };
         let remembered_note = if self.engine.is_none() {
@@ -55,14 +55,17 @@ impl Flags {
         {
             use anyhow::Context as _;
             let keeping = steps_kept()?;
-            std::fs::create_dir_all(&warehouse)
-                .with_context(|| format!("creating the Spark warehouse {}", warehouse.display()))?;
+            let warehouse = crate::spark::Warehouse::parse(&warehouse)?;
+            if let crate::spark::Warehouse::Shared(dir) = &warehouse {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating the Spark warehouse {}", dir.display()))?;
+            }
             let remote = crate::spark::Remote::resolve(self.spark_remote.as_deref())
                 .with_context(|| format!("choosing the Spark Connect server{remembered_note}"))?;
             let spark = crate::spark::Spark::connect(remote)
                 .with_context(|| format!("connecting to Spark{remembered_note}"))?;
             db.set_engine(Box::new(
-                crate::spark::SparkEngine::new(spark, warehouse).keeping(keeping),
+                crate::spark::SparkEngine::in_warehouse(spark, warehouse).keeping(keeping),
             ));
             Ok(db)
         }
@@ -94,43 +97,4 @@ fn steps_kept() -> Result<Option<crate::spark::Keeping>> {
             ),
         },
     )
-}
-
-/// `--spark-warehouse` as a directory: a path, or a `file:` URI. It must be
-/// one this machine and the cluster reach by the same path (a local server,
-/// or a shared mount): the results are loaded from it here.
-fn warehouse_dir(given: &str) -> Result<PathBuf> {
-    let path = given
-        .strip_prefix("file://")
-        .or_else(|| given.strip_prefix("file:"))
-        .unwrap_or(given);
-    if let Some((scheme, _)) = path.split_once("://") {
-        bail!(
-            "--spark-warehouse {given}: a {scheme}:// warehouse is not supported yet; give a directory this \
-             machine and the cluster both reach by the same path (a local directory for a local server, or a \
-             shared mount such as /dbfs or an NFS/EFS mount): docs/spark.md"
-        );
-    }
-    let path = Path::new(path);
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()?.join(path)
-    };
-    Ok(absolute)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_warehouse_is_a_directory_by_path_or_file_uri() {
-        assert_eq!(warehouse_dir("/w").unwrap(), PathBuf::from("/w"));
-        assert_eq!(warehouse_dir("file:///w").unwrap(), PathBuf::from("/w"));
-        assert_eq!(warehouse_dir("file:/w").unwrap(), PathBuf::from("/w"));
-        assert!(warehouse_dir("rel").unwrap().is_absolute());
-        let e = warehouse_dir("s3://bucket/w").unwrap_err().to_string();
-        assert!(e.contains("s3:// warehouse is not supported yet"), "{e}");
-    }
 }

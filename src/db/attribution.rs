@@ -426,8 +426,9 @@ impl Db {
             // kept, but under APPORTION_TRACE (to look into a step's tables).
             if std::env::var_os("APPORTION_TRACE").is_none()
                 && let Ok(dir) = self.staging_dir(engine, run_id)
+                && let Err(e) = self.discard_engine_dir(&dir)
             {
-                let _ = std::fs::remove_dir_all(dir);
+                eprintln!("warning: could not remove what the run gave {}: {e}", engine.name());
             }
         }
         if let Some(e) = failure {
@@ -547,7 +548,7 @@ impl Db {
     fn start_run(&self, input: &AttributionInput, any_full: bool) -> Result<i64> {
         let (engine, warehouse) = match (any_full, self.engine.as_deref()) {
             (false, _) => (None, None),
-            (true, Some(e)) => (Some(e.name()), Some(e.warehouse().to_string_lossy().into_owned())),
+            (true, Some(e)) => (Some(e.name()), Some(e.warehouse_name())),
             (true, None) => (Some("duckdb"), None),
         };
         let run_id: i64 =

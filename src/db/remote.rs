@@ -16,8 +16,20 @@ use super::{Db, DbError, Result};
 pub trait MonthEngine: Send {
     /// The engine's name for the run record and messages (`spark`).
     fn name(&self) -> &str;
-    /// Where it keeps inputs and results, as the run record shows it.
+    /// The directory this machine stages its inputs into and loads its
+    /// results from.
     fn warehouse(&self) -> &Path;
+    /// The warehouse as the run record shows it (a directory, or the URI
+    /// of one in object storage).
+    fn warehouse_name(&self) -> String {
+        self.warehouse().to_string_lossy().into_owned()
+    }
+    /// Remove what the engine's side keeps of `dir` (a directory under
+    /// `warehouse()`: a run's staging, a sync's grouped rows) beyond this
+    /// machine's copy, which the caller removes.
+    fn discard(&self, _dir: &Path) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Run `job`'s steps on its inputs; write each of its result tables to
     /// `job.results/TABLE/` as Parquet, then the marker `job.results/_COMMITTED`.
     fn attribute_month(&self, job: &MonthJob) -> anyhow::Result<()>;
@@ -158,6 +170,19 @@ impl Db {
             .join("_synced")
             .join(format!("sync={nonce}"));
         Ok(Some((reader, dir)))
+    }
+
+    /// Remove `dir`, a directory of the engine's warehouse (a run's staging,
+    /// a sync's grouped rows), here and on the engine's side.
+    pub fn discard_engine_dir(&self, dir: &Path) -> Result<()> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| DbError::Invalid(format!("cannot remove {}: {e}", dir.display())))?;
+        }
+        if let Some(engine) = self.engine.as_deref() {
+            engine.discard(dir).map_err(|e| DbError::Invalid(format!("{e:#}")))?;
+        }
+        Ok(())
     }
 
     /// Where a run keeps what it gives the engine (removed when the run ends).

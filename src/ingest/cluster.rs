@@ -49,14 +49,9 @@ pub fn cluster_reader<'a>(db: &'a Db, first: &str) -> Result<(&'a dyn ExportRead
         });
     };
     // One sync holds the database at a time: what is there is a killed sync's.
-    if let Some(synced) = scratch.parent()
-        && synced.exists()
-    {
-        std::fs::remove_dir_all(synced).map_err(|e| IngestError::Sync {
-            message: format!(
-                "cannot clear {} (grouped rows of an earlier sync): {e}",
-                synced.display()
-            ),
+    if let Some(synced) = scratch.parent() {
+        db.discard_engine_dir(synced).map_err(|e| IngestError::Sync {
+            message: format!("cannot clear the grouped rows of an earlier sync: {e}"),
         })?;
     }
     Ok((reader, scratch))

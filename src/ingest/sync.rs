@@ -81,15 +81,10 @@ pub fn sync_sources(
         remote.as_ref().map(|(r, dir)| (*r, dir.as_path())),
         progress,
     );
-    if let Some((_, scratch)) = &remote
-        && scratch.exists()
-    {
+    if let Some((_, scratch)) = &remote {
         // The grouped rows are loaded (or the sync failed): they are not kept.
-        if let Err(e) = std::fs::remove_dir_all(scratch) {
-            eprintln!(
-                "warning: could not remove the sync's grouped rows at {}: {e}",
-                scratch.display()
-            );
+        if let Err(e) = db.discard_engine_dir(scratch) {
+            eprintln!("warning: could not remove the sync's grouped rows: {e}");
         }
     }
     synced

@@ -95,6 +95,8 @@ pub enum S3Error {
     Runtime(std::io::Error),
     #[error("the S3 mirror {path}: {source}")]
     Mirror { path: PathBuf, source: std::io::Error },
+    #[error("{}: {source}", path.display())]
+    Local { path: PathBuf, source: std::io::Error },
 }
 
 /// Request counts, so a sync can say (and a test check) that an unchanged

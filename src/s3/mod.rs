@@ -10,6 +10,7 @@ mod client;
 mod listing;
 mod mirror;
 mod selection;
+mod store;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ pub use listing::{Location, Object};
 use mirror::Mirror;
 use selection::Choice;
 pub use selection::is_aws_helper;
+pub use store::Store;
 
 use crate::ingest::manifest;
 

@@ -11,15 +11,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::warehouse::Warehouse;
 use super::{Spark, in_backticks, in_quotes};
 use crate::db::dialect::{Step, renamed};
 use crate::db::{COMMITTED, MonthEngine, MonthJob};
 
 /// Spark as the engine of `--engine spark`, with its warehouse: a directory
-/// this machine and the cluster both reach by the same path.
+/// this machine and the cluster both reach by the same path, or a prefix in
+/// S3 (`warehouse`).
 pub struct SparkEngine {
     pub(super) spark: Spark,
-    warehouse: PathBuf,
+    pub(super) warehouse: Warehouse,
     /// How steps are kept when told; else by the server and the month.
     keeping: Option<Keeping>,
     /// The session that reads exports where they lie (`spark::files`),
@@ -50,6 +52,11 @@ impl SparkEngine {
     /// The engine, keeping each month's steps as the server and the month's
     /// size allow (checkpoints on Spark 4.0+ up to CHECKPOINT_LINES lines).
     pub fn new(spark: Spark, warehouse: PathBuf) -> SparkEngine {
+        SparkEngine::in_warehouse(spark, Warehouse::Shared(warehouse))
+    }
+
+    /// The same, with a warehouse of either kind.
+    pub fn in_warehouse(spark: Spark, warehouse: Warehouse) -> SparkEngine {
         SparkEngine {
             spark,
             warehouse,
@@ -79,7 +86,15 @@ impl MonthEngine for SparkEngine {
     }
 
     fn warehouse(&self) -> &Path {
-        &self.warehouse
+        self.warehouse.here()
+    }
+
+    fn warehouse_name(&self) -> String {
+        self.warehouse.name()
+    }
+
+    fn discard(&self, dir: &Path) -> anyhow::Result<()> {
+        self.warehouse.discard(dir)
     }
 
     fn exports(&self) -> Option<&dyn crate::db::ExportReader> {
@@ -88,8 +103,15 @@ impl MonthEngine for SparkEngine {
 
     fn attribute_month(&self, job: &MonthJob) -> Result<()> {
         // A session of its own: the steps it keeps are released with it.
+        // The staged inputs where the cluster reads them (an S3 warehouse's
+        // are put there first).
+        let inputs: Vec<&Path> = job.inputs.iter().map(|(_, file)| file.as_path()).collect();
+        self.warehouse.put(&inputs)?;
         let spark = self.spark.new_session()?;
-        let attributed = attribute(&spark, job, self.keeping_for(job));
+        let on_cluster = |local: &Path| self.warehouse.on_cluster(local);
+        let attributed = attribute(&spark, job, self.keeping_for(job), &on_cluster)
+            // The committed results where this machine loads them.
+            .and_then(|()| self.warehouse.bring_back(&job.out, true));
         // Best effort: the month is committed (or not) by then, and the
         // server ends an idle session by itself.
         let _ = spark.release();
@@ -97,14 +119,26 @@ impl MonthEngine for SparkEngine {
     }
 }
 
-fn attribute(spark: &Spark, job: &MonthJob, keeping: Keeping) -> Result<()> {
+/// `job` on Spark, each of its paths named as the cluster names it (`on_cluster`).
+fn attribute(spark: &Spark, job: &MonthJob, keeping: Keeping, on_cluster: &dyn Fn(&Path) -> PathBuf) -> Result<()> {
     for (table, file) in &job.inputs {
+        let file = on_cluster(file);
         spark
             .run(&format!(
                 "CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM parquet.`{}`",
-                in_backticks(file)
+                in_backticks(&file)
             ))
-            .with_context(|| format!("reading the staged {table} ({})", file.display()))?;
+            .with_context(|| {
+                let whose = match crate::ingest::is_cluster_path(&file.to_string_lossy()) {
+                    // Put there by this machine; read by the cluster, with its own file system and role.
+                    true => {
+                        "; the cluster reads the warehouse with its own credentials and file system (S3A for \
+                             s3a://): its role needs s3:GetObject and s3:ListBucket there (docs/spark.md)"
+                    }
+                    false => "",
+                };
+                format!("reading the staged {table} ({}){whose}", file.display())
+            })?;
     }
     // The functions that read the service map, now that it is a view.
     spark.define_table_functions()?;
@@ -151,7 +185,7 @@ fn attribute(spark: &Spark, job: &MonthJob, keeping: Keeping) -> Result<()> {
         match keeping {
             Keeping::Checkpoints => spark.checkpoint(&select, &kept),
             Keeping::Files => {
-                let files = job.scratch.join(&kept);
+                let files = on_cluster(&job.scratch.join(&kept));
                 spark
                     .run(&format!(
                         "INSERT OVERWRITE DIRECTORY '{}' USING parquet {select}",
@@ -176,16 +210,17 @@ fn attribute(spark: &Spark, job: &MonthJob, keeping: Keeping) -> Result<()> {
         names.retain(|(t, _)| t != table);
         names.push((table.to_string(), kept));
     }
+    let out = on_cluster(&job.out);
     for table in &job.results {
         let current = current_name(&names, table);
         spark
-            .write_parquet(&format!("SELECT * FROM {current}"), &job.out.join(table))
-            .with_context(|| format!("writing {table} to {}", job.out.display()))?;
+            .write_parquet(&format!("SELECT * FROM {current}"), &out.join(table))
+            .with_context(|| format!("writing {table} to {}", out.display()))?;
     }
     // The marker last: a month without it is never loaded.
     spark.run(&format!(
         "INSERT OVERWRITE DIRECTORY '{}' USING json SELECT {} AS run_id, '{}' AS month",
-        in_quotes(&job.out.join(COMMITTED)),
+        in_quotes(&out.join(COMMITTED)),
         job.run_id,
         job.month
     ))?;

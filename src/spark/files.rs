@@ -98,7 +98,8 @@ impl ExportReader for SparkEngine {
     }
 
     fn write_rows(&self, select: &str, out: &Path) -> Result<()> {
-        self.reading()?.write_parquet(select, out)
+        self.reading()?.write_parquet(select, &self.warehouse.on_cluster(out))?;
+        self.warehouse.bring_back(out, false)
     }
 }
 

@@ -14,6 +14,7 @@
 mod engine;
 mod files;
 mod remote;
+mod warehouse;
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
@@ -25,6 +26,7 @@ use spark_connect::{SparkError, SparkSession};
 
 pub use engine::{Keeping, SparkEngine};
 pub use remote::{DEFAULT_PORT, Remote};
+pub use warehouse::Warehouse;
 
 /// The oldest server the shared SQL is written for (BY NAME inserts,
 /// GROUP BY ALL, max_by, named windows).
@@ -215,9 +217,14 @@ impl Spark {
     }
 }
 
-/// A local path as the URI Spark reads it by (`file:/…`).
+/// A local path as the URI Spark reads it by (`file:/…`); a path the
+/// cluster names (`s3a://…`, a warehouse in S3) as it is.
 fn uri(path: &Path) -> String {
-    format!("file:{}", path.display())
+    let text = path.to_string_lossy();
+    match crate::ingest::is_cluster_path(&text) {
+        true => text.into_owned(),
+        false => format!("file:{text}"),
+    }
 }
 
 /// A path's URI inside a Spark string literal `'…'` (backslash escapes).

@@ -34,6 +34,7 @@ mod spark;
 mod spark_cluster;
 mod spark_equivalence;
 mod spark_server;
+mod spark_warehouse;
 mod split_props;
 mod statement_totals;
 mod tag_aliases;

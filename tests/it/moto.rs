@@ -95,6 +95,26 @@ impl Moto {
         assert_eq!(status, 200, "put {key}: {}", String::from_utf8_lossy(&body));
     }
 
+    /// The keys in `bucket` (up to 1000), in S3's order.
+    #[cfg(feature = "spark")]
+    pub fn keys(&self, bucket: &str) -> Vec<String> {
+        let (status, body) = self.s3("GET", &format!("/{bucket}?list-type=2"), b"");
+        let text = String::from_utf8_lossy(&body).into_owned();
+        assert_eq!(status, 200, "list {bucket}: {text}");
+        text.split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("</Key>").map(|(key, _)| key.replace("&amp;", "&")))
+            .collect()
+    }
+
+    /// The object `bucket/key`'s bytes.
+    #[cfg(feature = "spark")]
+    pub fn get(&self, bucket: &str, key: &str) -> Vec<u8> {
+        let (status, body) = self.s3("GET", &format!("/{bucket}/{}", encode_key(key)), b"");
+        assert_eq!(status, 200, "get {key}: {}", String::from_utf8_lossy(&body));
+        body
+    }
+
     pub fn put_file(&self, bucket: &str, key: &str, path: &Path) {
         self.put(bucket, key, &std::fs::read(path).unwrap());
     }
