@@ -17,6 +17,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::Region;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_smithy_http_client::tls;
 
 /// How to reach S3; each field left out is found as the AWS CLI finds it.
@@ -231,6 +232,18 @@ impl Connection {
         let region = response.headers().get("x-amz-bucket-region")?;
         let current = self.sdk.region().map_or(FALLBACK_REGION.to_owned(), |r| r.to_string());
         (!region.is_empty() && region != current).then(|| region.to_owned())
+    }
+
+    /// GetObject of `object`, counted; a refusal explained.
+    pub(super) async fn get_object(&self, object: &super::Object) -> Result<GetObjectOutput, S3Error> {
+        self.count_get();
+        self.client_for(&object.bucket)
+            .get_object()
+            .bucket(&object.bucket)
+            .key(&object.key)
+            .send()
+            .await
+            .map_err(|e| self.explain(e, &object.uri()))
     }
 
     pub(super) fn count_list(&self) {

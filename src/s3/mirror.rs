@@ -203,15 +203,7 @@ impl Mirror {
             let path = path.to_path_buf();
             move |source| Attempt::Failed(S3Error::Mirror { path, source })
         };
-        conn.count_get();
-        let response = conn
-            .client_for(&object.bucket)
-            .get_object()
-            .bucket(&object.bucket)
-            .key(&object.key)
-            .send()
-            .await
-            .map_err(|e| Attempt::Failed(conn.explain(e, &uri)))?;
+        let response = conn.get_object(object).await.map_err(Attempt::Failed)?;
         let expected = response.content_length().map(|n| n.max(0) as u64);
         let etag = response.e_tag().map_or_else(|| object.etag.clone(), str::to_owned);
         let modified = response

@@ -75,15 +75,7 @@ impl Store {
             .tempfile_in(&folder)
             .map_err(local)?;
         self.runtime.block_on(async {
-            let response = self
-                .conn
-                .client_for(&object.bucket)
-                .get_object()
-                .bucket(&object.bucket)
-                .key(&object.key)
-                .send()
-                .await
-                .map_err(|e| self.conn.explain(e, &uri))?;
+            let response = self.conn.get_object(object).await?;
             let mut body = response.body;
             let mut written = 0u64;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, temp.as_file_mut());
