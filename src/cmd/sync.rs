@@ -26,7 +26,7 @@ pub fn run(db: &Db, rules: &RulesChoice, args: &SyncArgs) -> Result<ExitCode> {
     } = sources(&args.paths, args.on_cluster)?;
     // Before any download: a cluster path needs an engine that reads it.
     if let [first, ..] = cluster.as_slice() {
-        crate::ingest::cluster_reader(db, first).context(UNCHANGED)?;
+        crate::ingest::check_cluster_reader(db, first).context(UNCHANGED)?;
     }
     let fetched = match locations.as_slice() {
         [] => None,

@@ -35,19 +35,17 @@ pub fn is_cluster_path(path: &str) -> bool {
     })
 }
 
+/// An error saying what to give when the engine cannot read `first` (a
+/// cluster path) where it lies: before any download.
+pub fn check_cluster_reader(db: &Db, first: &str) -> Result<(), IngestError> {
+    reader_for(db, first).map(|_| ())
+}
+
 /// The engine's reader of exports where they lie, with the folder of this
 /// sync's grouped rows (the folders a killed sync left removed); an error
 /// saying what to give when the engine has none.
 pub fn cluster_reader<'a>(db: &'a Db, first: &str) -> Result<(&'a dyn ExportReader, PathBuf), IngestError> {
-    let Some((reader, scratch)) = db.export_reader()? else {
-        return Err(IngestError::Sync {
-            message: format!(
-                "{} is read where it lies by a Spark cluster: give --engine spark with --spark-remote \
-                 (docs/spark.md); a path of this machine needs no scheme",
-                crate::safe_text::for_terminal(first)
-            ),
-        });
-    };
+    let (reader, scratch) = reader_for(db, first)?;
     // One sync holds the database at a time: what is there is a killed sync's.
     if let Some(synced) = scratch.parent() {
         db.discard_engine_dir(synced).map_err(|e| IngestError::Sync {
@@ -55,6 +53,16 @@ pub fn cluster_reader<'a>(db: &'a Db, first: &str) -> Result<(&'a dyn ExportRead
         })?;
     }
     Ok((reader, scratch))
+}
+
+fn reader_for<'a>(db: &'a Db, first: &str) -> Result<(&'a dyn ExportReader, PathBuf), IngestError> {
+    db.export_reader()?.ok_or_else(|| IngestError::Sync {
+        message: format!(
+            "{} is read where it lies by a Spark cluster: give --engine spark with --spark-remote \
+             (docs/spark.md); a path of this machine needs no scheme",
+            crate::safe_text::for_terminal(first)
+        ),
+    })
 }
 
 /// The files under each of `uris` as the cluster lists them, each scanned:

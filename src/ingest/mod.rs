@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use crate::db::LineColumn;
 
-pub use cluster::{cluster_reader, is_cluster_path};
+pub use cluster::{check_cluster_reader, is_cluster_path};
 pub use sync::{FileOutcome, FileStatus, SyncProgress, SyncReport, sync_paths, sync_sources};
 
 /// The billing export formats `sync` understands.

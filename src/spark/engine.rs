@@ -102,11 +102,11 @@ impl MonthEngine for SparkEngine {
     }
 
     fn attribute_month(&self, job: &MonthJob) -> Result<()> {
-        // A session of its own: the steps it keeps are released with it.
         // The staged inputs where the cluster reads them (an S3 warehouse's
         // are put there first).
         let inputs: Vec<&Path> = job.inputs.iter().map(|(_, file)| file.as_path()).collect();
         self.warehouse.put(&inputs)?;
+        // A session of its own: the steps it keeps are released with it.
         let spark = self.spark.new_session()?;
         let on_cluster = |local: &Path| self.warehouse.on_cluster(local);
         let attributed = attribute(&spark, job, self.keeping_for(job), &on_cluster)

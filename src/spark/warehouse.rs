@@ -113,7 +113,7 @@ impl Warehouse {
     pub fn on_cluster(&self, local: &Path) -> PathBuf {
         match self {
             Warehouse::Shared(_) => local.to_path_buf(),
-            Warehouse::Bucket(b) => PathBuf::from(format!("{}/{}", b.uri, b.relative(local))),
+            Warehouse::Bucket(b) => PathBuf::from(b.uri_of(local)),
         }
     }
 
@@ -153,7 +153,8 @@ impl Warehouse {
             })
             .with_context(|| format!("listing {}", b.uri_of(local)))?;
         let marker = format!("{folder}/{COMMITTED}");
-        let is_marker = |key: &str| key == marker || key.starts_with(&format!("{marker}/"));
+        let inside_marker = format!("{marker}/");
+        let is_marker = |key: &str| key == marker || key.starts_with(&inside_marker);
         if committed && !objects.iter().any(|o| is_marker(&o.key)) {
             bail!(
                 "its results at {} have no {COMMITTED} marker: the job did not finish, so nothing was loaded",
@@ -222,7 +223,7 @@ impl Bucket {
         }
     }
 
-    /// `local`'s name on the cluster, for messages.
+    /// `local`'s name on the cluster.
     fn uri_of(&self, local: &Path) -> String {
         format!("{}/{}", self.uri, self.relative(local))
     }

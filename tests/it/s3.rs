@@ -159,29 +159,11 @@ impl Setup {
 
     fn std_command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_apportion"));
-        cmd.arg("--db").arg(self.db()).env_remove("APPORTION_DB");
-        for name in [
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_SESSION_TOKEN",
-            "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_S3",
-            "AWS_DEFAULT_REGION",
-            "AWS_ROLE_ARN",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "APPORTION_RULES",
-        ] {
-            cmd.env_remove(name);
-        }
-        cmd.env("HOME", self.home())
-            .env("AWS_CONFIG_FILE", self.home().join("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.home().join("aws-credentials"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test");
+        cmd.arg("--db")
+            .arg(self.db())
+            .env_remove("APPORTION_DB")
+            .env_remove("APPORTION_RULES");
+        crate::moto::test_aws(&mut cmd, &self.home());
         cmd
     }
 

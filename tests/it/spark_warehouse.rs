@@ -21,55 +21,14 @@ const BUCKET: &str = "warehouse";
 /// `apportion` with moto as S3 and throwaway credentials, nothing of the
 /// user's AWS set-up.
 fn apportion(moto: &Moto, home: &Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_apportion"));
-    with_moto(cmd.env_remove("APPORTION_DB"), moto.endpoint(), home);
-    cmd
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_apportion"));
+    with_moto(cmd.env_remove("APPORTION_DB"), moto, home);
+    assert_cmd::Command::from_std(cmd)
 }
 
-fn with_moto<C: Env>(cmd: &mut C, endpoint: String, home: &Path) {
-    for name in [
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL_S3",
-    ] {
-        cmd.remove(name);
-    }
-    cmd.set("HOME", &home.to_string_lossy());
-    cmd.set("AWS_CONFIG_FILE", &home.join("aws-config").to_string_lossy());
-    cmd.set(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        &home.join("aws-credentials").to_string_lossy(),
-    );
-    cmd.set("AWS_EC2_METADATA_DISABLED", "true");
-    cmd.set("AWS_REGION", "us-east-1");
-    cmd.set("AWS_ACCESS_KEY_ID", "test");
-    cmd.set("AWS_SECRET_ACCESS_KEY", "test");
-    cmd.set("AWS_ENDPOINT_URL", &endpoint);
-}
-
-/// Setting and removing environment variables of a command to come.
-trait Env {
-    fn set(&mut self, name: &str, value: &str);
-    fn remove(&mut self, name: &str);
-}
-
-impl Env for assert_cmd::Command {
-    fn set(&mut self, name: &str, value: &str) {
-        self.env(name, value);
-    }
-    fn remove(&mut self, name: &str) {
-        self.env_remove(name);
-    }
-}
-
-impl Env for std::process::Command {
-    fn set(&mut self, name: &str, value: &str) {
-        self.env(name, value);
-    }
-    fn remove(&mut self, name: &str) {
-        self.env_remove(name);
-    }
+fn with_moto(cmd: &mut std::process::Command, moto: &Moto, home: &Path) {
+    crate::moto::test_aws(cmd, home);
+    cmd.env("AWS_ENDPOINT_URL", moto.endpoint());
 }
 
 /// A month attributed with an S3 warehouse: this machine puts the staged
@@ -179,7 +138,7 @@ fn an_s3_warehouse_brings_back_only_committed_results() {
         "--nocapture",
         "--test-threads=1",
     ]);
-    with_moto(&mut child, moto.endpoint(), home.path());
+    with_moto(&mut child, &moto, home.path());
     let output = child.env(CHILD, moto.endpoint()).output().unwrap();
     let said = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success() && said.contains("1 passed"), "{said}");
