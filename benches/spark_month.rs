@@ -8,7 +8,9 @@
 //! read where it lies by the cluster (`sync file:…`, stage one of the load
 //! on Spark, stage two here), each with its attribution; whether both
 //! loaded the same billing lines; and how much of the export this machine
-//! then read. Prints figures; asserts nothing about time.
+//! then read. Then the export as it is, a CSV, read where it lies by the
+//! cluster, its lines compared with the same CSV read here. Prints figures;
+//! asserts nothing about time.
 //!
 //! `.ci/spark-connect start`, then `cargo bench --features spark --bench
 //! spark_month` (APPORTION_SPARK_LINES for another size; APPORTION_TEST_SPARK_REMOTE
@@ -71,6 +73,7 @@ fn main() {
         );
     }
     let read = read_on_the_cluster(&month, &work, &remote);
+    let read_csv = csv_on_the_cluster(&month, &work, &remote, &db);
     let server = server_peak_kib();
     println!(
         "\n| engine | attribute | apportion's peak RSS | server's peak RSS |\n|---|---|---|---|\n\
@@ -91,6 +94,7 @@ fn main() {
         );
     }
     println!("{read}");
+    println!("{read_csv}");
     let _ = std::fs::remove_dir_all(&work);
 }
 
@@ -139,19 +143,6 @@ fn read_on_the_cluster(month: &generate::MonthFiles, work: &std::path::Path, rem
         "sync of the Parquet, read on the cluster and attributed there: {there}{}",
         failed(&there)
     );
-    let lines = |db: &std::path::Path| {
-        duckdb::Connection::open(db)
-            .and_then(|c| {
-                c.query_row(
-                    "SELECT count(*) || ' billing lines, md5 ' ||
-                            COALESCE(md5(string_agg(CAST(l AS VARCHAR), '|' ORDER BY CAST(l AS VARCHAR))), '-')
-                     FROM (SELECT * EXCLUDE (file_id) FROM billing_lines) l",
-                    [],
-                    |r| r.get::<_, String>(0),
-                )
-            })
-            .expect("read the billing lines")
-    };
     let (a, b) = (lines(&here_db), lines(&there_db));
     format!(
         "\n| sync of {} lines as Parquet | wall | apportion's peak RSS |\n|---|---|---|\n\
@@ -165,6 +156,56 @@ fn read_on_the_cluster(month: &generate::MonthFiles, work: &std::path::Path, rem
         gib(there.peak_kib),
         if a == b { "the same" } else { "DIFFERENT" }
     )
+}
+
+/// The month's billing export as it is, a DBR-RT CSV, read where it lies by
+/// the cluster (`sync file:…` on Spark, its events synced here first) and
+/// attributed there: time, peak RSS, and whether its billing lines are the
+/// lines of the same CSV read here (`here`, the month's first sync).
+fn csv_on_the_cluster(
+    month: &generate::MonthFiles,
+    work: &std::path::Path,
+    remote: &str,
+    here: &std::path::Path,
+) -> String {
+    let there_db = fresh_db(work, "read-csv-there.duckdb");
+    let events: Vec<&std::ffi::OsStr> = vec![month.events.as_os_str(), month.trail.as_os_str()];
+    let mut event_args: Vec<&std::ffi::OsStr> = vec!["--engine".as_ref(), "duckdb".as_ref(), "sync".as_ref()];
+    event_args.extend(events.iter().copied());
+    let _ = run_apportion_within(&there_db, &event_args, None);
+    let uri = format!("file:{}", month.billing.display());
+    let warehouse = work.join("read-csv-warehouse");
+    let there = run_apportion_within(
+        &there_db,
+        &on_spark(remote, &warehouse, &["sync".as_ref(), uri.as_ref()]),
+        None,
+    );
+    let (a, b) = (lines(here), lines(&there_db));
+    format!(
+        "\n| sync of {} lines as CSV ({:.2} GiB) | wall | apportion's peak RSS |\n|---|---|---|\n\
+         | read on the cluster, attributed there (Spark local[2]) | {} | {:.2} GiB |\n\n\
+         billing lines: {a} read here, {b} from the cluster: {}",
+        month.lines,
+        measure::file_gib(&month.billing),
+        wall(&there),
+        gib(there.peak_kib),
+        if a == b { "the same" } else { "DIFFERENT" }
+    )
+}
+
+/// A database's billing lines as one digest: their count and an md5 of every line in order.
+fn lines(db: &std::path::Path) -> String {
+    duckdb::Connection::open(db)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT count(*) || ' billing lines, md5 ' ||
+                        COALESCE(md5(string_agg(CAST(l AS VARCHAR), '|' ORDER BY CAST(l AS VARCHAR))), '-')
+                 FROM (SELECT * EXCLUDE (file_id) FROM billing_lines) l",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+        })
+        .expect("read the billing lines")
 }
 
 /// The month's allocations as one digest: rows, total, and an md5 of every

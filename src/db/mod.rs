@@ -36,7 +36,10 @@ pub use insights::{Chase, ChaseGroup, CostBasis, Coverage, GROUPS_FROM, GroupKin
 pub use lines::{ExportFile, ExportRows, LineColumn, MAX_LINE_BYTES, SplitColumn, line_key_sample};
 pub use method::Method;
 pub use reconcile::{ChargeArea, ChargeRow, Reconciliation, StatedTotal};
-pub use remote::{COMMITTED, EXPORT_VIEW, ExportReader, ListedFile, MonthEngine, MonthJob, engine_rows};
+pub use remote::{
+    BadRow, COMMITTED, EXPORT_VIEW, ExportLayout, ExportReader, ListedFile, MonthEngine, MonthJob, Parses, RowFault,
+    engine_rows,
+};
 pub use reports::{CostMeasure, Dimension, ReportRow};
 pub use runs::{LastRun, RunInfo, ServiceEntry};
 pub use store::{FileRecord, FileStamp, FileSummary, LoadedFile, ServiceEntryRow, SyncTransaction};

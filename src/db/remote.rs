@@ -63,15 +63,68 @@ pub trait ExportReader {
     fn list(&self, uri: &str) -> anyhow::Result<Vec<ListedFile>>;
     /// A small file whole, as text (a manifest).
     fn text(&self, path: &str) -> anyhow::Result<String>;
+    /// A file's first lines, as text (a CSV's header; gzip decompressed by
+    /// the file's name, as the cluster reads it).
+    fn head(&self, path: &str, lines: usize) -> anyhow::Result<Vec<String>>;
     /// A Parquet export's columns as [`EXPORT_VIEW`] gives them: (name,
     /// `VARCHAR`, or `JSON` for a nested column).
     fn columns(&self, path: &str) -> anyhow::Result<Vec<(String, String)>>;
-    /// Name the Parquet export at `path` [`EXPORT_VIEW`] for the queries
-    /// after it; its columns, as `columns` gives them.
-    fn open(&self, path: &str) -> anyhow::Result<Vec<(String, String)>>;
+    /// Name the export at `path` [`EXPORT_VIEW`] for the queries after it;
+    /// its columns, as `columns` gives them. A CSV's values are read as
+    /// DuckDB's CSV reader of a load reads them: text, an empty value and
+    /// `NULL` as NULL, a line of another width an error.
+    fn open(&self, path: &str, layout: ExportLayout<'_>) -> anyhow::Result<Vec<(String, String)>>;
+    /// The first row of the CSV at `path` (read as `open` reads it) that
+    /// has another width than its header or a value of `checks` that does
+    /// not parse, if any: what a failed load of it is told by.
+    fn first_bad_row(
+        &self,
+        path: &str,
+        columns: &[String],
+        checks: &[(String, Parses)],
+    ) -> anyhow::Result<Option<BadRow>>;
     /// The rows of `select` (over the export last opened) written as
     /// Parquet files into the directory `out`.
     fn write_rows(&self, select: &str, out: &Path) -> anyhow::Result<()>;
+}
+
+/// How an export another engine reads is written.
+#[derive(Debug, Clone, Copy)]
+pub enum ExportLayout<'a> {
+    /// Parquet: its own columns.
+    Parquet,
+    /// CSV (gzip when its name says so) under a header line, its columns
+    /// named `columns` (as DuckDB names the header's).
+    Csv { columns: &'a [String] },
+}
+
+/// What a column's values must parse as, in a load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parses {
+    Number,
+    Money,
+    Time,
+}
+
+/// A CSV row that would not load: its number (the header is row 1, so a
+/// row is the line of that number unless a quoted value before it spans
+/// lines) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadRow {
+    pub row: u64,
+    pub fault: RowFault,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowFault {
+    /// Another width than the header: the row's own text.
+    Width { text: String },
+    /// A value of a checked column that does not parse.
+    Value {
+        column: String,
+        value: String,
+        parses: Parses,
+    },
 }
 
 /// One month's work for a [`MonthEngine`].

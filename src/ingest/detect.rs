@@ -253,7 +253,7 @@ pub(super) fn parse_header(line: &[u8]) -> Vec<String> {
     }
 }
 
-fn describe_unknown(names: &[String]) -> String {
+pub(super) fn describe_unknown(names: &[String]) -> String {
     if names.len() <= 1 {
         return "not a recognized billing export".to_owned();
     }

@@ -17,7 +17,7 @@ pub struct Finding {
 }
 
 /// Money is DECIMAL(38, 10): at most 28 digits before the point.
-const MONEY_LIMIT: f64 = 1e28;
+pub const MONEY_LIMIT: f64 = 1e28;
 
 /// Source columns whose values must parse, by what they must parse as.
 #[derive(Debug, Clone, Default)]

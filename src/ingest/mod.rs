@@ -168,6 +168,10 @@ fn period_expr(timestamp: &str) -> String {
 pub enum IngestError {
     #[error("{path}: line {line}: {message}")]
     Line { path: PathBuf, line: u64, message: String },
+    /// A row of a CSV the cluster read: the header is row 1, so it is the
+    /// line of that number unless a quoted value before it spans lines.
+    #[error("{path}: row {row}: {message}")]
+    Row { path: PathBuf, row: u64, message: String },
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     #[error("{message}")]

@@ -258,7 +258,7 @@ fn load_all(
             ExportKind::Billing(format) => {
                 progress.file_started(&candidate.path, index, count);
                 match remote.filter(|_| candidate.on_cluster) {
-                    Some((reader, scratch)) => cluster::load(tx, reader, scratch, candidate, format, file_id)?,
+                    Some((reader, scratch)) => cluster::load(db, tx, reader, scratch, candidate, format, file_id)?,
                     None => billing::load(db, tx, candidate, format, file_id)?,
                 }
             }

@@ -1,19 +1,19 @@
-//! Exports read where they lie: the same Parquet exports synced from this
-//! machine and by a real Spark Connect server (`file:` URIs, the scheme a
-//! local server has), and every billing line and split row compared: the
-//! cluster runs the first stage of each load, this
-//! machine the second, and the result must be the line this machine reads
-//! itself. Then the command as a user runs it: listed with the cluster's
-//! names, manifests choosing the execution, unchanged on a second sync, a
-//! re-delivery replacing its month, and what the cluster does not read
-//! refused by name.
+//! Exports read where they lie: the same Parquet and CSV exports synced
+//! from this machine and by a real Spark Connect server (`file:` URIs, the
+//! scheme a local server has), and every billing line and split row
+//! compared: the cluster runs the first stage of each load, this machine the
+//! second, and the result must be the line this machine reads itself. A
+//! damaged CSV named at the row a load here names. Then the command as a
+//! user runs it: listed with the cluster's names, manifests choosing the
+//! execution, unchanged on a second sync, a re-delivery replacing its month,
+//! and what the cluster does not read refused by name.
 
 #![cfg(feature = "spark")]
 
 use std::path::{Path, PathBuf};
 
 use apportion::db::Db;
-use apportion::ingest::{FileStatus, sync_sources};
+use apportion::ingest::{FileStatus, sync_paths, sync_sources};
 use apportion::spark::SparkEngine;
 use predicates::prelude::*;
 
@@ -79,11 +79,13 @@ fn parquet_exports(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Every row of what a sync loads into the database at `path`, each as
-/// text, sorted: the billing lines (by file name, not id), the split rows
-/// and the statement's own total rows.
+/// text, sorted: the billing lines (by file name, not id: files are
+/// numbered in the order a sync finds them), the split rows and the
+/// statement's own total rows.
 fn loaded(path: &Path) -> Vec<String> {
     let conn = duckdb::Connection::open(path).unwrap();
-    let sql = "SELECT 'line ' || regexp_extract(f.path, '[^/]*$') || ' ' || CAST(l AS VARCHAR) \
+    let sql = "SELECT 'line ' || regexp_extract(f.path, '[^/]*$') || ' ' \
+                      || regexp_replace(CAST(l AS VARCHAR), ', ''f_id'': \\d+}$', '}') \
                FROM (SELECT * EXCLUDE (file_id), file_id AS f_id FROM billing_lines) l \
                JOIN source_files f ON f.file_id = l.f_id \
                UNION ALL SELECT 'split ' || CAST(s AS VARCHAR) FROM (SELECT * EXCLUDE (file_id) FROM scad_splits) s \
@@ -155,6 +157,181 @@ fn the_cluster_reads_parquet_exports_into_the_lines_this_machine_reads() {
     let synced = dir.path().join("warehouse");
     let left: Vec<_> = walk_files(&synced);
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// A legacy CUR in CSV with what a CSV reader must agree on: a byte order
+/// mark, CRLF line ends, a quoted empty value and a bare one, `NULL` as
+/// text, a quoted value spanning two lines, doubled quotes, a cost in
+/// scientific notation.
+const CAREFUL_CSV: &str = "\u{feff}identity/LineItemId,bill/PayerAccountId,bill/BillingPeriodStartDate,\
+lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,\
+lineItem/ProductCode,lineItem/ResourceId,lineItem/UnblendedCost,resourceTags/user:team\r\n\
+a1,111111111111,2026-05-01T00:00:00Z,222222222222,Usage,2026-05-03T00:00:00Z,2026-05-03T01:00:00Z,AmazonEC2,i-0abc,1.5E-1,web\r\n\
+a2,111111111111,2026-05-01T00:00:00Z,222222222222,Usage,2026-05-03T00:00:00Z,2026-05-04T00:00:00Z,AmazonS3,\"\",2.25,NULL\r\n\
+a3,111111111111,2026-05-01T00:00:00Z,,Usage,2026-05-04T00:00:00Z,2026-05-05T00:00:00Z,AmazonS3,bucket-a,3,\"two\nlines\"\r\n\
+a4,111111111111,2026-05-01T00:00:00Z,222222222222,Usage,2026-05-04T00:00:00Z,2026-05-05T00:00:00Z,AmazonS3,\"say \"\"hi\"\"\",0.0000001,\"\"\r\n";
+
+/// CSV exports of every format, as AWS delivers them (gzip for one) and
+/// an unzipped DBR, in `dir`; with the real samples' CSVs where they are.
+fn csv_exports(dir: &Path) -> Vec<PathBuf> {
+    let mut exports = Vec::new();
+    for (fixture_path, name) in [
+        ("scad/cur2-2026-08.csv", "cur2-scad.csv"),
+        ("focus/focus-1.3-2026-07.csv", "focus-1.3.csv"),
+        // The statement's total rows, and the month from the file name.
+        ("dbr/consolidated-2026-03.csv", "dbr-consolidated-2026-03.csv"),
+    ] {
+        let out = dir.join(name);
+        std::fs::copy(fixture(fixture_path), &out).unwrap();
+        exports.push(out);
+    }
+    let gzipped = dir.join("cur-invoice.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&gzipped).unwrap(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &std::fs::read(fixture("invoice/cur-2026-09.csv")).unwrap()).unwrap();
+    gz.finish().unwrap();
+    exports.push(gzipped);
+    let careful = dir.join("careful.csv");
+    std::fs::write(&careful, CAREFUL_CSV).unwrap();
+    exports.push(careful);
+    if let Some(real) = real_samples() {
+        // Each of another month: scientific notation and milliseconds,
+        // FOCUS 1.0 with NULL as text, Athena's snake case, cost category
+        // names with spaces, gzip parts of a real account, CUR 2.0 with
+        // empty values quoted and bare, a DBR with tags.
+        for sample in [
+            "focus-converters-aws-cur/sample-anonymous-aws-export-dataset.csv",
+            "focus-sample-data/focus_sample.csv",
+            "koku-cur-header-variants/2022-07-01-alt-columns.csv",
+            "koku-cur-header-variants/2023-06-01.csv",
+            "logzio-legacy-cur/test-billing-report-1.csv.gz",
+            "logzio-legacy-cur/test-billing-report-2.csv.gz",
+            "ola-raji-cur2-data-export/ha-project-CUR-daily-1-00001.csv",
+            "scopely-dbr-rt/details-detailed_with_tags.csv",
+        ] {
+            exports.push(real.join(sample));
+        }
+    }
+    exports
+}
+
+#[test]
+fn the_cluster_reads_csv_exports_into_the_lines_this_machine_reads() {
+    let Some(spark) = crate::spark_server::session() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let exports_dir = dir.path().join("exports");
+    std::fs::create_dir(&exports_dir).unwrap();
+    let exports = csv_exports(&exports_dir);
+    // All in one sync each way: every file is of a month of its own.
+    let (here, there) = (dir.path().join("here.duckdb"), dir.path().join("there.duckdb"));
+    sync(&Db::open(&here).unwrap(), &exports);
+    let mut db = Db::open(&there).unwrap();
+    db.set_engine(Box::new(SparkEngine::new(spark, dir.path().join("warehouse"))));
+    let uris: Vec<String> = exports.iter().map(|e| file_uri(e)).collect();
+    let report = sync_sources(&db, &[], &uris, &mut ()).unwrap();
+    for file in &report.files {
+        assert!(matches!(file.status, FileStatus::Loaded { .. }), "{file:?}");
+    }
+    assert_eq!(report.files.len(), exports.len());
+    drop(db);
+    let (expected, got) = (loaded(&here), loaded(&there));
+    for export in &exports {
+        let name = export.file_name().unwrap().to_string_lossy();
+        let of_file = |rows: &[String]| rows.iter().filter(|r| r.starts_with(&format!("line {name} "))).count();
+        assert!(of_file(&expected) > 1, "{name}: {expected:?}");
+    }
+    let missing: Vec<_> = expected.iter().filter(|r| !got.contains(r)).collect();
+    let extra: Vec<_> = got.iter().filter(|r| !expected.contains(r)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    assert_eq!(got.len(), expected.len());
+    // What needs care, read as it should be: the value spanning two lines
+    // and the doubled quotes kept, `NULL` and empty values no tag (null).
+    let careful: Vec<&String> = got.iter().filter(|r| r.starts_with("line careful.csv ")).collect();
+    assert_eq!(careful.len(), 4, "{careful:#?}");
+    let has = |text: &str| careful.iter().filter(|r| r.contains(text)).count();
+    // (The JSON's `\n`, its backslash doubled by DuckDB's text of a row.)
+    assert_eq!(has("\"team\":\"two\\\\nlines\""), 1, "{careful:#?}");
+    assert_eq!(has("say \"hi\""), 1, "{careful:#?}");
+    assert_eq!(has("\"team\":null"), 2, "{careful:#?}");
+    assert_eq!(has("NULL\""), 0, "{careful:#?}");
+}
+
+/// A CSV that would not load, synced on the cluster: the sync fails naming
+/// the row a load here names as the line, and what is wrong with it. The
+/// file has a column no query reads, so a short row is caught even where
+/// Spark would parse only the columns a query reads.
+#[test]
+fn a_damaged_csv_on_the_cluster_is_named_at_its_row() {
+    let Some(spark) = crate::spark_server::session() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let invoice = std::fs::read_to_string(fixture("invoice/cur-2026-09.csv")).unwrap();
+    let with_a_note: Vec<String> = invoice
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l},{}", if i == 0 { "note" } else { "n" }))
+        .collect();
+    let damaged = |name: &str, line: usize, damage: &dyn Fn(&str) -> String| {
+        let mut lines = with_a_note.clone();
+        lines[line - 1] = damage(&lines[line - 1]);
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        path
+    };
+    let cases = [
+        (
+            damaged("bad-value.csv", 3, &|l| {
+                assert!(l.contains(",60,60,"), "{l}");
+                l.replacen(",60,60,", ", sixty,60,", 1)
+            }),
+            3,
+            "\"sixty\" is not a number",
+        ),
+        (
+            damaged("too-wide.csv", 4, &|l| format!("{l},extra")),
+            4,
+            "fields, the header has",
+        ),
+        // The note, which no query reads, left out.
+        (
+            damaged("too-short.csv", 5, &|l| l.strip_suffix(",n").unwrap().to_owned()),
+            5,
+            "fields, the header has",
+        ),
+    ];
+    let mut db = Db::open(&dir.path().join("db.duckdb")).unwrap();
+    db.set_engine(Box::new(SparkEngine::new(spark, dir.path().join("warehouse"))));
+    for (file, at, says) in &cases {
+        let here = sync_paths(
+            &Db::open(&dir.path().join("here.duckdb")).unwrap(),
+            std::slice::from_ref(file),
+            &mut (),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(here.contains(&format!("line {at}: ")) && here.contains(says), "{here}");
+        let there = sync_sources(&db, &[], &[file_uri(file)], &mut ())
+            .unwrap_err()
+            .to_string();
+        assert!(there.starts_with(&file_uri(file)), "{there}");
+        // The message a load here gives, but for its words for where.
+        assert_eq!(
+            there.split_once(": ").unwrap().1,
+            here.split_once(": ").unwrap().1.replacen("line", "row", 1)
+        );
+    }
+    // The database is as it was.
+    drop(db);
+    let lines: i64 = duckdb::Connection::open(dir.path().join("db.duckdb"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM billing_lines", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(lines, 0);
 }
 
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
@@ -259,13 +436,13 @@ fn sync_on_the_cluster_as_a_user_runs_it() {
         .assert()
         .success()
         .stdout(predicate::str::contains(format!("unchanged  {}", file_uri(&file))));
-    // A CSV export under a cluster path is refused by name, not skipped.
-    std::fs::copy(fixture("eks/cur2-2026-09.csv"), file.with_file_name("cur2-00002.csv")).unwrap();
+    // An event file under a cluster path is refused by name, not skipped.
+    std::fs::copy(fixture("scad/ecs-events.jsonl"), exports.join("ecs-events.json")).unwrap();
     let mut refused = apportion(&db);
     spark(&mut refused);
     refused.args(["sync", &uri]).assert().failure().stderr(
-        predicate::str::contains("cur2-00002.csv")
-            .and(predicate::str::contains("the cluster reads Parquet billing exports"))
+        predicate::str::contains("ecs-events.json")
+            .and(predicate::str::contains("sync event files"))
             .and(predicate::str::contains("the database is unchanged")),
     );
 }
