@@ -127,32 +127,8 @@ fn the_cluster_reads_parquet_exports_into_the_lines_this_machine_reads() {
         // AWS's own Parquet (the Athena form of a legacy CUR), read in place.
         exports.push(real.join("wa-labs-workshop-cur-parquet/Oct2018-WorkshopCUR-00001.snappy.parquet"));
     }
-    for export in &exports {
-        let (here, there) = (dir.path().join("here.duckdb"), dir.path().join("there.duckdb"));
-        sync(&Db::open(&here).unwrap(), std::slice::from_ref(export));
-        let mut db = Db::open(&there).unwrap();
-        db.set_engine(Box::new(SparkEngine::new(
-            spark.new_session().unwrap(),
-            dir.path().join("warehouse"),
-        )));
-        let report = sync_sources(&db, &[], &[file_uri(export)], &mut ()).unwrap();
-        let status = &report.files[0].status;
-        assert!(matches!(status, FileStatus::Loaded { .. }), "{status:?}");
-        drop(db);
-        let (expected, got) = (loaded(&here), loaded(&there));
-        assert!(expected.len() > 1, "{}: {expected:?}", export.display());
-        let name = export.file_name().unwrap().to_string_lossy();
-        let missing: Vec<_> = expected.iter().filter(|r| !got.contains(r)).collect();
-        let extra: Vec<_> = got.iter().filter(|r| !expected.contains(r)).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{name}: missing {missing:#?}\nextra {extra:#?}"
-        );
-        assert_eq!(got.len(), expected.len(), "{name}");
-        for path in [here, there] {
-            std::fs::remove_file(path).unwrap();
-        }
-    }
+    let (expected, got) = loaded_both_ways(dir.path(), spark, &exports);
+    assert_same_rows(&expected, &got);
     // Nothing of the syncs stays in the warehouse.
     let synced = dir.path().join("warehouse");
     let left: Vec<_> = walk_files(&synced);
@@ -223,31 +199,8 @@ fn the_cluster_reads_csv_exports_into_the_lines_this_machine_reads() {
     let exports_dir = dir.path().join("exports");
     std::fs::create_dir(&exports_dir).unwrap();
     let exports = csv_exports(&exports_dir);
-    // All in one sync each way: every file is of a month of its own.
-    let (here, there) = (dir.path().join("here.duckdb"), dir.path().join("there.duckdb"));
-    sync(&Db::open(&here).unwrap(), &exports);
-    let mut db = Db::open(&there).unwrap();
-    db.set_engine(Box::new(SparkEngine::new(spark, dir.path().join("warehouse"))));
-    let uris: Vec<String> = exports.iter().map(|e| file_uri(e)).collect();
-    let report = sync_sources(&db, &[], &uris, &mut ()).unwrap();
-    for file in &report.files {
-        assert!(matches!(file.status, FileStatus::Loaded { .. }), "{file:?}");
-    }
-    assert_eq!(report.files.len(), exports.len());
-    drop(db);
-    let (expected, got) = (loaded(&here), loaded(&there));
-    for export in &exports {
-        let name = export.file_name().unwrap().to_string_lossy();
-        let of_file = |rows: &[String]| rows.iter().filter(|r| r.starts_with(&format!("line {name} "))).count();
-        assert!(of_file(&expected) > 1, "{name}: {expected:?}");
-    }
-    let missing: Vec<_> = expected.iter().filter(|r| !got.contains(r)).collect();
-    let extra: Vec<_> = got.iter().filter(|r| !expected.contains(r)).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "missing {missing:#?}\nextra {extra:#?}"
-    );
-    assert_eq!(got.len(), expected.len());
+    let (expected, got) = loaded_both_ways(dir.path(), spark, &exports);
+    assert_same_rows(&expected, &got);
     // What needs care, read as it should be: the value spanning two lines
     // and the doubled quotes kept, `NULL` and empty values no tag (null).
     let careful: Vec<&String> = got.iter().filter(|r| r.starts_with("line careful.csv ")).collect();
@@ -332,6 +285,44 @@ fn a_damaged_csv_on_the_cluster_is_named_at_its_row() {
         .query_row("SELECT count(*) FROM billing_lines", [], |r| r.get(0))
         .unwrap();
     assert_eq!(lines, 0);
+}
+
+/// `exports` synced into a database here and, by their `file:` URIs, by
+/// the cluster into another, one sync each (every file is of a month of its
+/// own), each file loaded with lines: every row each loaded (`loaded`),
+/// (here, there).
+fn loaded_both_ways(dir: &Path, spark: apportion::spark::Spark, exports: &[PathBuf]) -> (Vec<String>, Vec<String>) {
+    let (here, there) = (dir.join("here.duckdb"), dir.join("there.duckdb"));
+    sync(&Db::open(&here).unwrap(), exports);
+    let mut db = Db::open(&there).unwrap();
+    db.set_engine(Box::new(SparkEngine::new(spark, dir.join("warehouse"))));
+    let uris: Vec<String> = exports.iter().map(|e| file_uri(e)).collect();
+    let report = sync_sources(&db, &[], &uris, &mut ()).unwrap();
+    for file in &report.files {
+        assert!(matches!(file.status, FileStatus::Loaded { .. }), "{file:?}");
+    }
+    assert_eq!(report.files.len(), exports.len());
+    drop(db);
+    let (expected, got) = (loaded(&here), loaded(&there));
+    for export in exports {
+        let name = export.file_name().unwrap().to_string_lossy();
+        let of_file = expected
+            .iter()
+            .filter(|r| r.starts_with(&format!("line {name} ")))
+            .count();
+        assert!(of_file > 1, "{name}: {expected:?}");
+    }
+    (expected, got)
+}
+
+fn assert_same_rows(expected: &[String], got: &[String]) {
+    let missing: Vec<_> = expected.iter().filter(|r| !got.contains(r)).collect();
+    let extra: Vec<_> = got.iter().filter(|r| !expected.contains(r)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    assert_eq!(got.len(), expected.len());
 }
 
 fn walk_files(dir: &Path) -> Vec<PathBuf> {
