@@ -128,10 +128,7 @@ fn read_on_the_cluster(month: &generate::MonthFiles, work: &std::path::Path, rem
     here_args.push(parquet.as_os_str());
     let here = run_apportion_within(&here_db, &here_args, None);
     println!("sync of the Parquet, read and attributed here: {here}{}", failed(&here));
-    // Events are this machine's to read; the billing export is the cluster's.
-    let mut event_args: Vec<&std::ffi::OsStr> = vec!["--engine".as_ref(), "duckdb".as_ref(), "sync".as_ref()];
-    event_args.extend(events.iter().copied());
-    let _ = run_apportion_within(&there_db, &event_args, None);
+    sync_events_here(month, &there_db);
     let uri = format!("file:{}", parquet.display());
     let warehouse = work.join("read-warehouse");
     let there = run_apportion_within(
@@ -169,10 +166,7 @@ fn csv_on_the_cluster(
     here: &std::path::Path,
 ) -> String {
     let there_db = fresh_db(work, "read-csv-there.duckdb");
-    let events: Vec<&std::ffi::OsStr> = vec![month.events.as_os_str(), month.trail.as_os_str()];
-    let mut event_args: Vec<&std::ffi::OsStr> = vec!["--engine".as_ref(), "duckdb".as_ref(), "sync".as_ref()];
-    event_args.extend(events.iter().copied());
-    let _ = run_apportion_within(&there_db, &event_args, None);
+    sync_events_here(month, &there_db);
     let uri = format!("file:{}", month.billing.display());
     let warehouse = work.join("read-csv-warehouse");
     let there = run_apportion_within(
@@ -191,6 +185,19 @@ fn csv_on_the_cluster(
         gib(there.peak_kib),
         if a == b { "the same" } else { "DIFFERENT" }
     )
+}
+
+/// The month's events synced into `db` here: they are this machine's to
+/// read; the billing export is the cluster's.
+fn sync_events_here(month: &generate::MonthFiles, db: &std::path::Path) {
+    let args: Vec<&std::ffi::OsStr> = vec![
+        "--engine".as_ref(),
+        "duckdb".as_ref(),
+        "sync".as_ref(),
+        month.events.as_os_str(),
+        month.trail.as_os_str(),
+    ];
+    let _ = run_apportion_within(db, &args, None);
 }
 
 /// A database's billing lines as one digest: their count and an md5 of every line in order.

@@ -21,7 +21,7 @@ use super::candidate::{Candidate, reader_sql};
 use super::columns::{Columns, SelectBuilder};
 use super::container::{Container, header};
 use super::detect::{InPlace, Scanned, describe_unknown, parse_header};
-use super::diagnose::{MONEY_LIMIT, ValueChecks, is_number};
+use super::diagnose::{ValueChecks, unparsed, wrong_width};
 use super::{BillingFormat, ExportKind, IngestError, PeriodSource, UNDATED, billing, manifest, metrics, service_map};
 use crate::db::{
     BadRow, Db, EXPORT_VIEW, ExportLayout, ExportReader, FileStamp, ListedFile, Parses, RowFault, SyncTransaction,
@@ -114,10 +114,8 @@ fn scan_one(
         path: path.to_path_buf(),
         message,
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let as_named = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = as_named.to_ascii_lowercase();
     let export_like = [".csv", ".gz", ".zip", ".json", ".parquet"]
         .iter()
         .any(|e| name.ends_with(e));
@@ -139,13 +137,12 @@ fn scan_one(
                 m.written = Some(SystemTime::UNIX_EPOCH + Duration::from_millis(file.modified_ms.max(0) as u64));
                 Ok(Scanned::Manifest(m))
             }
-            None => Err(not_read_there(path, &name)),
+            None => Err(not_read_there(path)),
         };
     }
-    let as_named = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
     let Some(container) = container_by_name(&as_named) else {
         return match export_like {
-            true => Err(not_read_there(path, &name)),
+            true => Err(not_read_there(path)),
             false => Ok(Scanned::Skipped("not an export (by its name)".to_owned())),
         };
     };
@@ -189,9 +186,9 @@ fn scan_one(
             }
         }
         _ => {
-            let names = parse_header(&csv_header(reader, path, &name)?);
+            let names = parse_header(&csv_header(reader, path)?);
             if service_map::is_header(&names) || metrics::is_header(&names) {
-                return Err(not_read_there(path, &name));
+                return Err(not_read_there(path));
             }
             match BillingFormat::from_columns(&names) {
                 Some(format) => format,
@@ -230,7 +227,7 @@ fn container_by_name(name: &str) -> Option<Container> {
 /// A CSV's header line as the cluster reads it (without a byte order
 /// mark); an error for a file this machine reads instead: JSON (events
 /// named `.csv`?) or a cost allocation report, whose banner line comes first.
-fn csv_header(reader: &dyn ExportReader, path: &Path, name: &str) -> Result<Vec<u8>, IngestError> {
+fn csv_header(reader: &dyn ExportReader, path: &Path) -> Result<Vec<u8>, IngestError> {
     let file_error = |message: String| IngestError::File {
         path: path.to_path_buf(),
         message,
@@ -245,7 +242,7 @@ fn csv_header(reader: &dyn ExportReader, path: &Path, name: &str) -> Result<Vec<
     let head = header(text.path(), Container::Plain).map_err(|e| file_error(format!("cannot read: {e}")))?;
     let first = head.line.iter().find(|b| !b.is_ascii_whitespace());
     if head.skip > 0 || matches!(first, Some(b'{' | b'[')) {
-        return Err(not_read_there(path, name));
+        return Err(not_read_there(path));
     }
     if head.line.is_empty() {
         return Err(file_error("file is empty (an interrupted delivery?)".to_owned()));
@@ -255,8 +252,8 @@ fn csv_header(reader: &dyn ExportReader, path: &Path, name: &str) -> Result<Vec<
 
 /// A CSV's columns as this machine's DuckDB names them (a repeated or empty
 /// name made unique, as a load here does), from the header the cluster reads.
-fn csv_columns(db: &Db, reader: &dyn ExportReader, path: &Path, name: &str) -> Result<Vec<String>, IngestError> {
-    let line = csv_header(reader, path, name)?;
+fn csv_columns(db: &Db, reader: &dyn ExportReader, path: &Path) -> Result<Vec<String>, IngestError> {
+    let line = csv_header(reader, path)?;
     let file_error = |message: String| IngestError::File {
         path: path.to_path_buf(),
         message,
@@ -294,8 +291,9 @@ fn candidate(
     }
 }
 
-fn not_read_there(path: &Path, name: &str) -> IngestError {
+fn not_read_there(path: &Path) -> IngestError {
     let as_named = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = as_named.to_ascii_lowercase();
     let what = if name.ends_with(".gz") && !as_named.ends_with(".gz") {
         "Spark decompresses a file only when its name ends in .gz, in lower case: rename it, or sync it from this \
          machine"
@@ -333,10 +331,7 @@ pub(super) fn load(
     let here = |e: crate::db::DbError| file_error(format!("the cluster's grouped rows could not be loaded: {e}"));
     let csv_names = match c.container {
         Container::Parquet => None,
-        _ => {
-            let name = c.path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase());
-            Some(csv_columns(db, reader, &c.path, name.as_deref().unwrap_or_default())?)
-        }
+        _ => Some(csv_columns(db, reader, &c.path)?),
     };
     let layout = match &csv_names {
         None => ExportLayout::Parquet,
@@ -415,24 +410,10 @@ fn checked(checks: &ValueChecks) -> Vec<(String, Parses)> {
 /// A damaged row the cluster found, said as a load here says a damaged line.
 fn row_error(path: &Path, bad: BadRow, header_width: usize) -> IngestError {
     let message = match bad.fault {
-        RowFault::Width { text } => format!(
-            "{} fields, the header has {header_width}",
-            parse_header(text.as_bytes()).len()
-        ),
-        RowFault::Value { column, value, parses } => {
-            // Trimmed, as a load here says it; quoted as Rust quotes text, so
-            // no control character reaches a terminal.
-            let value = value.trim();
-            match parses {
-                Parses::Money if is_number(value) && value.parse::<f64>().is_ok_and(|v| v.abs() >= MONEY_LIMIT) => {
-                    format!(
-                        "column {column:?}: {value:?} is too large for an amount of money (at most 28 digits before the point)"
-                    )
-                }
-                Parses::Money | Parses::Number => format!("column {column:?}: {value:?} is not a number"),
-                Parses::Time => format!("column {column:?}: {value:?} is not a date and time"),
-            }
-        }
+        RowFault::Width { text } => wrong_width(parse_header(text.as_bytes()).len(), header_width),
+        // Trimmed, as a load here says it; quoted as Rust quotes text, so no
+        // control character reaches a terminal.
+        RowFault::Value { column, value, parses } => unparsed(&column, value.trim(), parses),
     };
     IngestError::Row {
         path: path.to_path_buf(),

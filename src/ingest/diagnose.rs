@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 
 use super::container::{Container, open_text};
 use crate::db::MAX_LINE_BYTES;
+use crate::db::Parses;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -17,7 +18,7 @@ pub struct Finding {
 }
 
 /// Money is DECIMAL(38, 10): at most 28 digits before the point.
-pub const MONEY_LIMIT: f64 = 1e28;
+const MONEY_LIMIT: f64 = 1e28;
 
 /// Source columns whose values must parse, by what they must parse as.
 #[derive(Debug, Clone, Default)]
@@ -89,21 +90,10 @@ pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &Va
         }
         for (i, name) in &money_at {
             let value = field(&record, *i);
-            if value.is_empty() {
-                continue;
-            }
-            if !is_number(&value) {
+            if !value.is_empty() && (!is_number(&value) || too_large(&value)) {
                 return Some(Finding {
                     line,
-                    message: format!("column {name:?}: {value:?} is not a number"),
-                });
-            }
-            if value.parse::<f64>().is_ok_and(|v| v.abs() >= MONEY_LIMIT) {
-                return Some(Finding {
-                    line,
-                    message: format!(
-                        "column {name:?}: {value:?} is too large for an amount of money (at most 28 digits before the point)"
-                    ),
+                    message: unparsed(name, &value, Parses::Money),
                 });
             }
         }
@@ -112,7 +102,7 @@ pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &Va
             if !value.is_empty() && !is_number(&value) {
                 return Some(Finding {
                     line,
-                    message: format!("column {name:?}: {value:?} is not a number"),
+                    message: unparsed(name, &value, Parses::Number),
                 });
             }
         }
@@ -121,11 +111,33 @@ pub fn find_bad_line(path: &Path, container: Container, skip: usize, checks: &Va
             if !value.is_empty() && !is_timestamp(&value) {
                 return Some(Finding {
                     line,
-                    message: format!("column {name:?}: {value:?} is not a date and time"),
+                    message: unparsed(name, &value, Parses::Time),
                 });
             }
         }
     }
+}
+
+/// Why `value` of `column`, which did not parse as `parses`, would not
+/// load: what a load says of it, here or on a cluster.
+pub fn unparsed(column: &str, value: &str, parses: Parses) -> String {
+    match parses {
+        Parses::Money if is_number(value) && too_large(value) => format!(
+            "column {column:?}: {value:?} is too large for an amount of money (at most 28 digits before the point)"
+        ),
+        Parses::Money | Parses::Number => format!("column {column:?}: {value:?} is not a number"),
+        Parses::Time => format!("column {column:?}: {value:?} is not a date and time"),
+    }
+}
+
+/// What a load says of a row of `fields` fields under a header of `header`.
+pub fn wrong_width(fields: usize, header: usize) -> String {
+    format!("{fields} fields, the header has {header}")
+}
+
+/// A number beyond DECIMAL(38, 10).
+fn too_large(value: &str) -> bool {
+    value.trim().parse::<f64>().is_ok_and(|v| v.abs() >= MONEY_LIMIT)
 }
 
 fn field(record: &csv::ByteRecord, i: usize) -> String {
@@ -139,7 +151,7 @@ fn describe_csv_error(e: &csv::Error, lines: &mut Lines, last_line: u64) -> Find
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => Finding {
             line: line_of(pos.as_ref()),
-            message: format!("{len} fields, the header has {expected_len}"),
+            message: wrong_width(*len as usize, *expected_len as usize),
         },
         csv::ErrorKind::Io(io) => Finding {
             line: last_line + 1,
